@@ -1,0 +1,5 @@
+"""Allow `python -m artisan`."""
+
+from artisan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The `artisan` command: the TUI with no arguments, headless subcommands otherwise.
+
+Exit status: 0 success, 1 a runtime error (server, disk, bad data) reported on one line of
+stderr, 2 a usage error, 130 interrupted with Ctrl-C (output written so far is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from artisan import __version__
+from artisan.errors import ArtisanError, UsageError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"artisan: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from artisan.cli import generate, library, settings
+
+    parser = _Parser(
+        prog="artisan",
+        description="Write image-generation prompts from the keyboard. With no command, "
+        "starts the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"artisan {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    generate.register(commands)
+    library.register(commands)
+    settings.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    handler: Handler | None = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            # No command, or a group such as `artisan library` with nothing after it.
+            parser.parse_args([*args_list, "--help"])
+        assert handler is not None
+        return handler(args)
+    except UsageError as error:
+        print(f"artisan: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ArtisanError as error:
+        print(f"artisan: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        print("\nartisan: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`artisan library list | head`); say nothing more, and keep
+        # Python from complaining about the closed stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK

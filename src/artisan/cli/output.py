@@ -1,0 +1,102 @@
+"""Writing to the terminal or a pipe.
+
+Model output goes to stdout as it arrives. When stdout is a terminal, escape sequences and
+control characters are removed first so a model cannot colour, retitle or write to the clipboard
+of the person's terminal; when it is a pipe or a file, the text goes through as the model sent it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from artisan.sanitize import StreamSanitizer, for_terminal
+
+
+class ModelTextWriter:
+    """Writes streamed model text to a stream, cleaned when the stream is a terminal."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self._sanitizer = StreamSanitizer() if _isatty(self.stream) else None
+        self.wrote_any = False
+        self.ends_with_newline = True
+
+    def write(self, text: str) -> None:
+        if self._sanitizer is not None:
+            text = self._sanitizer.feed(text)
+        self._emit(text)
+
+    def finish(self) -> None:
+        if self._sanitizer is not None:
+            self._emit(self._sanitizer.flush())
+        if self.wrote_any and not self.ends_with_newline:
+            self._emit("\n")
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        self.stream.write(text)
+        self.stream.flush()
+        self.wrote_any = True
+        self.ends_with_newline = text.endswith("\n")
+
+
+def shown(text: str, stream: TextIO | None = None) -> str:
+    """`text` made safe for `stream` (stdout by default) when it is a terminal."""
+    return for_terminal(text) if _isatty(stream or sys.stdout) else text
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
+    sys.stdout.write("\n")
+
+
+def warn(message: str) -> None:
+    print(f"artisan: {for_terminal(message)}", file=sys.stderr)
+
+
+def age(moment: datetime, now: datetime | None = None) -> str:
+    """A short age such as 5m, 3h, 2d, 6w, 4mo, 2y."""
+    now = now or datetime.now().astimezone()
+    seconds = max(0.0, (now - moment).total_seconds())
+    for limit, unit, size in (
+        (60, "s", 1),
+        (3600, "m", 60),
+        (86400, "h", 3600),
+        (86400 * 14, "d", 86400),
+        (86400 * 60, "w", 86400 * 7),
+        (86400 * 365, "mo", 86400 * 30),
+    ):
+        if seconds < limit:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds // (86400 * 365))}y"
+
+
+def terminal_width() -> int:
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text.ljust(width)
+    return text[: max(0, width - 1)] + "…"
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

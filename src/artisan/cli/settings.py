@@ -1,0 +1,118 @@
+"""`artisan config`, `artisan themes` and `artisan targets`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from artisan import config, locations
+from artisan.cli.output import shown, warn
+from artisan.errors import ConfigError, UsageError
+
+
+def register(commands: Any) -> None:
+    cfg = commands.add_parser(
+        "config",
+        help="show or change settings",
+        description="Show the effective settings, or change one.",
+    )
+    sub = cfg.add_subparsers(dest="config_command", metavar="COMMAND", parser_class=type(cfg))
+    cfg.set_defaults(handler=run_show)
+    sub.add_parser("show", help="the effective settings (the default)").set_defaults(
+        handler=run_show
+    )
+    sub.add_parser("path", help="the files and folders artisan uses").set_defaults(handler=run_path)
+    setter = sub.add_parser("set", help="change one setting (an empty VALUE removes it)")
+    setter.add_argument("key", metavar="KEY", help="e.g. model, image.size, keys.generate")
+    setter.add_argument("value", metavar="VALUE")
+    setter.set_defaults(handler=run_set)
+
+    commands.add_parser("themes", help="list the available colour themes").set_defaults(
+        handler=run_themes
+    )
+    commands.add_parser("targets", help="list the prompt targets").set_defaults(handler=run_targets)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    loaded = config.load()
+    for warning in loaded.warnings:
+        warn(warning)
+    rows = config.effective(loaded.settings)
+    width = max(len(key) for key, _, _ in rows)
+    for key, value, source in rows:
+        note = "" if source == "default" else f"   ({source})"
+        print(shown(f"{key:<{width}}  {value}{note}"))
+    for action, keys in sorted(loaded.settings.keys.items()):
+        print(shown(f"{'keys.' + action:<{width}}  {keys}   ({loaded.path.name})"))
+    print()
+    _print_paths(loaded.settings)
+    return 0
+
+
+def run_path(args: argparse.Namespace) -> int:
+    try:
+        settings = config.load().settings
+    except ConfigError as error:
+        warn(str(error))  # the paths are worth showing even when the file is broken
+        settings = config.DEFAULTS
+    _print_paths(settings)
+    return 0
+
+
+def run_set(args: argparse.Namespace) -> int:
+    try:
+        value = config.set_value(args.key, args.value)
+    except config.SettingError as error:
+        raise UsageError(str(error)) from None
+    path = locations.config_file()
+    shown_value = config.redact(value) if args.key == "api_key" else value
+    if value is None:
+        print(f"removed {args.key} from {path}", file=sys.stderr)
+    else:
+        print(shown(f"{args.key} = {shown_value}  ({path})"), file=sys.stderr)
+    return 0
+
+
+def run_themes(args: argparse.Namespace) -> int:
+    from artisan.themes import load_theme_files
+
+    loaded = config.load().settings.theme
+    themes, failures = load_theme_files()
+    for failure in failures:
+        warn(failure)
+    for theme in themes:
+        origin = "shipped" if theme.shipped else str(theme.path)
+        mark = "*" if theme.name == loaded else " "
+        print(f"{mark} {theme.name:<24} {'dark' if theme.dark else 'light':<6} {origin}")
+    from textual.theme import BUILTIN_THEMES
+
+    for name, builtin in BUILTIN_THEMES.items():
+        if any(theme.name == name for theme in themes):
+            continue
+        mark = "*" if name == loaded else " "
+        print(f"{mark} {name:<24} {'dark' if builtin.dark else 'light':<6} textual")
+    return 0
+
+
+def run_targets(args: argparse.Namespace) -> int:
+    from artisan.targets import load_catalog
+
+    catalog = load_catalog()
+    for problem in catalog.problems:
+        warn(problem)
+    default = config.load().settings.target
+    for target in catalog.targets.values():
+        mark = "*" if target.name == default else " "
+        print(shown(f"{mark} {target.name:<18} {target.description}"))
+    return 0
+
+
+def _print_paths(settings: config.Settings) -> None:
+    print(f"config file   {locations.config_file()}")
+    print(f"library       {locations.library_dir()}")
+    print(f"draft         {locations.draft_file()}")
+    print(f"images        {settings.images_path()}")
+    print(f"targets       {locations.user_targets_dir()}")
+    print(f"themes        {locations.user_themes_dir()}")
+    print(f"log           {locations.log_file()}")

@@ -1,0 +1,10 @@
+"""Everything that talks to the model servers.
+
+Importing this package does not import `openai`: the SDK is loaded when the first request is
+made, so starting the app or listing the library stays fast.
+"""
+
+from artisan.engine.chat import Completion, Engine, Finish, RetryNotice, Usage
+from artisan.engine.errors import ApiError
+
+__all__ = ["ApiError", "Completion", "Engine", "Finish", "RetryNotice", "Usage"]

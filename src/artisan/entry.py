@@ -1,0 +1,241 @@
+"""A saved prompt and its TOML form.
+
+A `PromptEntry` is one file in the library. Reading is strict about the keys artisan knows (a
+wrong type is an error naming the key) and keeps every key it does not know, so a file written by
+a newer artisan or edited by hand keeps its extra data when artisan rewrites it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+FORMAT_VERSION = 1
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+TITLE_LENGTH = 60
+
+
+class EntryFormatError(ValueError):
+    """A library file's content does not describe a prompt entry."""
+
+
+@dataclass
+class ImageRecord:
+    """An image rendered from a saved prompt."""
+
+    path: str
+    model: str = ""
+    size: str = ""
+    revised_prompt: str = ""
+    created: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "model": self.model, "size": self.size}
+        if self.revised_prompt:
+            data["revised_prompt"] = self.revised_prompt
+        if self.created is not None:
+            data["created"] = self.created
+        data.update(self.extra)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> ImageRecord:
+        if not isinstance(data, dict):
+            raise EntryFormatError(f"{where} must be a table")
+        extra = dict(data)
+        path = _take(extra, "path", str, where, required=True)
+        return cls(
+            path=path,
+            model=_take(extra, "model", str, where) or "",
+            size=_take(extra, "size", str, where) or "",
+            revised_prompt=_take(extra, "revised_prompt", str, where) or "",
+            created=_take_datetime(extra, "created", where),
+            extra=extra,
+        )
+
+
+@dataclass
+class PromptEntry:
+    """One saved prompt."""
+
+    id: str
+    prompt: str
+    title: str = ""
+    idea: str = ""
+    target: str = ""
+    model: str = ""
+    tags: list[str] = field(default_factory=list)
+    favorite: bool = False
+    created: datetime = field(default_factory=lambda: now())
+    updated: datetime = field(default_factory=lambda: now())
+    notes: str = ""
+    images: list[ImageRecord] = field(default_factory=list)
+    version: int = FORMAT_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Keys this version of artisan does not know, kept as they were."""
+
+    @classmethod
+    def create(
+        cls,
+        prompt: str,
+        *,
+        idea: str = "",
+        target: str = "",
+        model: str = "",
+        title: str = "",
+        tags: list[str] | None = None,
+        notes: str = "",
+    ) -> PromptEntry:
+        stamp = now()
+        return cls(
+            id=new_id(),
+            prompt=prompt,
+            title=title.strip() or make_title(idea, prompt),
+            idea=idea,
+            target=target,
+            model=model,
+            tags=normalize_tags(tags or []),
+            created=stamp,
+            updated=stamp,
+            notes=notes,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as a TOML-ready table, known keys first, unknown keys after."""
+        data: dict[str, Any] = {
+            "version": self.version,
+            "id": self.id,
+            "title": self.title,
+            "target": self.target,
+            "model": self.model,
+            "favorite": self.favorite,
+            "tags": list(self.tags),
+            "created": self.created,
+            "updated": self.updated,
+            "idea": self.idea,
+            "prompt": self.prompt,
+            "notes": self.notes,
+        }
+        for key, value in self.extra.items():
+            data.setdefault(key, value)
+        if self.images:
+            data["images"] = [image.to_dict() for image in self.images]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "entry") -> PromptEntry:
+        """Build an entry from a parsed table.
+
+        Raises:
+            EntryFormatError: a known key has the wrong type, or `id`/`prompt` is missing.
+        """
+        extra = dict(data)
+        version = _take(extra, "version", int, where)
+        entry_id = _take(extra, "id", str, where, required=True)
+        if not ID_PATTERN.match(entry_id):
+            raise EntryFormatError(
+                f"{where}: `id` {entry_id!r} may hold only lowercase letters, digits, - and _"
+            )
+        prompt = _take(extra, "prompt", str, where, required=True)
+        tags = _take(extra, "tags", list, where) or []
+        if not all(isinstance(tag, str) for tag in tags):
+            raise EntryFormatError(f"{where}: `tags` must be a list of text")
+        favorite = _take(extra, "favorite", bool, where)
+        created = _take_datetime(extra, "created", where)
+        updated = _take_datetime(extra, "updated", where)
+        images_raw = _take(extra, "images", list, where) or []
+        images = [
+            ImageRecord.from_dict(image, f"{where}: images[{index}]")
+            for index, image in enumerate(images_raw)
+        ]
+        idea = _take(extra, "idea", str, where) or ""
+        title = _take(extra, "title", str, where) or ""
+        stamp = created or updated or now()
+        return cls(
+            id=entry_id,
+            prompt=prompt,
+            title=title or make_title(idea, prompt),
+            idea=idea,
+            target=_take(extra, "target", str, where) or "",
+            model=_take(extra, "model", str, where) or "",
+            tags=tags,
+            favorite=bool(favorite),
+            created=stamp,
+            updated=updated or stamp,
+            notes=_take(extra, "notes", str, where) or "",
+            images=images,
+            version=FORMAT_VERSION if version is None else version,
+            extra=extra,
+        )
+
+
+def now() -> datetime:
+    """The current local time, with its UTC offset, to the second."""
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+def new_id() -> str:
+    """A short random id (40 bits) that is safe as a file name."""
+    return secrets.token_hex(5)
+
+
+def make_title(idea: str, prompt: str) -> str:
+    """A short title from the idea's first line, or the prompt's first words."""
+    source = " ".join((idea.strip() or prompt.strip()).split())
+    if len(source) <= TITLE_LENGTH:
+        return source or "Untitled"
+    cut = source[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:")
+    return cut + "…"
+
+
+def normalize_tags(tags: list[str]) -> list[str]:
+    """Trim, lower-case and de-duplicate tags, keeping their order."""
+    seen: list[str] = []
+    for tag in tags:
+        clean = " ".join(tag.strip().lower().split()).lstrip("#")
+        if clean and clean not in seen:
+            seen.append(clean)
+    return seen
+
+
+def _take(
+    extra: dict[str, Any], key: str, kind: type, where: str, *, required: bool = False
+) -> Any:
+    if key not in extra:
+        if required:
+            raise EntryFormatError(f"{where}: `{key}` is missing")
+        return None
+    value = extra.pop(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise EntryFormatError(f"{where}: `{key}` must be {_KIND_NAMES[kind]}, not {value!r:.40}")
+    return value
+
+
+def _take_datetime(extra: dict[str, Any], key: str, where: str) -> datetime | None:
+    if key not in extra:
+        return None
+    value = extra.pop(key)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.astimezone()
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day).astimezone()
+    if isinstance(value, str):
+        parsed = _parse_iso(value)
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.astimezone()
+    raise EntryFormatError(f"{where}: `{key}` must be a date and time, not {value!r:.40}")
+
+
+def _parse_iso(text: str) -> datetime | None:
+    """Dates in JSON imports arrive as ISO 8601 text."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+_KIND_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list"}

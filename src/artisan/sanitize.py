@@ -1,0 +1,74 @@
+"""Make model output safe to write to a terminal.
+
+A model (or a server pretending to be one) can send escape sequences: colours, a new window
+title, an OSC 52 clipboard write, hyperlinks, cursor movement. Written to a terminal as they are,
+they would act instead of being shown. `for_terminal` removes them, with every other control
+character but newline and tab; what is stored in the library is the text as it arrived.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings (ended by BEL or
+# ESC \), and two-character escapes. The 8-bit C1 forms (U+009B CSI, U+009D OSC, ...) too.
+_ESCAPES = re.compile(
+    r"""
+    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?            # CSI ... final byte
+  | (?:\x1b[\]PX^_]|[\x90\x9d\x98\x9e\x9f])      # OSC, DCS, SOS, PM, APC ...
+      .*?(?:\x07|\x1b\\|\x9c|$)                 # ... up to their terminator
+  | \x1b[ -/]*[0-~]?                             # other escapes (ESC 7, ESC ( B, lone ESC)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def for_terminal(text: str) -> str:
+    """Remove escape sequences and control characters, keeping newlines and tabs.
+
+    A carriage return on its own would let later text overwrite earlier text, so CR LF becomes
+    LF and other CRs are dropped.
+    """
+    text = text.replace("\r\n", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+class StreamSanitizer:
+    """`for_terminal` for text that arrives in pieces.
+
+    An escape sequence can be split across two deltas of a stream; the tail of a piece that may
+    be the start of a sequence is held back until the next piece (or `flush`) completes it.
+    """
+
+    _MAX_HELD = 4096
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self._held + piece
+        cut = _unfinished_tail(text)
+        if len(text) - cut > self._MAX_HELD:
+            cut = len(text)
+        self._held = text[cut:]
+        return for_terminal(text[:cut])
+
+    def flush(self) -> str:
+        text, self._held = self._held, ""
+        return for_terminal(text)
+
+
+def _unfinished_tail(text: str) -> int:
+    """Where a possibly unfinished escape sequence (or CR of a CR LF) starts, else len(text)."""
+    start = max(text.rfind("\x1b"), text.rfind("\x9b"), text.rfind("\x9d"), text.rfind("\x90"))
+    if start >= 0:
+        tail = text[start:]
+        finished = _ESCAPES.match(tail)
+        if finished is None or finished.end() == len(tail):
+            # A sequence that reaches the end may still be growing (its final byte or its
+            # terminator has not arrived yet).
+            return start
+    if text.endswith("\r"):
+        return len(text) - 1
+    return len(text)

@@ -1,0 +1,184 @@
+"""Searching the library as you type.
+
+A query is split into words; an entry matches when every word is found in its title, tags, idea
+or prompt (case-insensitive). Matches are ranked by where the words were found: a word in the
+title or a tag counts more than one deep in the prompt, favourites come before the rest on a tie,
+then newer before older.
+
+A word found nowhere is probably a typo: it is compared with the words of every title, tag and
+idea using rapidfuzz, and the closest ones stand in for it ("lonly" finds "lonely").
+
+Typing narrows a query one character at a time, and a longer query can only match a subset of
+what a shorter one matched, so the index remembers its last result and searches only inside it
+when the new query extends the old one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from artisan.entry import PromptEntry
+
+_WORD = re.compile(r"\w+")
+FUZZY_CUTOFF = 75.0
+FUZZY_ALTERNATIVES = 4
+FUZZY_MIN_LENGTH = 3
+
+
+@dataclass(frozen=True)
+class _Row:
+    entry: PromptEntry
+    title: str
+    tags: tuple[str, ...]
+    idea: str
+    prompt: str
+    head: str
+    """Title, tags and idea: the short fields, checked before the prompt."""
+    haystack: str
+    boost: float
+    """Favourites rank above other entries with the same score."""
+
+
+@dataclass(frozen=True)
+class _Term:
+    """A query word and the words standing in for it when it is a typo."""
+
+    words: tuple[str, ...]
+    weight: float
+
+
+class SearchIndex:
+    """Lower-cased copies of the searchable fields of a list of entries."""
+
+    def __init__(self, entries: Iterable[PromptEntry]) -> None:
+        self._rows = [_make_row(entry) for entry in entries]
+        self._vocabulary: list[str] | None = None
+        self._last_query: str | None = None
+        self._last_rows: list[_Row] = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def search(self, query: str) -> list[PromptEntry]:
+        """Entries matching every word of `query`, best first. An empty query matches all."""
+        words = query.casefold().split()
+        if not words:
+            self._last_query = None
+            return [row.entry for row in self._rows]
+
+        normalized = " ".join(words)
+        candidates = self._rows
+        if self._last_query is not None and _narrows(self._last_query, normalized):
+            candidates = self._last_rows
+
+        terms = [self._term(word, candidates) for word in words]
+        exact = all(term.weight == 1.0 for term in terms)
+        matched = candidates
+        for term in terms:
+            if len(term.words) == 1:
+                word = term.words[0]
+                matched = [row for row in matched if word in row.haystack]
+            else:
+                matched = [
+                    row for row in matched if any(word in row.haystack for word in term.words)
+                ]
+
+        if len(terms) == 1:
+            only = terms[0]
+            scored = [(_score(row, only) + row.boost, row.entry) for row in matched]
+        else:
+            scored = [
+                (sum(_score(row, term) for term in terms) + row.boost, row.entry) for row in matched
+            ]
+        # The sort is stable, so equal scores keep the library's newest-first order.
+        scored.sort(reverse=True, key=_by_score)
+
+        # Only exact results are safe to narrow from: a fuzzy stand-in may stop applying as the
+        # word is typed further.
+        self._last_query = normalized if exact else None
+        self._last_rows = matched if exact else []
+        return [entry for _, entry in scored]
+
+    def warm(self) -> None:
+        """Build the fuzzy vocabulary now rather than on the first typo."""
+        self._close_words("warm")
+
+    def _term(self, word: str, candidates: list[_Row]) -> _Term:
+        if len(word) < FUZZY_MIN_LENGTH or any(word in row.haystack for row in candidates):
+            return _Term((word,), 1.0)
+        alternatives = self._close_words(word)
+        return _Term(tuple(alternatives), 0.8) if alternatives else _Term((word,), 1.0)
+
+    def _close_words(self, word: str) -> list[str]:
+        from rapidfuzz import fuzz, process
+
+        if self._vocabulary is None:
+            vocabulary: set[str] = set()
+            for row in self._rows:
+                vocabulary.update(_WORD.findall(row.title))
+                vocabulary.update(_WORD.findall(row.idea))
+                vocabulary.update(row.tags)
+            self._vocabulary = sorted(vocabulary)
+        matches = process.extract(
+            word,
+            self._vocabulary,
+            scorer=fuzz.ratio,
+            score_cutoff=FUZZY_CUTOFF,
+            limit=FUZZY_ALTERNATIVES,
+        )
+        return [match[0] for match in matches]
+
+
+def _make_row(entry: PromptEntry) -> _Row:
+    title = entry.title.casefold()
+    tags = tuple(tag.casefold() for tag in entry.tags)
+    idea = entry.idea.casefold()
+    prompt = entry.prompt.casefold()
+    head = "\n".join((title, " ".join(tags), idea))
+    boost = 0.5 if entry.favorite else 0.0
+    return _Row(entry, title, tags, idea, prompt, head, head + "\n" + prompt, boost)
+
+
+def _score(row: _Row, term: _Term) -> float:
+    """How well a row matches a term; the caller has checked that it matches."""
+    best = 0.0
+    for word in term.words:
+        if word in row.head:
+            if word in row.title:
+                score = 10.0 if _starts_word(row.title, word) else 8.0
+            elif word in row.tags:
+                score = 9.0
+            elif any(word in tag for tag in row.tags):
+                score = 7.0
+            else:
+                score = 4.0
+        elif word in row.prompt:
+            score = 2.0
+        else:
+            continue
+        if score > best:
+            best = score
+    return best * term.weight
+
+
+def _by_score(item: tuple[float, PromptEntry]) -> float:
+    return item[0]
+
+
+def _starts_word(text: str, word: str) -> bool:
+    index = text.find(word)
+    return index == 0 or not text[index - 1].isalnum()
+
+
+def _narrows(previous: str, current: str) -> bool:
+    """Whether every entry matching `current` also matches `previous`.
+
+    True when `current` is `previous` with characters appended, so that each earlier word is
+    kept or extended: "golden h" -> "golden ho". A trailing space starts a new word, which only
+    adds a condition.
+    """
+    if not current.startswith(previous):
+        return False
+    return len(previous.split()) <= len(current.split())

@@ -1,0 +1,138 @@
+"""Targets: how to write a prompt for one family of image models.
+
+A target is TOML data. The shipped ones live in `artisan/data/targets/`; a file in
+`<config dir>/targets/` adds a target or, with the same `name`, replaces a shipped one. Besides its
+`rules`, a target may override any of the message templates of `artisan/data/prompting.toml`
+(`system`, `generate`, `refine`, `variation`, `angles`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from artisan import locations
+from artisan.errors import TargetError
+
+TEMPLATE_KEYS = ("system", "generate", "refine", "variation")
+_PLACEHOLDER = re.compile(r"\{([a-z]+)\}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A prompt recipe for one image model family."""
+
+    name: str
+    label: str
+    description: str
+    rules: str
+    system: str
+    generate: str
+    refine: str
+    variation: str
+    angles: tuple[str, ...]
+    source: Path | None = None
+
+    def system_message(self) -> str:
+        return _fill(self.system, rules=self.rules.strip())
+
+    def generate_message(self, idea: str) -> str:
+        return _fill(self.generate, idea=idea.strip())
+
+    def refine_message(self, prompt: str, instruction: str) -> str:
+        return _fill(self.refine, prompt=prompt.strip(), instruction=instruction.strip())
+
+    def variation_message(self, prompt: str, number: int, count: int) -> str:
+        angle = self.angles[(number - 1) % len(self.angles)]
+        return _fill(
+            self.variation, prompt=prompt.strip(), number=str(number), count=str(count), angle=angle
+        )
+
+
+@dataclass
+class TargetCatalog:
+    """Every available target, and the files that could not be used."""
+
+    targets: dict[str, Target]
+    problems: list[str]
+
+    def get(self, name: str) -> Target:
+        try:
+            return self.targets[name]
+        except KeyError:
+            known = ", ".join(self.targets)
+            raise TargetError(f"Unknown target `{name}`. Available targets: {known}.") from None
+
+    def names(self) -> list[str]:
+        return list(self.targets)
+
+
+def load_catalog(user_dir: Path | None = None) -> TargetCatalog:
+    """Load the shipped targets, then the user's (which may replace shipped ones)."""
+    base = _base_templates()
+    targets: dict[str, Target] = {}
+    problems: list[str] = []
+    for path in sorted(locations.builtin_targets_dir().glob("*.toml")):
+        target = _load_target(path, base)  # shipped files are tested: any error is a bug
+        targets[target.name] = target
+    user_dir = locations.user_targets_dir() if user_dir is None else user_dir
+    if user_dir.is_dir():
+        for path in sorted(user_dir.glob("*.toml")):
+            try:
+                target = _load_target(path, base)
+            except TargetError as error:
+                problems.append(str(error))
+                continue
+            targets[target.name] = target
+    return TargetCatalog(targets=targets, problems=problems)
+
+
+@cache
+def _base_templates() -> dict[str, Any]:
+    with (locations.PACKAGE_DIR / "data" / "prompting.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _load_target(path: Path, base: dict[str, Any]) -> Target:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise TargetError(f"Target file {path} cannot be read: {error}.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise TargetError(f"Target file {path} is not valid TOML: {error}.") from None
+
+    name = data.get("name", path.stem)
+    rules = data.get("rules")
+    if not isinstance(name, str) or not name.strip() or any(c.isspace() for c in name):
+        raise TargetError(f"Target file {path}: `name` must be a single word.")
+    if not isinstance(rules, str) or not rules.strip():
+        raise TargetError(f"Target file {path}: `rules` (how to write the prompt) is missing.")
+    templates: dict[str, str] = {}
+    for key in TEMPLATE_KEYS:
+        value = data.get(key, base[key])
+        if not isinstance(value, str):
+            raise TargetError(f"Target file {path}: `{key}` must be text.")
+        templates[key] = value.strip()
+    angles = data.get("angles", base["angles"])
+    if not isinstance(angles, list) or not angles or not all(isinstance(a, str) for a in angles):
+        raise TargetError(f"Target file {path}: `angles` must be a list of text.")
+    label = data.get("label", name)
+    description = data.get("description", "")
+    return Target(
+        name=name,
+        label=str(label),
+        description=str(description),
+        rules=rules.strip(),
+        angles=tuple(angles),
+        source=path,
+        **templates,
+    )
+
+
+def _fill(template: str, **values: str) -> str:
+    """Fill {placeholders} without treating braces in user text as format fields."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)

@@ -1,0 +1,104 @@
+"""Shared fixtures: an isolated home for every test and the loopback OpenAI server."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fake_openai import FakeOpenAI
+
+TEST_KEY = "sk-test-0123456789abcdefSECRET"
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own config and data folders, and no key or server from outside."""
+    monkeypatch.setenv("ARTISAN_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("ARTISAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_PICTURES_DIR", str(tmp_path / "pictures"))
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        *PROXY_VARIABLES,
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    return tmp_path
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    """The loopback OpenAI server, not yet configured as artisan's server."""
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def online(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
+    """The loopback server, set as artisan's server with a key, as a user would."""
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    return server
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+RunCli = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """Run `artisan ARGS...` in this process; returns exit status, stdout and stderr."""
+    from artisan.cli import main
+
+    def run(*args: str, stdin: str = "") -> Result:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def run_artisan(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m artisan ARGS...` in a child process with the test's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "artisan", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
