@@ -309,3 +309,21 @@ def test_unreadable_library_folder_is_an_error(isolated_home: Path) -> None:
     path.write_text("x")
     with pytest.raises(LibraryError, match="Cannot read the library folder"):
         Library(path).load()
+
+
+def test_stale_temporary_files_are_cleaned(library: Library) -> None:
+    library.add(make())
+    old = library.folder / ".x.toml.ab12cd34.tmp"
+    young = library.folder / ".y.toml.ab12cd35.tmp"
+    old.write_text("half")
+    young.write_text("half")
+    os.utime(old, (0, 0))
+    assert library.load().problems == []
+    assert not old.exists()
+    assert young.exists()
+
+
+def test_carriage_returns_are_kept(library: Library) -> None:
+    """CR LF and lone CR survive a save (TOML multi-line strings would turn CR LF into LF)."""
+    entry = library.add(make("line one\r\nline two\rthree\nfour"))
+    assert library.get(entry.id).prompt == "line one\r\nline two\rthree\nfour"

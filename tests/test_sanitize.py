@@ -42,3 +42,12 @@ def test_one_character_at_a_time() -> None:
     out = "".join(sanitizer.feed(ch) for ch in raw) + sanitizer.flush()
     assert out == for_terminal(raw)
     assert "\x1b" not in out
+
+
+def test_visible_shows_control_characters_and_round_trips() -> None:
+    from artisan.sanitize import from_visible, visible
+
+    raw = "a\x1b[31mred\x07\r\nline\ttab\x7f"
+    shown = visible(raw)
+    assert shown == "a␛[31mred␇␍\nline\ttab␡"
+    assert from_visible(shown) == raw

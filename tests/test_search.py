@@ -108,3 +108,17 @@ def test_narrowing_after_a_typo_search_stays_correct() -> None:
     assert titles(index.search("lonly")) == ["Lonely surfer"]
     assert titles(index.search("lonlyxqz")) == []
     assert sorted(titles(index.search("lone"))) == ["Lonely surfer", "Lonesome road"]
+
+
+def test_upsert_and_remove_keep_order_and_results() -> None:
+    old, middle, new = entry("Old rain", age_days=3), entry("Mid", age_days=2), entry("New")
+    index = SearchIndex([new, old])
+    assert titles(index.search("rain")) == ["Old rain"]
+    index.upsert(middle)
+    assert titles(index.entries()) == ["New", "Mid", "Old rain"]
+    middle.title = "Mid rain"
+    index.upsert(middle)
+    assert titles(index.search("rain")) == ["Mid rain", "Old rain"]
+    index.remove(old.id)
+    assert titles(index.search("rain")) == ["Mid rain"]
+    assert len(index) == 2

@@ -178,6 +178,26 @@ def now() -> datetime:
     return datetime.now().astimezone().replace(microsecond=0)
 
 
+def age(moment: datetime, now: datetime | None = None) -> str:
+    """A short age such as 5m, 3h, 2d, 6w, 4mo or 2y."""
+    now = now or datetime.now().astimezone()
+    seconds = max(0.0, (now - moment).total_seconds())
+    for limit, unit, size in _AGE_UNITS:
+        if seconds < limit:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds // (86400 * 365))}y"
+
+
+_AGE_UNITS = (
+    (60, "s", 1),
+    (3600, "m", 60),
+    (86400, "h", 3600),
+    (86400 * 14, "d", 86400),
+    (86400 * 60, "w", 86400 * 7),
+    (86400 * 365, "mo", 86400 * 30),
+)
+
+
 def new_id() -> str:
     """A short random id (40 bits) that is safe as a file name."""
     return secrets.token_hex(5)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ CORRUPT = ".corrupt"
 CACHE = ".index.json"
 LOCK = ".lock"
 CACHE_FORMAT = 1
+STALE_SECONDS = 600
 
 
 class FutureVersionError(EntryFormatError):
@@ -85,6 +87,9 @@ class Library:
             ) from None
         for item in scan:
             name = item.name
+            if name.startswith(".") and name.endswith(".tmp"):
+                _remove_stale(item)
+                continue
             if not name.endswith(".toml") or name.startswith("."):
                 continue
             try:
@@ -361,15 +366,36 @@ def dumps_entry(entry: PromptEntry) -> bytes:
 
     data = entry.to_dict()
     images = data.pop("images", [])
-    text = tomli_w.dumps(data, multiline_strings=True)
+    text = toml_text(data)
     for image in images:
         nested = {k: v for k, v in image.items() if isinstance(v, dict)}
         flat = {k: v for k, v in image.items() if k not in nested}
-        text += "\n[[images]]\n" + tomli_w.dumps(flat, multiline_strings=True)
+        text += "\n[[images]]\n" + toml_text(flat)
         for key, table in nested.items():
             # Written after the [[images]] header, `[images.key]` belongs to this image.
             text += "\n" + tomli_w.dumps({"images": {key: table}})
     return text.encode("utf-8")
+
+
+def toml_text(data: dict[str, Any]) -> str:
+    """TOML for `data`, long texts as readable multi-line strings where that is lossless.
+
+    tomli_w turns CR LF into LF inside multi-line strings (TOML readers would do so anyway), so a
+    table holding a CR LF anywhere is written with escaped one-line strings instead.
+    """
+    import tomli_w
+
+    return tomli_w.dumps(data, multiline_strings=not _has_crlf(data))
+
+
+def _has_crlf(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\r\n" in value
+    if isinstance(value, dict):
+        return any(_has_crlf(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_crlf(v) for v in value)
+    return False
 
 
 def loads_entry(data: bytes, where: str) -> PromptEntry:
@@ -387,6 +413,17 @@ def loads_entry(data: bytes, where: str) -> PromptEntry:
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise FutureVersionError(f"was written by a newer artisan (format version {version})")
     return PromptEntry.from_dict(table, where)
+
+
+def _remove_stale(item: os.DirEntry[str]) -> None:
+    """Delete a temporary file left by a process killed mid-write.
+
+    Only files older than `STALE_SECONDS` go: a younger one may belong to a save in progress
+    in another process.
+    """
+    with contextlib.suppress(OSError):
+        if time.time() - item.stat().st_mtime > STALE_SECONDS:
+            os.unlink(item.path)
 
 
 def _cacheable(entry: PromptEntry) -> bool:

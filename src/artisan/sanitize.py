@@ -72,3 +72,23 @@ def _unfinished_tail(text: str) -> int:
     if text.endswith("\r"):
         return len(text) - 1
     return len(text)
+
+
+_TO_PICTURES = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\n\t"}
+_TO_PICTURES[0x7F] = 0x2421
+_FROM_PICTURES = {picture: code for code, picture in _TO_PICTURES.items()}
+
+
+def visible(text: str) -> str:
+    """Show control characters as their Unicode control pictures (ESC as ␛).
+
+    The app displays model output with this, so an escape sequence is seen, literally, rather
+    than obeyed by the terminal. `from_visible` turns the pictures back, so text edited in the
+    app keeps the original characters when it is saved.
+    """
+    return text.translate(_TO_PICTURES)
+
+
+def from_visible(text: str) -> str:
+    """Undo `visible`."""
+    return text.translate(_FROM_PICTURES)

@@ -61,6 +61,39 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def entries(self) -> list[PromptEntry]:
+        """All entries, in the order given (newest first for a library)."""
+        return [row.entry for row in self._rows]
+
+    def upsert(self, entry: PromptEntry) -> None:
+        """Add an entry, or replace the one with its id, keeping newest-first order."""
+        self._drop(entry.id)
+        row = _make_row(entry)
+        key = (entry.created, entry.id)
+        position = 0
+        low, high = 0, len(self._rows)
+        while low < high:  # the rows are sorted newest first: find the first older row
+            middle = (low + high) // 2
+            other = self._rows[middle].entry
+            if (other.created, other.id) > key:
+                low = middle + 1
+            else:
+                high = middle
+        position = low
+        self._rows.insert(position, row)
+        if self._vocabulary is not None:
+            words = set(self._vocabulary)
+            words.update(_WORD.findall(row.title), _WORD.findall(row.idea), row.tags)
+            self._vocabulary = sorted(words)
+
+    def remove(self, entry_id: str) -> None:
+        self._drop(entry_id)
+
+    def _drop(self, entry_id: str) -> None:
+        self._rows = [row for row in self._rows if row.entry.id != entry_id]
+        self._last_query = None
+        self._last_rows = []
+
     def search(self, query: str) -> list[PromptEntry]:
         """Entries matching every word of `query`, best first. An empty query matches all."""
         words = query.casefold().split()

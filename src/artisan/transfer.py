@@ -16,7 +16,7 @@ from typing import Any
 
 from artisan.entry import EntryFormatError, PromptEntry
 from artisan.errors import TransferError
-from artisan.library import Library
+from artisan.library import Library, toml_text
 
 FORMATS = ("toml", "json", "md")
 EXPORT_VERSION = 1
@@ -25,11 +25,8 @@ EXPORT_VERSION = 1
 def export_entries(entries: list[PromptEntry], fmt: str) -> str:
     """The entries as one document in the given format."""
     if fmt == "toml":
-        import tomli_w
-
-        return tomli_w.dumps(
-            {"version": EXPORT_VERSION, "prompts": [entry.to_dict() for entry in entries]},
-            multiline_strings=True,
+        return toml_text(
+            {"version": EXPORT_VERSION, "prompts": [entry.to_dict() for entry in entries]}
         )
     if fmt == "json":
         document = {"version": EXPORT_VERSION, "prompts": [entry.to_dict() for entry in entries]}

@@ -9,17 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from artisan import config
 from artisan.cli.output import ModelTextWriter, print_json, shown, warn
-from artisan.errors import UsageError
+from artisan.errors import ArtisanError, UsageError
 from artisan.targets import load_catalog
 
 if TYPE_CHECKING:
     from artisan.engine import ApiError, Completion, Engine
     from artisan.entry import PromptEntry
     from artisan.targets import Target
-
-MAX_INPUT_CHARS = 50_000
-"""Longer ideas and prompts are refused before anything is sent: they are almost always a paste
-gone wrong, and would cost money before the server rejected them."""
 
 
 def register(commands: Any) -> None:
@@ -282,13 +278,13 @@ def _json_result(
 
 
 def _read_text(value: str, what: str) -> str:
+    from artisan.engine.chat import check_input
+
     text = sys.stdin.read() if value == "-" else value
     if not text.strip():
         source = "stdin" if value == "-" else "the command line"
         raise UsageError(f"The {what} from {source} is empty.")
-    if len(text) > MAX_INPUT_CHARS:
-        raise UsageError(
-            f"The {what} is {len(text):,} characters long; the limit is "
-            f"{MAX_INPUT_CHARS:,}. Was something else pasted by mistake?"
-        )
-    return text.strip()
+    try:
+        return check_input(text, what)
+    except ArtisanError as error:
+        raise UsageError(str(error)) from None

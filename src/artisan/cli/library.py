@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from artisan import locations
-from artisan.cli.output import age, clip, print_json, shown, terminal_width, warn
-from artisan.entry import PromptEntry, normalize_tags
+from artisan.cli.output import clip, print_json, shown, terminal_width, warn
+from artisan.entry import PromptEntry, age, normalize_tags
 from artisan.errors import UsageError
 from artisan.library import Library
 

@@ -59,23 +59,6 @@ def warn(message: str) -> None:
     print(f"artisan: {for_terminal(message)}", file=sys.stderr)
 
 
-def age(moment: datetime, now: datetime | None = None) -> str:
-    """A short age such as 5m, 3h, 2d, 6w, 4mo, 2y."""
-    now = now or datetime.now().astimezone()
-    seconds = max(0.0, (now - moment).total_seconds())
-    for limit, unit, size in (
-        (60, "s", 1),
-        (3600, "m", 60),
-        (86400, "h", 3600),
-        (86400 * 14, "d", 86400),
-        (86400 * 60, "w", 86400 * 7),
-        (86400 * 365, "mo", 86400 * 30),
-    ):
-        if seconds < limit:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds // (86400 * 365))}y"
-
-
 def terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
