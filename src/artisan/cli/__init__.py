@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from artisan.cli import generate, library, settings
+    from artisan.cli import generate, image, library, settings
 
     parser = _Parser(
         prog="artisan",
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"artisan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     generate.register(commands)
+    image.register(commands)
     library.register(commands)
     settings.register(commands)
     return parser
@@ -53,9 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler | None = getattr(args, "handler", None)
     try:
         if handler is None:
-            # No command, or a group such as `artisan library` with nothing after it.
-            parser.parse_args([*args_list, "--help"])
-        assert handler is not None
+            if args.command is not None:
+                # A command group such as `artisan library` with nothing after it.
+                parser.parse_args([*args_list, "--help"])
+            return _run_app()
         return handler(args)
     except UsageError as error:
         print(f"artisan: {error}", file=sys.stderr)
@@ -73,3 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+
+
+def _run_app() -> int:
+    from artisan.tui import run
+
+    return run()

@@ -1,0 +1,61 @@
+"""The Textual app. Importing this package imports Textual; the core never does."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from artisan import config, locations
+from artisan.errors import ConfigError
+
+
+def run() -> int:
+    """Start the app; returns the exit status."""
+    _log_to_file()
+    warnings: list[str] = []
+    try:
+        loaded = config.load()
+        settings = loaded.settings
+        warnings.extend(loaded.warnings)
+    except ConfigError as error:
+        settings = config.DEFAULTS
+        warnings.append(f"{error} Using the default settings for now.")
+
+    graphics = _graphics_for(settings)
+    from artisan.tui.app import ArtisanApp
+
+    app = ArtisanApp(settings, warnings=warnings, graphics=graphics)
+    app.run()
+    return app.return_code or 0
+
+
+def _graphics_for(settings: config.Settings) -> str | None:
+    """Ask the terminal for its image protocol when images may be previewed in it."""
+    from artisan.images.opener import choose_viewer
+
+    if choose_viewer(settings.open, sys.platform, os.environ).how != "terminal":
+        return None
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        return None
+    from artisan.tui.images import detect_graphics
+
+    try:
+        return detect_graphics()
+    except Exception as error:
+        logging.getLogger("artisan").warning("image protocol detection failed: %s", error)
+        return "HalfcellImage"
+
+
+def _log_to_file() -> None:
+    """Unexpected errors go, with their traceback, to the log file in the data folder."""
+    path = locations.log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    except OSError:
+        handler = logging.NullHandler()  # an unwritable data folder is reported elsewhere
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("artisan")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)

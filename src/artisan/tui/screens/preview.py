@@ -1,0 +1,75 @@
+"""A full-screen preview of a rendered image, drawn inside the terminal.
+
+Used over SSH and wherever no local viewer can be opened. The picture is drawn with
+textual-image using the protocol chosen when the app started (Kitty graphics, Sixel, or
+half-block characters, which every colour terminal shows); beside it: the file path, the model,
+the size and the prompt the model actually drew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Static
+
+from artisan.entry import ImageRecord
+from artisan.sanitize import visible
+
+
+class PreviewScreen(Screen[None]):
+    """Shows one image and what is known about it; Escape closes it."""
+
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close"),
+        Binding("c", "copy_path", "Copy path"),
+    ]
+
+    DEFAULT_CSS = """
+    PreviewScreen {
+        layout: vertical;
+        #preview { height: 1fr; }
+        #picture { width: 2fr; height: 1fr; align: center middle; }
+        #picture > * { width: auto; height: auto; max-width: 100%; max-height: 100%; }
+        #facts {
+            width: 1fr; min-width: 30; height: 1fr;
+            border-left: vkey $foreground 25%; padding: 0 1;
+        }
+        #facts Static { margin-bottom: 1; }
+        .heading { color: $primary; text-style: bold; }
+        #keys { height: 1; dock: bottom; background: $footer-background; padding: 0 1; }
+    }
+    """
+
+    def __init__(
+        self, path: Path, record: ImageRecord, image_class: Callable[[str], Widget]
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.record = record
+        self.image_class = image_class
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="preview"):
+            with Horizontal(id="picture"):
+                yield self.image_class(str(self.path))
+            with VerticalScroll(id="facts"):
+                yield Static("File", classes="heading")
+                yield Static(visible(str(self.path)), markup=False, id="path")
+                yield Static("Model and size", classes="heading")
+                yield Static(
+                    visible(f"{self.record.model or '?'} · {self.record.size or '?'}"), markup=False
+                )
+                if self.record.revised_prompt:
+                    yield Static("Revised prompt (what the model drew)", classes="heading")
+                    yield Static(visible(self.record.revised_prompt), markup=False, id="revised")
+        yield Static("Esc close · c copy the path", id="keys", markup=False)
+
+    def action_copy_path(self) -> None:
+        self.app.copy_to_clipboard(str(self.path))
+        self.notify(f"Copied the path: {self.path}")

@@ -1,0 +1,68 @@
+"""The Idea pane: a multi-line editor for the rough idea and the target selector."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Select, TextArea
+
+from artisan.targets import Target
+
+
+class IdeaPane(Vertical):
+    """Where the person describes the image they want."""
+
+    DEFAULT_CSS = """
+    IdeaPane {
+        #idea { height: 1fr; border: none; padding: 0 1; }
+        #target-row { height: 1; }
+        #target-row Label { padding: 0 1; color: $text-muted; }
+        #target { width: 1fr; }
+    }
+    """
+
+    def __init__(self, targets: list[Target], target: str, idea: str = "") -> None:
+        super().__init__(id="idea-pane")
+        self.border_title = "Idea"
+        self._targets = targets
+        self._target = target
+        self.editor = TextArea(
+            idea,
+            id="idea",
+            soft_wrap=True,
+            tab_behavior="focus",
+            placeholder="Describe the image: a beach sunset, a lonely surfer…",
+        )
+        self.editor.cursor_location = self.editor.document.end
+        self.selector: Select[str] = Select(
+            [(f"{t.name} · {t.label}", t.name) for t in targets],
+            value=target,
+            allow_blank=False,
+            compact=True,
+            id="target",
+        )
+
+    def compose(self) -> ComposeResult:
+        yield self.editor
+        with Horizontal(id="target-row"):
+            yield Label("Target")
+            yield self.selector
+
+    @property
+    def idea(self) -> str:
+        return self.editor.text
+
+    @idea.setter
+    def idea(self, text: str) -> None:
+        self.editor.load_text(text)
+        self.editor.cursor_location = self.editor.document.end
+
+    @property
+    def target(self) -> str:
+        value = self.selector.value
+        return value if isinstance(value, str) else self._target
+
+    @target.setter
+    def target(self, name: str) -> None:
+        if any(t.name == name for t in self._targets):
+            self.selector.value = name

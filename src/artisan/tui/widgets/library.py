@@ -1,0 +1,305 @@
+"""The Library pane: search box, list of saved prompts, and what can be done to them.
+
+The library is read in a worker after the first paint, and read again (through its cache) when
+another program changes the folder. Every change to an entry goes through `Library.update`,
+which re-reads the file under the library's lock, so an artisan running in another terminal
+keeps its changes too. Disk work runs in thread workers; the screen only ever waits for the
+search, which takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input
+
+from artisan.entry import PromptEntry, normalize_tags
+from artisan.errors import ArtisanError
+from artisan.library import Library
+from artisan.search import SearchIndex
+from artisan.tui.screens.ask import AskScreen
+from artisan.tui.widgets.library_list import LibraryList, fit
+
+POLL_SECONDS = 2.0
+
+
+class LibraryPane(Vertical):
+    """The saved prompts, searchable as you type."""
+
+    DEFAULT_CSS = """
+    LibraryPane {
+        #library-search { margin-bottom: 0; }
+    }
+    """
+
+    class Load(Message):
+        """Load this entry into the Idea and Prompt panes."""
+
+        def __init__(self, entry: PromptEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    class Copy(Message):
+        """Copy this text to the clipboard."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class ShowImages(Message):
+        def __init__(self, entry: PromptEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    class Loaded(Message):
+        """The library has been read (or read again)."""
+
+        def __init__(self, index: SearchIndex, problems: list[str]) -> None:
+            super().__init__()
+            self.index = index
+            self.problems = problems
+
+    def __init__(self, library: Library) -> None:
+        super().__init__(id="library-pane")
+        self.library = library
+        self.index: SearchIndex | None = None
+        self.border_title = "Library"
+        self.border_subtitle = "loading…"
+        self._deleted: list[str] = []
+        self._folder_stamp: float | None = None
+        self.search_box = Input(placeholder="Search  (ctrl+l)", id="library-search", compact=True)
+        self.list = LibraryList(id="library-list")
+
+    def compose(self) -> ComposeResult:
+        yield self.search_box
+        yield self.list
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    # Loading ---------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="library-load")
+    def reload(self) -> None:
+        """Read the library (through its cache) and build the search index."""
+        stamp = self._stamp()
+        try:
+            report = self.library.load()
+        except ArtisanError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+            return
+        index = SearchIndex(self.library.entries())
+        index.warm()
+        self._folder_stamp = stamp
+        self.post_message(self.Loaded(index, report.problems))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        event.stop()
+        self.index = event.index
+        for problem in event.problems:
+            self.notify(problem, title="Library", severity="warning", timeout=10)
+        self.refresh_list()
+
+    def _poll(self) -> None:
+        """Reload when another program added, removed or replaced a file."""
+        if self.index is not None and self._stamp() != self._folder_stamp:
+            self.reload()
+
+    def _stamp(self) -> float | None:
+        try:
+            return os.stat(self.library.folder).st_mtime
+        except OSError:
+            return None
+
+    # Searching -------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#library-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.refresh_list()
+
+    @on(Input.Submitted, "#library-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.list.focus()
+
+    def refresh_list(self, keep: str | None = None) -> None:
+        """Show the entries matching the search box, best first."""
+        if self.index is None:
+            return
+        current = self.list.highlighted_entry
+        keep = keep or (current.id if current else None)
+        query = self.search_box.value
+        entries = self.index.search(query)
+        self.list.set_entries(entries, keep)
+        total = len(self.index)
+        if query.strip():
+            shown = fit(query.strip(), 20).strip()
+            self.border_subtitle = f"{len(entries):,} of {total:,} · “{shown}”"
+        else:
+            self.border_subtitle = "1 saved" if total == 1 else f"{total:,} saved"
+
+    def entry_saved(self, entry: PromptEntry) -> None:
+        """An entry was added or changed in this process: show it without reading the disk."""
+        if self.index is not None:
+            self.index.upsert(entry)
+            self._folder_stamp = self._stamp()
+            self.refresh_list(keep=entry.id)
+
+    # Entry actions ---------------------------------------------------------------------------
+
+    @on(LibraryList.EntryAction)
+    def _entry_action(self, event: LibraryList.EntryAction) -> None:
+        event.stop()
+        entry = event.entry
+        if event.action == "undo":
+            self._undo_delete()
+            return
+        if entry is None:
+            self.notify("The library is empty: ctrl+s saves the prompt you are working on.")
+            return
+        if event.action == "load":
+            self.post_message(self.Load(entry))
+        elif event.action == "favorite":
+            self._change(entry, _toggle_favorite, "")
+        elif event.action == "tags":
+            self.app.push_screen(
+                AskScreen(
+                    "Tags",
+                    "Separate tags with spaces or commas; Enter saves, Esc cancels",
+                    " ".join(entry.tags),
+                ),
+                lambda answer: self._set_tags(entry, answer),
+            )
+        elif event.action == "rename":
+            self.app.push_screen(
+                AskScreen("Rename", "Enter saves, Esc cancels", entry.title),
+                lambda answer: self._rename(entry, answer),
+            )
+        elif event.action == "edit":
+            self._edit_in_editor(entry)
+        elif event.action == "copy":
+            self.post_message(self.Copy(entry.prompt))
+        elif event.action == "images":
+            self.post_message(self.ShowImages(entry))
+        elif event.action == "delete":
+            self._delete(entry)
+
+    def _set_tags(self, entry: PromptEntry, answer: str | None) -> None:
+        if answer is None:
+            return
+        tags = normalize_tags(answer.replace(",", " ").split())
+
+        def change(target: PromptEntry) -> None:
+            target.tags = tags
+
+        self._change(entry, change, "Tags saved")
+
+    def _rename(self, entry: PromptEntry, answer: str | None) -> None:
+        title = " ".join((answer or "").split())
+        if not title:
+            return
+
+        def change(target: PromptEntry) -> None:
+            target.title = title
+
+        self._change(entry, change, "Renamed")
+
+    @work(thread=True, group="library-write")
+    def _change(
+        self, entry: PromptEntry, change: Callable[[PromptEntry], object], done: str
+    ) -> None:
+        try:
+            updated = self.library.update(entry.id, change)
+        except ArtisanError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._after_change, updated, done)
+
+    def _after_change(self, entry: PromptEntry, done: str) -> None:
+        self.entry_saved(entry)
+        if done:
+            self.notify(f"{done}: “{fit(entry.title, 40).strip()}”")
+
+    def _edit_in_editor(self, entry: PromptEntry) -> None:
+        """Suspend the app and edit the prompt in $VISUAL or $EDITOR."""
+        command = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        with tempfile.TemporaryDirectory(prefix="artisan-") as folder:
+            path = Path(folder) / f"{entry.id}.txt"
+            path.write_text(entry.prompt, encoding="utf-8")
+            try:
+                with self.app.suspend():
+                    completed = subprocess.run([*command, str(path)], check=False)
+            except SuspendNotSupported:
+                self.notify(
+                    "This terminal cannot hand over to an editor; use `artisan library "
+                    "show` and edit the file instead.",
+                    severity="warning",
+                )
+                return
+            except FileNotFoundError:
+                self.notify(
+                    f"The editor `{command[0]}` was not found; set $EDITOR.", severity="error"
+                )
+                return
+            if completed.returncode != 0:
+                self.notify(
+                    f"The editor exited with status {completed.returncode}; the prompt "
+                    "was not changed.",
+                    severity="warning",
+                )
+                return
+            text = path.read_text(encoding="utf-8").rstrip("\n")
+        if not text.strip() or text == entry.prompt:
+            self.notify("The prompt was not changed.")
+            return
+
+        def change(target: PromptEntry) -> None:
+            target.prompt = text
+
+        self._change(entry, change, "Prompt saved")
+
+    @work(thread=True, group="library-write")
+    def _delete(self, entry: PromptEntry) -> None:
+        try:
+            self.library.delete(entry.id)
+        except ArtisanError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._after_delete, entry)
+
+    def _after_delete(self, entry: PromptEntry) -> None:
+        self._deleted.append(entry.id)
+        if self.index is not None:
+            self.index.remove(entry.id)
+            self._folder_stamp = self._stamp()
+            self.refresh_list()
+        self.notify(f"Deleted “{fit(entry.title, 40).strip()}”. Press u in the list to undo.")
+
+    @work(thread=True, group="library-write")
+    def _undo_delete(self) -> None:
+        if not self._deleted:
+            self.app.call_from_thread(self.notify, "Nothing to undo.")
+            return
+        entry_id = self._deleted.pop()
+        try:
+            entry = self.library.restore(entry_id)
+        except ArtisanError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._after_change, entry, "Restored")
+
+
+def _toggle_favorite(entry: PromptEntry) -> None:
+    entry.favorite = not entry.favorite

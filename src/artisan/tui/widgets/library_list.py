@@ -1,0 +1,190 @@
+"""The list of saved prompts in the Library pane.
+
+The list draws only the rows on screen (one line per entry), so showing, scrolling and
+re-filtering 100,000 entries costs the same as showing 20.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from artisan.entry import PromptEntry, age
+from artisan.sanitize import visible
+from artisan.tui import keymap
+
+TARGET_WIDTH = 10
+TAGS_WIDTH = 18
+AGE_WIDTH = 4
+
+
+class LibraryList(ScrollView, can_focus=True):
+    """One line per saved prompt: favourite mark, title, target, tags and age."""
+
+    BINDINGS = [
+        *keymap.bindings(keymap.LIBRARY),
+        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "jump(0)", show=False),
+        Binding("end", "jump(-1)", show=False),
+    ]
+
+    COMPONENT_CLASSES = {"library-list--cursor", "library-list--meta", "library-list--favorite"}
+
+    DEFAULT_CSS = """
+    LibraryList {
+        height: 1fr;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+        & > .library-list--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .library-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
+        & > .library-list--meta { color: $foreground-muted; }
+        & > .library-list--favorite { color: $warning; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    """Index of the highlighted row."""
+
+    class EntryAction(Message):
+        """A key was pressed on an entry: load, favorite, tags, rename, edit, ..."""
+
+        def __init__(self, action: str, entry: PromptEntry | None) -> None:
+            super().__init__()
+            self.action = action
+            self.entry = entry
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.entries: list[PromptEntry] = []
+        self._now = datetime.now().astimezone()
+
+    @property
+    def highlighted_entry(self) -> PromptEntry | None:
+        if 0 <= self.cursor < len(self.entries):
+            return self.entries[self.cursor]
+        return None
+
+    def set_entries(self, entries: list[PromptEntry], keep: str | None = None) -> None:
+        """Show these entries; keep the cursor on the entry with id `keep` if it is there."""
+        self.entries = entries
+        self._now = datetime.now().astimezone()
+        self.virtual_size = Size(0, len(entries))
+        index = 0
+        if keep is not None:
+            index = next((i for i, e in enumerate(entries) if e.id == keep), 0)
+        self.cursor = index
+        self.refresh()
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.entries) - 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(0, len(self.entries))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def action_cursor(self, step: int) -> None:
+        self.cursor += step
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(1, self.size.height - 1)
+
+    def action_jump(self, index: int) -> None:
+        self.cursor = index if index >= 0 else len(self.entries) - 1
+
+    def _post(self, action: str) -> None:
+        self.post_message(self.EntryAction(action, self.highlighted_entry))
+
+    def action_load(self) -> None:
+        self._post("load")
+
+    def action_favorite(self) -> None:
+        self._post("favorite")
+
+    def action_tags(self) -> None:
+        self._post("tags")
+
+    def action_rename(self) -> None:
+        self._post("rename")
+
+    def action_edit(self) -> None:
+        self._post("edit")
+
+    def action_images(self) -> None:
+        self._post("images")
+
+    def action_copy_entry(self) -> None:
+        self._post("copy")
+
+    def action_delete(self) -> None:
+        self._post("delete")
+
+    def action_undo_delete(self) -> None:
+        self._post("undo")
+
+    def on_click(self, event: object) -> None:
+        offset = getattr(event, "y", None)
+        if isinstance(offset, int):
+            self.cursor = self.scroll_offset.y + offset
+
+    def render_line(self, y: int) -> Strip:
+        row = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if row >= len(self.entries) or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        entry = self.entries[row]
+        base = self.rich_style
+        if row == self.cursor:
+            base = base + self.get_component_rich_style("library-list--cursor")
+        meta = base + self.get_component_rich_style("library-list--meta", partial=True)
+        star = base + self.get_component_rich_style("library-list--favorite", partial=True)
+
+        tags = " ".join("#" + t for t in entry.tags)
+        right = [
+            (fit(entry.target, TARGET_WIDTH) if width >= 45 else "", meta),
+            (fit(tags, TAGS_WIDTH) if width >= 70 else "", meta),
+            (age(entry.created, self._now).rjust(AGE_WIDTH), meta),
+        ]
+        right_width = sum(cell_len(text) + 1 for text, _ in right if text)
+        title_width = max(4, width - 2 - right_width - 1)
+        segments = [
+            Segment("★ " if entry.favorite else "  ", star),
+            Segment(fit(visible(entry.title), title_width), base),
+        ]
+        for text, style in right:
+            if text:
+                segments.append(Segment(" ", base))
+                segments.append(Segment(text, style))
+        segments.append(Segment(" ", base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+
+def fit(text: str, width: int) -> str:
+    """Exactly `width` cells: one line, cut with an ellipsis, padded with spaces."""
+    text = " ".join(text.split())
+    if cell_len(text) > width:
+        return set_cell_size(text, max(0, width - 1)) + "…"
+    return set_cell_size(text, width)
