@@ -93,6 +93,9 @@ class Images:
     broken_download: bool = False
     """Give urls that answer 404."""
     delay: float = 0.0
+    """Seconds before answering; a client that hangs up meanwhile is noticed at once."""
+    content: bytes | None = None
+    """Send these bytes as every image instead of a made-up PNG (e.g. something not an image)."""
 
 
 Behaviour = Chat | Error | Drop | Images
@@ -273,7 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif isinstance(behaviour, Chat):
                 self._stream_chat(behaviour, body if isinstance(body, dict) else {}, record)
             else:
-                self._send_images(behaviour, body if isinstance(body, dict) else {})
+                self._send_images(behaviour, body if isinstance(body, dict) else {}, record)
         except (BrokenPipeError, ConnectionResetError):
             record.client_hung_up = True
             self.close_connection = True
@@ -322,6 +325,22 @@ class _Handler(BaseHTTPRequestHandler):
             }
         }
         self._send_json(error.status, payload, error.headers)
+
+    def _client_left_within(self, seconds: float) -> bool:
+        """Wait up to `seconds`; True as soon as the client closes the connection."""
+        import select
+
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if readable:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        return True
+                except OSError:
+                    return True
+                time.sleep(0.01)  # data, not a hang-up: keep waiting without spinning
+        return False
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -439,15 +458,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
-    def _send_images(self, images: Images, body: dict[str, Any]) -> None:
-        if images.delay:
-            time.sleep(images.delay)
+    def _send_images(self, images: Images, body: dict[str, Any], record: Request) -> None:
+        if images.delay and self._client_left_within(images.delay):
+            record.client_hung_up = True
+            self.close_connection = True
+            return
         count = int(body.get("n") or 1)
         fmt = images.response_format or body.get("response_format") or "b64_json"
         prompt = str(body.get("prompt", ""))
         data = []
         for index in range(count):
             png = make_png(*images.size, seed=f"{prompt}{index}")
+            if images.content is not None:
+                png = images.content
+            elif body.get("output_format") in ("jpeg", "webp"):
+                png = _convert(png, str(body["output_format"]))
             item: dict[str, Any] = {}
             if fmt == "url":
                 name = f"img-{len(self.fake.files)}-{index}.png"
@@ -467,6 +492,18 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": {"input_tokens": 10, "output_tokens": 100, "total_tokens": 110},
             },
         )
+
+
+def _convert(png: bytes, fmt: str) -> bytes:
+    """The image in another format, as GPT Image models honour `output_format`."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(png)) as image:
+        image.save(out, format=fmt.upper())
+    return out.getvalue()
 
 
 def _chunk(model: str, choices: list[dict[str, Any]]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from artisan.engine.errors import (
     missing_key,
     translate,
 )
+from artisan.errors import ArtisanError
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -38,6 +39,31 @@ if TYPE_CHECKING:
 
 MAX_RETRY_WAIT = 60.0
 """Longest `retry-after` honoured; beyond it the error is reported instead of waiting."""
+MAX_INPUT_CHARS = 50_000
+"""Longer ideas, prompts and instructions are refused before anything is sent: they are almost
+always a paste gone wrong, and would cost money before the server rejected them."""
+
+
+class InputTooLong(ArtisanError):
+    """An idea, prompt or instruction over `MAX_INPUT_CHARS`."""
+
+
+def check_input(text: str, what: str) -> str:
+    """`text` stripped, or an error when it is empty or too long to send.
+
+    Raises:
+        InputTooLong: over the limit.
+        ArtisanError: empty or only whitespace.
+    """
+    if len(text) > MAX_INPUT_CHARS:
+        raise InputTooLong(
+            f"The {what} is {len(text):,} characters long; the limit is "
+            f"{MAX_INPUT_CHARS:,}. Was something else pasted by mistake?"
+        )
+    stripped = text.strip()
+    if not stripped:
+        raise ArtisanError(f"The {what} is empty.")
+    return stripped
 
 
 class Finish(StrEnum):
@@ -127,12 +153,15 @@ class Engine:
 
     async def generate(self, idea: str, target: Target, on_text: TextCallback) -> Completion:
         """Write a prompt for `idea` following `target`'s rules."""
+        idea = check_input(idea, "idea")
         return await self.complete([_system(target), _user(target.generate_message(idea))], on_text)
 
     async def refine(
         self, prompt: str, instruction: str, target: Target, on_text: TextCallback
     ) -> Completion:
         """Rewrite `prompt` with a change such as "moodier, shot on 35mm"."""
+        prompt = check_input(prompt, "prompt")
+        instruction = check_input(instruction, "instruction")
         return await self.complete(
             [_system(target), _user(target.refine_message(prompt, instruction))], on_text
         )
@@ -261,19 +290,35 @@ class Engine:
                 await asyncio.sleep(delay)
 
     def _retry_delay(self, error: Exception, failure: ApiError, attempt: int) -> float | None:
-        """Seconds to wait before trying again, or None to give up now."""
-        if attempt >= self.settings.max_retries:
-            return None
-        # Out of credit, a refused connection or an unknown host do not fix themselves in a
-        # second (their classes are not `retryable`); failing at once says so sooner.
-        status = getattr(error, "status_code", None)
-        if not (failure.retryable or status in (408, 409)):
-            return None
-        backoff = self.retry_base * (2.0**attempt) * (0.75 + random.random() / 2)
-        hinted = _retry_after(error)
-        if hinted is None:
-            return backoff
-        return None if hinted > MAX_RETRY_WAIT else hinted
+        return retry_delay(
+            error, failure, attempt, max_retries=self.settings.max_retries, base=self.retry_base
+        )
+
+
+def retry_delay(
+    error: Exception, failure: ApiError, attempt: int, *, max_retries: int, base: float
+) -> float | None:
+    """Seconds to wait before trying a failed request again, or None to give up now.
+
+    Args:
+        error: What the SDK raised.
+        failure: The same, translated (its class says whether retrying can help).
+        attempt: Retries done so far.
+        max_retries: The `max_retries` setting.
+        base: First backoff delay in seconds, doubled on each retry, with jitter.
+    """
+    if attempt >= max_retries:
+        return None
+    # Out of credit, a refused connection or an unknown host do not fix themselves in a
+    # second (their classes are not `retryable`); failing at once says so sooner.
+    status = getattr(error, "status_code", None)
+    if not (failure.retryable or status in (408, 409)):
+        return None
+    backoff = base * (2.0**attempt) * (0.75 + random.random() / 2)
+    hinted = _retry_after(error)
+    if hinted is None:
+        return backoff
+    return None if hinted > MAX_RETRY_WAIT else hinted
 
 
 def build_client(settings: Settings) -> AsyncOpenAI:

@@ -18,9 +18,14 @@ from artisan.sanitize import for_terminal
 if TYPE_CHECKING:
     from artisan.config import Settings
 
+IMAGE_TIMEOUT = 300.0
+"""Seconds an image request waits when the `timeout` setting was left at its default."""
 _KEYLIKE = re.compile(r"\b(?:sk|rk|pk|key)-[A-Za-z0-9_\-*]{6,}|\bBearer\s+\S+", re.IGNORECASE)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _MAX_QUOTED = 240
+_BILLING_CODES = ("insufficient_quota", "billing_hard_limit_reached", "billing_not_active")
+"""Codes that mean the account cannot pay: retrying will not help."""
+_REFUSAL_CODES = ("content_policy_violation", "moderation_blocked", "content_filter")
 
 
 class ApiError(ArtisanError):
@@ -112,7 +117,8 @@ def translate(error: BaseException, settings: Settings, *, what: str = "chat") -
     Args:
         error: What was raised.
         settings: For the model name and server address in the message.
-        what: "chat" or "image": which model setting the message should point to.
+        what: "chat" or "image": which model setting the message should point to, and what
+            kind of answer was awaited.
     """
     result = error if isinstance(error, ApiError) else _translate(error, settings, what)
     if settings.api_key and len(settings.api_key) >= 8 and settings.api_key in result.message:
@@ -129,6 +135,12 @@ def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
     model_key = "model" if what == "chat" else "image.model"
 
     if isinstance(error, openai.APITimeoutError):
+        if what == "image":
+            return RequestTimedOut(
+                f"{server} did not finish the image within {_seconds(image_timeout(settings))}. "
+                "Large or high-quality images can take minutes: raise the limit with "
+                "`artisan config set timeout 600`, or ask for a lower quality."
+            )
         return RequestTimedOut(
             f"{server} did not answer within {_seconds(settings.timeout)}. Try again, or raise "
             "the limit with `artisan config set timeout 120`."
@@ -152,7 +164,7 @@ def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
             "if it keeps happening, a proxy or the server may be cutting connections."
         )
     if isinstance(error, openai.APIStatusError):
-        return _from_status(error, server, model, model_key)
+        return _from_status(error, server, model, model_key, what)
     if isinstance(error, openai.APIError):
         # Raised for an error event inside a 200 stream (OpenRouter and proxies do this).
         detail = _detail(error.body) or _clean(error.message)
@@ -169,7 +181,7 @@ def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
     raise error
 
 
-def _from_status(error: Any, server: str, model: str, model_key: str) -> ApiError:
+def _from_status(error: Any, server: str, model: str, model_key: str, what: str) -> ApiError:
     status: int = error.status_code
     body = error.body
     code = _field(body, "code") or _field(body, "type")
@@ -182,7 +194,7 @@ def _from_status(error: Any, server: str, model: str, model_key: str) -> ApiErro
             status=status,
             code=code,
         )
-    if status == 402 or code == "insufficient_quota":
+    if status == 402 or code in _BILLING_CODES:
         return QuotaExceeded(
             f"The account is out of credit ({code or status}); add credit or check billing for "
             f"this key. Retrying will not help.{quoted}",
@@ -210,7 +222,15 @@ def _from_status(error: Any, server: str, model: str, model_key: str) -> ApiErro
             status=status,
             code=code,
         )
-    if code in ("content_policy_violation", "moderation_blocked", "content_filter"):
+    if code in _REFUSAL_CODES:
+        if what == "image":
+            reason = (detail or "no reason was given").rstrip(".")
+            return ContentRefused(
+                f"The image model refused this prompt ({code}): {reason}. Rephrase the prompt "
+                "and try again.",
+                status=status,
+                code=code,
+            )
         return ContentRefused(
             f"The request was refused by the content policy: {detail or code}",
             status=status,
@@ -232,6 +252,22 @@ def _seconds(value: float) -> str:
 def scrub(text: str) -> str:
     """Remove anything that looks like a key or a bearer token."""
     return _KEYLIKE.sub("[redacted]", text)
+
+
+def image_timeout(settings: Settings) -> float:
+    """Seconds to wait for an image.
+
+    Drawing takes far longer than writing a prompt (minutes for a large, high-quality image), so
+    unless the person set `timeout` themselves, image requests wait at least `IMAGE_TIMEOUT`.
+    """
+    if "timeout" in settings.sources:
+        return settings.timeout
+    return max(settings.timeout, IMAGE_TIMEOUT)
+
+
+def server_name(settings: Settings) -> str:
+    """The server as messages name it: "OpenAI", or the host and port of `base_url`."""
+    return _server(settings)
 
 
 def _server(settings: Settings) -> str:

@@ -1,0 +1,581 @@
+"""The image models artisan knows, and checking a request against them before it is sent.
+
+The capability table is data: `artisan/data/image-models.toml` ships with artisan and
+`<config dir>/image-models.toml` adds models or changes some of their keys. A broken user file is
+reported as a problem and the shipped table is used, so a typo never stops anyone rendering.
+
+`validate` refuses a request the model cannot serve (a size, quality, style, background, output
+format or number of images it does not offer, or a prompt longer than it reads) with an
+`ImageOptionError` listing what is allowed, before any request leaves the machine: the SDK checks
+none of this, and the server would only refuse after the person had waited. A model that is not in
+the table is sent as asked, with a warning; so is a retired one, because OpenAI-compatible servers
+may still serve old names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from artisan import locations
+from artisan.errors import UsageError
+
+if TYPE_CHECKING:
+    from artisan.config import Settings
+
+BUILTIN_FILE = locations.PACKAGE_DIR / "data" / "image-models.toml"
+SHUTDOWN_NOTICE_DAYS = 90
+"""How long before a model's shutdown its users are warned."""
+_SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})$")
+_LIST_KEYS = (
+    "sizes",
+    "qualities",
+    "styles",
+    "backgrounds",
+    "output_formats",
+    "transparent_formats",
+    "response_formats",
+)
+_TEXT_KEYS = ("label", "family", "default_format", "replacement", "note", "inherits")
+_INT_KEYS = ("prompt_max", "n_max")
+_FREE_SIZE_KEYS = (
+    "multiple",
+    "max_ratio",
+    "max_edge",
+    "max_pixels",
+    "min_pixels",
+    "experimental_pixels",
+)
+_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_INT_KEYS, "free_sizes", "shutdown"}
+_OPTIONS = {
+    "quality": "qualities",
+    "style": "styles",
+    "background": "backgrounds",
+    "output_format": "output_formats",
+}
+
+
+class ImageOptionError(UsageError):
+    """An image request asks for something its model does not offer; nothing was sent."""
+
+
+class ModelTableError(Exception):
+    """A model table file cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class FreeSizes:
+    """The rule for models that draw any WIDTHxHEIGHT within limits."""
+
+    multiple: int = 16
+    max_ratio: float = 3.0
+    max_edge: int = 3840
+    max_pixels: int = 3840 * 2160
+    min_pixels: int = 0
+    experimental_pixels: int | None = None
+    """Sizes with more pixels than this work, but the server calls them experimental."""
+
+    def problem(self, width: int, height: int) -> str | None:
+        """Why WIDTHxHEIGHT is not allowed, or None when it is."""
+        reasons = []
+        if width % self.multiple or height % self.multiple:
+            reasons.append(f"both sides must be multiples of {self.multiple}")
+        if max(width, height) > self.max_edge:
+            reasons.append(f"no side may be longer than {self.max_edge}")
+        if width * height > self.max_pixels:
+            reasons.append(f"it may hold at most {self.max_pixels:,} pixels")
+        if width * height < self.min_pixels:
+            reasons.append(f"it must hold at least {self.min_pixels:,} pixels")
+        if min(width, height) == 0 or max(width, height) / min(width, height) > self.max_ratio:
+            reasons.append(f"the long side may be at most {self.max_ratio:g} times the short one")
+        return "; ".join(reasons) or None
+
+    def nearest(self, width: int, height: int) -> str | None:
+        """A close size that is allowed, to suggest when only the rounding was wrong."""
+        step = self.multiple
+        near = (max(step, round(width / step) * step), max(step, round(height / step) * step))
+        if near != (width, height) and self.problem(*near) is None:
+            return f"{near[0]}x{near[1]}"
+        return None
+
+    def describe(self) -> str:
+        text = (
+            f"any WIDTHxHEIGHT with both sides multiples of {self.multiple}, no side over "
+            f"{self.max_edge}, at most {self.max_pixels:,} pixels"
+        )
+        if self.min_pixels:
+            text += f" and at least {self.min_pixels:,}"
+        return text + f", the long side at most {self.max_ratio:g} times the short one"
+
+
+@dataclass(frozen=True)
+class ImageModel:
+    """One image model and what it accepts."""
+
+    name: str
+    label: str
+    prompt_max: int
+    n_max: int
+    sizes: tuple[str, ...]
+    qualities: tuple[str, ...] = ()
+    styles: tuple[str, ...] = ()
+    backgrounds: tuple[str, ...] = ()
+    output_formats: tuple[str, ...] = ()
+    default_format: str = "png"
+    transparent_formats: tuple[str, ...] = ()
+    response_formats: tuple[str, ...] = ()
+    free_sizes: FreeSizes | None = None
+    family: str = ""
+    shutdown: date | None = None
+    replacement: str = ""
+    note: str = ""
+
+    @property
+    def response_format(self) -> str | None:
+        """What to ask for as `response_format`, or None when the model takes no such field.
+
+        base64 when offered: the image arrives with the answer, so there is no second download
+        from another host and no link that expires after an hour.
+        """
+        if not self.response_formats:
+            return None
+        return "b64_json" if "b64_json" in self.response_formats else self.response_formats[0]
+
+    def retired(self, today: date) -> bool:
+        return self.shutdown is not None and self.shutdown <= today
+
+    def choices(self, option: str) -> tuple[str, ...]:
+        """The accepted values of `quality`, `style`, `background` or `output_format`."""
+        values: tuple[str, ...] = getattr(self, _OPTIONS[option])
+        return values
+
+    def size_problem(self, size: str) -> str | None:
+        """Why this model cannot draw `size`, or None when it can."""
+        if size in self.sizes:
+            return None
+        match = _SIZE.match(size)
+        if self.free_sizes is not None and match:
+            reason = self.free_sizes.problem(int(match[1]), int(match[2]))
+            if reason is None:
+                return None
+            hint = self.free_sizes.nearest(int(match[1]), int(match[2]))
+            suggestion = f" (try {hint})" if hint else ""
+            return f"{self.name} cannot draw {size}: {reason}{suggestion}."
+        return f"{self.name} cannot draw `{size}`. Sizes: {self.describe_sizes()}."
+
+    def describe_sizes(self) -> str:
+        listed = ", ".join(self.sizes)
+        if self.free_sizes is None:
+            return listed
+        return f"{listed}, or {self.free_sizes.describe()}"
+
+    def size_warning(self, size: str) -> str | None:
+        """A note for sizes the server accepts only experimentally."""
+        match = _SIZE.match(size)
+        rule = self.free_sizes
+        if match is None or rule is None or rule.experimental_pixels is None:
+            return None
+        if int(match[1]) * int(match[2]) > rule.experimental_pixels:
+            return f"{size} is larger than {self.name} draws reliably: such sizes are experimental."
+        return None
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """What to ask an image model for. None means "not sent": the model's default applies."""
+
+    prompt: str
+    model: str
+    n: int = 1
+    size: str | None = None
+    quality: str | None = None
+    style: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request that `validate` has accepted: the only kind `render` takes."""
+
+    request: ImageRequest
+    model: ImageModel | None
+    """The model's capabilities; None when it is not in the table and is sent as asked."""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class ImageModelTable:
+    """Every known image model, and what was wrong with the files they came from."""
+
+    models: dict[str, ImageModel]
+    problems: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> ImageModel | None:
+        return self.models.get(name)
+
+    def names(self) -> list[str]:
+        return list(self.models)
+
+    def current(self, today: date | None = None) -> list[ImageModel]:
+        """The models that are still served, for the app to offer."""
+        today = today or date.today()
+        return [model for model in self.models.values() if not model.retired(today)]
+
+    def suggest(self, name: str) -> list[str]:
+        """Known names close to `name`: a family's variants, or near spellings."""
+        lowered = name.strip().lower()
+        related = [m.name for m in self.models.values() if m.family == lowered]
+        related = [n for n in related if not re.search(r"-\d{4}-\d{2}-\d{2}$", n)]
+        if related:
+            return related
+        return difflib.get_close_matches(lowered, list(self.models), n=3, cutoff=0.75)
+
+
+def load_image_models(user_file: Path | None = None) -> ImageModelTable:
+    """Load the shipped table and the user's additions.
+
+    Problems with the user's file (not TOML, a wrong type, an unknown key) come back in
+    `problems`, naming the file and the key; the shipped entries are kept for anything the user's
+    file could not change.
+    """
+    user_file = locations.user_image_models_file() if user_file is None else user_file
+    builtin = _read_models(BUILTIN_FILE)  # shipped and tested: an error here is a bug
+    problems: list[str] = []
+    try:
+        user = _read_models(user_file) if user_file.is_file() else {}
+    except ModelTableError as error:
+        problems.append(f"{error} The shipped image model table is used.")
+        user = {}
+
+    combined = {name: dict(raw) for name, raw in builtin.items()}
+    for name, raw in user.items():
+        combined[name] = _merge(combined.get(name, {}), raw)
+
+    models: dict[str, ImageModel] = {}
+    for name in combined:
+        try:
+            models[name] = _build(name, _resolve(name, combined, user_file), user_file)
+        except ModelTableError as error:
+            if name not in builtin:
+                problems.append(f"{error} `{name}` is not checked.")
+                continue
+            problems.append(f"{error} The shipped definition of `{name}` is used.")
+            models[name] = _build(name, _resolve(name, builtin, BUILTIN_FILE), BUILTIN_FILE)
+    return ImageModelTable(models=models, problems=problems)
+
+
+def build_request(
+    settings: Settings,
+    prompt: str,
+    table: ImageModelTable,
+    *,
+    model: str | None = None,
+    n: int = 1,
+    size: str | None = None,
+    quality: str | None = None,
+    style: str | None = None,
+    background: str | None = None,
+    output_format: str | None = None,
+) -> tuple[ImageRequest, list[str]]:
+    """Combine what was asked for this render with the `image.*` settings.
+
+    Values asked for now (command-line flags, the options dialog) are kept as given, for
+    `validate` to judge. Settings fill the gaps, but only where the model accepts them: a
+    setting written for one model must not block rendering with another. One the person set in
+    config.toml that does not fit is left out with a warning; a built-in default that does not
+    fit (quality "auto" for dall-e-3) is left out quietly. A model that is not in the table gets
+    only what the person set, since built-in defaults may mean nothing to its server.
+
+    Returns:
+        The request and the warnings to show.
+    """
+    name = (model or settings.image_model).strip()
+    known = table.get(name)
+    warnings: list[str] = []
+    asked = {"size": size, "quality": quality, "style": style, "background": background}
+    values: dict[str, str] = {}
+    for option, value in asked.items():
+        if value is not None:
+            values[option] = value
+            continue
+        attribute = f"image_{option}"
+        configured: str | None = getattr(settings, attribute)
+        if configured is None:
+            continue
+        from_file = attribute in settings.sources
+        if known is None:
+            if from_file:
+                values[option] = configured
+            continue
+        problem = _option_problem(known, option, _normal(option, configured))
+        if problem is None:
+            values[option] = configured
+        elif from_file:
+            warnings.append(
+                f"The setting image.{option} = “{configured}” does not apply to {name} "
+                f"({problem}); the model's default is used."
+            )
+    request = ImageRequest(prompt=prompt, model=name, n=n, output_format=output_format, **values)
+    return request, warnings
+
+
+def validate(
+    request: ImageRequest, table: ImageModelTable, *, today: date | None = None
+) -> CheckedRequest:
+    """Check a request against its model's capabilities before anything is sent.
+
+    Returns:
+        The request (sizes written the usual way, "1024X1024" as "1024x1024"; an output format
+        the model cannot choose but returns anyway left out) with warnings to show: the model is
+        not in the table, is retired or about to be, or the size is experimental.
+
+    Raises:
+        ImageOptionError: listing every option the model does not offer, with what it allows.
+    """
+    today = today or date.today()
+    if not request.prompt.strip():
+        raise ImageOptionError("The prompt is empty: there is nothing to draw.")
+    request = _normalized(request)
+    model = table.get(request.model)
+    warnings: list[str] = []
+    if model is None:
+        if request.n < 1:
+            raise ImageOptionError(f"At least one image must be asked for, not {request.n}.")
+        suggestions = table.suggest(request.model)
+        hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
+        warnings.append(
+            f"`{request.model}` is not in artisan's image model table, so its options are not "
+            f"checked; it is sent as asked.{hint} Describe it in "
+            f"{locations.user_image_models_file()} to have it checked."
+        )
+        return CheckedRequest(request, None, tuple(warnings))
+
+    problems = _problems(request, model)
+    if problems:
+        raise ImageOptionError(" ".join(problems))
+    if request.output_format and not model.output_formats:
+        # Only the model's own format was asked for (e.g. `-o cat.png` with dall-e-3), and the
+        # model takes no `output_format` field: leave it out rather than have it refused.
+        request = _replace(request, output_format=None)
+    if request.size is not None:
+        note = model.size_warning(request.size)
+        if note:
+            warnings.append(note)
+    warnings.extend(_lifecycle_warnings(model, today))
+    return CheckedRequest(request, model, tuple(warnings))
+
+
+def _problems(request: ImageRequest, model: ImageModel) -> list[str]:
+    problems = []
+    length = len(request.prompt)
+    if length > model.prompt_max:
+        problems.append(
+            f"The prompt is {length:,} characters long; {model.name} reads at most "
+            f"{model.prompt_max:,}. Shorten it, or pick a model that reads longer prompts."
+        )
+    if not 1 <= request.n <= model.n_max:
+        if model.n_max == 1:
+            problems.append(f"{model.name} draws one image per request; {request.n} were asked.")
+        else:
+            problems.append(
+                f"{model.name} draws 1 to {model.n_max} images per request; {request.n} were asked."
+            )
+    if request.size is not None:
+        size_problem = model.size_problem(request.size)
+        if size_problem:
+            problems.append(size_problem)
+    for option in _OPTIONS:
+        value = getattr(request, option)
+        if value is None:
+            continue
+        problem = _option_problem(model, option, value)
+        if problem:
+            problems.append(
+                f"{model.name} does not accept the {_words(option)} “{value}”: {problem}."
+            )
+    fmt = request.output_format or model.default_format
+    transparent = request.background == "transparent" and "transparent" in model.backgrounds
+    if transparent and fmt not in model.transparent_formats:
+        allowed = " or ".join(model.transparent_formats) or "none"
+        problems.append(
+            f"A transparent background needs an output format that keeps it ({allowed}), not {fmt}."
+        )
+    return problems
+
+
+def _option_problem(model: ImageModel, option: str, value: str) -> str | None:
+    """Why `value` is not accepted for `option`, or None when it is."""
+    if option == "size":
+        return None if model.size_problem(value) is None else f"sizes: {model.describe_sizes()}"
+    choices = model.choices(option)
+    if option == "output_format" and not model.output_formats:
+        if value == model.default_format:
+            return None
+        return f"it returns {model.default_format} images only"
+    if value in choices:
+        return None
+    if not choices:
+        if option == "style":
+            return "it has no styles; describe the style in the prompt instead"
+        return f"it has no {_words(option)} option"
+    return "allowed: " + ", ".join(choices)
+
+
+def _lifecycle_warnings(model: ImageModel, today: date) -> list[str]:
+    if model.shutdown is None:
+        return []
+    instead = f" Use {model.replacement} instead." if model.replacement else ""
+    if model.retired(today):
+        return [
+            f"{model.name} was retired on {model.shutdown.isoformat()}.{instead} It is sent "
+            "anyway, since some compatible servers still serve it."
+        ]
+    days = (model.shutdown - today).days
+    if days <= SHUTDOWN_NOTICE_DAYS:
+        when = "tomorrow" if days == 1 else f"in {days} days"
+        return [f"{model.name} shuts down on {model.shutdown.isoformat()} ({when}).{instead}"]
+    return []
+
+
+def _normalized(request: ImageRequest) -> ImageRequest:
+    return _replace(
+        request,
+        model=request.model.strip(),
+        size=None if request.size is None else _normal("size", request.size),
+        quality=None if request.quality is None else _normal("quality", request.quality),
+        style=None if request.style is None else _normal("style", request.style),
+        background=None
+        if request.background is None
+        else _normal("background", request.background),
+        output_format=None
+        if request.output_format is None
+        else _normal("output_format", request.output_format),
+    )
+
+
+def _normal(option: str, value: str) -> str:
+    value = value.strip().lower()
+    if option == "size":
+        # People type the multiplication sign (U+00D7) too.
+        value = value.replace("\u00d7", "x").replace(" ", "")
+    if option == "output_format" and value == "jpg":
+        value = "jpeg"
+    return value
+
+
+def _replace(request: ImageRequest, **changes: Any) -> ImageRequest:
+    return replace(request, **changes)
+
+
+def _words(option: str) -> str:
+    return option.replace("_", " ")
+
+
+# Reading the table ----------------------------------------------------------------------------
+
+
+def _read_models(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise ModelTableError(f"{path} cannot be read: {reason}.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ModelTableError(f"{path} is not valid TOML: {error}.") from None
+    models = data.get("models", {})
+    if not isinstance(models, dict) or not all(isinstance(v, dict) for v in models.values()):
+        raise ModelTableError(f'{path}: models must be tables such as [models."gpt-image-2"].')
+    return models
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` over `base`, key by key; a table such as `free_sizes` is merged key by key."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _resolve(name: str, raw: Mapping[str, dict[str, Any]], path: Path) -> dict[str, Any]:
+    """A model's keys with those of the models it inherits from filled in."""
+    chain = [name]
+    while True:
+        parent = raw[chain[-1]].get("inherits")
+        if parent is None:
+            break
+        if not isinstance(parent, str) or parent not in raw:
+            raise ModelTableError(f"{path}: `{chain[-1]}` inherits from unknown model {parent!r}.")
+        if parent in chain:
+            raise ModelTableError(f"{path}: `{name}` inherits from itself ({' → '.join(chain)}).")
+        chain.append(parent)
+    resolved: dict[str, Any] = {}
+    for link in reversed(chain):
+        resolved = _merge(resolved, raw[link])
+    resolved.pop("inherits", None)
+    return resolved
+
+
+def _build(name: str, raw: dict[str, Any], path: Path) -> ImageModel:
+    where = f"{path}: model `{name}`"
+    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    if unknown:
+        raise ModelTableError(f"{where} has unknown keys: {', '.join(unknown)}.")
+    for key in ("prompt_max", "n_max", "sizes"):
+        if key not in raw:
+            raise ModelTableError(
+                f"{where} needs `{key}` (or `inherits` from a model that has it)."
+            )
+    values: dict[str, Any] = {}
+    for key in _INT_KEYS:
+        value = raw[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ModelTableError(f"{where}: `{key}` must be a whole number of at least 1.")
+        values[key] = value
+    for key in _LIST_KEYS:
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ModelTableError(f"{where}: `{key}` must be a list of text.")
+            values[key] = tuple(v.strip().lower() for v in value)
+    for key in _TEXT_KEYS:
+        if key in raw and key != "inherits":
+            if not isinstance(raw[key], str):
+                raise ModelTableError(f"{where}: `{key}` must be text.")
+            values[key] = raw[key].strip()
+    for size in values["sizes"]:
+        if size != "auto" and not _SIZE.match(size):
+            raise ModelTableError(f"{where}: size {size!r} must be WIDTHxHEIGHT or auto.")
+    if "shutdown" in raw:
+        if not isinstance(raw["shutdown"], date):
+            raise ModelTableError(f"{where}: `shutdown` must be a date such as 2026-12-01.")
+        values["shutdown"] = raw["shutdown"]
+    if "free_sizes" in raw:
+        values["free_sizes"] = _free_sizes(raw["free_sizes"], where)
+    values.setdefault("label", name)
+    return ImageModel(name=name, **values)
+
+
+def _free_sizes(raw: Any, where: str) -> FreeSizes:
+    if not isinstance(raw, dict):
+        raise ModelTableError(f"{where}: `free_sizes` must be a table.")
+    unknown = sorted(set(raw) - set(_FREE_SIZE_KEYS))
+    if unknown:
+        raise ModelTableError(f"{where}: `free_sizes` has unknown keys: {', '.join(unknown)}.")
+    for key, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ModelTableError(f"{where}: `free_sizes.{key}` must be a number of at least 0.")
+        if key != "max_ratio" and not isinstance(value, int):
+            raise ModelTableError(f"{where}: `free_sizes.{key}` must be a whole number.")
+    if raw.get("multiple", 16) < 1 or raw.get("max_ratio", 3.0) < 1:
+        raise ModelTableError(f"{where}: `free_sizes` needs multiple and max_ratio of at least 1.")
+    return FreeSizes(**{**raw, "max_ratio": float(raw.get("max_ratio", 3.0))})
