@@ -65,6 +65,8 @@ class PreviewScreen(Screen[None]):
                 yield Static(
                     visible(f"{self.record.model or '?'} · {self.record.size or '?'}"), markup=False
                 )
+                yield Static("Drawn with", classes="heading")
+                yield Static(_protocol_name(self.image_class), markup=False, id="protocol")
                 if self.record.revised_prompt:
                     yield Static("Revised prompt (what the model drew)", classes="heading")
                     yield Static(visible(self.record.revised_prompt), markup=False, id="revised")
@@ -73,3 +75,10 @@ class PreviewScreen(Screen[None]):
     def action_copy_path(self) -> None:
         self.app.copy_to_clipboard(str(self.path))
         self.notify(f"Copied the path: {self.path}")
+
+
+def _protocol_name(image_class: object) -> str:
+    from artisan.tui.images import PROTOCOLS
+
+    name = getattr(image_class, "__name__", "")
+    return PROTOCOLS.get(name, name or "unknown")

@@ -103,7 +103,7 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
                     yield Select([], allow_blank=True, compact=True, id=field)
             with Horizontal(classes="option", id="row-n"):
                 yield Label("Images")
-                yield Select([], allow_blank=False, compact=True, id="n")
+                yield Select([("1", 1)], value=1, allow_blank=False, compact=True, id="n")
             yield Static("", id="model-note", markup=False)
             with Horizontal(id="progress"):
                 yield LoadingIndicator()
