@@ -154,6 +154,12 @@ class FakeOpenAI:
         with self._lock:
             self._image_queue.extend(behaviours)
 
+    def clear_queues(self) -> None:
+        """Forget behaviours queued but not used; later requests get the defaults."""
+        with self._lock:
+            self._chat_queue.clear()
+            self._image_queue.clear()
+
     def chat_requests(self) -> list[Request]:
         return [r for r in self.requests if r.path == CHAT_PATH]
 
