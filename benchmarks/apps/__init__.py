@@ -1,0 +1,1 @@
+"""Scripts the benchmarks run as child processes: baselines, the loopback server, workers."""

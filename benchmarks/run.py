@@ -1,0 +1,185 @@
+"""The benchmark command: run the figures, print the table, write the JSON.
+
+    python -m benchmarks [--quick] [--strict] [--runs N] [--only PATTERN ...] [-o FILE]
+
+Exit status: 0 when every figure was measured; 1 with --strict when a budget is over; 2 on a
+usage error; 3 when a figure could not be measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import fnmatch
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from benchmarks.context import FULL, QUICK, Context
+from benchmarks.figures.cli import measure_library_list, measure_prompt
+from benchmarks.figures.curve import measure_curve
+from benchmarks.figures.interaction import measure_keys, measure_save, measure_search
+from benchmarks.figures.startup import measure_startup
+from benchmarks.figures.streaming import measure_stream_five, measure_stream_single
+from benchmarks.paths import DEFAULT_RESULTS, ROOT, isolate_this_process
+from benchmarks.results import Row, render_table, write_json
+
+EXIT_OK = 0
+EXIT_OVER_BUDGET = 1
+EXIT_USAGE = 2
+EXIT_NOT_MEASURED = 3
+
+Measure = Callable[[Context], list[Row]]
+
+GROUPS: tuple[tuple[str, str, Measure], ...] = (
+    ("startup", "launch in a real pty: first paint, listed, memory", measure_startup),
+    ("library-list", "`artisan library list`", measure_library_list),
+    ("prompt", "`artisan prompt IDEA` end to end", measure_prompt),
+    ("stream", "TUI: one long answer at full speed", measure_stream_single),
+    ("stream-five", "TUI: prompt + 4 variations together", measure_stream_five),
+    ("keys", "TUI: key latency while streaming", measure_keys),
+    ("search", "TUI: search per keystroke", measure_search),
+    ("save", "TUI: saving a prompt", measure_save),
+    ("curve", "load and search at growing library sizes", measure_curve),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Measure artisan (the real program) against same-run baselines and budgets.",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes, one run each, budgets reported but never failing (for CI)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a budget is over (full mode only)"
+    )
+    parser.add_argument("--runs", type=int, metavar="N", help="paired runs per ratio figure")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="run only these groups (repeatable, globs allowed): "
+        + ", ".join(g[0] for g in GROUPS),
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=DEFAULT_RESULTS,
+        metavar="FILE",
+        help=f"where to write the JSON results (default: {DEFAULT_RESULTS.relative_to(ROOT)})",
+    )
+    return parser
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the run like ctrl+c, so every child process is stopped on the way out."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.quick and args.strict:
+        parser.error("--strict applies to full runs; --quick never fails on a budget")
+    if args.runs is not None and args.runs < 1:
+        parser.error("--runs must be at least 1")
+    groups = [
+        g for g in GROUPS if not args.only or any(fnmatch.fnmatch(g[0], p) for p in args.only)
+    ]
+    if not groups:
+        parser.error(f"--only matches no group; groups: {', '.join(g[0] for g in GROUPS)}")
+
+    profile = QUICK if args.quick else FULL
+    if args.runs is not None:
+        profile = dataclasses.replace(profile, runs=args.runs, pty_rounds=args.runs)
+    signal.signal(signal.SIGTERM, _stop)
+
+    rows: list[Row] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="artisan-bench-") as scratch:
+        work = Path(scratch)
+        isolate_this_process(work / "this-process")
+        ctx = Context(profile, work)
+        ctx.log(f"{profile.name} run of {len(groups)} groups; progress on stderr")
+        for name, title, measure in groups:
+            ctx.log(f"== {name}: {title}")
+            try:
+                rows.extend(measure(ctx))
+            except KeyboardInterrupt:
+                ctx.log("interrupted")
+                return 130
+            except Exception as error:  # reported as a row; the other groups go on
+                detail = traceback.format_exception_only(error)[-1].strip()
+                ctx.log(f"{name} failed:\n{traceback.format_exc()}")
+                rows.append(Row(id=f"{name}.error", figure=title, error=detail))
+    duration = time.perf_counter() - started
+
+    print(render_table(rows))
+    print(
+        f"\n{profile.name} run, {duration:.0f}s; ratios are medians of per-run ratios "
+        f"(subject and baseline alternate); JSON: {args.output}"
+    )
+    write_json(args.output, rows, metadata(profile.name, duration, args))
+
+    if any(row.verdict() == "ERROR" for row in rows):
+        return EXIT_NOT_MEASURED
+    if args.strict and any(row.verdict() == "OVER" for row in rows):
+        return EXIT_OVER_BUDGET
+    return EXIT_OK
+
+
+def metadata(mode: str, duration: float, args: argparse.Namespace) -> dict[str, Any]:
+    """Where and on what the numbers were taken."""
+    import openai
+    import textual
+
+    from artisan import __version__
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {
+        "mode": mode,
+        "argv": sys.argv[1:] if args else [],
+        "finished": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "duration_s": round(duration, 1),
+        "artisan": __version__,
+        "git": _git(),
+        "python": sys.version.split()[0],
+        "textual": textual.__version__,
+        "openai": openai.__version__,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average": load,
+    }
+
+
+def _git() -> dict[str, Any] | None:
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return {"commit": commit, "src_changed_files": len(status.splitlines())}
+    return None
