@@ -22,6 +22,7 @@ import base64
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 import zlib
@@ -128,7 +129,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._active_streams = 0
         self.max_concurrent_streams = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self
         self._thread = threading.Thread(
@@ -219,6 +220,14 @@ class FakeOpenAI:
     def _stream_ended(self) -> None:
         with self._lock:
             self._active_streams -= 1
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up on a kept-alive connection is normal, not worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 
-from fake_openai import FakeOpenAI
 from textual.widgets import TextArea
-from tui_helpers import fill_library, make_app, settle
 
 from artisan import locations
 from artisan.library import Library
 from artisan.tui.widgets.library_list import LibraryList
+from fake_openai import FakeOpenAI
+from tui_helpers import fill_library, make_app, settle
 
 SCRIPT = """
 set -e
@@ -27,8 +26,14 @@ done
 
 async def test_app_and_cli_together(server: FakeOpenAI) -> None:
     shared, doomed, favourite = fill_library(3)
-    env = {**os.environ, "PY": sys.executable, "SHARED": shared.id, "DOOMED": doomed.id,
-           "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "sk-test-concurrent"}
+    env = {
+        **os.environ,
+        "PY": sys.executable,
+        "SHARED": shared.id,
+        "DOOMED": doomed.id,
+        "OPENAI_BASE_URL": server.url,
+        "OPENAI_API_KEY": "sk-test-concurrent",
+    }
     app = make_app(server)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await settle(pilot)

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from conftest import TEST_KEY, RunCli
-from fake_openai import Chat, Drop, Error, FakeOpenAI, Images
 from textual.widgets import TextArea
-from tui_helpers import make_app, notifications, prompt_text, screen_text, settle
 
 from artisan.tui.screens.render import RenderScreen
+from conftest import TEST_KEY, RunCli
+from fake_openai import Chat, Drop, Error, FakeOpenAI, Images
+from tui_helpers import make_app, notifications, prompt_text, screen_text, settle
 
 PARTIAL = "A vivid picture "
 
@@ -35,38 +35,99 @@ class Fault:
 
 
 FAULTS = [
-    Fault("401-bad-key", (Error(401, "Incorrect API key provided", code="invalid_api_key"),),
-          "API key was rejected (401)"),
-    Fault("403", (Error(403, "Project does not have access", code="model_not_allowed"),),
-          "may not use `gpt-5.4-mini` (403)"),
-    Fault("404-retired-model", (Error(404, "The model has been deprecated",
-                                      code="model_not_found"),), "misspelt or retired"),
-    Fault("429-rate-limit", (Error(429, "Rate limit reached", code="rate_limit_exceeded",
-                                   headers={"retry-after-ms": "1"}),) * 3,
-          "rate limiting", requests=3),
-    Fault("429-insufficient-quota", (Error(429, "You exceeded your current quota",
-                                           type="insufficient_quota",
-                                           code="insufficient_quota"),) * 3,
-          "out of credit", requests=1),
+    Fault(
+        "401-bad-key",
+        (Error(401, "Incorrect API key provided", code="invalid_api_key"),),
+        "API key was rejected (401)",
+    ),
+    Fault(
+        "403",
+        (Error(403, "Project does not have access", code="model_not_allowed"),),
+        "may not use `gpt-5.4-mini` (403)",
+    ),
+    Fault(
+        "404-retired-model",
+        (Error(404, "The model has been deprecated", code="model_not_found"),),
+        "misspelt or retired",
+    ),
+    Fault(
+        "429-rate-limit",
+        (
+            Error(
+                429,
+                "Rate limit reached",
+                code="rate_limit_exceeded",
+                headers={"retry-after-ms": "1"},
+            ),
+        )
+        * 3,
+        "rate limiting",
+        requests=3,
+    ),
+    Fault(
+        "429-insufficient-quota",
+        (
+            Error(
+                429,
+                "You exceeded your current quota",
+                type="insufficient_quota",
+                code="insufficient_quota",
+            ),
+        )
+        * 3,
+        "out of credit",
+        requests=1,
+    ),
     Fault("500", (Error(500, "The server had an error"),) * 3, "(500)", requests=3),
     Fault("503", (Error(503, "Service unavailable"),) * 3, "(503)", requests=3),
-    Fault("timeout-before-answer", (Chat(stall_after=0, stall_seconds=3),),
-          "did not answer within 1 second", settings={"timeout": 1.0}),
-    Fault("connection-refused", (), "Cannot connect to 127.0.0.1:9", requests=0,
-          settings={"base_url": "http://127.0.0.1:9/v1"}),
-    Fault("dns-failure", (), "does not resolve", requests=0,
-          settings={"base_url": "http://no-such-host.invalid/v1"}),
+    Fault(
+        "timeout-before-answer",
+        (Chat(stall_after=0, stall_seconds=3),),
+        "did not answer within 1 second",
+        settings={"timeout": 1.0},
+    ),
+    Fault(
+        "connection-refused",
+        (),
+        "Cannot connect to 127.0.0.1:9",
+        requests=0,
+        settings={"base_url": "http://127.0.0.1:9/v1"},
+    ),
+    Fault(
+        "dns-failure",
+        (),
+        "does not resolve",
+        requests=0,
+        settings={"base_url": "http://no-such-host.invalid/v1"},
+    ),
     Fault("dropped-connection", (Drop(),) * 3, "closed before the answer", requests=3),
     Fault("stream-cut", (Chat(cut_after=3),), "cut off", partial=PARTIAL),
-    Fault("stream-stalls", (Chat(stall_after=3, stall_seconds=3),),
-          "did not answer within 1 second", partial=PARTIAL, settings={"timeout": 1.0}),
-    Fault("error-event-in-stream", (Chat(error_event_after=3),),
-          "The upstream model crashed.", partial=PARTIAL),
-    Fault("malformed-chunk", (Chat(malformed_after=3),), "not the OpenAI format",
-          partial=PARTIAL),
-    Fault("html-from-proxy", (Error(502, html="<html><head><title>502 Bad Gateway</title>"
-                                                "</head><body>nginx</body></html>"),) * 3,
-          "502 Bad Gateway (an HTML page", requests=3),
+    Fault(
+        "stream-stalls",
+        (Chat(stall_after=3, stall_seconds=3),),
+        "did not answer within 1 second",
+        partial=PARTIAL,
+        settings={"timeout": 1.0},
+    ),
+    Fault(
+        "error-event-in-stream",
+        (Chat(error_event_after=3),),
+        "The upstream model crashed.",
+        partial=PARTIAL,
+    ),
+    Fault("malformed-chunk", (Chat(malformed_after=3),), "not the OpenAI format", partial=PARTIAL),
+    Fault(
+        "html-from-proxy",
+        (
+            Error(
+                502,
+                html="<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+            ),
+        )
+        * 3,
+        "502 Bad Gateway (an HTML page",
+        requests=3,
+    ),
 ]
 
 TUI_WORDS = {"stream-cut": "connection dropped"}
@@ -80,8 +141,9 @@ def configure(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI, fault: Fault)
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.id for f in FAULTS])
-def test_cli(fault: Fault, cli: RunCli, server: FakeOpenAI,
-             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli(
+    fault: Fault, cli: RunCli, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     configure(monkeypatch, server, fault)
     if "timeout" in fault.settings:
         cli("config", "set", "timeout", str(fault.settings["timeout"]))
@@ -124,14 +186,20 @@ async def test_app(fault: Fault, server: FakeOpenAI) -> None:
 
 
 IMAGE_FAULTS = [
-    ("content-policy", Error(400, "Your request was rejected by the safety system: weapons.",
-                             code="moderation_blocked"), "weapons"),
+    (
+        "content-policy",
+        Error(
+            400,
+            "Your request was rejected by the safety system: weapons.",
+            code="moderation_blocked",
+        ),
+        "weapons",
+    ),
     ("download-fails", Images(response_format="url", broken_download=True), "download"),
 ]
 
 
-@pytest.mark.parametrize(("name", "reply", "words"), IMAGE_FAULTS,
-                         ids=[f[0] for f in IMAGE_FAULTS])
+@pytest.mark.parametrize(("name", "reply", "words"), IMAGE_FAULTS, ids=[f[0] for f in IMAGE_FAULTS])
 def test_image_cli(name: str, reply: Any, words: str, cli: RunCli, online: FakeOpenAI) -> None:
     online.queue_images(reply)
     result = cli("image", "a cat at dawn")
@@ -141,8 +209,7 @@ def test_image_cli(name: str, reply: Any, words: str, cli: RunCli, online: FakeO
     assert result.out == ""
 
 
-@pytest.mark.parametrize(("name", "reply", "words"), IMAGE_FAULTS,
-                         ids=[f[0] for f in IMAGE_FAULTS])
+@pytest.mark.parametrize(("name", "reply", "words"), IMAGE_FAULTS, ids=[f[0] for f in IMAGE_FAULTS])
 async def test_image_app(name: str, reply: Any, words: str, server: FakeOpenAI) -> None:
     app = make_app(server)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:

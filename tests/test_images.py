@@ -31,7 +31,7 @@ from artisan.images import (
     render_and_record,
     validate,
 )
-from artisan.images.render import download, request_body
+from artisan.images.rendering import download, request_body
 from artisan.library import Library
 from conftest import TEST_KEY
 from fake_openai import Error, FakeOpenAI, Images, make_png

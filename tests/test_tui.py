@@ -95,7 +95,11 @@ async def test_escape_stops_and_keeps_partial_text(server: FakeOpenAI) -> None:
         assert len(text.split()) < 500
         assert "cancelled" in str(app.query_one("#prompt-pane").border_subtitle)
         assert await asyncio.to_thread(server.wait_for_hang_up)
-        assert not app.query_one("#prompt", TextArea).read_only
+        app.prompt_pane.stream.focus()  # coming to the pane to edit what arrived
+        await pilot.pause()
+        editor = app.query_one("#prompt", TextArea)
+        assert app.focused is editor and not editor.read_only
+        assert editor.text == text
 
 
 async def test_cut_stream_is_marked_interrupted(server: FakeOpenAI) -> None:

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import TextArea
 
 from artisan import locations
 from artisan.config import Settings
@@ -42,7 +41,8 @@ def notifications(app: ArtisanApp) -> list[str]:
 
 
 def prompt_text(app: ArtisanApp) -> str:
-    return app.query_one("#prompt", TextArea).text
+    """The text the Prompt pane shows: the stream view while an answer arrives, else the editor."""
+    return app.prompt_pane.shown_text
 
 
 def fill_library(count: int, *, prefix: str = "Prompt") -> list[PromptEntry]:

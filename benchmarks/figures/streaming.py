@@ -81,9 +81,8 @@ async def sdk_stream(url: str, expected: str) -> float:
 
 
 def prompt_shown(app: ArtisanApp) -> str:
-    from textual.widgets import TextArea
-
-    return app.query_one("#prompt", TextArea).text
+    """The text the Prompt pane shows (its stream view, or its editor once handed over)."""
+    return app.prompt_pane.shown_text
 
 
 async def app_streams(ctx: Context, url: str, expected: str, *, variations: bool) -> float:

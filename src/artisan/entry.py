@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 FORMAT_VERSION = 1
+_STR_ONLY = {str}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TITLE_LENGTH = 60
 
@@ -125,6 +126,82 @@ class PromptEntry:
         if self.images:
             data["images"] = [image.to_dict() for image in self.images]
         return data
+
+    def to_row(self) -> list[Any]:
+        """The entry as a flat JSON-ready list, for the library's cache (see `from_row`)."""
+        return [
+            self.id,
+            self.title,
+            self.prompt,
+            self.idea,
+            self.target,
+            self.model,
+            list(self.tags),
+            self.favorite,
+            self.created.isoformat(),
+            self.updated.isoformat(),
+            self.notes,
+            self.version,
+            [_json_ready(image.to_dict()) for image in self.images] or None,
+            self.extra or None,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> PromptEntry:
+        """Rebuild an entry written by `to_row`.
+
+        Reading 10,000 entries this way takes a fraction of the time `from_dict` needs, since
+        the values were checked when the file was parsed; the cheap checks here only make sure
+        a damaged cache is noticed (ValueError or TypeError) rather than believed.
+        """
+        (
+            entry_id,
+            title,
+            prompt,
+            idea,
+            target,
+            model,
+            tags,
+            favorite,
+            created,
+            updated,
+            notes,
+            version,
+            images,
+            extra,
+        ) = row
+        if not (
+            type(entry_id) is str
+            and type(title) is str
+            and type(prompt) is str
+            and type(idea) is str
+            and type(target) is str
+            and type(model) is str
+            and type(notes) is str
+            and type(favorite) is bool
+            and type(version) is int
+            and type(tags) is list
+            and set(map(type, tags)) <= _STR_ONLY
+        ):
+            raise TypeError("cache row has a value of the wrong type")
+        if extra is not None and type(extra) is not dict:
+            raise TypeError("cache row has a value of the wrong type")
+        return cls(
+            id=entry_id,
+            prompt=prompt,
+            title=title,
+            idea=idea,
+            target=target,
+            model=model,
+            tags=tags,
+            favorite=favorite,
+            created=datetime.fromisoformat(created),
+            updated=datetime.fromisoformat(updated),
+            notes=notes,
+            images=[ImageRecord.from_dict(image, "cache") for image in images] if images else [],
+            version=version,
+            extra=extra or {},
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "entry") -> PromptEntry:
@@ -248,6 +325,16 @@ def _take_datetime(extra: dict[str, Any], key: str, where: str) -> datetime | No
         if parsed is not None:
             return parsed if parsed.tzinfo else parsed.astimezone()
     raise EntryFormatError(f"{where}: `{key}` must be a date and time, not {value!r:.40}")
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    return value
 
 
 def _parse_iso(text: str) -> datetime | None:

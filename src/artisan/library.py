@@ -19,13 +19,13 @@ is parsed again; the cache never decides what is in the library, the files do.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import time
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ TRASH = ".trash"
 CORRUPT = ".corrupt"
 CACHE = ".index.json"
 LOCK = ".lock"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 STALE_SECONDS = 600
 
 
@@ -73,6 +73,17 @@ class Library:
 
     def load(self) -> LoadReport:
         """Read every entry from disk (through the cache) and report unreadable files."""
+        # Loading makes tens of thousands of objects that all stay alive: the cyclic garbage
+        # collector would scan them again and again for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._load()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _load(self) -> LoadReport:
         report = LoadReport()
         cache = self._read_cache()
         fresh: dict[str, list[Any]] = {}
@@ -99,21 +110,29 @@ class Library:
                     continue
             except OSError:
                 continue  # deleted between listing and stat: no longer part of the library
-            signature = [stat.st_mtime_ns, stat.st_size, stat.st_ino]
             cached = cache.get(name)
             entry: PromptEntry | None = None
-            if isinstance(cached, list) and len(cached) == 4 and cached[:3] == signature:
-                with contextlib.suppress(EntryFormatError, TypeError, AttributeError):
-                    entry = PromptEntry.from_dict(cached[3], name)
+            if (
+                type(cached) is list
+                and len(cached) == 4
+                and cached[0] == stat.st_mtime_ns
+                and cached[1] == stat.st_size
+                and cached[2] == stat.st_ino
+            ):
+                try:
+                    entry = PromptEntry.from_row(cached[3])
+                except (EntryFormatError, TypeError, ValueError, AttributeError):
+                    entry = None  # a damaged cache row is not believed: the file is parsed
             if entry is not None and cached is not None:
                 fresh[name] = cached
             else:
+                signature = [stat.st_mtime_ns, stat.st_size, stat.st_ino]
                 report.parsed += 1
                 entry = self._load_file(Path(item.path), report)
                 if entry is None:
                     continue
                 if _cacheable(entry):
-                    fresh[name] = [*signature, _jsonable(entry.to_dict())]
+                    fresh[name] = [*signature, entry.to_row()]
             entries[entry.id] = entry
         self._entries = entries
         self._loaded = True
@@ -123,7 +142,7 @@ class Library:
 
     def entries(self) -> list[PromptEntry]:
         """All loaded entries, newest first."""
-        return sorted(self._entries.values(), key=lambda e: (e.created, e.id), reverse=True)
+        return sorted(self._entries.values(), key=_newest_first, reverse=True)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -415,6 +434,10 @@ def loads_entry(data: bytes, where: str) -> PromptEntry:
     return PromptEntry.from_dict(table, where)
 
 
+def _newest_first(entry: PromptEntry) -> tuple[float, str]:
+    return entry.created.timestamp(), entry.id
+
+
 def _remove_stale(item: os.DirEntry[str]) -> None:
     """Delete a temporary file left by a process killed mid-write.
 
@@ -441,13 +464,3 @@ def _plain(value: Any) -> bool:
     if isinstance(value, list):
         return all(_plain(v) for v in value)
     return isinstance(value, str | int | float | bool)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value

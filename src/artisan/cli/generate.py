@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +77,8 @@ def run_prompt(args: argparse.Namespace) -> int:
     if not 0 <= args.variations <= 12:
         raise UsageError("--variations must be between 0 and 12.")
     settings, target = _prepare(args)
+    import asyncio
+
     return asyncio.run(_generate(args, settings, target, idea=idea))
 
 
@@ -97,6 +98,8 @@ def run_refine(args: argparse.Namespace) -> int:
     if args.target is None and source is not None and source.target:
         args.target = source.target
     settings, target = _prepare(args)
+    import asyncio
+
     return asyncio.run(
         _generate(args, settings, target, prompt=prompt, instruction=instruction, source=source)
     )
@@ -180,6 +183,8 @@ async def _variations(
             if print_text:
                 _print_variation(printed, done[printed])
             printed += 1
+
+    import asyncio
 
     await asyncio.gather(*(one(i) for i in range(count)))
     return [done[i] for i in range(count)]

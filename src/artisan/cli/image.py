@@ -8,7 +8,6 @@ are refused before anything is sent (exit status 2).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from artisan.errors import UsageError
 
 if TYPE_CHECKING:
     from artisan.images.models import CheckedRequest
-    from artisan.images.render import RenderProgress
+    from artisan.images.rendering import RenderProgress
     from artisan.images.workflow import RenderOutcome
     from artisan.library import Library
 
@@ -115,6 +114,8 @@ def run_image(args: argparse.Namespace) -> int:
     for warning in checked.warnings:
         warn(warning)
 
+    import asyncio
+
     outcome = asyncio.run(_render(settings, checked, library, entry_id, folder, stem))
     _report(outcome, suffix_format)
     if args.open:
@@ -144,7 +145,7 @@ async def _render(
 
 
 def _progress(step: RenderProgress) -> None:
-    from artisan.images.render import Stage
+    from artisan.images.rendering import Stage
 
     # Retries always deserve a line; the other steps only help someone watching a terminal.
     if step.stage is Stage.RETRYING or _isatty(sys.stderr):

@@ -127,14 +127,25 @@ def translate(error: BaseException, settings: Settings, *, what: str = "chat") -
     return result
 
 
+def stream_error(settings: Settings, error: object) -> ServerFailed:
+    """An error event inside a 200 stream (OpenRouter and proxies send them)."""
+    detail = _detail({"error": error} if isinstance(error, dict) else str(error))
+    return ServerFailed(
+        f"{_server(settings)} reported an error during the answer: {detail or 'no details'}"
+    )
+
+
 def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
+    import httpx2
     import openai
 
     server = _server(settings)
     model = settings.model if what == "chat" else settings.image_model
     model_key = "model" if what == "chat" else "image.model"
 
-    if isinstance(error, openai.APITimeoutError):
+    # Errors while reading a streamed answer come from httpx2 itself (the SDK wraps only the
+    # ones it sees): a timeout or a dropped connection mean the same either way.
+    if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
         if what == "image":
             return RequestTimedOut(
                 f"{server} did not finish the image within {_seconds(image_timeout(settings))}. "
@@ -145,15 +156,13 @@ def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
             f"{server} did not answer within {_seconds(settings.timeout)}. Try again, or raise "
             "the limit with `artisan config set timeout 120`."
         )
-    if isinstance(error, openai.APIConnectionError):
+    if isinstance(error, openai.APIConnectionError | httpx2.TransportError):
         cause = _root_cause(error)
         if isinstance(cause, socket.gaierror):
             return ConnectionFailed(
                 f"Cannot find the server {server}: the host name does not resolve. Check "
                 "`base_url` (`artisan config`) and your network."
             )
-        import httpx2
-
         if any(isinstance(link, httpx2.ConnectError) for link in _chain(error)):
             return ConnectionFailed(
                 f"Cannot connect to {server}: the connection was refused or the network is "

@@ -2,41 +2,51 @@
 
 - `models`: the capability table and `validate`, which refuses what a model cannot do before
   anything is sent;
-- `render`: the `images.generate` request and the downloads;
+- `rendering`: the `images.generate` request and the downloads;
 - `files` and `metadata`: safe file names, atomic writes, metadata inside the file;
 - `workflow`: `render_and_record`, the one path the CLI and the app both take;
 - `opener`: how to show an image here (system viewer, terminal preview, or nothing).
 
 Importing this package imports neither `openai` nor Pillow nor Textual: the SDK and Pillow are
-loaded when the first image is rendered or read.
+loaded when the first image is rendered or read. The names below are loaded from their modules
+on first use, so `import artisan.images.opener` (which the app does at every start) costs only
+that module.
 """
 
-from artisan.images.files import ImageFileError, read_metadata, save_image, slugify
-from artisan.images.models import (
-    CheckedRequest,
-    ImageModel,
-    ImageModelTable,
-    ImageOptionError,
-    ImageRequest,
-    build_request,
-    load_image_models,
-    validate,
-)
-from artisan.images.opener import ViewChoice, ViewerError, choose_viewer, open_image, show_image
-from artisan.images.render import (
-    DownloadFailed,
-    RenderedImage,
-    RenderProgress,
-    Stage,
-    render,
-)
-from artisan.images.workflow import (
-    EntryImage,
-    RenderOutcome,
-    SavedImage,
-    list_images,
-    render_and_record,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_HOMES = {
+    "ImageFileError": "files",
+    "read_metadata": "files",
+    "save_image": "files",
+    "slugify": "files",
+    "CheckedRequest": "models",
+    "ImageModel": "models",
+    "ImageModelTable": "models",
+    "ImageOptionError": "models",
+    "ImageRequest": "models",
+    "build_request": "models",
+    "load_image_models": "models",
+    "validate": "models",
+    "ViewChoice": "opener",
+    "ViewerError": "opener",
+    "choose_viewer": "opener",
+    "open_image": "opener",
+    "show_image": "opener",
+    "DownloadFailed": "rendering",
+    "RenderedImage": "rendering",
+    "RenderProgress": "rendering",
+    "Stage": "rendering",
+    "render": "rendering",
+    "EntryImage": "workflow",
+    "RenderOutcome": "workflow",
+    "SavedImage": "workflow",
+    "list_images": "workflow",
+    "render_and_record": "workflow",
+}
 
 __all__ = [
     "CheckedRequest",
@@ -67,3 +77,46 @@ __all__ = [
     "slugify",
     "validate",
 ]
+
+if TYPE_CHECKING:
+    from artisan.images.files import ImageFileError, read_metadata, save_image, slugify
+    from artisan.images.models import (
+        CheckedRequest,
+        ImageModel,
+        ImageModelTable,
+        ImageOptionError,
+        ImageRequest,
+        build_request,
+        load_image_models,
+        validate,
+    )
+    from artisan.images.opener import (
+        ViewChoice,
+        ViewerError,
+        choose_viewer,
+        open_image,
+        show_image,
+    )
+    from artisan.images.rendering import (
+        DownloadFailed,
+        RenderedImage,
+        RenderProgress,
+        Stage,
+        render,
+    )
+    from artisan.images.workflow import (
+        EntryImage,
+        RenderOutcome,
+        SavedImage,
+        list_images,
+        render_and_record,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'artisan.images' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"artisan.images.{home}"), name)
+    globals()[name] = value
+    return value

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from artisan.entry import ImageRecord, PromptEntry, now
 from artisan.errors import ArtisanError, EntryNotFound
 from artisan.images.files import ImageMetadata, save_image
-from artisan.images.render import (
+from artisan.images.rendering import (
     ProgressCallback,
     RenderedImage,
     RenderProgress,

@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Select, TextArea
+from textual.widgets import TextArea
 
 from artisan import locations
 from artisan.config import Settings
@@ -43,6 +43,7 @@ from artisan.tui.widgets.keybar import KeyBar
 from artisan.tui.widgets.library import LibraryPane
 from artisan.tui.widgets.library_list import fit
 from artisan.tui.widgets.prompt import PromptPane
+from artisan.tui.widgets.target_picker import TargetPicker
 from artisan.tui.widgets.variations import VariationsPane
 
 if TYPE_CHECKING:
@@ -86,8 +87,8 @@ class ArtisanApp(App[None]):
         """Starts the system viewer; None uses the real one (tests pass a recorder)."""
         self.last_image: tuple[Path, ImageRecord] | None = None
         self.startup_warnings = list(warnings)
-        self.catalog = catalog or load_catalog()
-        self.library = library or Library(locations.library_dir())
+        self.catalog = catalog if catalog is not None else load_catalog()
+        self.library = library if library is not None else Library(locations.library_dir())
         self.draft_path = draft_path or locations.draft_file()
         self.draft, draft_problem = load_draft(self.draft_path)
         if draft_problem:
@@ -107,6 +108,7 @@ class ArtisanApp(App[None]):
         self.library_pane = LibraryPane(self.library)
         self.prompt_pane = PromptPane()
         self.variations_pane = VariationsPane()
+        self._choose_theme()
 
     # Building the screen ---------------------------------------------------------------------
 
@@ -120,19 +122,25 @@ class ArtisanApp(App[None]):
                 yield self.variations_pane
         yield KeyBar()
 
-    def on_mount(self) -> None:
-        warnings = list(self.startup_warnings)
-        warnings += register_themes(self)
+    def _choose_theme(self) -> None:
+        """Register the theme files and pick the configured theme.
+
+        Done before the app runs: a theme set after the first mount makes Textual parse and
+        apply every stylesheet a second time.
+        """
+        self.startup_warnings += register_themes(self)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         else:
-            warnings.append(
+            self.startup_warnings.append(
                 f"Theme `{self.settings.theme}` not found; "
                 f"available: {', '.join(sorted(self.available_themes))}."
             )
-            self.theme = (
-                "artisan-dark" if "artisan-dark" in self.available_themes else ("textual-dark")
-            )
+            fallback = "artisan-dark" if "artisan-dark" in self.available_themes else None
+            self.theme = fallback or "textual-dark"
+
+    def on_mount(self) -> None:
+        warnings = list(self.startup_warnings)
         self._theme_ready = True
         warnings += keymap.check_remapping(self.settings.keys)
         self.set_keymap({k: v for k, v in self.settings.keys.items() if k in keymap.KEYMAP_BY_ID})
@@ -204,6 +212,10 @@ class ArtisanApp(App[None]):
         """Quit at once, even mid-stream; what has arrived is kept in the draft."""
         self._write_draft_now()
         self.exit()
+
+    async def on_unmount(self) -> None:
+        if self.engine is not None:
+            await self.engine.aclose()
 
     # Generating ------------------------------------------------------------------------------
 
@@ -311,7 +323,9 @@ class ArtisanApp(App[None]):
             self._streaming_version = None
             self.generating_prompt = False
             if version.text.strip():
-                self._add_version(version)
+                # The pane already shows this text: only the caption changes.
+                self._add_version(version, show=False)
+                pane.border_subtitle = self._caption(version)
             elif self.draft.version is not None:
                 self._show_current()  # nothing arrived: the previous version stays
             else:
@@ -395,10 +409,11 @@ class ArtisanApp(App[None]):
 
     # Prompt versions -------------------------------------------------------------------------
 
-    def _add_version(self, version: PromptVersion) -> None:
+    def _add_version(self, version: PromptVersion, *, show: bool = True) -> None:
         self.draft.versions.append(version)
         self.draft.current = len(self.draft.versions) - 1
-        self._show_current()
+        if show:
+            self._show_current()
 
     def _show_current(self) -> None:
         version = self.draft.version
@@ -430,7 +445,7 @@ class ArtisanApp(App[None]):
     def _idea_edited(self) -> None:
         self._save_draft_soon()
 
-    @on(Select.Changed, "#target")
+    @on(TargetPicker.Changed, "#target")
     def _target_changed(self) -> None:
         self._save_draft_soon()
 

@@ -3,7 +3,7 @@
 How an image is shown follows the `open` setting (see `artisan.images.opener`): the system
 viewer in a local graphical session, a full-screen preview inside the terminal otherwise (and
 always over SSH). The preview's drawing protocol has to be asked of the terminal before Textual
-takes over the keyboard, so `detect_graphics` runs in `artisan.tui.run`, and only when a preview
+takes over the keyboard, so `artisan.tui.GraphicsProbe` asks at start, and only when a preview
 may be needed.
 """
 
@@ -31,18 +31,6 @@ PROTOCOLS = {
     "HalfcellImage": "half-block characters",
     "UnicodeImage": "unicode blocks",
 }
-
-
-def detect_graphics() -> str:
-    """Ask the terminal which image protocol it speaks; returns the textual-image class name.
-
-    Must run before the app starts: textual-image reads the terminal's answers from stdin,
-    which Textual owns once it runs.
-    """
-    import textual_image.widget  # noqa: F401 - importing it queries the cell size
-    from textual_image.renderable import Image
-
-    return Image.__name__
 
 
 def image_widget_class(protocol: str) -> Callable[[str], Widget]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Select, TextArea
+from textual.containers import Vertical
+from textual.widgets import TextArea
 
 from artisan.targets import Target
+from artisan.tui.widgets.target_picker import TargetPicker
 
 
 class IdeaPane(Vertical):
@@ -15,9 +16,6 @@ class IdeaPane(Vertical):
     DEFAULT_CSS = """
     IdeaPane {
         #idea { height: 1fr; border: none; padding: 0 1; }
-        #target-row { height: 1; }
-        #target-row Label { padding: 0 1; color: $text-muted; }
-        #target { width: 1fr; }
     }
     """
 
@@ -25,7 +23,6 @@ class IdeaPane(Vertical):
         super().__init__(id="idea-pane")
         self.border_title = "Idea"
         self._targets = targets
-        self._target = target
         self.editor = TextArea(
             idea,
             id="idea",
@@ -34,19 +31,11 @@ class IdeaPane(Vertical):
             placeholder="Describe the image: a beach sunset, a lonely surfer…",
         )
         self.editor.cursor_location = self.editor.document.end
-        self.selector: Select[str] = Select(
-            [(f"{t.name} · {t.label}", t.name) for t in targets],
-            value=target,
-            allow_blank=False,
-            compact=True,
-            id="target",
-        )
+        self.selector = TargetPicker(targets, target, id="target")
 
     def compose(self) -> ComposeResult:
         yield self.editor
-        with Horizontal(id="target-row"):
-            yield Label("Target")
-            yield self.selector
+        yield self.selector
 
     @property
     def idea(self) -> str:
@@ -59,8 +48,7 @@ class IdeaPane(Vertical):
 
     @property
     def target(self) -> str:
-        value = self.selector.value
-        return value if isinstance(value, str) else self._target
+        return self.selector.value
 
     @target.setter
     def target(self, name: str) -> None:

@@ -9,6 +9,7 @@ search, which takes milliseconds.
 
 from __future__ import annotations
 
+import gc
 import os
 import shlex
 import subprocess
@@ -84,7 +85,9 @@ class LibraryPane(Vertical):
         yield self.list
 
     def on_mount(self) -> None:
-        self.reload()
+        # Read the library once the first frame is on screen: the thread would otherwise
+        # compete with the first paint for the interpreter.
+        self.call_after_refresh(self.reload)
         self.set_interval(POLL_SECONDS, self._poll)
 
     # Loading ---------------------------------------------------------------------------------
@@ -99,9 +102,12 @@ class LibraryPane(Vertical):
             self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
             return
         index = SearchIndex(self.library.entries())
-        index.warm()
         self._folder_stamp = stamp
         self.post_message(self.Loaded(index, report.problems))
+        # Everything loaded stays alive for the session: out of the collector's sight, it no
+        # longer makes each collection (and so an occasional keystroke) slower.
+        gc.freeze()
+        index.warm()  # the typo vocabulary, ready before the first typo
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -127,19 +133,25 @@ class LibraryPane(Vertical):
     @on(Input.Changed, "#library-search")
     def _search_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.refresh_list()
+        self.refresh_list(best_first=True)
 
     @on(Input.Submitted, "#library-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.list.focus()
 
-    def refresh_list(self, keep: str | None = None) -> None:
-        """Show the entries matching the search box, best first."""
+    def refresh_list(self, keep: str | None = None, *, best_first: bool = False) -> None:
+        """Show the entries matching the search box, best first.
+
+        Args:
+            keep: Keep the cursor on this entry (default: on the one it is on now).
+            best_first: Put the cursor on the best match instead, as after a new search.
+        """
         if self.index is None:
             return
         current = self.list.highlighted_entry
-        keep = keep or (current.id if current else None)
+        if not best_first:
+            keep = keep or (current.id if current else None)
         query = self.search_box.value
         entries = self.index.search(query)
         self.list.set_entries(entries, keep)

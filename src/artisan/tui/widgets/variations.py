@@ -22,6 +22,9 @@ from artisan.sanitize import visible
 from artisan.tui import keymap
 
 FLUSH_HZ = 20
+PREVIEW_CHARS = 1200
+"""The list shows the first characters of each variation (about 200 words): drawing every item
+again on each flush then costs the same for a 5,000-word variation as for a 100-word one."""
 
 
 class VariationList(OptionList):
@@ -124,13 +127,22 @@ class VariationsPane(Vertical):
         if item.state == "error":
             line.append(f"✗ {item.error}", style="red")
             if item.text:
-                line.append("\n" + visible(item.text.strip()))
+                line.append("\n" + _preview(item.text))
             return line
-        body = visible(item.text.strip())
+        body = _preview(item.text)
         if not body and item.state == "streaming":
             line.append("…", style="dim")
         else:
             line.append(body)
+        if len(item.text) > PREVIEW_CHARS:
+            words = len(item.text.split())
+            line.append(f"  ({words:,} words; Enter shows it all)", style="italic dim")
         if item.state not in ("done", "streaming"):
             line.append(f"  ({item.state})", style="italic dim")
         return line
+
+
+def _preview(text: str) -> str:
+    """The start of a variation, as the list shows it."""
+    shown = visible(text.strip()[:PREVIEW_CHARS])
+    return shown + "…" if len(text.strip()) > PREVIEW_CHARS else shown

@@ -1,0 +1,143 @@
+"""The target selector under the idea: one line, changed with the arrow keys or from a list.
+
+Textual's `Select` builds an overlay and an option list up front, which costs more at start-up
+than the whole rest of the Idea pane; this widget draws one line and builds the list only when
+it is opened.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult, RenderResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from artisan.targets import Target
+
+
+class TargetPicker(Widget, can_focus=True):
+    """Shows the chosen target; left/right change it, Enter opens the list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "step(-1)", "Previous target", show=False),
+        Binding("right", "step(1)", "Next target", show=False),
+        Binding("enter,space", "open", "Targets", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    TargetPicker {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+        &:focus { color: $foreground; background: $boost; }
+    }
+    """
+
+    value: reactive[str] = reactive("", init=False)
+    """The name of the chosen target."""
+
+    class Changed(Message):
+        def __init__(self, picker: TargetPicker, value: str) -> None:
+            super().__init__()
+            self.picker = picker
+            self.value = value
+
+        @property
+        def control(self) -> TargetPicker:
+            return self.picker
+
+    def __init__(self, targets: list[Target], value: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.targets = targets
+        self.set_reactive(TargetPicker.value, value)
+
+    def render(self) -> RenderResult:
+        target = self._current()
+        line = Text("Target  ", style="dim")
+        line.append(target.name if target else self.value, style="bold")
+        if target is not None and target.label:
+            line.append(f" · {target.label}")
+        line.append("  ◂ ▸ ↵" if self.has_focus else "")
+        return line
+
+    def validate_value(self, value: str) -> str:
+        names = [t.name for t in self.targets]
+        return value if value in names else (self.value or (names[0] if names else value))
+
+    def watch_value(self, value: str) -> None:
+        self.post_message(self.Changed(self, value))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def action_step(self, step: int) -> None:
+        names = [t.name for t in self.targets]
+        if self.value in names:
+            self.value = names[(names.index(self.value) + step) % len(names)]
+
+    def action_open(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.value = name
+
+        self.app.push_screen(TargetList(self.targets, self.value), chosen)
+
+    def on_click(self) -> None:
+        self.action_open()
+
+    def _current(self) -> Target | None:
+        return next((t for t in self.targets if t.name == self.value), None)
+
+
+class TargetList(ModalScreen[str | None]):
+    """The list of targets with their descriptions; Enter picks one, Escape keeps the old."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+    DEFAULT_CSS = """
+    TargetList {
+        align: center middle;
+        #targets {
+            width: 84; max-width: 100%; height: auto; max-height: 80%;
+            border: round $primary; border-title-color: $primary; background: $surface;
+        }
+    }
+    """
+
+    def __init__(self, targets: list[Target], current: str) -> None:
+        super().__init__()
+        self.targets = targets
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for target in self.targets:
+            prompt = Text(target.name, style="bold")
+            prompt.append(f"  {target.label}\n")
+            prompt.append(target.description, style="dim")
+            options.append(Option(prompt, id=target.name))
+        option_list = OptionList(*options, id="targets")
+        option_list.border_title = "Target"
+        yield option_list
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        names = [t.name for t in self.targets]
+        if self.current in names:
+            option_list.highlighted = names.index(self.current)
+        option_list.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
