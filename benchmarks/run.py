@@ -93,6 +93,19 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def compile_sources() -> None:
+    """Write artisan's bytecode caches, as an installed package has them.
+
+    With PYTHONDONTWRITEBYTECODE set (as on some machines, this one included) Python never
+    writes them for an editable install, so every launch would compile artisan from source
+    while the baseline's packages come precompiled. `compileall` writes them regardless.
+    """
+    import compileall
+
+    package = Path(__file__).resolve().parents[1] / "src" / "artisan"
+    compileall.compile_dir(package, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -111,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         profile = dataclasses.replace(profile, runs=args.runs, pty_rounds=args.runs)
     signal.signal(signal.SIGTERM, _stop)
 
+    compile_sources()
     rows: list[Row] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="artisan-bench-") as scratch:

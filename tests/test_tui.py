@@ -245,9 +245,11 @@ async def test_hand_edit_is_kept_and_saved(server: FakeOpenAI) -> None:
         await type_idea(pilot)
         await pilot.press("ctrl+j")
         await settle(pilot)
+        app.prompt_pane.stream.focus()  # tab or click into the pane: the editor takes over
+        await pilot.pause()
         editor = app.query_one("#prompt", TextArea)
-        editor.focus()
-        editor.cursor_location = editor.document.end
+        assert app.focused is editor
+        assert editor.cursor_location == editor.document.end
         await pilot.press(*" Wide angle.")
         await pilot.pause()
         assert "edited" in str(app.query_one("#prompt-pane").border_subtitle)

@@ -19,17 +19,19 @@ is parsed again; the cache never decides what is in the library, the files do.
 from __future__ import annotations
 
 import contextlib
-import gc
+import functools
 import json
 import os
+import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from artisan.atomic import write_atomic
+from artisan.bulk import collector_paused
 from artisan.entry import (
     FORMAT_VERSION,
     EntryFormatError,
@@ -61,6 +63,20 @@ class LoadReport:
     """How many files had to be parsed (the rest came from the cache)."""
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _one_at_a_time(method: _Method) -> _Method:
+    """Run a `Library` method under the library's mutex (other threads wait their turn)."""
+
+    @functools.wraps(method)
+    def serialized(self: Library, *args: Any, **kwargs: Any) -> Any:
+        with self._mutex:
+            return method(self, *args, **kwargs)
+
+    return cast(_Method, serialized)
+
+
 class Library:
     """The saved prompts in one folder."""
 
@@ -68,24 +84,50 @@ class Library:
         self.folder = folder
         self._entries: dict[str, PromptEntry] = {}
         self._loaded = False
+        self._cache: dict[str, list[Any]] | None = None
+        self._from_cache: dict[str, PromptEntry] = {}
+        """Entries built by `load_cached`, by file name, for `load` to reuse."""
+        self._mutex = threading.RLock()
+        """The app reads and writes from several threads; one at a time touches the entries."""
 
     # Reading -------------------------------------------------------------------------------
 
+    @_one_at_a_time
+    def load_cached(self) -> bool:
+        """Fill the library from the cache alone, without looking at the files.
+
+        Twice as fast as `load`, for showing the library at once; what it shows may be stale
+        (a file edited or removed since the cache was written), so `load` must follow, and
+        reuses what this built. Returns False, loading nothing, when there is no usable cache.
+        """
+        with collector_paused():
+            self._cache = cache = self._read_cache()
+            built: dict[str, PromptEntry] = {}
+            entries: dict[str, PromptEntry] = {}
+            for name, cached in cache.items():
+                try:
+                    entry = PromptEntry.from_row(cached[3])
+                except (EntryFormatError, TypeError, ValueError, AttributeError, IndexError):
+                    continue  # `load` parses the file instead
+                built[name] = entry
+                entries[entry.id] = entry
+        if not built:
+            return False
+        self._from_cache = built
+        self._entries = entries
+        return True
+
+    @_one_at_a_time
     def load(self) -> LoadReport:
         """Read every entry from disk (through the cache) and report unreadable files."""
-        # Loading makes tens of thousands of objects that all stay alive: the cyclic garbage
-        # collector would scan them again and again for nothing.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return self._load()
-        finally:
-            if collecting:
-                gc.enable()
 
     def _load(self) -> LoadReport:
         report = LoadReport()
-        cache = self._read_cache()
+        cache = self._cache if self._cache is not None else self._read_cache()
+        already = self._from_cache
+        self._cache, self._from_cache = None, {}
         fresh: dict[str, list[Any]] = {}
         entries: dict[str, PromptEntry] = {}
         try:
@@ -119,10 +161,12 @@ class Library:
                 and cached[1] == stat.st_size
                 and cached[2] == stat.st_ino
             ):
-                try:
-                    entry = PromptEntry.from_row(cached[3])
-                except (EntryFormatError, TypeError, ValueError, AttributeError):
-                    entry = None  # a damaged cache row is not believed: the file is parsed
+                entry = already.get(name)
+                if entry is None:
+                    try:
+                        entry = PromptEntry.from_row(cached[3])
+                    except (EntryFormatError, TypeError, ValueError, AttributeError):
+                        entry = None  # a damaged cache row is not believed: the file is parsed
             if entry is not None and cached is not None:
                 fresh[name] = cached
             else:
@@ -147,6 +191,7 @@ class Library:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @_one_at_a_time
     def get(self, ref: str) -> PromptEntry:
         """The entry with this id, or the only one whose id starts with `ref`.
 
@@ -181,6 +226,7 @@ class Library:
 
     # Writing -------------------------------------------------------------------------------
 
+    @_one_at_a_time
     def add(self, entry: PromptEntry) -> PromptEntry:
         """Save a new entry. Its id must not be in use yet."""
         self._ensure_folder()
@@ -189,6 +235,7 @@ class Library:
         self._write(entry)
         return entry
 
+    @_one_at_a_time
     def update(self, ref: str, change: Callable[[PromptEntry], object]) -> PromptEntry:
         """Apply `change` to the entry as it is on disk now, and save it.
 
@@ -202,6 +249,7 @@ class Library:
             self._write(entry)
         return entry
 
+    @_one_at_a_time
     def delete(self, ref: str) -> PromptEntry:
         """Move an entry to the trash."""
         with self._lock():
@@ -217,6 +265,7 @@ class Library:
             self._entries.pop(entry.id, None)
         return entry
 
+    @_one_at_a_time
     def restore(self, ref: str) -> PromptEntry:
         """Bring an entry back from the trash."""
         trash = self.folder / TRASH
@@ -244,6 +293,7 @@ class Library:
         trash = self.folder / TRASH
         return sorted(p.stem for p in trash.glob("*.toml")) if trash.is_dir() else []
 
+    @_one_at_a_time
     def save_image(self, ref: str, image: ImageRecord) -> PromptEntry:
         """Record an image rendered from an entry."""
         return self.update(ref, lambda entry: entry.images.append(image))

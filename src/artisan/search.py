@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from artisan.bulk import collector_paused
 from artisan.entry import PromptEntry
 
 _WORD = re.compile(r"\w+")
@@ -27,7 +28,7 @@ FUZZY_ALTERNATIVES = 4
 FUZZY_MIN_LENGTH = 3
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Row:
     entry: PromptEntry
     title: str
@@ -54,7 +55,8 @@ class SearchIndex:
     """Lower-cased copies of the searchable fields of a list of entries."""
 
     def __init__(self, entries: Iterable[PromptEntry]) -> None:
-        self._rows = [_make_row(entry) for entry in entries]
+        with collector_paused():
+            self._rows = [_make_row(entry) for entry in entries]
         self._vocabulary: list[str] | None = None
         self._last_query: str | None = None
         self._last_rows: list[_Row] = []
@@ -82,7 +84,7 @@ class SearchIndex:
         self._rows.insert(low, row)
         if self._vocabulary is not None:
             words = set(self._vocabulary)
-            words.update(_WORD.findall(row.title), _WORD.findall(row.idea), row.tags)
+            words.update(_WORD.findall(row.head))
             self._vocabulary = sorted(words)
 
     def remove(self, entry_id: str) -> None:
@@ -146,12 +148,9 @@ class SearchIndex:
         from rapidfuzz import fuzz, process
 
         if self._vocabulary is None:
-            vocabulary: set[str] = set()
-            for row in self._rows:
-                vocabulary.update(_WORD.findall(row.title))
-                vocabulary.update(_WORD.findall(row.idea))
-                vocabulary.update(row.tags)
-            self._vocabulary = sorted(vocabulary)
+            with collector_paused():
+                words = "\n".join(row.head for row in self._rows)
+                self._vocabulary = sorted(set(_WORD.findall(words)))
         matches = process.extract(
             word,
             self._vocabulary,

@@ -553,7 +553,7 @@ class ArtisanApp(App[None]):
             )
         )
         self._save_draft_soon()
-        self.prompt_pane.editor.focus()
+        self.prompt_pane.use_editor()
 
     @on(LibraryPane.Copy)
     def _copy_entry(self, event: LibraryPane.Copy) -> None:

@@ -9,7 +9,6 @@ search, which takes milliseconds.
 
 from __future__ import annotations
 
-import gc
 import os
 import shlex
 import subprocess
@@ -64,10 +63,14 @@ class LibraryPane(Vertical):
     class Loaded(Message):
         """The library has been read (or read again)."""
 
-        def __init__(self, index: SearchIndex, problems: list[str]) -> None:
+        def __init__(
+            self, index: SearchIndex, problems: list[str], *, provisional: bool = False
+        ) -> None:
             super().__init__()
             self.index = index
             self.problems = problems
+            self.provisional = provisional
+            """Read from the cache alone; the files are still to be checked."""
 
     def __init__(self, library: Library) -> None:
         super().__init__(id="library-pane")
@@ -87,15 +90,24 @@ class LibraryPane(Vertical):
     def on_mount(self) -> None:
         # Read the library once the first frame is on screen: the thread would otherwise
         # compete with the first paint for the interpreter.
-        self.call_after_refresh(self.reload)
+        self.call_after_refresh(self.reload, from_cache_first=True)
         self.set_interval(POLL_SECONDS, self._poll)
 
     # Loading ---------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="library-load")
-    def reload(self) -> None:
-        """Read the library (through its cache) and build the search index."""
+    def reload(self, *, from_cache_first: bool = False) -> None:
+        """Read the library (through its cache) and build the search index.
+
+        Args:
+            from_cache_first: Show the entries of the cache at once, before checking the files
+                (the check follows as soon as the list is on screen). Used at start-up.
+        """
         stamp = self._stamp()
+        if from_cache_first and self.library.load_cached():
+            index = SearchIndex(self.library.entries())
+            self.post_message(self.Loaded(index, [], provisional=True))
+            return
         try:
             report = self.library.load()
         except ArtisanError as error:
@@ -104,10 +116,6 @@ class LibraryPane(Vertical):
         index = SearchIndex(self.library.entries())
         self._folder_stamp = stamp
         self.post_message(self.Loaded(index, report.problems))
-        # Everything loaded stays alive for the session: out of the collector's sight, it no
-        # longer makes each collection (and so an occasional keystroke) slower.
-        gc.freeze()
-        index.warm()  # the typo vocabulary, ready before the first typo
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -116,6 +124,29 @@ class LibraryPane(Vertical):
         for problem in event.problems:
             self.notify(problem, title="Library", severity="warning", timeout=10)
         self.refresh_list()
+        self.call_after_refresh(self._settle, event.index, event.provisional)
+
+    @work(thread=True, group="library-load")
+    def _settle(self, index: SearchIndex, provisional: bool) -> None:
+        """Once the list is on screen: check it against the files, and tidy up after the load."""
+        if provisional:
+            stamp = self._stamp()
+            try:
+                report = self.library.load()
+            except ArtisanError as error:
+                self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+                return
+            self._folder_stamp = stamp
+            entries = self.library.entries()
+            shown = index.entries()
+            if (
+                report.problems
+                or len(entries) != len(shown)
+                or any(a is not b for a, b in zip(entries, shown, strict=True))
+            ):
+                self.post_message(self.Loaded(SearchIndex(entries), report.problems))
+                return
+        index.warm()  # the typo vocabulary, ready before the first typo
 
     def _poll(self) -> None:
         """Reload when another program added, removed or replaced a file."""

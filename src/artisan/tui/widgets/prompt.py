@@ -3,11 +3,12 @@
 Text from the model arrives in many small pieces. They are collected and shown together at most
 `FLUSH_HZ` times a second, in a `StreamView`, which re-wraps only the last line on each append:
 the cost of a flush does not grow with the text already shown. (An editor re-measures the whole
-paragraph for every row it draws, and a prompt is often one long paragraph.) When the answer is
-complete it moves, once, into the editor, where it can be selected, copied and edited.
+paragraph for every row it draws, and a prompt is often one long paragraph.)
 
-Model output is shown literally: control characters appear as their control pictures (ESC as ␛),
-so escape sequences are seen, never obeyed, and the editor never interprets markup.
+The same view shows a finished prompt, a restored draft or an older version. The editor is made
+the first time the person comes to the pane to select, copy or edit the text, and takes over
+from the view from then on whenever the pane has the focus: nobody pays for an editor at
+start-up, or for loading a long answer into one, before they want to edit it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from artisan.sanitize import from_visible, visible
 from artisan.tui.widgets.stream_view import StreamView
 
 FLUSH_HZ = 20
+PLACEHOLDER = "ctrl+j writes a prompt from the idea"
 
 
 class PromptPane(Vertical):
@@ -29,51 +31,63 @@ class PromptPane(Vertical):
 
     DEFAULT_CSS = """
     PromptPane {
-        #prompt { height: 1fr; border: none; padding: 0 1; }
+        #prompt { height: 1fr; border: none; padding: 0 1; display: none; }
         #prompt-stream { display: none; }
         &.-streaming #prompt-stream { color: $text-muted; }
         &.-stream-shown #prompt-stream { display: block; }
-        &.-stream-shown #prompt { display: none; }
+        &.-editing #prompt { display: block; }
     }
     """
 
     def __init__(self) -> None:
-        super().__init__(id="prompt-pane")
+        super().__init__(id="prompt-pane", classes="-stream-shown")
         self.border_title = "Prompt"
         self._pending: list[str] = []
         self._flusher: Timer | None = None
         self._editor_had_focus = False
+        self._editor: TextArea | None = None
         self.streaming = False
-        self.editor = TextArea(
-            id="prompt",
-            soft_wrap=True,
-            tab_behavior="focus",
-            read_only=True,
-            placeholder="ctrl+j writes a prompt from the idea",
-        )
-        self.stream = StreamView(id="prompt-stream")
+        self.stream = StreamView(id="prompt-stream", placeholder=PLACEHOLDER)
 
     def compose(self) -> ComposeResult:
-        yield self.editor
         yield self.stream
 
     def on_mount(self) -> None:
         self._flusher = self.set_interval(1 / FLUSH_HZ, self.flush, pause=True)
 
     @property
+    def editor(self) -> TextArea:
+        """The editor, made (and mounted) on first use."""
+        if self._editor is None:
+            self._editor = TextArea(
+                id="prompt",
+                soft_wrap=True,
+                tab_behavior="focus",
+                placeholder=PLACEHOLDER,
+            )
+            self.mount(self._editor, before=self.stream)
+        return self._editor
+
+    @property
+    def editing(self) -> bool:
+        return self.has_class("-editing")
+
+    @property
     def text(self) -> str:
         """The prompt as the model sent it (or as edited), control characters restored."""
-        if self.has_class("-stream-shown"):
-            return from_visible(self.stream.text + visible("".join(self._pending)))
-        return from_visible(self.editor.text)
+        return from_visible(self.shown_text + visible("".join(self._pending)))
+
+    @property
+    def shown_text(self) -> str:
+        """The text on screen, with control characters as their pictures."""
+        return self.editor.text if self.editing else self.stream.text
 
     def begin(self, caption: str) -> None:
         """Clear the pane for a new answer, shown in the stream view while it arrives."""
         self._pending.clear()
-        self._editor_had_focus = self.editor.has_focus
-        self.stream.clear()
-        self.editor.read_only = True
-        self.add_class("-streaming", "-stream-shown")
+        self._editor_had_focus = self._editor is not None and self._editor.has_focus
+        self._show_in_view("")
+        self.add_class("-streaming")
         self.streaming = True
         self.border_subtitle = caption
         if self._flusher is not None:
@@ -91,12 +105,7 @@ class PromptPane(Vertical):
         self.stream.append(chunk)
 
     def end(self, caption: str) -> None:
-        """The answer is complete (or stopped).
-
-        It stays in the stream view until the person comes to the pane to select or edit it:
-        moving a long answer into the editor costs a full wrap and measure, which need not delay
-        seeing it whole.
-        """
+        """The answer is complete (or stopped); it stays in the view until edited."""
         self.flush()
         if self._flusher is not None:
             self._flusher.pause()
@@ -106,31 +115,32 @@ class PromptPane(Vertical):
         if self._editor_had_focus or self.stream.has_focus:
             self.use_editor()
 
+    def show(self, version: PromptVersion | None, caption: str) -> None:
+        """Show a stored version of the prompt."""
+        text = visible(version.text) if version else ""
+        if self.editing and self.editor.has_focus:
+            self.editor.load_text(text)
+        else:
+            self._show_in_view(text)
+        self.border_subtitle = caption
+
     def use_editor(self) -> None:
-        """Move a finished answer from the stream view into the editor and focus it."""
-        if self.streaming or not self.has_class("-stream-shown"):
+        """Move the text shown into the editor and focus it, to select, copy or edit."""
+        if self.streaming or self.editing:
             return
         editor = self.editor
         editor.load_text(self.stream.text)
         editor.cursor_location = editor.document.end
-        editor.read_only = False
         self.remove_class("-stream-shown")
+        self.add_class("-editing")
         editor.focus()
 
     def on_descendant_focus(self) -> None:
-        # Coming to the pane (tab, click, a test focusing the editor) means working with the
-        # text: the editor takes over from the stream view.
+        # Coming to the pane (tab, click) means working with the text: the editor takes over.
         self.use_editor()
 
-    @property
-    def shown_text(self) -> str:
-        """The text on screen, with control characters as their pictures."""
-        return self.stream.text if self.has_class("-stream-shown") else self.editor.text
-
-    def show(self, version: PromptVersion | None, caption: str) -> None:
-        """Show a stored version of the prompt."""
-        self.remove_class("-stream-shown")
-        editor = self.editor
-        editor.load_text(visible(version.text) if version else "")
-        editor.read_only = version is None
-        self.border_subtitle = caption
+    def _show_in_view(self, text: str) -> None:
+        self.stream.clear()
+        self.stream.append(text)
+        self.remove_class("-editing")
+        self.add_class("-stream-shown")

@@ -26,11 +26,15 @@ class StreamView(ScrollView, can_focus=True):
         padding: 0 1;
         overflow-x: hidden;
         scrollbar-size-vertical: 1;
+        & > .stream-view--placeholder { color: $text-muted; }
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    COMPONENT_CLASSES = {"stream-view--placeholder"}
+
+    def __init__(self, *, id: str | None = None, placeholder: str = "") -> None:
         super().__init__(id=id)
+        self.placeholder = placeholder
         self._text = ""
         self._lines: list[str] = []
         """Every wrapped line but the last, which may still grow."""
@@ -97,6 +101,9 @@ class StreamView(ScrollView, can_focus=True):
         row = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
         style = self._style or self.rich_style
+        if not self._text and row == 0 and self.placeholder:
+            placeholder = self.get_component_rich_style("stream-view--placeholder")
+            return Strip([Segment(self.placeholder, placeholder)]).adjust_cell_length(width, style)
         if row < len(self._lines):
             line = self._lines[row]
         elif row == len(self._lines):
