@@ -677,3 +677,32 @@ async def test_unusual_text_round_trips(server: FakeOpenAI) -> None:
         [entry] = saved()
         assert entry.prompt == text
         assert entry.idea == "sunset 🌅 مرحبا"
+
+
+async def test_library_follows_files_deleted_or_edited_elsewhere(server: FakeOpenAI) -> None:
+    """Another program deletes one file and rewrites another: the list follows, nothing breaks."""
+    gone, edited, kept = fill_library(3)
+    app = make_app(server)
+    async with app.run_test(notifications=True) as pilot:
+        await settle(pilot)
+        library_list = app.query_one(LibraryList)
+        assert len(library_list.entries) == 3
+        folder = locations.library_dir()
+        (folder / f"{gone.id}.toml").unlink()
+        path = folder / f"{edited.id}.toml"
+        text = path.read_text().replace('title = "prompt idea 1"', 'title = "edited elsewhere"')
+        replacement = folder / ".edit.tmp"
+        replacement.write_text(text)
+        replacement.replace(path)  # how editors and git write files
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if len(library_list.entries) == 2:
+                break
+        await settle(pilot)
+        titles = [e.title for e in library_list.entries]
+        assert sorted(titles) == sorted(["edited elsewhere", kept.title])
+        library_list.focus()
+        library_list.cursor = titles.index("edited elsewhere")
+        await pilot.press("f")
+        await settle(pilot)
+        assert Library(locations.library_dir()).get(edited.id).favorite is (not edited.favorite)

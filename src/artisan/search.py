@@ -16,6 +16,7 @@ when the new query extends the old one.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -55,18 +56,45 @@ class SearchIndex:
     """Lower-cased copies of the searchable fields of a list of entries."""
 
     def __init__(self, entries: Iterable[PromptEntry]) -> None:
-        with collector_paused():
-            self._rows = [_make_row(entry) for entry in entries]
+        self._entries = list(entries)
+        self._built: list[_Row] | None = None
+        self._building = threading.Lock()
         self._vocabulary: list[str] | None = None
         self._last_query: str | None = None
         self._last_rows: list[_Row] = []
 
+    @property
+    def _rows(self) -> list[_Row]:
+        """The searchable copies, made on first use (or by `build`, in the background)."""
+        rows = self._built
+        if rows is None:
+            with self._building:
+                if self._built is None:
+                    with collector_paused():
+                        self._built = [_make_row(entry) for entry in self._entries]
+                rows = self._built
+        return rows
+
+    @_rows.setter
+    def _rows(self, rows: list[_Row]) -> None:
+        self._built = rows
+
+    def build(self) -> None:
+        """Make the searchable copies now, so that the first search does not wait for them.
+
+        The app shows a freshly read library at once and calls this from a worker thread
+        right after; a search typed before it finishes makes the copies itself.
+        """
+        self._rows  # noqa: B018 - the property builds them
+
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._built) if self._built is not None else len(self._entries)
 
     def entries(self) -> list[PromptEntry]:
         """All entries, in the order given (newest first for a library)."""
-        return [row.entry for row in self._rows]
+        if self._built is None:
+            return list(self._entries)
+        return [row.entry for row in self._built]
 
     def upsert(self, entry: PromptEntry) -> None:
         """Add an entry, or replace the one with its id, keeping newest-first order."""

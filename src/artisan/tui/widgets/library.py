@@ -80,18 +80,28 @@ class LibraryPane(Vertical):
         self.border_subtitle = "loading…"
         self._deleted: list[str] = []
         self._folder_stamp: float | None = None
+        self._early: LibraryPane.Loaded | None = None
         self.search_box = Input(placeholder="Search  (ctrl+l)", id="library-search", compact=True)
         self.list = LibraryList(id="library-list")
 
     def compose(self) -> ComposeResult:
-        yield self.search_box
-        yield self.list
+        # The pane starts empty ("loading…"): the search box and the list are mounted once
+        # the first frame is on screen, with the library read right after. The first frame
+        # comes sooner, and the list has nothing to show before the library is read anyway.
+        return iter(())
 
     def on_mount(self) -> None:
-        # Read the library once the first frame is on screen: the thread would otherwise
-        # compete with the first paint for the interpreter.
-        self.call_after_refresh(self.reload, from_cache_first=True)
+        self.call_after_refresh(self._fill)
         self.set_interval(POLL_SECONDS, self._poll)
+
+    async def _fill(self) -> None:
+        # The first frame is on screen: read the library (in a thread, from the cache first)
+        # while the search box and the list are mounted.
+        self.reload(from_cache_first=True)
+        await self.mount(self.search_box, self.list)
+        if self._early is not None:
+            early, self._early = self._early, None
+            self._loaded(early)
 
     # Loading ---------------------------------------------------------------------------------
 
@@ -120,6 +130,9 @@ class LibraryPane(Vertical):
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         event.stop()
+        if not self.list.is_mounted:
+            self._early = event  # read before the list was there: shown as soon as it is
+            return
         self.index = event.index
         for problem in event.problems:
             self.notify(problem, title="Library", severity="warning", timeout=10)
@@ -128,7 +141,8 @@ class LibraryPane(Vertical):
 
     @work(thread=True, group="library-load")
     def _settle(self, index: SearchIndex, provisional: bool) -> None:
-        """Once the list is on screen: check it against the files, and tidy up after the load."""
+        """Once the list is on screen: get search ready, and check the list against the files."""
+        index.build()  # the searchable copies, ready before the first keystroke
         if provisional:
             stamp = self._stamp()
             try:

@@ -64,10 +64,13 @@ class VariationsPane(Vertical):
         self.option_list = VariationList(id="variations")
 
     def compose(self) -> ComposeResult:
-        yield self.option_list
+        # Mounted after the first frame (see `on_mount`): one widget less to build before the
+        # app first appears.
+        return iter(())
 
     def on_mount(self) -> None:
         self._flusher = self.set_interval(1 / FLUSH_HZ, self.flush, pause=True)
+        self.call_after_refresh(self.mount, self.option_list)
 
     @property
     def highlighted(self) -> int | None:
