@@ -11,7 +11,6 @@ with their traceback, to the log file in the data folder.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -19,23 +18,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import TextArea
 
 from artisan import locations
 from artisan.config import Settings
-from artisan.draft import Draft, PromptVersion, Variation, load_draft, save_draft
+from artisan.draft import PromptVersion, load_draft
 from artisan.entry import ImageRecord, PromptEntry
 from artisan.errors import ArtisanError
 from artisan.library import Library
-from artisan.targets import Target, TargetCatalog, load_catalog
+from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
-from artisan.tui.screens.ask import AskScreen
+from artisan.tui.drafting import DraftKeeping
 from artisan.tui.screens.help import HelpScreen
 from artisan.tui.themes import register_themes
 from artisan.tui.widgets.idea import IdeaPane
@@ -45,28 +43,24 @@ from artisan.tui.widgets.library_list import fit
 from artisan.tui.widgets.prompt import PromptPane
 from artisan.tui.widgets.target_picker import TargetPicker
 from artisan.tui.widgets.variations import VariationsPane
+from artisan.tui.writing import PromptWriting
 
 if TYPE_CHECKING:
-    from artisan.engine import Engine, RetryNotice
+    from artisan.engine import Engine
     from artisan.images.opener import Launcher
 
 log = logging.getLogger("artisan")
-DRAFT_DELAY = 0.5
-"""Seconds of quiet before the draft is written (and at most this often while streaming)."""
 NARROW = 70
 """Below this many columns the panes stack instead of sitting side by side."""
 CLIPBOARD_UNSUPPORTED = {"Apple_Terminal"}
 
 
-class ArtisanApp(App[None]):
+class ArtisanApp(PromptWriting, DraftKeeping):
     """The keyboard-driven prompt workshop."""
 
     CSS_PATH = "app.tcss"
     TITLE = "artisan"
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings(keymap.APP)
-
-    generating_prompt: reactive[bool] = reactive(False, bindings=True)
-    generating_variations: reactive[bool] = reactive(False, bindings=True)
 
     def __init__(
         self,
@@ -216,217 +210,6 @@ class ArtisanApp(App[None]):
     async def on_unmount(self) -> None:
         if self.engine is not None:
             await self.engine.aclose()
-
-    # Generating ------------------------------------------------------------------------------
-
-    def _target(self) -> Target:
-        name = self.idea_pane.target
-        return self.catalog.targets.get(name) or self.catalog.get("dalle")
-
-    def _get_engine(self) -> Engine:
-        if self.engine is None:
-            from artisan.engine import Engine
-
-            self.engine = Engine(self.settings, on_retry=self._retrying)
-        return self.engine
-
-    def _retrying(self, notice: RetryNotice) -> None:
-        self.notify(
-            f"{notice.reason} Retrying in {notice.delay:.0f}s ({notice.attempt} of {notice.of}).",
-            severity="warning",
-            timeout=6,
-        )
-
-    def action_generate(self) -> None:
-        from artisan.engine.chat import InputTooLong, check_input
-
-        try:
-            idea = check_input(self.idea_pane.idea, "idea")
-        except InputTooLong as error:
-            self.notify(str(error), severity="error", timeout=10)
-            return
-        except ArtisanError:
-            self.notify("Describe the image in the Idea pane first.", severity="warning")
-            self.idea_pane.editor.focus()
-            return
-        if self.generating_prompt:
-            self.notify("A prompt is already being written; Esc stops it.")
-            return
-        self._write_prompt(idea, "", "")
-
-    def action_refine(self) -> None:
-        prompt = self.prompt_pane.text.strip()
-        if not prompt:
-            self.notify("There is no prompt to refine yet: ctrl+j writes one.", severity="warning")
-            return
-        if self.generating_prompt:
-            self.notify("A prompt is already being written; Esc stops it.")
-            return
-
-        def refine(instruction: str | None) -> None:
-            from artisan.engine.chat import check_input
-
-            if not instruction or not instruction.strip():
-                return
-            try:
-                self._write_prompt(
-                    "", check_input(prompt, "prompt"), check_input(instruction, "instruction")
-                )
-            except ArtisanError as error:
-                self.notify(str(error), severity="error", timeout=10)
-
-        self.push_screen(
-            AskScreen(
-                "Refine",
-                "How should the prompt change? Enter refines, Esc cancels",
-                placeholder="moodier, shot on 35mm",
-            ),
-            refine,
-        )
-
-    @work(group="prompt")
-    async def _write_prompt(self, idea: str, prompt: str, instruction: str) -> None:
-        target = self._target()
-        pane = self.prompt_pane
-        version = PromptVersion(
-            text="",
-            model=self.settings.model,
-            target=target.name,
-            state="streaming",
-            instruction=instruction,
-        )
-        self._streaming_version = version
-        self.generating_prompt = True
-        pane.begin(self._caption(version))
-        try:
-            engine = self._get_engine()
-            if instruction:
-                result = await engine.refine(prompt, instruction, target, pane.feed)
-            else:
-                result = await engine.generate(idea, target, pane.feed)
-            version.state = result.finish.value
-            version.model = result.model
-            version.usage = result.usage.total_tokens if result.usage else None
-            self._report_finish(version.state)
-        except asyncio.CancelledError:
-            version.state = "cancelled"
-            raise
-        except ArtisanError as error:
-            version.state = "error"
-            self.notify(str(error), title="Prompt", severity="error", timeout=12)
-        except Exception as error:
-            version.state = "error"
-            self._report_unexpected(error)
-        finally:
-            pane.end(self._caption(version))
-            version.text = pane.text
-            self._streaming_version = None
-            self.generating_prompt = False
-            if version.text.strip():
-                # The pane already shows this text: only the caption changes.
-                self._add_version(version, show=False)
-                pane.border_subtitle = self._caption(version)
-            elif self.draft.version is not None:
-                self._show_current()  # nothing arrived: the previous version stays
-            else:
-                pane.border_subtitle = self._caption(version)
-            self._save_draft_soon()
-
-    def action_variations(self) -> None:
-        prompt = self.prompt_pane.text.strip()
-        if not prompt:
-            self.notify("There is no prompt to vary yet: ctrl+j writes one.", severity="warning")
-            return
-        if self.generating_variations:
-            self.notify("Variations are already being written; Esc stops them.")
-            return
-        self._write_variations(prompt)
-
-    @work(group="variations")
-    async def _write_variations(self, prompt: str) -> None:
-        from artisan.engine import ApiError, Completion
-
-        pane = self.variations_pane
-        count = self.settings.variations
-        pane.begin(count)
-        self.generating_variations = True
-        try:
-            results = await self._get_engine().variations(prompt, self._target(), count, pane.feed)
-            errors: list[str] = []
-            for index, result in enumerate(results):
-                if isinstance(result, Completion):
-                    pane.finish(index, result.finish.value, result.text.strip())
-                elif isinstance(result, ApiError):
-                    pane.finish(index, "error", result.partial, str(result))
-                    errors.append(str(result))
-            for message in dict.fromkeys(errors):
-                self.notify(message, title="Variations", severity="error", timeout=12)
-        except asyncio.CancelledError:
-            for index, item in enumerate(pane.items):
-                if item.state == "streaming":
-                    pane.finish(index, "cancelled")
-            raise
-        except ArtisanError as error:
-            for index, item in enumerate(pane.items):
-                if item.state == "streaming":
-                    pane.finish(index, "error", error=str(error))
-            self.notify(str(error), title="Variations", severity="error", timeout=12)
-        except Exception as error:
-            self._report_unexpected(error)
-        finally:
-            self.generating_variations = False
-            self._save_draft_soon()
-
-    def action_stop(self) -> None:
-        stopped = 0
-        for worker in self.workers:
-            if worker.group in ("prompt", "variations") and worker.is_running:
-                worker.cancel()
-                stopped += 1
-        if stopped:
-            self.notify("Stopped; the text so far is kept.")
-
-    def _report_finish(self, state: str) -> None:
-        messages = {
-            "truncated": "The model stopped at its length limit; the prompt may be cut short.",
-            "filtered": "The model's content filter stopped the answer.",
-            "interrupted": "The connection dropped before the answer finished; what arrived "
-            "is kept.",
-        }
-        if state in messages:
-            self.notify(messages[state], title="Prompt", severity="warning", timeout=10)
-
-    def _caption(self, version: PromptVersion | None) -> str:
-        if version is None:
-            return ""
-        parts = [version.model or self.settings.model, version.target]
-        if version.usage:
-            parts.append(f"{version.usage:,} tokens")
-        parts.append(version.state)
-        if self.draft.versions and version in self.draft.versions:
-            parts.append(f"v{self.draft.versions.index(version) + 1}/{len(self.draft.versions)}")
-        return " · ".join(parts)
-
-    # Prompt versions -------------------------------------------------------------------------
-
-    def _add_version(self, version: PromptVersion, *, show: bool = True) -> None:
-        self.draft.versions.append(version)
-        self.draft.current = len(self.draft.versions) - 1
-        if show:
-            self._show_current()
-
-    def _show_current(self) -> None:
-        version = self.draft.version
-        self.prompt_pane.show(version, self._caption(version))
-
-    def action_history(self, step: int) -> None:
-        if self.generating_prompt:
-            return
-        target = self.draft.current + step
-        if 0 <= target < len(self.draft.versions):
-            self.draft.current = target
-            self._show_current()
-            self._save_draft_soon()
 
     @on(TextArea.Changed, "#prompt")
     def _prompt_edited(self, event: TextArea.Changed) -> None:
@@ -601,68 +384,6 @@ class ArtisanApp(App[None]):
         from artisan.tui.images import show_entry_images
 
         show_entry_images(self, event.entry)
-
-    # Draft -----------------------------------------------------------------------------------
-
-    def _restore_draft(self) -> None:
-        draft = self.draft
-        for version in draft.versions:
-            if version.state == "streaming":
-                version.state = "interrupted"
-        for item in draft.variations:
-            if item.state == "streaming":
-                item.state = "interrupted"
-        self._show_current()
-        self.variations_pane.show(draft.variations)
-
-    def _snapshot(self) -> Draft:
-        """The draft as it is now, including text still streaming in."""
-        versions = list(self.draft.versions)
-        current = self.draft.current
-        if self._streaming_version is not None:
-            partial = PromptVersion(
-                **{**vars(self._streaming_version), "text": self.prompt_pane.text}
-            )
-            versions.append(partial)
-            current = len(versions) - 1
-        variations = [
-            Variation(text=item.text, state=item.state, error=item.error)
-            for item in self.variations_pane.items
-        ]
-        return Draft(
-            idea=self.idea_pane.idea,
-            target=self.idea_pane.target,
-            versions=versions,
-            current=current,
-            variations=variations,
-        )
-
-    def _save_draft_soon(self) -> None:
-        if self._draft_timer is None:
-            self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
-
-    def _write_draft(self) -> None:
-        self._draft_timer = None
-        self._write_draft_in_background(self._snapshot())
-        if self.generating_prompt or self.generating_variations:
-            self._save_draft_soon()
-
-    @work(thread=True, exclusive=True, group="draft")
-    def _write_draft_in_background(self, draft: Draft) -> None:
-        try:
-            save_draft(self.draft_path, draft)
-        except OSError as error:
-            self.call_from_thread(
-                self.notify,
-                f"The draft could not be saved to {self.draft_path}: {error.strerror or error}.",
-                severity="error",
-            )
-
-    def _write_draft_now(self) -> None:
-        try:
-            save_draft(self.draft_path, self._snapshot())
-        except OSError as error:
-            log.error("draft not saved at exit: %s", error)
 
     # Errors ----------------------------------------------------------------------------------
 
