@@ -68,6 +68,11 @@ class PromptWriting(App[None]):
         )
 
     def action_generate(self) -> None:
+        # ctrl+j is handled by the app as soon as it arrives, but keys typed (or pasted) just
+        # before it may still wait in the editor's queue: read the idea after them.
+        self.idea_pane.editor.call_later(self._generate_from_idea)
+
+    def _generate_from_idea(self) -> None:
         from artisan.engine.chat import InputTooLong, check_input
 
         try:
