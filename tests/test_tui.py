@@ -706,3 +706,16 @@ async def test_library_follows_files_deleted_or_edited_elsewhere(server: FakeOpe
         await pilot.press("f")
         await settle(pilot)
         assert Library(locations.library_dir()).get(edited.id).favorite is (not edited.favorite)
+
+
+async def test_ctrl_j_right_after_typing_uses_every_key(server: FakeOpenAI) -> None:
+    """Keys arriving in one burst (a paste, a fast typist, tmux send-keys) all reach the idea."""
+    app = make_app(server)
+    async with app.run_test(notifications=True) as pilot:
+        app.query_one("#idea", TextArea).focus()
+        await pilot.pause()
+        for key in [*"a fox", "ctrl+j"]:
+            app.simulate_key(key)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert server.chat_requests()[0].body["messages"][1]["content"].endswith("a fox")
