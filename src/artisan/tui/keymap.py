@@ -142,7 +142,7 @@ KEYMAP: tuple[KeyAction, ...] = (
     KeyAction(
         "library-load",
         "enter",
-        "load",
+        "entry('load')",
         "Load",
         "Load the entry into Idea and Prompt",
         scope=LIBRARY,
@@ -151,20 +151,27 @@ KEYMAP: tuple[KeyAction, ...] = (
     KeyAction(
         "library-favorite",
         "f",
-        "favorite",
+        "entry('favorite')",
         "Favourite",
         "Mark or unmark the entry as a favourite",
         scope=LIBRARY,
     ),
-    KeyAction("library-tags", "t", "tags", "Tags", "Edit the entry's tags", scope=LIBRARY),
-    KeyAction("library-rename", "r", "rename", "Rename", "Rename the entry", scope=LIBRARY),
+    KeyAction("library-tags", "t", "entry('tags')", "Tags", "Edit the entry's tags", scope=LIBRARY),
     KeyAction(
-        "library-edit", "e", "edit", "Edit", "Edit the entry's prompt in $EDITOR", scope=LIBRARY
+        "library-rename", "r", "entry('rename')", "Rename", "Rename the entry", scope=LIBRARY
+    ),
+    KeyAction(
+        "library-edit",
+        "e",
+        "entry('edit')",
+        "Edit",
+        "Edit the entry's prompt in $EDITOR",
+        scope=LIBRARY,
     ),
     KeyAction(
         "library-images",
         "i",
-        "images",
+        "entry('images')",
         "Images",
         "Show the images made from the entry",
         scope=LIBRARY,
@@ -172,7 +179,7 @@ KEYMAP: tuple[KeyAction, ...] = (
     KeyAction(
         "library-copy",
         "c",
-        "copy_entry",
+        "entry('copy')",
         "Copy",
         "Copy the entry's prompt to the clipboard",
         scope=LIBRARY,
@@ -180,7 +187,7 @@ KEYMAP: tuple[KeyAction, ...] = (
     KeyAction(
         "library-delete",
         "d,delete",
-        "delete",
+        "entry('delete')",
         "Delete",
         "Move the entry to the trash",
         scope=LIBRARY,
@@ -188,7 +195,7 @@ KEYMAP: tuple[KeyAction, ...] = (
     KeyAction(
         "library-undo",
         "u",
-        "undo_delete",
+        "entry('undo')",
         "Undo",
         "Bring back the last deleted entry",
         scope=LIBRARY,

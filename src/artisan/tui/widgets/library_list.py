@@ -115,35 +115,9 @@ class LibraryList(ScrollView, can_focus=True):
     def action_jump(self, index: int) -> None:
         self.cursor = index if index >= 0 else len(self.entries) - 1
 
-    def _post(self, action: str) -> None:
-        self.post_message(self.EntryAction(action, self.highlighted_entry))
-
-    def action_load(self) -> None:
-        self._post("load")
-
-    def action_favorite(self) -> None:
-        self._post("favorite")
-
-    def action_tags(self) -> None:
-        self._post("tags")
-
-    def action_rename(self) -> None:
-        self._post("rename")
-
-    def action_edit(self) -> None:
-        self._post("edit")
-
-    def action_images(self) -> None:
-        self._post("images")
-
-    def action_copy_entry(self) -> None:
-        self._post("copy")
-
-    def action_delete(self) -> None:
-        self._post("delete")
-
-    def action_undo_delete(self) -> None:
-        self._post("undo")
+    def action_entry(self, what: str) -> None:
+        """Ask the pane to act on the highlighted entry: load, favorite, tags, delete, ..."""
+        self.post_message(self.EntryAction(what, self.highlighted_entry))
 
     def on_click(self, event: object) -> None:
         offset = getattr(event, "y", None)
