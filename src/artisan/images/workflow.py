@@ -142,7 +142,7 @@ def _saved_entry(library: Library, entry: PromptEntry | None, prompt: str) -> Pr
         try:
             return library.get(entry.id)
         except EntryNotFound:
-            pass
+            entry = None  # deleted meanwhile: find the same text, or save it anew
     # Rendering a prompt again adds to its entry instead of saving the same text twice.
     library.load()
     text = prompt.strip()
