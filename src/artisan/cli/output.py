@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any, TextIO
 
 from artisan.sanitize import StreamSanitizer, for_terminal
@@ -78,8 +78,6 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
+    if isinstance(value, datetime | date | time):  # TOML dates and times among unknown keys
         return value.isoformat()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")

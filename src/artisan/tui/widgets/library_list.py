@@ -10,6 +10,7 @@ from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -119,10 +120,8 @@ class LibraryList(ScrollView, can_focus=True):
         """Ask the pane to act on the highlighted entry: load, favorite, tags, delete, ..."""
         self.post_message(self.EntryAction(what, self.highlighted_entry))
 
-    def on_click(self, event: object) -> None:
-        offset = getattr(event, "y", None)
-        if isinstance(offset, int):
-            self.cursor = self.scroll_offset.y + offset
+    def on_click(self, event: events.Click) -> None:
+        self.cursor = self.scroll_offset.y + event.y
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
