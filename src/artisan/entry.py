@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -128,7 +128,8 @@ class PromptEntry:
         return data
 
     def to_row(self) -> list[Any]:
-        """The entry as a flat JSON-ready list, for the library's cache (see `from_row`)."""
+        """The entry as a flat list for the library's cache (see `from_row`), written with
+        `json_default`."""
         return [
             self.id,
             self.title,
@@ -142,7 +143,7 @@ class PromptEntry:
             self.updated.isoformat(),
             self.notes,
             self.version,
-            [_json_ready(image.to_dict()) for image in self.images] or None,
+            [image.to_dict() for image in self.images] or None,
             self.extra or None,
         ]
 
@@ -327,14 +328,11 @@ def _take_datetime(extra: dict[str, Any], key: str, where: str) -> datetime | No
     raise EntryFormatError(f"{where}: `{key}` must be a date and time, not {value!r:.40}")
 
 
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, datetime):
+def json_default(value: Any) -> Any:
+    """`default` for `json.dump`: TOML dates and times become ISO 8601 text."""
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_ready(v) for v in value]
-    return value
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def _parse_iso(text: str) -> datetime | None:

@@ -37,6 +37,7 @@ from artisan.entry import (
     EntryFormatError,
     ImageRecord,
     PromptEntry,
+    json_default,
     new_id,
     now,
 )
@@ -420,7 +421,9 @@ class Library:
         return files if isinstance(files, dict) else {}
 
     def _write_cache(self, files: dict[str, list[Any]]) -> None:
-        data = json.dumps({"format": CACHE_FORMAT, "files": files}, ensure_ascii=False)
+        data = json.dumps(
+            {"format": CACHE_FORMAT, "files": files}, ensure_ascii=False, default=json_default
+        )
         try:
             write_atomic(self.folder / CACHE, data.encode("utf-8"))
         except OSError:

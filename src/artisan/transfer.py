@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from artisan.entry import EntryFormatError, PromptEntry
+from artisan.entry import EntryFormatError, PromptEntry, json_default
 from artisan.errors import TransferError
 from artisan.library import Library, toml_text
 
@@ -30,7 +29,7 @@ def export_entries(entries: list[PromptEntry], fmt: str) -> str:
         )
     if fmt == "json":
         document = {"version": EXPORT_VERSION, "prompts": [entry.to_dict() for entry in entries]}
-        return json.dumps(document, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+        return json.dumps(document, indent=2, ensure_ascii=False, default=json_default) + "\n"
     if fmt == "md":
         return _markdown(entries)
     raise TransferError(f"Unknown export format `{fmt}`; use one of {', '.join(FORMATS)}.")
@@ -123,12 +122,6 @@ def _read_json(text: str) -> Any:
 
 def _read_toml(text: str) -> Any:
     return tomllib.loads(text)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    raise TypeError(f"cannot export {type(value).__name__}")
 
 
 def _markdown(entries: list[PromptEntry]) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from datetime import date, datetime, time
 from typing import Any, TextIO
 
+from artisan.entry import json_default
 from artisan.sanitize import StreamSanitizer, for_terminal
 
 
@@ -51,7 +51,7 @@ def shown(text: str, stream: TextIO | None = None) -> str:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=json_default)
     sys.stdout.write("\n")
 
 
@@ -75,9 +75,3 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date | time):  # TOML dates and times among unknown keys
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -131,7 +131,7 @@ def stream_error(settings: Settings, error: object) -> ServerFailed:
     """An error event inside a 200 stream (OpenRouter and proxies send them)."""
     detail = _detail({"error": error} if isinstance(error, dict) else str(error))
     return ServerFailed(
-        f"{_server(settings)} reported an error during the answer: {detail or 'no details'}"
+        f"{server_name(settings)} reported an error during the answer: {detail or 'no details'}"
     )
 
 
@@ -139,7 +139,7 @@ def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
     import httpx2
     import openai
 
-    server = _server(settings)
+    server = server_name(settings)
     model = settings.model if what == "chat" else settings.image_model
     model_key = "model" if what == "chat" else "image.model"
 
@@ -276,10 +276,6 @@ def image_timeout(settings: Settings) -> float:
 
 def server_name(settings: Settings) -> str:
     """The server as messages name it: "OpenAI", or the host and port of `base_url`."""
-    return _server(settings)
-
-
-def _server(settings: Settings) -> str:
     if settings.uses_openai and not settings.base_url:
         return "OpenAI"
     url = settings.base_url or ""
