@@ -19,6 +19,12 @@ from artisan import locations
 from artisan.errors import TargetError
 
 TEMPLATE_KEYS = ("system", "generate", "refine", "variation")
+SYSTEM_MODES = ("separate", "merge")
+"""How the rules reach the chat model: as a system message, or merged into the first user
+message (for local servers whose chat template drops system messages)."""
+FORMATS = ("sentences", "prose", "midjourney", "stable-diffusion", "shot", "tags")
+"""The shape of a prompt for this target, as the offline composer writes it."""
+DEFAULT_MAX_TOKENS = 600
 _PLACEHOLDER = re.compile(r"\{([a-z]+)\}")
 
 
@@ -36,6 +42,12 @@ class Target:
     variation: str
     angles: tuple[str, ...]
     source: Path | None = None
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    """Longest answer asked of the chat model: an image prompt is short."""
+    system_mode: str = "separate"
+    """One of `SYSTEM_MODES`."""
+    format: str = "sentences"
+    """One of `FORMATS`: how the composer lays out a prompt for this target."""
 
     def system_message(self) -> str:
         return _fill(self.system, rules=self.rules.strip())
@@ -122,6 +134,17 @@ def _load_target(path: Path, base: dict[str, Any]) -> Target:
         raise TargetError(f"Target file {path}: `angles` must be a list of text.")
     label = data.get("label", name)
     description = data.get("description", "")
+    max_tokens = data.get("max_tokens", DEFAULT_MAX_TOKENS)
+    if type(max_tokens) is not int or not 16 <= max_tokens <= 32_000:
+        raise TargetError(f"Target file {path}: `max_tokens` must be a whole number, 16-32000.")
+    system_mode = data.get("system_mode", "separate")
+    if system_mode not in SYSTEM_MODES:
+        raise TargetError(
+            f"Target file {path}: `system_mode` must be one of {', '.join(SYSTEM_MODES)}."
+        )
+    shape = data.get("format", "sentences")
+    if shape not in FORMATS:
+        raise TargetError(f"Target file {path}: `format` must be one of {', '.join(FORMATS)}.")
     return Target(
         name=name,
         label=str(label),
@@ -129,6 +152,9 @@ def _load_target(path: Path, base: dict[str, Any]) -> Target:
         rules=rules.strip(),
         angles=tuple(angles),
         source=path,
+        max_tokens=max_tokens,
+        system_mode=system_mode,
+        format=shape,
         **templates,
     )
 

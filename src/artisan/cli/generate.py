@@ -283,7 +283,7 @@ def _json_result(
 
 
 def _read_text(value: str, what: str) -> str:
-    from artisan.engine.chat import check_input
+    from artisan.engine.answer import check_input
 
     text = sys.stdin.read() if value == "-" else value
     if not text.strip():

@@ -4,7 +4,8 @@ Importing this package does not import `openai`: the SDK is loaded when the firs
 made, so starting the app or listing the library stays fast.
 """
 
-from artisan.engine.chat import Completion, Engine, Finish, RetryNotice, Usage
+from artisan.engine.answer import Completion, Finish, PromptEngine, Usage
+from artisan.engine.chat import Engine, RetryNotice
 from artisan.engine.errors import ApiError
 
-__all__ = ["ApiError", "Completion", "Engine", "Finish", "RetryNotice", "Usage"]
+__all__ = ["ApiError", "Completion", "Engine", "Finish", "PromptEngine", "RetryNotice", "Usage"]

@@ -21,9 +21,16 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from artisan.engine.answer import (
+    Completion,
+    Finish,
+    IndexedTextCallback,
+    TextCallback,
+    Usage,
+    check_input,
+)
 from artisan.engine.errors import (
     ApiError,
     ConnectionFailed,
@@ -31,7 +38,6 @@ from artisan.engine.errors import (
     stream_error,
     translate,
 )
-from artisan.errors import ArtisanError
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -44,46 +50,6 @@ MAX_RETRY_WAIT = 60.0
 """Longest `retry-after` honoured; beyond it the error is reported instead of waiting."""
 YIELD_EVERY = 0.008
 """Longest stretch, in seconds, that reading a stream keeps the event loop to itself."""
-MAX_INPUT_CHARS = 50_000
-"""Longer ideas, prompts and instructions are refused before anything is sent: they are almost
-always a paste gone wrong, and would cost money before the server rejected them."""
-
-
-class InputTooLong(ArtisanError):
-    """An idea, prompt or instruction over `MAX_INPUT_CHARS`."""
-
-
-def check_input(text: str, what: str) -> str:
-    """`text` stripped, or an error when it is empty or too long to send.
-
-    Raises:
-        InputTooLong: over the limit.
-        ArtisanError: empty or only whitespace.
-    """
-    if len(text) > MAX_INPUT_CHARS:
-        raise InputTooLong(
-            f"The {what} is {len(text):,} characters long; the limit is "
-            f"{MAX_INPUT_CHARS:,}. Was something else pasted by mistake?"
-        )
-    stripped = text.strip()
-    if not stripped:
-        raise ArtisanError(f"The {what} is empty.")
-    return stripped
-
-
-class Finish(StrEnum):
-    """How an answer ended, in the words the app shows."""
-
-    DONE = "done"
-    TRUNCATED = "truncated"
-    """The model hit its length limit (`length`)."""
-    FILTERED = "filtered"
-    """The model's content filter stopped the answer (`content_filter`)."""
-    INTERRUPTED = "interrupted"
-    """The stream ended without saying why: the connection was cut."""
-    CANCELLED = "cancelled"
-
-
 _FINISH_REASONS = {
     "stop": Finish.DONE,
     "length": Finish.TRUNCATED,
@@ -91,37 +57,6 @@ _FINISH_REASONS = {
     "tool_calls": Finish.DONE,
     "function_call": Finish.DONE,
 }
-
-
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-@dataclass(frozen=True)
-class Completion:
-    """A finished (or stopped) answer."""
-
-    text: str
-    finish: Finish
-    model: str
-    usage: Usage | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "finish": self.finish.value,
-            "model": self.model,
-            "usage": None
-            if self.usage is None
-            else {
-                "prompt_tokens": self.usage.prompt_tokens,
-                "completion_tokens": self.usage.completion_tokens,
-                "total_tokens": self.usage.total_tokens,
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -134,8 +69,6 @@ class RetryNotice:
     reason: str
 
 
-TextCallback = Callable[[str], None]
-IndexedTextCallback = Callable[[int, str], None]
 RetryCallback = Callable[[RetryNotice], None]
 
 
@@ -147,6 +80,8 @@ class Engine:
         on_retry: Told about each retry before its wait, so a screen can say so.
         retry_base: First backoff delay in seconds (doubled on each retry, with jitter).
     """
+
+    name = "chat"
 
     def __init__(
         self, settings: Settings, *, on_retry: RetryCallback | None = None, retry_base: float = 0.5

@@ -73,7 +73,7 @@ class PromptWriting(App[None]):
         self.idea_pane.editor.call_later(self._generate_from_idea)
 
     def _generate_from_idea(self) -> None:
-        from artisan.engine.chat import InputTooLong, check_input
+        from artisan.engine.answer import InputTooLong, check_input
 
         try:
             idea = check_input(self.idea_pane.idea, "idea")
@@ -99,7 +99,7 @@ class PromptWriting(App[None]):
             return
 
         def refine(instruction: str | None) -> None:
-            from artisan.engine.chat import check_input
+            from artisan.engine.answer import check_input
 
             if not instruction or not instruction.strip():
                 return
