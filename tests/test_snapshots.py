@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from artisan import locations
-from artisan.draft import Draft, PromptVersion, Variation, save_draft
+from artisan.draft import Draft, Origin, PromptVersion, Variation, save_draft
 from tui_helpers import fill_library, make_app
 
 PROMPT = (
@@ -38,19 +38,30 @@ def workspace() -> None:
                 ),
                 PromptVersion(
                     text=PROMPT,
+                    origin=Origin.REFINED,
                     model="gpt-5.4-mini",
                     target="dalle",
                     usage=198,
                     instruction="moodier",
+                    parent=0,
+                    variations=[
+                        Variation(
+                            "Blue hour instead: the surfer a small silhouette against a violet "
+                            "sky.",
+                            state="done",
+                        ),
+                        Variation(
+                            "Drone view from straight above: the surfer's long shadow on the sand.",
+                            state="done",
+                        ),
+                        Variation("Loose watercolour, warm washes bleeding into the sea.", "done"),
+                        Variation(
+                            "", state="error", error="The model stopped (429): rate limited."
+                        ),
+                    ],
                 ),
             ],
             current=1,
-            variations=[
-                Variation("Blue hour instead: the surfer a small silhouette against a violet sky."),
-                Variation("Drone view from straight above: the surfer's long shadow on the sand."),
-                Variation("Loose watercolour, warm washes bleeding into the sea."),
-                Variation("", state="error", error="The model stopped (429): rate limited."),
-            ],
         ),
     )
 

@@ -54,8 +54,8 @@ async def test_generate_streams_into_the_prompt_pane(server: FakeOpenAI) -> None
         await settle(pilot)
         assert prompt_text(app) == EXPECTED
         caption = str(app.query_one("#prompt-pane").border_subtitle)
-        assert caption.startswith("gpt-5.4-mini · dalle · ")
-        assert "tokens · done · v1/1" in caption
+        assert caption.startswith("v1/1 generated · done · gpt-5.4-mini · dalle · ")
+        assert caption.endswith(" tokens")
         body = server.chat_requests()[0].body
         assert body["messages"][1]["content"].endswith(IDEA)
 
@@ -233,10 +233,16 @@ async def test_save_prompt_and_then_a_variation(server: FakeOpenAI) -> None:
         await pilot.press("ctrl+n")
         await settle(pilot)
         app.query_one(VariationsPane).option_list.focus()
-        await pilot.press("down", "down", "ctrl+s")
+        await pilot.press("down", "down", "s")
         await settle(pilot)
         prompts = sorted(e.prompt for e in saved())
         assert prompts[1].startswith("Variation 3:")
+        assert any("Saved variation 3 of v1 as" in n for n in notifications(app))
+
+        await pilot.press("ctrl+s")  # ctrl+s still saves the prompt shown, whatever has focus
+        await settle(pilot)
+        assert len(saved()) == 2
+        assert any("Updated the prompt (v1, generated) as" in n for n in notifications(app))
 
 
 async def test_hand_edit_is_kept_and_saved(server: FakeOpenAI) -> None:
@@ -367,7 +373,7 @@ async def test_draft_is_restored_after_quit_mid_stream(server: FakeOpenAI) -> No
         await pilot.press("ctrl+q")
     draft = json.loads(locations.draft_file().read_text())
     assert draft["idea"] == IDEA
-    assert len(draft["variations"]) == 4
+    assert [len(v["variations"]) for v in draft["versions"]] == [4, 0]
 
     again = make_app(server)
     async with again.run_test(notifications=True) as pilot:

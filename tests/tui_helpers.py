@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +35,21 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], object], what: str = "", timeout: float = 20.0
+) -> None:
+    """Let the app run until `condition()` holds; fail the test after `timeout` seconds.
+
+    The deadline is generous, since a loaded machine is slow; a condition that holds returns
+    at once, so the wait costs nothing when things go well.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting after {timeout:g} s: {what or condition}")
+        await pilot.pause(0.01)
 
 
 def notifications(app: ArtisanApp) -> list[str]:

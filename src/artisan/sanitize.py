@@ -76,14 +76,18 @@ def _unfinished_tail(text: str) -> int:
 
 _TO_PICTURES = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\n\t"}
 _TO_PICTURES[0x7F] = 0x2421
+# The C1 controls (U+0080-U+009F: the 8-bit CSI, OSC, ...) have no pictures in Unicode; they are
+# shown as the private-use characters U+F780-U+F79F, which a terminal draws as a box and never
+# obeys, and which nobody types, so the mapping can be undone.
+_TO_PICTURES.update({code: 0xF700 + code for code in range(0x80, 0xA0)})
 _FROM_PICTURES = {picture: code for code, picture in _TO_PICTURES.items()}
 
 
 def visible(text: str) -> str:
-    """Show control characters as their Unicode control pictures (ESC as ␛).
+    """Show control characters as visible stand-ins (ESC as ␛, C1 controls as boxes).
 
     The app displays model output with this, so an escape sequence is seen, literally, rather
-    than obeyed by the terminal. `from_visible` turns the pictures back, so text edited in the
+    than obeyed by the terminal. `from_visible` turns the stand-ins back, so text edited in the
     app keeps the original characters when it is saved.
     """
     return text.translate(_TO_PICTURES)

@@ -1,4 +1,8 @@
-"""`artisan prompt` and `artisan refine`: stream a prompt from the chat model to stdout."""
+"""`artisan prompt` and `artisan refine`: stream a prompt to stdout.
+
+Both drive a `Workshop`, the same session object as the app, so a prompt written here follows
+the same rules as one written on screen.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from artisan import config
 from artisan.cli.output import ModelTextWriter, print_json, shown, warn
-from artisan.errors import ArtisanError, UsageError
+from artisan.engine.answer import check_input
+from artisan.errors import ArtisanError, TargetError, UsageError
 from artisan.targets import load_catalog
 
 if TYPE_CHECKING:
-    from artisan.engine import ApiError, Completion, Engine
+    from artisan.draft import PromptVersion, Variation
     from artisan.entry import PromptEntry
-    from artisan.targets import Target
+    from artisan.targets import TargetCatalog
+    from artisan.workshop import Event, Workshop
 
 
 def register(commands: Any) -> None:
@@ -76,10 +82,10 @@ def run_prompt(args: argparse.Namespace) -> int:
     idea = _read_text(args.idea, "idea")
     if not 0 <= args.variations <= 12:
         raise UsageError("--variations must be between 0 and 12.")
-    settings, target = _prepare(args)
+    settings, catalog = _prepare(args)
     import asyncio
 
-    return asyncio.run(_generate(args, settings, target, idea=idea))
+    return asyncio.run(_run(args, settings, catalog, idea=idea))
 
 
 def run_refine(args: argparse.Namespace) -> int:
@@ -87,6 +93,7 @@ def run_refine(args: argparse.Namespace) -> int:
     if not instruction:
         raise UsageError("The instruction is empty: say how to change the prompt.")
     source: PromptEntry | None = None
+    prompt = ""
     if args.source == "-":
         prompt = _read_text("-", "prompt")
     else:
@@ -94,18 +101,17 @@ def run_refine(args: argparse.Namespace) -> int:
         from artisan.library import Library
 
         source = Library(locations.library_dir()).get(args.source)
-        prompt = source.prompt
     if args.target is None and source is not None and source.target:
         args.target = source.target
-    settings, target = _prepare(args)
+    settings, catalog = _prepare(args)
     import asyncio
 
     return asyncio.run(
-        _generate(args, settings, target, prompt=prompt, instruction=instruction, source=source)
+        _run(args, settings, catalog, prompt=prompt, instruction=instruction, source=source)
     )
 
 
-def _prepare(args: argparse.Namespace) -> tuple[config.Settings, Target]:
+def _prepare(args: argparse.Namespace) -> tuple[config.Settings, TargetCatalog]:
     loaded = config.load()
     for warning in loaded.warnings:
         warn(warning)
@@ -113,108 +119,114 @@ def _prepare(args: argparse.Namespace) -> tuple[config.Settings, Target]:
     catalog = load_catalog()
     for problem in catalog.problems:
         warn(problem)
-    return settings, catalog.get(args.target or settings.target)
+    name = args.target or settings.target
+    try:
+        catalog.get(name)
+    except TargetError as error:
+        if args.target is not None:
+            raise UsageError(str(error)) from None  # a mistake on the command line
+        raise
+    settings = config.with_overrides(settings, target=name)
+    return settings, catalog
 
 
-async def _generate(
+async def _run(
     args: argparse.Namespace,
     settings: config.Settings,
-    target: Target,
+    catalog: TargetCatalog,
     *,
     idea: str = "",
     prompt: str = "",
     instruction: str = "",
     source: PromptEntry | None = None,
 ) -> int:
-    from artisan.engine import ApiError, Engine
+    from artisan.workshop import Workshop
 
-    engine = Engine(
-        settings,
-        on_retry=lambda notice: warn(
-            f"{notice.reason} Retrying in {notice.delay:.1f}s ({notice.attempt}/{notice.of})."
-        ),
-    )
-    writer = ModelTextWriter()
-    stream_text = (lambda text: None) if args.json else writer.write
+    printer = _Printer(show_text=not args.json)
+    workshop = Workshop(settings, catalog, listener=printer.event)
     try:
         try:
             if instruction:
-                result = await engine.refine(prompt, instruction, target, stream_text)
+                if source is not None:
+                    workshop.load_entry(source)
+                else:
+                    workshop.edit(prompt)
+                result = await workshop.refine(instruction)
             else:
-                result = await engine.generate(idea, target, stream_text)
-        except ApiError:
-            writer.finish()
+                workshop.idea = idea
+                result = await workshop.generate()
+        except ArtisanError:
+            printer.writer.finish()
             raise
-        writer.finish()
+        printer.writer.finish()
+        if result is None:
+            raise ArtisanError("The model sent no text.")
         status = _report_finish(result)
-        variations: list[Completion | ApiError] = []
-        if getattr(args, "variations", 0) and result.text.strip():
-            variations = await _variations(
-                engine, result.text, target, args.variations, print_text=not args.json
-            )
+        variations: list[Variation] = []
+        if getattr(args, "variations", 0):
+            printer.variations_from = result
+            variations = await workshop.vary(args.variations)
         saved = None
-        if args.save and result.text.strip():
-            saved = _save(
-                args, result, target, idea=idea or (source.idea if source else ""), source=source
-            )
+        if args.save:
+            saved = _save(args, workshop, source)
         if args.json:
-            print_json(_json_result(result, variations, target, saved))
+            print_json(_json_result(result, variations, saved))
         return status
     finally:
-        await engine.aclose()
+        await workshop.aclose()
 
 
-async def _variations(
-    engine: Engine, prompt: str, target: Target, count: int, *, print_text: bool
-) -> list[Completion | ApiError]:
-    """Stream variations concurrently; print each, in order, as soon as it is complete."""
-    from artisan.engine import ApiError
+class _Printer:
+    """Turns the workshop's events into output: the prompt as it streams, each variation
+    whole and in order once it is complete."""
 
-    done: dict[int, Completion | ApiError] = {}
-    printed = 0
+    def __init__(self, *, show_text: bool) -> None:
+        self.writer = ModelTextWriter()
+        self.show_text = show_text
+        self.variations_from: PromptVersion | None = None
+        self._printed = 0
 
-    async def one(index: int) -> None:
-        nonlocal printed
-        try:
-            done[index] = await engine.variation(prompt, target, index, count, _ignore)
-        except ApiError as error:
-            done[index] = error
-        while printed in done:
-            if print_text:
-                _print_variation(printed, done[printed])
-            printed += 1
+    def event(self, event: Event) -> None:
+        from artisan.workshop import JobChanged, Notice, TextArrived, VariationsChanged
 
-    import asyncio
+        if isinstance(event, TextArrived) and event.index is None and self.show_text:
+            self.writer.write(event.text)
+        elif isinstance(event, JobChanged) and event.job.retry is not None:
+            notice = event.job.retry
+            warn(f"{notice.reason} Retrying in {notice.delay:.1f}s ({notice.attempt}/{notice.of}).")
+        elif isinstance(event, VariationsChanged) and event.version is self.variations_from:
+            if event.index is None:
+                self._printed = 0
+            self._print_ready(event.version.variations)
+        elif isinstance(event, Notice):
+            warn(event.message)
 
-    await asyncio.gather(*(one(i) for i in range(count)))
-    return [done[i] for i in range(count)]
+    def _print_ready(self, items: list[Variation]) -> None:
+        while self._printed < len(items) and items[self._printed].state != "streaming":
+            if self.show_text:
+                _print_variation(self._printed, items[self._printed])
+            self._printed += 1
 
 
-def _ignore(text: str) -> None:
-    """Variations are printed whole, in order, once complete."""
-
-
-def _print_variation(index: int, result: Completion | ApiError) -> None:
-    from artisan.engine import ApiError
-
+def _print_variation(index: int, item: Variation) -> None:
     sys.stdout.write(f"\nVariation {index + 1}:\n")
-    if isinstance(result, ApiError):
+    if item.state == "error":
         sys.stdout.flush()
-        warn(f"variation {index + 1} failed: {result}")
+        warn(f"variation {index + 1} failed: {item.error}")
         return
-    sys.stdout.write(shown(result.text.strip()) + "\n")
+    sys.stdout.write(shown(item.text.strip()) + "\n")
     sys.stdout.flush()
 
 
-def _report_finish(result: Completion) -> int:
+def _report_finish(result: PromptVersion) -> int:
     from artisan.engine import Finish
 
-    if result.finish is Finish.TRUNCATED:
+    if result.state == Finish.TRUNCATED:
         warn("The model stopped at its length limit; the prompt may be cut short.")
-    elif result.finish is Finish.FILTERED:
+    elif result.state == Finish.FILTERED:
         warn("The model's content filter stopped the answer.")
         return 1
-    elif result.finish is Finish.INTERRUPTED:
+    elif result.state == Finish.INTERRUPTED:
         warn(
             "The answer was cut off before it finished (the connection dropped); "
             "what arrived is above."
@@ -223,68 +235,48 @@ def _report_finish(result: Completion) -> int:
     return 0
 
 
-def _save(
-    args: argparse.Namespace,
-    result: Completion,
-    target: Target,
-    *,
-    idea: str,
-    source: PromptEntry | None,
-) -> PromptEntry:
+def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | None) -> PromptEntry:
     from artisan import locations
-    from artisan.engine import Finish
-    from artisan.entry import PromptEntry
+    from artisan.entry import normalize_tags
     from artisan.library import Library
 
-    tags = list(source.tags) if source else []
-    tags.extend(args.tag)
-    notes = ""
-    if result.finish is not Finish.DONE:
-        notes = f"Saved while {result.finish.value}: the prompt may be incomplete."
-    entry = PromptEntry.create(
-        result.text.strip(),
-        idea=idea,
-        target=target.name,
-        model=result.model,
-        tags=tags,
-        notes=notes,
-        title=f"{source.title} (refined)" if source else "",
-    )
+    plan = workshop.save_plan()
+    entry = plan.new_entry()
+    entry.tags = normalize_tags([*(source.tags if source else []), *args.tag])
+    version = workshop.version
+    if version is not None and version.state != "done":
+        entry.notes = f"Saved while {version.state}: the prompt may be incomplete."
+    if source is not None:
+        entry.title = f"{source.title} (refined)"
     Library(locations.library_dir()).add(entry)
+    workshop.linked(plan, entry)
     print(f"saved as {entry.id}", file=sys.stderr)
     return entry
 
 
 def _json_result(
-    result: Completion,
-    variations: list[Completion | ApiError],
-    target: Target,
-    saved: PromptEntry | None,
+    result: PromptVersion, variations: list[Variation], saved: PromptEntry | None
 ) -> dict[str, Any]:
-    from artisan.engine import ApiError
-
-    def usage(completion: Completion) -> dict[str, int] | None:
-        return completion.to_dict()["usage"]  # type: ignore[no-any-return]
+    def usage(tokens: int | None) -> dict[str, int] | None:
+        return None if tokens is None else {"total_tokens": tokens}
 
     return {
         "prompt": result.text.strip(),
-        "finish": result.finish.value,
+        "finish": result.state,
         "model": result.model,
-        "target": target.name,
-        "usage": usage(result),
+        "target": result.target,
+        "usage": usage(result.usage),
         "variations": [
-            {"error": str(v)}
-            if isinstance(v, ApiError)
-            else {"prompt": v.text.strip(), "finish": v.finish.value, "usage": usage(v)}
-            for v in variations
+            {"error": item.error}
+            if item.state == "error"
+            else {"prompt": item.text.strip(), "finish": item.state, "usage": usage(item.usage)}
+            for item in variations
         ],
         "id": saved.id if saved else None,
     }
 
 
 def _read_text(value: str, what: str) -> str:
-    from artisan.engine.answer import check_input
-
     text = sys.stdin.read() if value == "-" else value
     if not text.strip():
         source = "stdin" if value == "-" else "the command line"

@@ -8,7 +8,7 @@ the command line treat them alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -118,7 +118,7 @@ class PromptEngine(Protocol):
 
     async def variations(
         self, prompt: str, target: Target, count: int, on_text: IndexedTextCallback
-    ) -> list[Completion | ArtisanError]:
+    ) -> Sequence[Completion | ArtisanError]:
         """Write `count` different alternatives to `prompt`; a failed one holds its error."""
         ...
 

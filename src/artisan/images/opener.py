@@ -136,8 +136,8 @@ def open_image(path: Path, choice: ViewChoice, *, launch: Launcher | None = None
         else:
             missing = "no program is set to open image files"
         raise ViewerError(
-            f"Cannot open the image: {missing}. Run `artisan config set open terminal` to stop "
-            f"trying. The image is at {path}."
+            f"No viewer: {missing}. The image is at {path} (`artisan config set open "
+            "terminal` shows images in the terminal instead)."
         ) from None
     except OSError as error:
         raise ViewerError(

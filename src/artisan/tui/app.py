@@ -1,7 +1,9 @@
 """The artisan app: Idea, Prompt, Variations and Library on one screen.
 
-The app is a face over the core: prompts come from `artisan.engine`, saved prompts from
-`artisan.library`, settings from `artisan.config`. It adds the screen, the keys and the draft.
+The app is a face over the core. The session (idea, versions, variations, jobs) is a
+`Workshop`; the app holds one, runs its coroutines in workers, and turns what it reports into
+messages for the panes (see `artisan.tui.messages`). Saved prompts come from `artisan.library`,
+settings from `artisan.config`, the draft is kept by `artisan.draft.DraftKeeper`.
 
 Nothing blocks the screen: generation runs in async workers (the openai SDK is imported on the
 first request, not at start), disk work in thread workers, and the library is read after the
@@ -13,54 +15,78 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import TextArea
 
 from artisan import locations
 from artisan.config import Settings
-from artisan.draft import PromptVersion, load_draft
+from artisan.draft import DraftKeeper, PromptVersion
 from artisan.entry import ImageRecord, PromptEntry
 from artisan.errors import ArtisanError
 from artisan.library import Library
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
-from artisan.tui.drafting import DraftKeeping
+from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
+from artisan.tui.screens.ask import AskScreen
 from artisan.tui.screens.help import HelpScreen
+from artisan.tui.text import shown
 from artisan.tui.themes import register_themes
 from artisan.tui.widgets.idea import IdeaPane
 from artisan.tui.widgets.keybar import KeyBar
 from artisan.tui.widgets.library import LibraryPane
 from artisan.tui.widgets.library_list import fit
 from artisan.tui.widgets.prompt import PromptPane
+from artisan.tui.widgets.status import StatusLine
 from artisan.tui.widgets.target_picker import TargetPicker
 from artisan.tui.widgets.variations import VariationsPane
-from artisan.tui.writing import PromptWriting
+from artisan.workshop import (
+    PROMPT,
+    VARIATIONS,
+    Event,
+    JobChanged,
+    Notice,
+    SavePlan,
+    TextArrived,
+    VariationsChanged,
+    VersionsChanged,
+    Workshop,
+    save,
+)
 
 if TYPE_CHECKING:
-    from artisan.engine import Engine
+    from artisan.images import RenderOutcome
     from artisan.images.opener import Launcher
 
 log = logging.getLogger("artisan")
 NARROW = 70
 """Below this many columns the panes stack instead of sitting side by side."""
 CLIPBOARD_UNSUPPORTED = {"Apple_Terminal"}
+_OUTCOMES = {
+    "truncated": "The model stopped at its length limit; the prompt may be cut short.",
+    "filtered": "The model's content filter stopped the answer.",
+    "interrupted": "The connection dropped before the answer finished; what arrived is kept.",
+}
 
 
-class ArtisanApp(PromptWriting, DraftKeeping):
+class ArtisanApp(App[None]):
     """The keyboard-driven prompt workshop."""
 
     CSS_PATH = "app.tcss"
     TITLE = "artisan"
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings(keymap.APP)
+
+    generating_prompt: reactive[bool] = reactive(False, bindings=True)
+    generating_variations: reactive[bool] = reactive(False, bindings=True)
 
     def __init__(
         self,
@@ -69,7 +95,7 @@ class ArtisanApp(PromptWriting, DraftKeeping):
         warnings: Iterable[str] = (),
         catalog: TargetCatalog | None = None,
         library: Library | None = None,
-        draft_path: Path | None = None,
+        data_dir: Path | None = None,
         graphics: str | None = None,
         image_launcher: Launcher | None = None,
     ) -> None:
@@ -83,25 +109,25 @@ class ArtisanApp(PromptWriting, DraftKeeping):
         self.startup_warnings = list(warnings)
         self.catalog = catalog if catalog is not None else load_catalog()
         self.library = library if library is not None else Library(locations.library_dir())
-        self.draft_path = draft_path or locations.draft_file()
-        self.draft, draft_problem = load_draft(self.draft_path)
-        if draft_problem:
-            self.startup_warnings.append(draft_problem)
-        self.engine: Engine | None = None
-        self._draft_timer: Timer | None = None
-        self._streaming_version: PromptVersion | None = None
+        self.keeper = DraftKeeper(data_dir or locations.data_dir(), self._snapshot)
+        claimed = self.keeper.claim()
+        if claimed:
+            self.startup_warnings.append(claimed)
+        draft, damage = self.keeper.read()
+        if damage:
+            self.startup_warnings.append(damage)
+        self.workshop = Workshop(settings, self.catalog, draft=draft, listener=self._heard)
+        self.workshop.on_change = self.keeper.save_soon
+        self.keeper.on_error = self._draft_not_saved
         self._theme_ready = False
-        # The panes live on the main screen; keeping them here lets timers and workers reach
-        # them while a dialog is the active screen.
-        target = self.draft.target or settings.target
-        self.idea_pane = IdeaPane(
-            list(self.catalog.targets.values()),
-            target if target in self.catalog.targets else "dalle",
-            self.draft.idea,
-        )
+        # The panes live on the main screen; keeping them here lets workers reach them while
+        # a dialog is the active screen.
+        target = self.workshop.target()
+        self.idea_pane = IdeaPane(list(self.catalog.targets.values()), target.name, draft.idea)
         self.library_pane = LibraryPane(self.library)
         self.prompt_pane = PromptPane()
         self.variations_pane = VariationsPane()
+        self.status_line = StatusLine(id="status-line")
         self._choose_theme()
 
     # Building the screen ---------------------------------------------------------------------
@@ -114,7 +140,9 @@ class ArtisanApp(PromptWriting, DraftKeeping):
             with Vertical(id="right"):
                 yield self.prompt_pane
                 yield self.variations_pane
-        yield KeyBar()
+        with Vertical(id="footer"):
+            yield self.status_line
+            yield KeyBar()
 
     def _choose_theme(self) -> None:
         """Register the theme files and pick the configured theme.
@@ -146,15 +174,128 @@ class ArtisanApp(PromptWriting, DraftKeeping):
             )
         for warning in warnings:
             self.notify(warning, severity="warning", timeout=12)
-        self._restore_draft()
+        self._show_version()
+        self.status_line.set_engine(self._engine_description())
         self._layout_for(self.size.width)
-        self.idea_pane.query_one("#idea", TextArea).focus()
+        self.idea_pane.editor.focus()
 
     def on_resize(self) -> None:
         self._layout_for(self.size.width)
 
     def _layout_for(self, width: int) -> None:
         self.screen.set_class(width < NARROW, "-narrow")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a notification; its text is never parsed as markup (see `artisan.tui.text`).
+
+        Every widget's and screen's `notify` ends here, so no message, whatever it quotes (a
+        server's error, a file name, a library value), can style itself or act on the app.
+        """
+        super().notify(
+            shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False
+        )
+
+    # The workshop's news ---------------------------------------------------------------------
+
+    def _heard(self, event: Event) -> None:
+        """The workshop's listener: streamed text into the panes' buffers, the rest as
+        messages."""
+        if isinstance(event, TextArrived):
+            if event.index is None:
+                self.prompt_pane.feed(event.text)
+            elif event.job.kind == VARIATIONS:
+                self.variations_pane.feed(event.index)
+        elif isinstance(event, JobChanged):
+            self.post_message(JobUpdated(event.job))
+        elif isinstance(event, VersionsChanged):
+            self.post_message(VersionChanged())
+        elif isinstance(event, VariationsChanged):
+            self.post_message(VariationsUpdated(event.version, event.index))
+        elif isinstance(event, Notice):
+            self.notify(event.message, severity=_severity(event.severity), timeout=10)
+
+    @on(JobUpdated)
+    def _job_updated(self, event: JobUpdated) -> None:
+        job = event.job
+        self.status_line.update_job(job)
+        if job.kind == PROMPT:
+            if job.running and not self.prompt_pane.streaming:
+                streaming = self.workshop.streaming
+                self.prompt_pane.begin(self._caption(streaming))
+            elif not job.running and self.prompt_pane.streaming:
+                self.prompt_pane.end()
+                self._show_version()
+            self.generating_prompt = job.running
+        else:
+            if not job.running:
+                self.variations_pane.set_summary(job.outcome)
+            self.generating_variations = job.running
+        self.status_line.set_engine(self._engine_description())
+
+    @on(VersionChanged)
+    def _version_changed(self) -> None:
+        if not self.prompt_pane.streaming:
+            self._show_version()
+
+    @on(VariationsUpdated)
+    def _variations_updated(self, event: VariationsUpdated) -> None:
+        if event.version is not self.workshop.version:
+            return  # the variations of a version not shown now
+        if event.index is None:
+            self._show_variations()
+        else:
+            self.variations_pane.ended(event.index)
+
+    def _show_version(self) -> None:
+        version = self.workshop.version
+        caption = self._caption(version)
+        job = self.workshop.jobs.get(PROMPT)
+        if job is not None and not job.running and not job.kept:
+            # The last request left nothing to show: say how it ended beside what is shown.
+            last = f"last request: {job.outcome}"
+            caption = f"{caption} · {last}" if caption else last
+        self.prompt_pane.show(version, caption)
+        self._show_variations()
+
+    def _show_variations(self) -> None:
+        workshop = self.workshop
+        version = workshop.version
+        title = f"Variations of v{workshop.current + 1}" if version is not None else "Variations"
+        job = workshop.jobs.get(VARIATIONS)
+        summary = job.outcome if job is not None and not job.running else ""
+        self.variations_pane.show(workshop.variations, title, summary if version else "")
+
+    def _caption(self, version: PromptVersion | None) -> str:
+        """The Prompt pane's border line: which version, how it ended, by what, for what."""
+        if version is None:
+            return ""
+        versions = self.workshop.versions
+        parts = []
+        if version in versions:
+            parts.append(f"v{versions.index(version) + 1}/{len(versions)} {version.label()}")
+        parts.append(version.state)
+        parts.append(version.model or ("composer" if version.engine == "composer" else ""))
+        parts.append(version.target)
+        if version.usage:
+            estimate = "≈" if version.usage_estimated else ""
+            parts.append(f"{estimate}{version.usage:,} tokens")
+        return " · ".join(part for part in parts if part)
+
+    def _engine_description(self) -> str:
+        name = self.workshop.engine_name() or "chat"
+        if name == "composer":
+            return "composer (offline)"
+        from artisan.engine.errors import server_name
+
+        return f"{self.settings.model} · {server_name(self.settings)}"
 
     # Keys ------------------------------------------------------------------------------------
 
@@ -203,139 +344,180 @@ class ArtisanApp(PromptWriting, DraftKeeping):
         self.library_pane.search_box.focus()
 
     async def action_quit(self) -> None:
-        """Quit at once, even mid-stream; what has arrived is kept in the draft."""
-        self._write_draft_now()
+        """Quit at once, even mid-stream; what has arrived is kept in the draft (still
+        arriving: the next start shows it as interrupted)."""
+        self.keeper.save_now(last=True)
         self.exit()
 
     async def on_unmount(self) -> None:
-        if self.engine is not None:
-            await self.engine.aclose()
+        self.keeper.save_now(last=True)
+        self.keeper.release()
+        await self.workshop.aclose()
 
-    @on(TextArea.Changed, "#prompt")
-    def _prompt_edited(self, event: TextArea.Changed) -> None:
-        version = self.draft.version
-        pane = self.prompt_pane
-        if version is None or pane.streaming:
+    # Writing prompts -------------------------------------------------------------------------
+
+    def action_generate(self) -> None:
+        # ctrl+j is handled by the app as soon as it arrives, but keys typed (or pasted) just
+        # before it may still wait in the editor's queue: read the idea after them.
+        self.idea_pane.editor.call_later(self._generate_from_idea)
+
+    def _generate_from_idea(self) -> None:
+        self.workshop.idea = self.idea_pane.idea
+        self.workshop.target_name = self.idea_pane.target
+        self._run(PROMPT, self.workshop.generate)
+
+    def action_refine(self) -> None:
+        version = self.workshop.version
+        if version is None or not version.text.strip():
+            self.notify("There is no prompt to refine yet: ctrl+j writes one.", severity="warning")
             return
-        text = pane.text
-        if text != version.text:
-            version.text = text
-            version.state = "edited"
-            pane.border_subtitle = self._caption(version)
-            self._save_draft_soon()
+        if self.workshop.busy(PROMPT):
+            self.notify("A prompt is already being written; Esc stops it.")
+            return
+
+        def refine(instruction: str | None) -> None:
+            if instruction and instruction.strip():
+                self._run(PROMPT, lambda: self.workshop.refine(instruction))
+
+        self.push_screen(
+            AskScreen(
+                "Refine",
+                "How should the prompt change? Enter refines, Esc cancels",
+                placeholder="moodier, shot on 35mm",
+            ),
+            refine,
+        )
+
+    def action_variations(self) -> None:
+        self._run(VARIATIONS, self.workshop.vary)
+
+    def _run(self, kind: str, start: Callable[[], Awaitable[object]]) -> None:
+        """Run a workshop job in a worker; what goes wrong becomes a notification."""
+        self.run_worker(self._job(kind, start), group=kind, exit_on_error=False)
+
+    async def _job(self, kind: str, start: Callable[[], Awaitable[object]]) -> None:
+        from artisan.engine.answer import EmptyInput
+
+        title = "Prompt" if kind == PROMPT else "Variations"
+        try:
+            result = await start()
+        except EmptyInput:
+            if kind == PROMPT and not self.workshop.streaming:
+                self.notify("Describe the image in the Idea pane first.", severity="warning")
+                self.idea_pane.editor.focus()
+            return
+        except ArtisanError as error:
+            self.notify(str(error), title=title, severity="error", timeout=12)
+            return
+        except Exception as error:
+            self._report_unexpected(error)
+            return
+        if isinstance(result, PromptVersion) and result.state in _OUTCOMES:
+            message = result.note or _OUTCOMES[result.state]
+            self.notify(message, title=title, severity="warning", timeout=10)
+
+    def action_stop(self) -> None:
+        if self.workshop.stop():
+            self.notify("Stopped; the text so far is kept.")
+
+    def action_history(self, step: int) -> None:
+        self.workshop.step(step)
+
+    def action_new_draft(self) -> None:
+        from artisan.workshop import WorkshopBusy
+
+        try:
+            self.workshop.start_over()
+        except WorkshopBusy as error:
+            self.notify(str(error), severity="warning")
+            return
+        self._archive_old_draft()
+        self.idea_pane.idea = ""
+        self.idea_pane.editor.focus()
+
+    @work(thread=True, group="draft")
+    def _archive_old_draft(self) -> None:
+        try:
+            kept = self.keeper.archive()
+        except OSError as error:
+            self.call_from_thread(
+                self.notify, f"The old draft could not be kept: {error}", severity="error"
+            )
+            return
+        self.call_from_thread(self.keeper.save_soon)
+        where = f" (the old one is in {kept})" if kept else ""
+        self.call_from_thread(self.notify, f"A new draft{where}.")
 
     @on(TextArea.Changed, "#idea")
     def _idea_edited(self) -> None:
-        self._save_draft_soon()
+        self.workshop.idea = self.idea_pane.idea
 
     @on(TargetPicker.Changed, "#target")
-    def _target_changed(self) -> None:
-        self._save_draft_soon()
+    def _target_changed(self, event: TargetPicker.Changed) -> None:
+        self.workshop.target_name = event.value
 
-    @on(VariationsPane.Promote)
-    def _promote(self, event: VariationsPane.Promote) -> None:
-        item = self.variations_pane.items[event.index]
-        if not item.text.strip() or item.state == "streaming":
-            self.notify("That variation is not finished yet.", severity="warning")
-            return
-        if self.generating_prompt:
-            self.notify("A prompt is being written; Esc stops it first.")
-            return
-        self._add_version(
-            PromptVersion(
-                text=item.text.strip(),
-                target=self._target().name,
-                model=self.settings.model,
-                state="done",
-                instruction=f"variation {event.index + 1}",
-            )
-        )
-        self._save_draft_soon()
-        self.notify(f"Variation {event.index + 1} is now the prompt.")
+    @on(PromptPane.Edited)
+    def _prompt_edited(self, event: PromptPane.Edited) -> None:
+        self.workshop.edit(event.text)
+
+    @on(VariationsPane.Chosen)
+    def _variation_chosen(self, event: VariationsPane.Chosen) -> None:
+        index = event.index
+        try:
+            if event.action == "promote":
+                self.workshop.promote(index)
+                self.notify(f"Variation {index + 1} is now the prompt.")
+            elif event.action == "save":
+                self._save(self.workshop.save_plan(index))
+            elif event.action == "copy":
+                self._copy(self.workshop.save_plan(index).text)
+            elif event.action == "image":
+                self._render(self.workshop.save_plan(index))
+        except ArtisanError as error:
+            self.notify(str(error), severity="warning")
 
     # Library ---------------------------------------------------------------------------------
 
-    def _selected_prompt(self) -> tuple[str, PromptVersion | None]:
-        """The prompt that save, copy and image act on, and its version when it is one."""
-        focused = self.focused
-        pane = self.variations_pane
-        if focused is not None and pane in focused.ancestors_with_self:
-            index = pane.highlighted
-            if index is not None and pane.items[index].text.strip():
-                return pane.items[index].text.strip(), None
-        return self.prompt_pane.text.strip(), self.draft.version
-
     def action_save(self) -> None:
-        text, version = self._selected_prompt()
-        if not text:
-            self.notify("There is nothing to save yet.", severity="warning")
-            return
-        target = self._target()
-        self._save_entry(
-            text,
-            version,
-            self.idea_pane.idea.strip(),
-            target.name,
-            version.model if version else self.settings.model,
-        )
+        try:
+            self._save(self.workshop.save_plan())
+        except ArtisanError as error:
+            self.notify(str(error), severity="warning")
+
+    def _save(self, plan: SavePlan) -> None:
+        self._save_in_background(plan)
 
     @work(thread=True, group="library-write")
-    def _save_entry(
-        self, text: str, version: PromptVersion | None, idea: str, target: str, model: str
-    ) -> None:
+    def _save_in_background(self, plan: SavePlan) -> None:
         try:
-            if version is not None and version.entry_id:
-                entry = self._update_saved(version.entry_id, text)
-                if entry is not None:
-                    self.call_from_thread(self._saved, entry, version, "Updated")
-                    return
-            entry = self.library.add(
-                PromptEntry.create(text, idea=idea, target=target, model=model)
-            )
+            entry, updated = save(plan, self.library)
         except ArtisanError as error:
             self.call_from_thread(
                 self.notify, f"{error}", title="Not saved", severity="error", timeout=12
             )
             return
-        self.call_from_thread(self._saved, entry, version, "Saved")
+        self.call_from_thread(self._saved, plan, entry, updated)
 
-    def _update_saved(self, entry_id: str, text: str) -> PromptEntry | None:
-        """Update the entry this version came from; None when it is gone."""
-        from artisan.errors import EntryNotFound
-
-        def change(entry: PromptEntry) -> None:
-            entry.prompt = text
-
-        try:
-            return self.library.update(entry_id, change)
-        except EntryNotFound:
-            return None
-
-    def _saved(self, entry: PromptEntry, version: PromptVersion | None, verb: str) -> None:
-        if version is not None:
-            version.entry_id = entry.id
+    def _saved(self, plan: SavePlan, entry: PromptEntry, updated: bool) -> None:
+        self.workshop.linked(plan, entry)
         self.library_pane.entry_saved(entry)
-        self.notify(f"{verb} “{fit(entry.title, 40).strip()}” ({entry.id}).")
-        self._save_draft_soon()
+        verb = "Updated" if updated else "Saved"
+        self.notify(f"{verb} {plan.what} as “{fit(entry.title, 40).strip()}” ({entry.id}).")
+        self._show_version()
 
     @on(LibraryPane.Load)
     def _load_entry(self, event: LibraryPane.Load) -> None:
+        from artisan.workshop import WorkshopBusy
+
         entry = event.entry
-        if self.generating_prompt:
+        try:
+            self.workshop.load_entry(entry)
+        except WorkshopBusy:
             self.notify("A prompt is being written; Esc stops it first.")
             return
         self.idea_pane.idea = entry.idea
-        self.idea_pane.target = entry.target
-        self._add_version(
-            PromptVersion(
-                text=entry.prompt,
-                model=entry.model,
-                target=entry.target,
-                state="done",
-                entry_id=entry.id,
-            )
-        )
-        self._save_draft_soon()
+        self.idea_pane.target = self.workshop.target_name
+        self._show_version()
         self.prompt_pane.use_editor()
 
     @on(LibraryPane.Copy)
@@ -343,11 +525,10 @@ class ArtisanApp(PromptWriting, DraftKeeping):
         self._copy(event.text)
 
     def action_copy(self) -> None:
-        text, _ = self._selected_prompt()
-        if not text:
+        try:
+            self._copy(self.workshop.save_plan().text)
+        except ArtisanError:
             self.notify("There is nothing to copy yet.", severity="warning")
-            return
-        self._copy(text)
 
     def _copy(self, text: str) -> None:
         self.copy_to_clipboard(text)
@@ -366,13 +547,20 @@ class ArtisanApp(PromptWriting, DraftKeeping):
     # Images ----------------------------------------------------------------------------------
 
     def action_image(self) -> None:
+        try:
+            self._render(self.workshop.save_plan())
+        except ArtisanError:
+            self.notify("There is no prompt to render yet.", severity="warning")
+
+    def _render(self, plan: SavePlan) -> None:
         from artisan.tui.images import open_render_dialog
 
-        text, version = self._selected_prompt()
-        if not text:
-            self.notify("There is no prompt to render yet.", severity="warning")
-            return
-        open_render_dialog(self, text, version)
+        entry: PromptEntry | str = plan.entry_id or plan.new_entry()
+
+        def rendered(outcome: RenderOutcome) -> None:
+            self.workshop.linked(plan, outcome.entry)
+
+        open_render_dialog(self, plan.text, entry, rendered)
 
     def action_open_image(self) -> None:
         from artisan.tui.images import open_last_image
@@ -385,7 +573,13 @@ class ArtisanApp(PromptWriting, DraftKeeping):
 
         show_entry_images(self, event.entry)
 
-    # Errors ----------------------------------------------------------------------------------
+    # The draft and errors --------------------------------------------------------------------
+
+    def _snapshot(self) -> Any:
+        return self.workshop.snapshot()
+
+    def _draft_not_saved(self, message: str) -> None:
+        self.notify(message, severity="error")
 
     def _report_unexpected(self, error: BaseException) -> None:
         log.error("unexpected error", exc_info=error)
@@ -395,3 +589,11 @@ class ArtisanApp(PromptWriting, DraftKeeping):
             severity="error",
             timeout=15,
         )
+
+
+def _severity(name: str) -> SeverityLevel:
+    if name == "warning":
+        return "warning"
+    if name == "error":
+        return "error"
+    return "information"

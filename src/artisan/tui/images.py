@@ -2,9 +2,7 @@
 
 How an image is shown follows the `open` setting (see `artisan.images.opener`): the system
 viewer in a local graphical session, a full-screen preview inside the terminal otherwise (and
-always over SSH). The preview's drawing protocol has to be asked of the terminal before Textual
-takes over the keyboard, so `artisan.tui.GraphicsProbe` asks at start, and only when a preview
-may be needed.
+always over SSH). Which protocol the preview draws with is `artisan.tui.graphics`'s business.
 """
 
 from __future__ import annotations
@@ -15,57 +13,45 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from artisan.draft import PromptVersion
 from artisan.entry import ImageRecord, PromptEntry
 from artisan.errors import ArtisanError
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from artisan.images import EntryImage, RenderOutcome
     from artisan.tui.app import ArtisanApp
 
-PROTOCOLS = {
-    "TGPImage": "kitty graphics",
-    "SixelImage": "sixel",
-    "HalfcellImage": "half-block characters",
-    "UnicodeImage": "unicode blocks",
-}
 
+def open_render_dialog(
+    app: ArtisanApp,
+    text: str,
+    entry: PromptEntry | str | None,
+    rendered: Callable[[RenderOutcome], None],
+) -> None:
+    """Ask how to render `text`, render it, tell `rendered`, and show the image.
 
-def image_widget_class(protocol: str) -> Callable[[str], Widget]:
-    """The textual-image widget that draws with `protocol` (a class name from PROTOCOLS)."""
-    from textual_image import widget
-
-    classes: dict[str, Callable[[str], Widget]] = {
-        "TGPImage": widget.TGPImage,
-        "SixelImage": widget.SixelImage,
-        "HalfcellImage": widget.HalfcellImage,
-        "UnicodeImage": widget.UnicodeImage,
-    }
-    return classes.get(protocol, widget.HalfcellImage)
-
-
-def open_render_dialog(app: ArtisanApp, text: str, version: PromptVersion | None) -> None:
-    """Ask how to render `text`, render it, and show the result."""
+    Args:
+        app: The app.
+        text: The prompt.
+        entry: The saved entry's id; or an unsaved entry (with its idea, target and model),
+            saved with the image.
+        rendered: Told what was saved (to link the version to its entry).
+    """
     from artisan.images import load_image_models
     from artisan.tui.screens.render import RenderScreen
 
     table = load_image_models()
     for problem in table.problems:
         app.notify(problem, severity="warning", timeout=10)
-    entry_id = version.entry_id if version is not None else None
 
-    def rendered(outcome: RenderOutcome | None) -> None:
+    def done(outcome: RenderOutcome | None) -> None:
         if outcome is not None:
-            _rendered(app, outcome, version)
+            rendered(outcome)
+            _rendered(app, outcome)
 
-    app.push_screen(RenderScreen(text, app.settings, table, app.library, entry_id), rendered)
+    app.push_screen(RenderScreen(text, app.settings, table, app.library, entry), done)
 
 
-def _rendered(app: ArtisanApp, outcome: RenderOutcome, version: PromptVersion | None) -> None:
-    if version is not None:
-        version.entry_id = outcome.entry.id
+def _rendered(app: ArtisanApp, outcome: RenderOutcome) -> None:
     app.library_pane.entry_saved(outcome.entry)
     app.last_image = (outcome.images[-1].path, outcome.images[-1].record)
     count = len(outcome.images)
@@ -85,6 +71,7 @@ def _rendered(app: ArtisanApp, outcome: RenderOutcome, version: PromptVersion | 
 def show(app: ArtisanApp, path: Path, record: ImageRecord) -> None:
     """Open the system viewer, draw the preview, or just say where the file is."""
     from artisan.images import ViewerError, choose_viewer, open_image
+    from artisan.tui.graphics import image_widget_class
     from artisan.tui.screens.preview import PreviewScreen
 
     choice = choose_viewer(app.settings.open, sys.platform, os.environ)
@@ -92,7 +79,8 @@ def show(app: ArtisanApp, path: Path, record: ImageRecord) -> None:
         try:
             open_image(path, choice, launch=app.image_launcher)
         except ViewerError as error:
-            app.notify(f"{error} The image is at {path}.", severity="error", timeout=15)
+            # The message already names the file.
+            app.notify(str(error), title="Image", severity="error", timeout=15)
         return
     if choice.how == "terminal" and app.graphics is not None:
         app.push_screen(PreviewScreen(path, record, image_widget_class(app.graphics)))
@@ -107,7 +95,7 @@ def open_last_image(app: ArtisanApp) -> None:
         if path.is_file():
             show(app, path, record)
             return
-    version = app.draft.version
+    version = app.workshop.version
     if version is not None and version.entry_id:
         try:
             entry = app.library.get(version.entry_id)

@@ -32,7 +32,7 @@ class KeyAction:
     id: str
     """The binding id, used in `[keys]` of config.toml."""
     keys: str
-    """Default keys, comma-separated."""
+    """Default keys, comma-separated; empty for an action only the palette and F1 offer."""
     action: str
     """The Textual action it runs."""
     label: str
@@ -76,11 +76,16 @@ KEYMAP: tuple[KeyAction, ...] = (
         "ctrl+s",
         "save",
         "Save",
-        "Save the selected prompt (Prompt pane, or the highlighted variation) to the library",
+        "Save the prompt shown in the Prompt pane to the library",
         priority=True,
     ),
     KeyAction(
-        "image", "ctrl+g", "image", "Image", "Render the selected prompt as an image", priority=True
+        "image",
+        "ctrl+g",
+        "image",
+        "Image",
+        "Render the prompt shown in the Prompt pane as an image",
+        priority=True,
     ),
     KeyAction(
         "open-image",
@@ -96,7 +101,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "ctrl+y",
         "copy",
         "Copy",
-        "Copy the selected prompt to the clipboard (OSC 52)",
+        "Copy the prompt shown in the Prompt pane to the clipboard (OSC 52)",
         show=False,
         priority=True,
     ),
@@ -131,11 +136,46 @@ KEYMAP: tuple[KeyAction, ...] = (
     KeyAction("help", "f1", "help", "Help", "Show every key", priority=True),
     KeyAction("quit", "ctrl+q", "quit", "Quit", "Quit (the draft is kept)", priority=True),
     KeyAction(
+        "new-draft",
+        "",
+        "new_draft",
+        "New draft",
+        "Start over with an empty idea and prompt (the old draft is kept in the history)",
+        show=False,
+    ),
+    KeyAction(
         "promote",
         "enter",
-        "promote",
+        "variation('promote')",
         "Use",
-        "Use the highlighted variation as the prompt",
+        "Use the highlighted variation as the prompt (a new version)",
+        scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "variation-save",
+        "s",
+        "variation('save')",
+        "Save this",
+        "Save the highlighted variation to the library",
+        scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "variation-copy",
+        "c",
+        "variation('copy')",
+        "Copy this",
+        "Copy the highlighted variation to the clipboard",
+        scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "variation-image",
+        "g",
+        "variation('image')",
+        "Render this",
+        "Render the highlighted variation as an image",
         scope=VARIATIONS,
         palette=False,
     ),
@@ -218,7 +258,7 @@ def bindings(scope: str) -> list[BindingType]:
             tooltip=action.help,
         )
         for action in KEYMAP
-        if action.scope == scope
+        if action.scope == scope and action.keys
     ]
 
 

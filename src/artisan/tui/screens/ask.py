@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from artisan.tui.screens.dialog import Dialog
+from artisan.tui.text import plain
 
-class AskScreen(ModalScreen[str | None]):
+
+class AskScreen(Dialog[str | None]):
     """Asks for one line of text; Enter answers, Escape cancels (answering None)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
     DEFAULT_CSS = """
-    AskScreen {
-        align: center middle;
-        #ask {
-            width: 80; max-width: 100%; height: auto;
-            border: round $primary; border-title-color: $primary;
-            background: $surface; padding: 0 1;
-        }
-        #ask Label { color: $text-muted; }
-    }
+    AskScreen #ask Label { color: $text-muted; }
     """
 
     def __init__(self, title: str, hint: str, value: str = "", placeholder: str = "") -> None:
@@ -35,14 +26,11 @@ class AskScreen(ModalScreen[str | None]):
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="ask") as box:
-            box.border_title = self.title_text
+        with Vertical(id="ask", classes="dialog") as box:
+            box.border_title = plain(self.title_text)
             yield Input(self.value, placeholder=self.placeholder, id="answer")
-            yield Label(self.hint)
+            yield Label(plain(self.hint))
 
     @on(Input.Submitted, "#answer")
     def _answered(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -5,28 +5,21 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList
 
 from artisan.entry import PromptEntry
 from artisan.images import EntryImage, list_images
-from artisan.sanitize import visible
+from artisan.tui.screens.dialog import Dialog
+from artisan.tui.text import plain, rich_plain
 
 
-class EntryImagesScreen(ModalScreen[EntryImage | None]):
+class EntryImagesScreen(Dialog[EntryImage | None]):
     """Lists an entry's images, newest last; answers with the one to open."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
 
     DEFAULT_CSS = """
     EntryImagesScreen {
-        align: center middle;
-        #images {
-            width: 100; max-width: 100%; height: auto; max-height: 80%;
-            border: round $primary; border-title-color: $primary; background: $surface;
-        }
+        #images { width: 100; padding: 0; }
         #images OptionList { height: auto; max-height: 30; border: none;
                              background: $surface; }
     }
@@ -38,16 +31,16 @@ class EntryImagesScreen(ModalScreen[EntryImage | None]):
         self.images = list_images(entry)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="images") as box:
-            box.border_title = f"Images of “{visible(self.entry.title)[:50]}”"
+        with Vertical(id="images", classes="dialog") as box:
+            box.border_title = plain(f"Images of “{self.entry.title[:50]}”")
             box.border_subtitle = "Enter opens · Esc closes"
             yield OptionList(*[self._line(image) for image in self.images])
 
     def _line(self, image: EntryImage) -> Text:
         record = image.record
         when = f"{record.created:%Y-%m-%d %H:%M}" if record.created else ""
-        line = Text(f"{when}  {record.model}  {record.size}\n", style="bold")
-        line.append(visible(str(image.path)), style="" if image.exists else "strike dim")
+        line = rich_plain(f"{when}  {record.model}  {record.size}\n", "bold")
+        line.append_text(rich_plain(str(image.path), "" if image.exists else "strike dim"))
         if not image.exists:
             line.append("  (file missing)", style="italic")
         return line

@@ -9,26 +9,20 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from artisan.tui import keymap
+from artisan.tui.screens.dialog import Dialog
+from artisan.tui.text import plain, rich_plain
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """Lists every key by where it works; Escape, F1 or q closes it."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    BINDINGS = [Binding("f1,q", "close", "Close")]
 
     DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-        #help {
-            width: 92; max-width: 100%; height: auto; max-height: 90%;
-            border: round $primary; border-title-color: $primary;
-            background: $surface; padding: 0 1;
-        }
-    }
+    HelpScreen #help { width: 92; }
     """
 
     def __init__(self, remapped: Mapping[str, str]) -> None:
@@ -36,9 +30,9 @@ class HelpScreen(ModalScreen[None]):
         self.remapped = remapped
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help") as scroll:
+        with VerticalScroll(id="help", classes="dialog") as scroll:
             scroll.border_title = "Keys"
-            scroll.border_subtitle = "Esc closes · remap in config.toml [keys]"
+            scroll.border_subtitle = plain("Esc closes · remap in config.toml [keys]")
             yield Static(self._table(), id="help-table")
 
     def _table(self) -> Table:
@@ -53,11 +47,15 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(title, style="italic"), "", "")
             for action in actions:
                 keys = keymap.effective_keys(action, self.remapped)
-                shown = ", ".join(
-                    self.app.get_key_display(Binding(key.strip(), action.action))
-                    for key in keys.split(",")
+                shown = (
+                    ", ".join(
+                        self.app.get_key_display(Binding(key.strip(), action.action))
+                        for key in keys.split(",")
+                        if key.strip()
+                    )
+                    or "palette"
                 )
-                table.add_row(shown, action.help, action.id)
+                table.add_row(rich_plain(shown), rich_plain(action.help), rich_plain(action.id))
             table.add_row("", "", "")
         table.add_row(Text("Moving around", style="italic"), "", "")
         table.add_row("tab / shift+tab", "Move between panes", "")

@@ -19,7 +19,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from artisan.entry import ImageRecord
-from artisan.sanitize import visible
+from artisan.tui.graphics import protocol_name
+from artisan.tui.text import plain
 
 
 class PreviewScreen(Screen[None]):
@@ -60,25 +61,16 @@ class PreviewScreen(Screen[None]):
                 yield self.image_class(str(self.path))
             with VerticalScroll(id="facts"):
                 yield Static("File", classes="heading")
-                yield Static(visible(str(self.path)), markup=False, id="path")
+                yield Static(plain(str(self.path)), id="path")
                 yield Static("Model and size", classes="heading")
-                yield Static(
-                    visible(f"{self.record.model or '?'} · {self.record.size or '?'}"), markup=False
-                )
+                yield Static(plain(f"{self.record.model or '?'} · {self.record.size or '?'}"))
                 yield Static("Drawn with", classes="heading")
-                yield Static(_protocol_name(self.image_class), markup=False, id="protocol")
+                yield Static(plain(protocol_name(self.image_class)), id="protocol")
                 if self.record.revised_prompt:
                     yield Static("Revised prompt (what the model drew)", classes="heading")
-                    yield Static(visible(self.record.revised_prompt), markup=False, id="revised")
-        yield Static("Esc close · c copy the path", id="keys", markup=False)
+                    yield Static(plain(self.record.revised_prompt), id="revised")
+        yield Static("Esc close · c copy the path", id="keys")
 
     def action_copy_path(self) -> None:
         self.app.copy_to_clipboard(str(self.path))
         self.notify(f"Copied the path: {self.path}")
-
-
-def _protocol_name(image_class: object) -> str:
-    from artisan.tui.images import PROTOCOLS
-
-    name = getattr(image_class, "__name__", "")
-    return PROTOCOLS.get(name, name or "unknown")

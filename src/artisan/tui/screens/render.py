@@ -15,17 +15,18 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Button, Label, LoadingIndicator, Select, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static
 
 from artisan.errors import ArtisanError
 from artisan.images import RenderOutcome
-from artisan.sanitize import visible
+from artisan.tui.screens.dialog import Dialog
+from artisan.tui.text import plain
 
 if TYPE_CHECKING:
     from artisan.config import Settings
+    from artisan.entry import PromptEntry
     from artisan.images import ImageModel, ImageModelTable, RenderProgress
     from artisan.library import Library
 
@@ -35,30 +36,27 @@ MAX_IMAGES_OFFERED = 4
 OPTION_FIELDS = ("size", "quality", "style", "background")
 
 
-class RenderScreen(ModalScreen[RenderOutcome | None]):
+class RenderScreen(Dialog[RenderOutcome | None]):
     """Asks how to render a prompt, renders it, and answers with what was saved."""
 
     BINDINGS = [Binding("escape", "stop_or_close", "Stop / close")]
 
     DEFAULT_CSS = """
     RenderScreen {
-        align: center middle;
-        #render {
-            width: 76; max-width: 100%; height: auto; max-height: 100%;
-            border: round $primary; border-title-color: $primary;
-            background: $surface; padding: 0 1;
-        }
+        #render { width: 76; }
         #render-prompt { color: $text-muted; max-height: 4; margin-bottom: 1; }
+        #custom-size { width: 1fr; }
         .option { height: 1; margin-bottom: 1; }
         .option Label { width: 12; color: $text-muted; }
         .option Select { width: 1fr; }
         #model-note { color: $text-muted; height: auto; }
         #buttons { height: 3; margin-top: 1; align-horizontal: right; }
         #buttons Button { margin-left: 2; }
+        #buttons Button.-busy { text-style: dim; }
         #progress { height: 1; display: none; }
         #progress.-running { display: block; }
         #progress LoadingIndicator { width: 4; height: 1; }
-        #status { height: auto; color: $text-muted; }
+        #status { height: auto; max-height: 4; color: $text-muted; }
         #status.-error { color: $error; }
     }
     """
@@ -69,14 +67,16 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
         settings: Settings,
         table: ImageModelTable,
         library: Library,
-        entry_id: str | None,
+        entry: PromptEntry | str | None,
     ) -> None:
         super().__init__()
         self.prompt = prompt
         self.settings = settings
         self.table = table
         self.library = library
-        self.entry_id = entry_id
+        self.entry = entry
+        """The saved entry's id, or an unsaved entry (idea, target, model) to save with the
+        image."""
         self._started = 0.0
         self._stage = ""
         self._ticker: Timer | None = None
@@ -91,9 +91,9 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
             options.insert(
                 0, (f"{chosen} · {known.label if known else 'not in the table'}", chosen)
             )
-        with Vertical(id="render") as box:
+        with VerticalScroll(id="render", classes="dialog") as box:
             box.border_title = "Render image"
-            yield Static(visible(_clip_lines(self.prompt, 4)), id="render-prompt", markup=False)
+            yield Static(plain(_clip_lines(self.prompt, 4)), id="render-prompt")
             with Horizontal(classes="option"):
                 yield Label("Model")
                 yield Select(options, value=chosen, allow_blank=False, compact=True, id="model")
@@ -101,14 +101,19 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
                 with Horizontal(classes="option", id=f"row-{field}"):
                     yield Label(field.capitalize())
                     yield Select([], allow_blank=True, compact=True, id=field)
+            with Horizontal(classes="option", id="row-custom"):
+                yield Label("Custom size")
+                yield Input(
+                    placeholder="WIDTHxHEIGHT, e.g. 1536x864", compact=True, id="custom-size"
+                )
             with Horizontal(classes="option", id="row-n"):
                 yield Label("Images")
                 yield Select([("1", 1)], value=1, allow_blank=False, compact=True, id="n")
-            yield Static("", id="model-note", markup=False)
+            yield Static("", id="model-note")
             with Horizontal(id="progress"):
                 yield LoadingIndicator()
                 yield Label("", id="elapsed")
-            yield Static("", id="status", markup=False)
+            yield Static("", id="status")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Render", id="render-button", variant="primary")
@@ -139,6 +144,7 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
             ):
                 values = (configured, *values)
             select: Select[str] = self.query_one(f"#{field}", Select)
+            # An option the model offers always has a value: no blank entry to choose.
             select.set_options([(v, v) for v in values])
             if configured in values:
                 select.value = configured
@@ -150,10 +156,13 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
         counter.set_options([(str(i), i) for i in range(1, count + 1)])
         counter.value = 1
         self.query_one("#row-n").display = count > 1
+        self.query_one("#row-custom").display = model is not None and model.free_sizes is not None
         if model is None:
             note.update(
-                f"{name} is not in artisan's model table: it is sent as asked, with "
-                "only the options you set."
+                plain(
+                    f"{name} is not in artisan's model table: it is sent as asked, with "
+                    "only the options you set."
+                )
             )
         else:
             parts = [model.note] if model.note else []
@@ -163,7 +172,7 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
                     + (f"; use {model.replacement}" if model.replacement else "")
                     + "."
                 )
-            note.update(" ".join(parts))
+            note.update(plain(" ".join(parts)))
 
     def _chosen(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -174,6 +183,9 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
             value = widget.value
             if value is not Select.NULL and value is not None:
                 values[field] = value
+        custom = self.query_one("#custom-size", Input)
+        if custom.display and self.query_one("#row-custom").display and custom.value.strip():
+            values["size"] = custom.value.strip().lower().replace(" ", "")
         return values
 
     # Rendering -------------------------------------------------------------------------------
@@ -219,7 +231,7 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
                 self.settings,
                 checked,
                 self.library,
-                entry=self.entry_id,
+                entry=self.entry,
                 on_progress=self._progress,
             )
         except asyncio.CancelledError:
@@ -248,7 +260,9 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
         self._started = time.monotonic()
         self._stage = "Sending the request…"
         self.query_one("#progress").add_class("-running")
-        self.query_one("#render-button", Button).disabled = True
+        # Not disabled: a disabled button loses the focus, and Enter would then land elsewhere.
+        # A press while a render runs is ignored (see `_render_pressed`).
+        self.query_one("#render-button", Button).add_class("-busy")
         self._say("")
         self._ticker = self.set_interval(0.5, self._tick)
         self._tick()
@@ -259,16 +273,18 @@ class RenderScreen(ModalScreen[RenderOutcome | None]):
             self._ticker = None
         self.query_one("#progress").remove_class("-running")
         button = self.query_one("#render-button", Button)
-        button.disabled = False
+        button.remove_class("-busy")
         button.focus()
 
     def _tick(self) -> None:
         elapsed = time.monotonic() - self._started
-        self.query_one("#elapsed", Label).update(f"{self._stage}  {elapsed:.0f}s  (Esc stops)")
+        self.query_one("#elapsed", Label).update(
+            plain(f"{self._stage}  {elapsed:.0f}s  (Esc stops)")
+        )
 
     def _say(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#status", Static)
-        status.update(text)
+        status.update(plain(text))
         status.set_class(error, "-error")
 
     def _render_running(self) -> bool:

@@ -25,8 +25,10 @@ from textual.widgets import Input
 from artisan.entry import PromptEntry, normalize_tags
 from artisan.errors import ArtisanError
 from artisan.library import Library
+from artisan.sanitize import from_visible, visible
 from artisan.search import SearchIndex
 from artisan.tui.screens.ask import AskScreen
+from artisan.tui.text import plain
 from artisan.tui.widgets.library_list import LibraryList, fit
 
 POLL_SECONDS = 2.0
@@ -203,7 +205,7 @@ class LibraryPane(Vertical):
         total = len(self.index)
         if query.strip():
             shown = fit(query.strip(), 20).strip()
-            self.border_subtitle = f"{len(entries):,} of {total:,} · “{shown}”"
+            self.border_subtitle = plain(f"{len(entries):,} of {total:,} · “{shown}”")
         else:
             self.border_subtitle = "1 saved" if total == 1 else f"{total:,} saved"
 
@@ -235,13 +237,13 @@ class LibraryPane(Vertical):
                 AskScreen(
                     "Tags",
                     "Separate tags with spaces or commas; Enter saves, Esc cancels",
-                    " ".join(entry.tags),
+                    visible(" ".join(entry.tags)),
                 ),
                 lambda answer: self._set_tags(entry, answer),
             )
         elif event.action == "rename":
             self.app.push_screen(
-                AskScreen("Rename", "Enter saves, Esc cancels", entry.title),
+                AskScreen("Rename", "Enter saves, Esc cancels", visible(entry.title)),
                 lambda answer: self._rename(entry, answer),
             )
         elif event.action == "edit":
@@ -256,7 +258,7 @@ class LibraryPane(Vertical):
     def _set_tags(self, entry: PromptEntry, answer: str | None) -> None:
         if answer is None:
             return
-        tags = normalize_tags(answer.replace(",", " ").split())
+        tags = normalize_tags(from_visible(answer).replace(",", " ").split())
 
         def change(target: PromptEntry) -> None:
             target.tags = tags
@@ -264,7 +266,7 @@ class LibraryPane(Vertical):
         self._change(entry, change, "Tags saved")
 
     def _rename(self, entry: PromptEntry, answer: str | None) -> None:
-        title = " ".join((answer or "").split())
+        title = " ".join(from_visible(answer or "").split())
         if not title:
             return
 

@@ -135,9 +135,10 @@ class LibraryList(ScrollView, can_focus=True):
         meta = base + self.get_component_rich_style("library-list--meta", partial=True)
         star = base + self.get_component_rich_style("library-list--favorite", partial=True)
 
-        tags = " ".join("#" + t for t in entry.tags)
+        # Tags and target come from the file as much as the title does: all are shown as text.
+        tags = visible(" ".join("#" + t for t in entry.tags))
         right = [
-            (fit(entry.target, TARGET_WIDTH) if width >= 45 else "", meta),
+            (fit(visible(entry.target), TARGET_WIDTH) if width >= 45 else "", meta),
             (fit(tags, TAGS_WIDTH) if width >= 70 else "", meta),
             (age(entry.created, self._now).rjust(AGE_WIDTH), meta),
         ]

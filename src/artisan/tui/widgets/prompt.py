@@ -1,29 +1,34 @@
 """The Prompt pane: the prompt streams in, then becomes editable.
 
-Text from the model arrives in many small pieces. They are collected and shown together at most
-`FLUSH_HZ` times a second, in a `StreamView`, which re-wraps only the last line on each append:
-the cost of a flush does not grow with the text already shown. (An editor re-measures the whole
-paragraph for every row it draws, and a prompt is often one long paragraph.)
+Text from the engine arrives in many small pieces. They are collected and shown together at
+most `FLUSH_HZ` times a second, in a `StreamView`, which re-wraps only the last line on each
+append: the cost of a flush does not grow with the text already shown. (An editor re-measures
+the whole paragraph for every row it draws, and a prompt is often one long paragraph.)
 
 The same view shows a finished prompt, a restored draft or an older version. The editor is made
 the first time the person comes to the pane to select, copy or edit the text, and takes over
 from the view from then on whenever the pane has the focus: nobody pays for an editor at
-start-up, or for loading a long answer into one, before they want to edit it.
+start-up, or for loading a long answer into one, before they want to edit it. What the person
+types is reported with `Edited`; the workshop decides which version it becomes.
 """
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
 
 from artisan.draft import PromptVersion
 from artisan.sanitize import from_visible, visible
+from artisan.tui.text import plain
 from artisan.tui.widgets.stream_view import StreamView
 
 FLUSH_HZ = 20
 PLACEHOLDER = "ctrl+j writes a prompt from the idea"
+WAITING = "The request is out; waiting for the first words… (Esc stops it)"
 
 
 class PromptPane(Vertical):
@@ -38,6 +43,13 @@ class PromptPane(Vertical):
         &.-editing #prompt { display: block; }
     }
     """
+
+    class Edited(Message):
+        """The person changed the prompt in the editor."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     def __init__(self) -> None:
         super().__init__(id="prompt-pane", classes="-stream-shown")
@@ -74,7 +86,7 @@ class PromptPane(Vertical):
 
     @property
     def text(self) -> str:
-        """The prompt as the model sent it (or as edited), control characters restored."""
+        """The prompt as the engine sent it (or as edited), control characters restored."""
         return from_visible(self.shown_text + visible("".join(self._pending)))
 
     @property
@@ -82,14 +94,18 @@ class PromptPane(Vertical):
         """The text on screen, with control characters as their pictures."""
         return self.editor.text if self.editing else self.stream.text
 
+    def set_caption(self, caption: str) -> None:
+        self.border_subtitle = plain(caption)
+
     def begin(self, caption: str) -> None:
         """Clear the pane for a new answer, shown in the stream view while it arrives."""
         self._pending.clear()
         self._editor_had_focus = self._editor is not None and self._editor.has_focus
         self._show_in_view("")
+        self.stream.set_placeholder(WAITING)
         self.add_class("-streaming")
         self.streaming = True
-        self.border_subtitle = caption
+        self.set_caption(caption)
         if self._flusher is not None:
             self._flusher.resume()
 
@@ -104,32 +120,33 @@ class PromptPane(Vertical):
         self._pending.clear()
         self.stream.append(chunk)
 
-    def end(self, caption: str) -> None:
+    def end(self) -> None:
         """The answer is complete (or stopped); it stays in the view until edited."""
         self.flush()
         if self._flusher is not None:
             self._flusher.pause()
         self.streaming = False
         self.remove_class("-streaming")
-        self.border_subtitle = caption
+        self.stream.set_placeholder(PLACEHOLDER)
         if self._editor_had_focus or self.stream.has_focus:
             self.use_editor()
 
     def show(self, version: PromptVersion | None, caption: str) -> None:
-        """Show a stored version of the prompt."""
+        """Show a stored version of the prompt (unless it is already what is shown)."""
         text = visible(version.text) if version else ""
-        if self.editing and self.editor.has_focus:
-            self.editor.load_text(text)
-        else:
-            self._show_in_view(text)
-        self.border_subtitle = caption
+        if text != self.shown_text:
+            if self.editing:
+                self._load_editor(text)
+            else:
+                self._show_in_view(text)
+        self.set_caption(caption)
 
     def use_editor(self) -> None:
         """Move the text shown into the editor and focus it, to select, copy or edit."""
         if self.streaming or self.editing:
             return
         editor = self.editor
-        editor.load_text(self.stream.text)
+        self._load_editor(self.stream.text)
         editor.cursor_location = editor.document.end
         self.remove_class("-stream-shown")
         self.add_class("-editing")
@@ -139,8 +156,18 @@ class PromptPane(Vertical):
         # Coming to the pane (tab, click) means working with the text: the editor takes over.
         self.use_editor()
 
+    @on(TextArea.Changed, "#prompt")
+    def _typed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        if not self.streaming:
+            # Loading a version into the editor changes it too; the text is read now, when
+            # the event is handled, so that reports the version shown, which is no edit.
+            self.post_message(self.Edited(from_visible(event.text_area.text)))
+
+    def _load_editor(self, text: str) -> None:
+        self.editor.load_text(text)
+
     def _show_in_view(self, text: str) -> None:
-        self.stream.clear()
-        self.stream.append(text)
+        self.stream.show(text)
         self.remove_class("-editing")
         self.add_class("-stream-shown")

@@ -26,6 +26,9 @@ class StreamView(ScrollView, can_focus=True):
         padding: 0 1;
         overflow-x: hidden;
         scrollbar-size-vertical: 1;
+        /* The width text is wrapped to must not change when the scrollbar appears, or the
+           last column would end up under it. */
+        scrollbar-gutter: stable;
         & > .stream-view--placeholder { color: $text-muted; }
     }
     """
@@ -52,6 +55,17 @@ class StreamView(ScrollView, can_focus=True):
         self._lines = []
         self._tail = ""
         self._update_size(follow=True)
+
+    def show(self, text: str) -> None:
+        """Show `text` from its first line (a stored prompt, read from the top)."""
+        self.clear()
+        self.append(text)
+        self.scroll_home(animate=False)
+
+    def set_placeholder(self, text: str) -> None:
+        if text != self.placeholder:
+            self.placeholder = text
+            self.refresh()
 
     def append(self, text: str) -> None:
         """Add text at the end; only the last line is wrapped again."""

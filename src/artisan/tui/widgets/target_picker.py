@@ -15,12 +15,13 @@ from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from artisan.targets import Target
+from artisan.tui.screens.dialog import Dialog
+from artisan.tui.text import plain, rich_plain
 
 
 class TargetPicker(Widget, can_focus=True):
@@ -62,9 +63,9 @@ class TargetPicker(Widget, can_focus=True):
     def render(self) -> RenderResult:
         target = self._current()
         line = Text("Target  ", style="dim")
-        line.append(target.name if target else self.value, style="bold")
+        line.append_text(rich_plain(target.name if target else self.value, "bold"))
         if target is not None and target.label:
-            line.append(f" · {target.label}")
+            line.append_text(rich_plain(f" · {target.label}"))
         line.append("  ◂ ▸ ↵" if self.has_focus else "")
         return line
 
@@ -100,19 +101,11 @@ class TargetPicker(Widget, can_focus=True):
         return next((t for t in self.targets if t.name == self.value), None)
 
 
-class TargetList(ModalScreen[str | None]):
+class TargetList(Dialog[str | None]):
     """The list of targets with their descriptions; Enter picks one, Escape keeps the old."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
-
     DEFAULT_CSS = """
-    TargetList {
-        align: center middle;
-        #targets {
-            width: 84; max-width: 100%; height: auto; max-height: 80%;
-            border: round $primary; border-title-color: $primary; background: $surface;
-        }
-    }
+    TargetList #targets { width: 84; padding: 0; }
     """
 
     def __init__(self, targets: list[Target], current: str) -> None:
@@ -123,12 +116,12 @@ class TargetList(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = []
         for target in self.targets:
-            prompt = Text(target.name, style="bold")
-            prompt.append(f"  {target.label}\n")
-            prompt.append(target.description, style="dim")
+            prompt = rich_plain(target.name, "bold")
+            prompt.append_text(rich_plain(f"  {target.label}\n"))
+            prompt.append_text(rich_plain(target.description, "dim"))
             options.append(Option(prompt, id=target.name))
-        option_list = OptionList(*options, id="targets")
-        option_list.border_title = "Target"
+        option_list = OptionList(*options, id="targets", classes="dialog")
+        option_list.border_title = plain("Target")
         yield option_list
 
     def on_mount(self) -> None:

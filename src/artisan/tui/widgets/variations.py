@@ -1,8 +1,9 @@
-"""The Variations pane: several alternative prompts streaming in at once.
+"""The Variations pane: the variations of the version shown, several streaming in at once.
 
 Each variation is one item of an option list, so the list can be moved through (and a finished
-variation promoted) while the others are still arriving. Like the Prompt pane, streamed pieces
-are collected and shown at most `FLUSH_HZ` times a second.
+variation promoted or saved) while the others are still arriving. The variations themselves
+live in the workshop, with the version they were written from; the pane shows that list and,
+like the Prompt pane, repaints the rows that grew at most `FLUSH_HZ` times a second.
 """
 
 from __future__ import annotations
@@ -18,27 +19,33 @@ from textual.timer import Timer
 from textual.widgets import OptionList
 
 from artisan.draft import Variation
-from artisan.sanitize import visible
 from artisan.tui import keymap
+from artisan.tui.text import plain, rich_plain
 
 FLUSH_HZ = 20
 PREVIEW_CHARS = 1200
 """The list shows the first characters of each variation (about 200 words): drawing every item
 again on each flush then costs the same for a 5,000-word variation as for a 100-word one."""
+_REASONS = {
+    "truncated": "stopped at the length limit",
+    "filtered": "stopped by the content filter",
+    "interrupted": "cut off before it finished",
+    "cancelled": "stopped",
+}
 
 
 class VariationList(OptionList):
-    """The list itself; Enter promotes the highlighted variation."""
+    """The list itself; Enter promotes the highlighted variation, s saves it."""
 
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings(keymap.VARIATIONS)
 
-    def action_promote(self) -> None:
+    def action_variation(self, what: str) -> None:
         if self.highlighted is not None:
-            self.post_message(VariationsPane.Promote(self.highlighted))
+            self.post_message(VariationsPane.Chosen(what, self.highlighted))
 
 
 class VariationsPane(Vertical):
-    """Holds the variations of the current prompt."""
+    """Holds the variations of the version shown."""
 
     DEFAULT_CSS = """
     VariationsPane {
@@ -48,18 +55,19 @@ class VariationsPane(Vertical):
     }
     """
 
-    class Promote(Message):
-        """The person asked to use a variation as the prompt."""
+    class Chosen(Message):
+        """The person asked to do something with a variation: "promote", "save", "copy"."""
 
-        def __init__(self, index: int) -> None:
+        def __init__(self, action: str, index: int) -> None:
             super().__init__()
+            self.action = action
             self.index = index
 
     def __init__(self) -> None:
         super().__init__(id="variations-pane")
         self.border_title = "Variations"
         self.items: list[Variation] = []
-        self._pending: dict[int, list[str]] = {}
+        self._dirty: set[int] = set()
         self._flusher: Timer | None = None
         self.option_list = VariationList(id="variations")
 
@@ -77,75 +85,76 @@ class VariationsPane(Vertical):
         index = self.option_list.highlighted
         return index if index is not None and index < len(self.items) else None
 
-    def begin(self, count: int) -> None:
-        """Start `count` empty variations."""
-        self.items = [Variation(text="", state="streaming") for _ in range(count)]
-        self._pending = {}
+    def show(self, items: list[Variation], title: str, summary: str = "") -> None:
+        """Show these variations (the list is the workshop's: it fills in as they stream)."""
+        self.items = items
+        self._dirty.clear()
         option_list = self.option_list
-        option_list.set_options(self._prompt(i) for i in range(count))
-        option_list.highlighted = 0
-        self.border_subtitle = "writing…"
+        keep = option_list.highlighted
+        option_list.set_options(self._prompt(i) for i in range(len(items)))
+        if items:
+            option_list.highlighted = keep if keep is not None and keep < len(items) else 0
+        self.border_title = plain(title)
+        self.set_summary(summary)
+        streaming = any(item.state == "streaming" for item in items)
         if self._flusher is not None:
-            self._flusher.resume()
+            if streaming:
+                self._flusher.resume()
+            else:
+                self._flusher.pause()
 
-    def feed(self, index: int, text: str) -> None:
-        self._pending.setdefault(index, []).append(text)
+    def set_summary(self, summary: str) -> None:
+        self.border_subtitle = plain(summary)
+
+    def feed(self, index: int) -> None:
+        """Variation `index` grew; its row is repainted at the next flush."""
+        self._dirty.add(index)
 
     def flush(self) -> None:
-        if not self._pending:
+        if not self._dirty:
             return
-        pending, self._pending = self._pending, {}
-        option_list = self.option_list
-        for index, pieces in pending.items():
-            self.items[index].text += "".join(pieces)
-            option_list.replace_option_prompt_at_index(index, self._prompt(index))
+        dirty, self._dirty = self._dirty, set()
+        for index in sorted(dirty):
+            if index < len(self.items):
+                self.option_list.replace_option_prompt_at_index(index, self._prompt(index))
 
-    def finish(self, index: int, state: str, text: str | None = None, error: str = "") -> None:
-        """One variation is complete, stopped or failed."""
-        self.flush()
-        item = self.items[index]
-        if text is not None:
-            item.text = text
-        item.state = state
-        item.error = error
-        self.option_list.replace_option_prompt_at_index(index, self._prompt(index))
-        if all(i.state != "streaming" for i in self.items):
-            if self._flusher is not None:
-                self._flusher.pause()
-            done = sum(i.state == "done" for i in self.items)
-            self.border_subtitle = f"{done} of {len(self.items)} done"
-
-    def show(self, items: list[Variation]) -> None:
-        """Show stored variations (from the draft)."""
-        self.items = list(items)
-        self.option_list.set_options(self._prompt(i) for i in range(len(items)))
-        if items:
-            self.option_list.highlighted = 0
-        self.border_subtitle = f"{len(items)} variations" if items else ""
+    def ended(self, index: int) -> None:
+        """Variation `index` is complete, stopped or failed."""
+        self._dirty.discard(index)
+        if index < len(self.items):
+            self.option_list.replace_option_prompt_at_index(index, self._prompt(index))
+        if self._flusher is not None and all(i.state != "streaming" for i in self.items):
+            self.flush()
+            self._flusher.pause()
 
     def _prompt(self, index: int) -> Text:
         item = self.items[index]
         line = Text(no_wrap=False)
         line.append(f"{index + 1} ", style="bold")
+        if item.idea:
+            line.append_text(rich_plain(f"{item.idea}: ", "italic"))
         if item.state == "error":
-            line.append(f"✗ {item.error}", style="red")
+            line.append_text(rich_plain(f"✗ {item.error}", "red"))
             if item.text:
-                line.append("\n" + _preview(item.text))
+                line.append_text(rich_plain("\n" + _preview(item.text)))
             return line
         body = _preview(item.text)
         if not body and item.state == "streaming":
             line.append("…", style="dim")
+        elif not body:
+            line.append("(nothing arrived)", style="italic dim")
         else:
-            line.append(body)
+            line.append_text(rich_plain(body))
         if len(item.text) > PREVIEW_CHARS:
             words = len(item.text.split())
             line.append(f"  ({words:,} words; Enter shows it all)", style="italic dim")
         if item.state not in ("done", "streaming"):
-            line.append(f"  ({item.state})", style="italic dim")
+            reason = item.note or _REASONS.get(item.state, item.state)
+            line.append_text(rich_plain(f"  ({item.state}: {reason})", "italic dim"))
         return line
 
 
 def _preview(text: str) -> str:
     """The start of a variation, as the list shows it."""
-    shown = visible(text.strip()[:PREVIEW_CHARS])
-    return shown + "…" if len(text.strip()) > PREVIEW_CHARS else shown
+    text = text.strip()
+    return text[:PREVIEW_CHARS] + "…" if len(text) > PREVIEW_CHARS else text

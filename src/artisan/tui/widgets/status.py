@@ -1,0 +1,84 @@
+"""The status line: what is running, for how long, and what it is waiting for.
+
+One line above the key bar. While a job runs it shows a spinner, what the job is doing, the
+seconds since it started, and its news: waiting for the first words, a retry and when it will
+be tried. When nothing runs it says how the last jobs ended and which engine writes the
+prompts, so nobody takes the composer's prompt for a model's answer. This is where retries and
+waits are told, instead of a pile of notifications.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.app import RenderResult
+from textual.timer import Timer
+from textual.widget import Widget
+
+from artisan.workshop import PROMPT, VARIATIONS, Job
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+TICK = 0.1
+_ORDER = (PROMPT, VARIATIONS)
+
+
+class StatusLine(Widget):
+    """One line: each job's state, or the engine when nothing runs."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+        background: $background;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.jobs: dict[str, Job] = {}
+        self.engine = ""
+        """Which engine writes prompts, e.g. "chat · gpt-5.4-mini · OpenAI" or "composer"."""
+        self._ticker: Timer | None = None
+        self._frame = 0
+
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(TICK, self._tick, pause=True)
+
+    def update_job(self, job: Job) -> None:
+        self.jobs[job.kind] = job
+        if self._ticker is not None:
+            if any(j.running for j in self.jobs.values()):
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
+        self.refresh()
+
+    def set_engine(self, description: str) -> None:
+        self.engine = description
+        self.refresh()
+
+    def _tick(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self.refresh()
+
+    def render(self) -> RenderResult:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        now = time.monotonic()
+        shown = [self.jobs[kind] for kind in _ORDER if kind in self.jobs]
+        running = [job for job in shown if job.running]
+        for job in running:
+            if line:
+                line.append("   ")
+            line.append(f"{SPINNER[self._frame]} ", style="bold")
+            line.append(f"{job.label} · {job.elapsed(now):.0f} s")
+            if job.status:
+                line.append(f" · {job.status}", style="bold")
+            elif job.first_text is None:
+                line.append(" · waiting for the first words")
+        if not running:
+            line.append(self.engine)
+            for job in shown:
+                line.append(f"   {job.kind}: {job.outcome} in {job.elapsed(now):.1f} s")
+        return line

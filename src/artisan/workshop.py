@@ -1,0 +1,745 @@
+"""The workshop: one session of turning an idea into prompts, as plain Python.
+
+The workshop holds the idea, the target, every version of the prompt (each knowing where it came
+from), the variations written from each version and the jobs running now. It asks an engine for
+text (the chat engine or the composer: anything that is a `PromptEngine`) and tells a listener
+what changed, one event at a time. The app and the command line both drive a workshop, so every
+rule about versions lives here and the two faces cannot drift apart:
+
+- a version is history: an edit of an older version makes a new version at the end, it never
+  overwrites the one it started from;
+- variations belong to the version they were written from;
+- an answer that is stopped, cut off or fails keeps every word that arrived;
+- input is checked once, here, before any engine sees it.
+
+Events are plain objects (`TextArrived`, `JobChanged`, `VersionsChanged`, `VariationsChanged`,
+`Notice`); the listener is called on the event loop that runs the workshop's coroutines, so the
+app turns them into Textual messages and the command line into output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from artisan.draft import Draft, Origin, PromptVersion, Variation
+from artisan.engine.answer import Completion, Finish, PromptEngine, check_input
+from artisan.errors import ArtisanError
+
+if TYPE_CHECKING:
+    from artisan.config import Settings
+    from artisan.engine.chat import RetryNotice
+    from artisan.entry import PromptEntry
+    from artisan.library import Library
+    from artisan.targets import Target, TargetCatalog
+
+PROMPT = "prompt"
+VARIATIONS = "variations"
+FALLBACK_TARGET = "dalle"
+
+
+class WorkshopBusy(ArtisanError):
+    """The job asked for is already running (or another one stands in its way)."""
+
+
+class NothingToDo(ArtisanError):
+    """There is no prompt yet to refine, vary, save or render."""
+
+
+# Jobs --------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Job:
+    """Something the workshop is doing (or last did) for one part of the screen."""
+
+    kind: str
+    """PROMPT or VARIATIONS."""
+    label: str
+    """What it is doing, in a few words: "writing the prompt", "refining: “moodier”"."""
+    engine: str
+    model: str
+    started: float = field(default_factory=time.monotonic)
+    first_text: float | None = None
+    """When the first words arrived; until then the request is out and waiting."""
+    status: str = ""
+    """A live line about a wait: "retry 1 of 2 in 4 s: rate limited"."""
+    retry: RetryNotice | None = None
+    """The retry being waited for, when `status` is about one."""
+    ended: float | None = None
+    outcome: str = ""
+    """How it ended, for the status line: "done", "4 finished: 2 done, 2 truncated"."""
+    kept: bool = False
+    """Whether it left a new version (a prompt job that failed before any text did not)."""
+    task: asyncio.Task[object] | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.ended is None
+
+    def elapsed(self, now: float | None = None) -> float:
+        end = self.ended if self.ended is not None else (now or time.monotonic())
+        return max(0.0, end - self.started)
+
+
+_JOB: contextvars.ContextVar[Job | None] = contextvars.ContextVar("artisan_job", default=None)
+"""The job whose task is running: engine callbacks (a retry) find their job through it."""
+
+
+# Events ------------------------------------------------------------------------------------------
+
+
+class Event:
+    """Something in the workshop changed."""
+
+
+@dataclass(frozen=True)
+class TextArrived(Event):
+    """A piece of streamed text: of the prompt (`index` None) or of variation `index`."""
+
+    job: Job
+    index: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class JobChanged(Event):
+    """A job started, has news (waiting, retrying, first words) or ended."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
+class VersionsChanged(Event):
+    """A version was added, or another one is now the current one, or its caption changed."""
+
+
+@dataclass(frozen=True)
+class VariationsChanged(Event):
+    """The variations of `version` changed: all of them (`index` None) or one that ended."""
+
+    version: PromptVersion
+    index: int | None
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    """Something worth telling the person that is not an error of an action they took."""
+
+    message: str
+    severity: str = "information"
+    """information, warning or error."""
+
+
+Listener = Callable[[Event], None]
+EngineFactory = Callable[["Settings", Callable[["RetryNotice"], None]], PromptEngine]
+
+
+def chat_engine(settings: Settings, on_retry: Callable[[RetryNotice], None]) -> PromptEngine:
+    """The chat engine (the openai SDK is imported on its first request, not here)."""
+    from artisan.engine.chat import Engine
+
+    return Engine(settings, on_retry=on_retry)
+
+
+# The workshop ------------------------------------------------------------------------------------
+
+
+class Workshop:
+    """One session's idea, versions, variations and jobs.
+
+    Args:
+        settings: Model, server, number of variations, default target.
+        catalog: The targets.
+        draft: The draft to carry on with (from `DraftKeeper.read`); a new one by default.
+        listener: Told about every change (see the module docstring).
+        engine_factory: Builds the engine on first use; the chat engine by default.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: TargetCatalog,
+        *,
+        draft: Draft | None = None,
+        listener: Listener | None = None,
+        engine_factory: EngineFactory | None = None,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.draft = draft if draft is not None else Draft()
+        self.listener: Listener = listener or _ignore
+        self.engine_factory = engine_factory or chat_engine
+        self.on_change: Callable[[], None] | None = None
+        """Called after every change worth keeping (the draft keeper writes the draft)."""
+        self.jobs: dict[str, Job] = {}
+        """The running or last job of each kind."""
+        self._engine: PromptEngine | None = None
+        self._streaming: PromptVersion | None = None
+        self._parts: list[str] = []
+        for version in self.draft.versions:
+            # Text that was streaming when the last session ended arrived only in part.
+            if version.state == "streaming":
+                version.state = Finish.INTERRUPTED.value
+            for item in version.variations:
+                if item.state == "streaming":
+                    item.state = Finish.INTERRUPTED.value
+        if not self.draft.target:
+            self.draft.target = settings.target
+
+    # State -----------------------------------------------------------------------------------
+
+    @property
+    def idea(self) -> str:
+        return self.draft.idea
+
+    @idea.setter
+    def idea(self, text: str) -> None:
+        if text != self.draft.idea:
+            self.draft.idea = text
+            self._changed()
+
+    @property
+    def target_name(self) -> str:
+        return self.draft.target
+
+    @target_name.setter
+    def target_name(self, name: str) -> None:
+        if name != self.draft.target:
+            self.draft.target = name
+            self._changed()
+
+    def target(self, name: str | None = None) -> Target:
+        """The target called `name` (the chosen one by default); the fallback if it is gone."""
+        wanted = name or self.draft.target or self.settings.target
+        found = self.catalog.targets.get(wanted)
+        if found is not None:
+            return found
+        return self.catalog.targets.get(FALLBACK_TARGET) or next(
+            iter(self.catalog.targets.values())
+        )
+
+    @property
+    def versions(self) -> list[PromptVersion]:
+        return self.draft.versions
+
+    @property
+    def version(self) -> PromptVersion | None:
+        """The version shown (not the one streaming in, see `streaming`)."""
+        return self.draft.version
+
+    @property
+    def current(self) -> int:
+        return self.draft.current
+
+    @property
+    def streaming(self) -> PromptVersion | None:
+        """The version being written now, not yet in `versions`."""
+        return self._streaming
+
+    def streamed_text(self) -> str:
+        """What has arrived of the version being written."""
+        return "".join(self._parts)
+
+    @property
+    def variations(self) -> list[Variation]:
+        """The variations of the version shown."""
+        version = self.version
+        return version.variations if version is not None else []
+
+    def busy(self, kind: str) -> bool:
+        job = self.jobs.get(kind)
+        return job is not None and job.running
+
+    @property
+    def engine(self) -> PromptEngine:
+        """The engine, built on first use."""
+        if self._engine is None:
+            self._engine = self.engine_factory(self.settings, self._retrying)
+        return self._engine
+
+    def engine_name(self) -> str:
+        return self._engine.name if self._engine is not None else ""
+
+    async def reconfigure(self, settings: Settings) -> None:
+        """Use new settings; the next request builds its engine from them."""
+        self.settings = settings
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await engine.aclose()
+
+    async def aclose(self) -> None:
+        if self._engine is not None:
+            await self._engine.aclose()
+            self._engine = None
+
+    def snapshot(self) -> Draft:
+        """The draft as it is now, with the text still streaming in as the current version."""
+        draft = self.draft
+        if self._streaming is None:
+            return draft
+        partial = PromptVersion(**{**vars(self._streaming), "text": self.streamed_text()})
+        versions = [*draft.versions, partial]
+        return Draft(
+            idea=draft.idea, target=draft.target, versions=versions, current=len(versions) - 1
+        )
+
+    # Writing prompts -------------------------------------------------------------------------
+
+    async def generate(self) -> PromptVersion | None:
+        """Write a prompt for the idea, for the chosen target.
+
+        Returns:
+            The new version (also the current one), or None when nothing arrived.
+
+        Raises:
+            ArtisanError: the idea is empty or too long, or a prompt is already being written
+                (nothing sent); or the engine failed (`ApiError`, whose partial text is kept in
+                a version).
+        """
+        idea = check_input(self.idea, "idea")
+        target = self.target()
+        self._check_free(PROMPT)
+        version = self._new_version(Origin.GENERATED, target, idea=idea)
+        return await self._write(
+            version,
+            "writing the prompt",
+            lambda on_text: self.engine.generate(idea, target, on_text),
+        )
+
+    async def refine(self, instruction: str) -> PromptVersion | None:
+        """Rewrite the current version with an instruction ("moodier, shot on 35mm").
+
+        Raises:
+            NothingToDo: there is no prompt yet.
+            ArtisanError: as `generate`.
+        """
+        current = self.version
+        if current is None or not current.text.strip():
+            raise NothingToDo("There is no prompt to refine yet: ctrl+j writes one.")
+        prompt = check_input(current.text, "prompt")
+        instruction = check_input(instruction, "instruction")
+        self._check_free(PROMPT)
+        target = self.target(current.target)
+        version = self._new_version(
+            Origin.REFINED, target, idea=current.idea, instruction=instruction, parent=self.current
+        )
+        return await self._write(
+            version,
+            f"refining: “{_short(instruction)}”",
+            lambda on_text: self.engine.refine(prompt, instruction, target, on_text),
+        )
+
+    async def vary(self, count: int | None = None) -> list[Variation]:
+        """Write variations of the current version, all at once; they are kept with it.
+
+        Returns:
+            The variations, each done, stopped or failed (its error kept on it).
+
+        Raises:
+            NothingToDo: there is no prompt yet.
+            WorkshopBusy: variations are already being written.
+        """
+        source = self.version
+        if source is None or not source.text.strip():
+            raise NothingToDo("There is no prompt to vary yet: ctrl+j writes one.")
+        prompt = check_input(source.text, "prompt")
+        self._check_free(VARIATIONS)
+        count = count or self.settings.variations
+        target = self.target(source.target)
+        engine = self.engine
+        source.variations = [Variation(engine=engine.name) for _ in range(count)]
+        job = self._start(VARIATIONS, f"writing {count} variations", engine)
+        self.listener(VariationsChanged(source, None))
+
+        def on_text(index: int, text: str) -> None:
+            if job.first_text is None:
+                self._first_words(job)
+            source.variations[index].text += text
+            self.listener(TextArrived(job, index, text))
+
+        try:
+            results = await engine.variations(prompt, target, count, on_text)
+        except asyncio.CancelledError:
+            for item in source.variations:
+                if item.state == "streaming":
+                    item.state = Finish.CANCELLED.value
+            self._end(job, "cancelled")
+            self.listener(VariationsChanged(source, None))
+            raise
+        except ArtisanError as error:
+            for item in source.variations:
+                if item.state == "streaming":
+                    item.state, item.error = "error", str(error)
+            self._end(job, "error")
+            self.listener(VariationsChanged(source, None))
+            raise
+        for index, result in enumerate(results):
+            item = source.variations[index]
+            if isinstance(result, Completion):
+                item.text = result.text.strip()
+                item.state = result.finish.value
+                item.model = result.model
+                item.usage = result.usage.total_tokens if result.usage else None
+                item.note = getattr(result, "note", "") or ""
+            else:
+                item.text = getattr(result, "partial", "") or item.text
+                item.state, item.error = "error", str(result)
+            self.listener(VariationsChanged(source, index))
+        self._end(job, summarize([item.state for item in source.variations]))
+        return source.variations
+
+    async def _write(
+        self,
+        version: PromptVersion,
+        label: str,
+        ask: Callable[[Callable[[str], None]], Awaitable[Completion]],
+    ) -> PromptVersion | None:
+        """Stream one answer into `version`, then keep it as the newest version."""
+        engine = self.engine
+        version.engine = engine.name
+        job = self._start(PROMPT, label, engine)
+        self._streaming = version
+        self._parts = []
+
+        def on_text(text: str) -> None:
+            if job.first_text is None:
+                self._first_words(job)
+            self._parts.append(text)
+            self.listener(TextArrived(job, None, text))
+            self._changed()
+
+        outcome = ""
+        try:
+            result = await ask(on_text)
+        except asyncio.CancelledError:
+            version.state = Finish.CANCELLED.value
+            version.text = self.streamed_text()
+            outcome = "cancelled"
+            raise
+        except ArtisanError as error:
+            version.state = "error"
+            version.text = getattr(error, "partial", "") or self.streamed_text()
+            outcome = "error"
+            raise
+        else:
+            version.text = result.text
+            version.state = result.finish.value
+            version.model = result.model
+            version.usage = result.usage.total_tokens if result.usage else None
+            version.usage_estimated = bool(getattr(result, "usage_estimated", False))
+            version.note = getattr(result, "note", "") or ""
+            version.reasoning = getattr(result, "reasoning", "") or ""
+            outcome = version.state
+        finally:
+            self._streaming = None
+            self._parts = []
+            kept = bool(version.text.strip())
+            job.kept = kept
+            if kept:
+                self._append(version)
+            self._end(job, outcome if kept or outcome != "done" else "nothing arrived")
+        return version if kept else None
+
+    # Versions --------------------------------------------------------------------------------
+
+    def promote(self, index: int) -> PromptVersion:
+        """Make variation `index` (from 0) of the current version the newest version.
+
+        Raises:
+            NothingToDo: there is no such variation, or it is still being written or empty.
+            WorkshopBusy: a prompt is being written.
+        """
+        source = self.version
+        if source is None or not 0 <= index < len(source.variations):
+            raise NothingToDo("There is no variation to use.")
+        item = source.variations[index]
+        if item.state == "streaming" or not item.text.strip():
+            raise NothingToDo("That variation is not finished yet.")
+        self._check_free(PROMPT)
+        version = PromptVersion(
+            text=item.text.strip(),
+            origin=Origin.VARIATION,
+            engine=item.engine or source.engine,
+            model=item.model or source.model,
+            target=source.target,
+            idea=item.idea or source.idea,
+            state="done" if item.state == "error" else item.state,
+            usage=item.usage,
+            variation=index + 1,
+            parent=self.current,
+        )
+        self._append(version)
+        return version
+
+    def edit(self, text: str) -> PromptVersion | None:
+        """The person changed the shown prompt to `text`.
+
+        An edit of the newest version made by editing carries on in it; an edit of any other
+        version makes a new version at the end, so the version it started from stays as it was.
+        Returns the version holding the edit (None when nothing changed).
+        """
+        current = self.version
+        if current is not None and text == current.text:
+            return None
+        if self._streaming is not None:
+            return None  # the pane is showing an answer as it arrives, not an edit
+        last = self.current == len(self.versions) - 1
+        if current is not None and current.origin is Origin.EDITED and last:
+            current.text = text
+            self.listener(VersionsChanged())
+            self._changed()
+            return current
+        version = PromptVersion(
+            text=text,
+            origin=Origin.EDITED,
+            engine=current.engine if current else "",
+            model=current.model if current else "",
+            target=current.target if current else self.target().name,
+            idea=current.idea if current else self.idea,
+            parent=self.current if current is not None else None,
+            entry_id=current.entry_id if current else None,
+        )
+        self._append(version)
+        return version
+
+    def step(self, delta: int) -> bool:
+        """Show an older (-1) or newer (+1) version; False when there is none that way."""
+        if self._streaming is not None:
+            return False
+        wanted = self.current + delta
+        if not 0 <= wanted < len(self.versions):
+            return False
+        self.draft.current = wanted
+        self.listener(VersionsChanged())
+        self._changed()
+        return True
+
+    def load_entry(self, entry: PromptEntry) -> PromptVersion:
+        """Carry on from a saved prompt: its idea and target, and its prompt as a new version.
+
+        Raises:
+            WorkshopBusy: a prompt is being written.
+        """
+        self._check_free(PROMPT)
+        self.draft.idea = entry.idea
+        if entry.target in self.catalog.targets:
+            self.draft.target = entry.target
+        version = PromptVersion(
+            text=entry.prompt,
+            origin=Origin.LIBRARY,
+            engine="composer" if entry.model == "composer" else "",
+            model=entry.model,
+            target=entry.target,
+            idea=entry.idea,
+            entry_id=entry.id,
+        )
+        self._append(version)
+        return version
+
+    def start_over(self) -> None:
+        """An empty draft: no idea, no versions (the caller keeps the old one in the history).
+
+        Raises:
+            WorkshopBusy: something is being written.
+        """
+        self._check_free(PROMPT)
+        self._check_free(VARIATIONS)
+        self.draft = Draft(target=self.draft.target)
+        self.listener(VersionsChanged())
+        self._changed()
+
+    def stop(self) -> int:
+        """Stop every running job (what arrived is kept); how many were stopped."""
+        stopped = 0
+        for job in self.jobs.values():
+            if job.running and job.task is not None and not job.task.done():
+                job.task.cancel()
+                stopped += 1
+        return stopped
+
+    # Saving ----------------------------------------------------------------------------------
+
+    def save_plan(self, variation: int | None = None) -> SavePlan:
+        """What saving would keep: the current version, or its variation `variation` (from 0).
+
+        Raises:
+            NothingToDo: there is nothing to save.
+        """
+        version = self.version
+        if version is None or not version.text.strip():
+            raise NothingToDo("There is nothing to save yet: ctrl+j writes a prompt.")
+        number = self.current + 1
+        if variation is None:
+            return SavePlan(
+                text=version.text.strip(),
+                idea=(version.idea or self.idea).strip(),
+                target=version.target or self.target().name,
+                model=version.model or _model_of(version.engine, self.settings),
+                entry_id=version.entry_id,
+                what=f"the prompt (v{number}, {version.label()})",
+                version=version,
+            )
+        if not 0 <= variation < len(version.variations):
+            raise NothingToDo("There is no variation to save.")
+        item = version.variations[variation]
+        if item.state == "streaming" or not item.text.strip():
+            raise NothingToDo("That variation is not finished yet.")
+        return SavePlan(
+            text=item.text.strip(),
+            idea=(item.idea or version.idea or self.idea).strip(),
+            target=version.target or self.target().name,
+            model=item.model or version.model or _model_of(item.engine, self.settings),
+            entry_id=None,
+            what=f"variation {variation + 1} of v{number}",
+            version=None,
+        )
+
+    def linked(self, plan: SavePlan, entry: PromptEntry) -> None:
+        """The plan was saved as `entry`: its version now belongs to that entry."""
+        if plan.version is not None:
+            plan.version.entry_id = entry.id
+            self._changed()
+
+    # Internals -------------------------------------------------------------------------------
+
+    def _new_version(
+        self,
+        origin: Origin,
+        target: Target,
+        *,
+        idea: str,
+        instruction: str = "",
+        parent: int | None = None,
+    ) -> PromptVersion:
+        return PromptVersion(
+            text="",
+            origin=origin,
+            model=self.settings.model,
+            target=target.name,
+            idea=idea,
+            state="streaming",
+            instruction=instruction,
+            parent=parent,
+        )
+
+    def _append(self, version: PromptVersion) -> None:
+        self.draft.versions.append(version)
+        self.draft.current = len(self.draft.versions) - 1
+        self.listener(VersionsChanged())
+        self._changed()
+
+    def _check_free(self, kind: str) -> None:
+        if self.busy(kind):
+            if kind == PROMPT:
+                raise WorkshopBusy("A prompt is already being written; Esc stops it.")
+            raise WorkshopBusy("Variations are already being written; Esc stops them.")
+        if kind == VARIATIONS and self.busy(PROMPT):
+            raise WorkshopBusy("A prompt is being written; variations start from a finished one.")
+
+    def _start(self, kind: str, label: str, engine: PromptEngine) -> Job:
+        model = "composer" if engine.name == "composer" else self.settings.model
+        job = Job(kind=kind, label=label, engine=engine.name, model=model)
+        job.task = asyncio.current_task()
+        self.jobs[kind] = job
+        _JOB.set(job)
+        self.listener(JobChanged(job))
+        return job
+
+    def _first_words(self, job: Job) -> None:
+        job.first_text = time.monotonic()
+        job.status, job.retry = "", None
+        self.listener(JobChanged(job))
+
+    def _end(self, job: Job, outcome: str) -> None:
+        job.ended = time.monotonic()
+        job.outcome = outcome
+        job.status, job.retry = "", None
+        job.task = None
+        self.listener(JobChanged(job))
+        self._changed()
+
+    def _retrying(self, notice: RetryNotice) -> None:
+        job = _JOB.get()
+        text = f"retry {notice.attempt} of {notice.of} in {notice.delay:.0f} s: {notice.reason}"
+        if job is None:
+            self.listener(Notice(text, "warning"))
+            return
+        job.status = text
+        job.retry = notice
+        self.listener(JobChanged(job))
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+
+@dataclass(frozen=True)
+class SavePlan:
+    """A prompt about to be saved to the library, and what to call it in a message."""
+
+    text: str
+    idea: str
+    target: str
+    model: str
+    entry_id: str | None
+    """The entry to update, when the version was loaded from or saved to one."""
+    what: str
+    """"the prompt (v3, refined: “moodier”)", "variation 2 of v3"."""
+    version: PromptVersion | None
+
+    def new_entry(self) -> PromptEntry:
+        from artisan.entry import PromptEntry
+
+        return PromptEntry.create(self.text, idea=self.idea, target=self.target, model=self.model)
+
+
+def save(plan: SavePlan, library: Library) -> tuple[PromptEntry, bool]:
+    """Save a plan to the library (disk work: run it in a thread in the app).
+
+    Returns:
+        The entry, and True when it was an existing entry updated, False when it is new.
+    """
+    from artisan.errors import EntryNotFound
+
+    if plan.entry_id:
+        text = plan.text
+
+        def change(entry: PromptEntry) -> None:
+            entry.prompt = text
+
+        try:
+            return library.update(plan.entry_id, change), True
+        except EntryNotFound:
+            pass  # deleted meanwhile: saved anew below
+    return library.add(plan.new_entry()), False
+
+
+def summarize(states: list[str]) -> str:
+    """How a batch of answers ended, without reading as still running:
+    "4 done", "4 finished: 2 done, 2 truncated"."""
+    counts: dict[str, int] = {}
+    for state in states:
+        counts[state] = counts.get(state, 0) + 1
+    if len(counts) == 1:
+        [(state, count)] = counts.items()
+        return f"{count} {state}"
+    parts = ", ".join(f"{count} {state}" for state, count in counts.items())
+    return f"{len(states)} finished: {parts}"
+
+
+def _model_of(engine: str, settings: Settings) -> str:
+    return "composer" if engine == "composer" else settings.model
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _ignore(event: Event) -> None:
+    """The listener of a workshop nobody watches."""
