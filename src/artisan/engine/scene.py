@@ -17,7 +17,8 @@ from artisan.engine.presets import Change, ComposerData, Preset, Vocabulary
 
 SCENE_AXES = ("lighting", "composition", "colour", "mood", "camera", "film")
 REFINED_AXES = ("time", "season", "weather")
-_CLAUSE_SPLIT = re.compile(r"\s*(?:[,;.]|\band\b|\bthen\b)\s*", re.IGNORECASE)
+_PART_SPLIT = re.compile(r"\s*[,;.]\s*")
+_AND_SPLIT = re.compile(r"\s+(?:and|then)\s+", re.IGNORECASE)
 _LEADING_OF = re.compile(r"^(?:(?:an?|the)\s+)?of\s+", re.IGNORECASE)
 _DANGLING = re.compile(r"\s+(?:in|as|with|on|of|and|style)$", re.IGNORECASE)
 _FILLER_VERBS = re.compile(
@@ -201,9 +202,7 @@ def read_instruction(instruction: str, data: ComposerData) -> Instruction:
     changes: list[Change] = []
     preset: Preset | None = None
     extras: list[str] = []
-    for clause in (c.strip() for c in _CLAUSE_SPLIT.split(instruction)):
-        if not clause:
-            continue
+    for clause in _clauses(instruction, data):
         matched = [c for c in data.changes if any(mentions(clause, w) for w in c.words)]
         if matched:
             changes.extend(c for c in matched if c not in changes)
@@ -214,6 +213,24 @@ def read_instruction(instruction: str, data: ComposerData) -> Instruction:
             continue
         extras.append(clause)
     return Instruction(changes=tuple(changes), preset=preset, extras=tuple(extras))
+
+
+def _clauses(instruction: str, data: ComposerData) -> list[str]:
+    """The instruction cut at commas, semicolons and "and", keeping phrases such as "black and
+    white" whole."""
+    joined = [w for c in data.changes for w in c.words if " and " in w]
+    joined += [t for p in data.presets.values() for t in p.triggers if " and " in t]
+    clauses: list[str] = []
+    for part in _PART_SPLIT.split(instruction):
+        pieces: list[str] = []
+        for piece in _AND_SPLIT.split(part):
+            both = f"{pieces[-1]} and {piece}" if pieces else ""
+            if both and any(mentions(both, phrase) for phrase in joined):
+                pieces[-1] = both
+            else:
+                pieces.append(piece)
+        clauses += [p.strip() for p in pieces if p.strip()]
+    return clauses
 
 
 def change_values(change: Change, data: ComposerData, rng: Random) -> dict[str, str]:
