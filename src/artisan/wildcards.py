@@ -13,6 +13,7 @@ as a shipped file replaces it. Subfolders give names with slashes: `__people/job
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,7 +71,10 @@ def expand(idea: str, count: int, *, seed: int | None, user_dir: Path | None = N
 
     manager = _manager(user_dir)
     random = Random(seed)
-    with _read_errors(user_dir):
+    with _read_errors(user_dir), warnings.catch_warnings():
+        # dynamicprompts builds its parser with pyparsing names that newer pyparsing releases
+        # call deprecated; nothing for artisan to act on.
+        warnings.simplefilter("ignore", DeprecationWarning)
         combinations = _clean(
             CombinatorialPromptGenerator(manager).generate(idea, max_prompts=ENUMERATE_LIMIT + 1)
         )
