@@ -6,7 +6,6 @@ import asyncio
 import socket
 
 import pytest
-from fake_openai import FakeOpenAI
 
 from artisan.discovery import (
     FoundServer,
@@ -15,6 +14,7 @@ from artisan.discovery import (
     find_local_servers,
     list_models,
 )
+from fake_openai import FakeOpenAI
 
 DEADLINE = 10.0
 
@@ -86,7 +86,7 @@ async def test_a_configured_server_lists_its_models_with_the_key(server: FakeOpe
 
 
 async def test_listing_the_models_of_a_server_that_is_not_there() -> None:
-    with pytest.raises(ModelListError, match="Cannot connect to .* is the server running"):
+    with pytest.raises(ModelListError, match=r"Cannot connect to .* is the server running"):
         await list_models(f"http://127.0.0.1:{free_port()}/v1", timeout=5)
 
 

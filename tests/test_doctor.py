@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEST_KEY, RunCli
-from fake_openai import FakeOpenAI
 
 import artisan.discovery
 from artisan import config, locations
@@ -19,6 +17,8 @@ from artisan.discovery import KnownServer
 from artisan.engine.chat import Engine
 from artisan.engine.choice import choose_engine, engine_reason, make_engine
 from artisan.engine.composer import Composer
+from conftest import TEST_KEY, RunCli
+from fake_openai import FakeOpenAI
 
 
 @pytest.fixture(autouse=True)
