@@ -126,6 +126,12 @@ class FakeOpenAI:
         self._image_queue: deque[Behaviour] = deque()
         self.default_chat = Chat()
         self.default_images = Images()
+        self.models: list[str] = ["gpt-5.4-mini"]
+        """The model ids `GET /v1/models` lists."""
+        self.models_answer: bytes | None = None
+        """Answer `GET /v1/models` with these bytes instead (a proxy's page, a wrong API)."""
+        self.models_delay = 0.0
+        """Seconds to wait before answering `GET /v1/models` (a server that hangs)."""
         self._lock = threading.Lock()
         self._active_streams = 0
         self.max_concurrent_streams = 0
@@ -250,15 +256,16 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send_bytes(200, data, "image/png")
         elif self.path == "/v1/models":
-            self._send_json(
-                200,
-                {
-                    "object": "list",
-                    "data": [
-                        {"id": "gpt-5.4-mini", "object": "model", "created": 0, "owned_by": "fake"}
-                    ],
-                },
-            )
+            if self.fake.models_delay and self._client_left_within(self.fake.models_delay):
+                record.client_hung_up = True
+            elif self.fake.models_answer is not None:
+                self._send_bytes(200, self.fake.models_answer, "text/html")
+            else:
+                models = [
+                    {"id": name, "object": "model", "created": 0, "owned_by": "fake"}
+                    for name in self.fake.models
+                ]
+                self._send_json(200, {"object": "list", "data": models})
         else:
             self._send_json(404, {"error": {"message": "Unknown path", "type": "not_found"}})
         record.finished = time.monotonic()

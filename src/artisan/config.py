@@ -90,6 +90,14 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "engine",
+        "engine",
+        str,
+        "Who writes prompts: auto (the chat model when a key or server is set, else the "
+        "offline composer), chat or composer",
+        choices=("auto", "chat", "composer"),
+    ),
     Setting("model", "model", str, "Chat model that writes the prompts"),
     Setting(
         "base_url",
@@ -148,6 +156,8 @@ KEYS_TABLE = "keys"
 class Settings:
     """The effective settings after defaults, the file and the environment."""
 
+    engine: str = "auto"
+    """`auto`, `chat` or `composer` (see `engine.choice`)."""
     model: str = "gpt-5.4-mini"
     base_url: str | None = None
     api_key: str | None = None

@@ -60,12 +60,29 @@ def user_themes_dir() -> Path:
     return config_dir() / "themes"
 
 
+def user_composer_dir() -> Path:
+    """User presets for the offline composer."""
+    return config_dir() / "composer"
+
+
+def user_wildcards_dir() -> Path:
+    return config_dir() / "wildcards"
+
+
 def user_image_models_file() -> Path:
     return config_dir() / "image-models.toml"
 
 
 def builtin_targets_dir() -> Path:
     return PACKAGE_DIR / "data" / "targets"
+
+
+def builtin_composer_dir() -> Path:
+    return PACKAGE_DIR / "data" / "composer"
+
+
+def builtin_wildcards_dir() -> Path:
+    return PACKAGE_DIR / "data" / "wildcards"
 
 
 def builtin_themes_dir() -> Path:

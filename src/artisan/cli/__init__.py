@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from artisan.cli import generate, image, library, settings
+    from artisan.cli import doctor, generate, image, library, settings
 
     parser = _Parser(
         prog="artisan",
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     image.register(commands)
     library.register(commands)
     settings.register(commands)
+    doctor.register(commands)
     return parser
 
 

@@ -1,0 +1,61 @@
+"""Which engine writes the prompts: the `engine` setting, and building that engine.
+
+`auto` (the default) uses the chat engine when it can work, that is when a key is set or a
+server other than OpenAI is configured, and the offline composer otherwise, so artisan writes
+prompts on a fresh machine. `chat` and `composer` force one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from artisan.config import Settings
+    from artisan.engine.answer import PromptEngine
+    from artisan.engine.chat import RetryCallback
+
+CHAT = "chat"
+COMPOSER = "composer"
+AUTO = "auto"
+
+
+def chat_is_configured(settings: Settings) -> bool:
+    """Whether the chat engine has what it needs: a key, or a server that needs none."""
+    return bool(settings.api_key) or (settings.base_url is not None and not settings.uses_openai)
+
+
+def choose_engine(settings: Settings) -> str:
+    """`chat` or `composer`, as the `engine` setting and the configuration decide."""
+    if settings.engine in (CHAT, COMPOSER):
+        return settings.engine
+    return CHAT if chat_is_configured(settings) else COMPOSER
+
+
+def engine_reason(settings: Settings) -> str:
+    """Why `choose_engine` chose what it did, in a line for a person."""
+    chosen = choose_engine(settings)
+    if settings.engine != AUTO:
+        return f"engine = {settings.engine} in the settings"
+    if chosen == CHAT:
+        return "a key or a server is set (engine = auto)"
+    return "no key and no server are set (engine = auto)"
+
+
+def make_engine(
+    settings: Settings, *, seed: int | None = None, on_retry: RetryCallback | None = None
+) -> PromptEngine:
+    """The engine `choose_engine` picks, built from `settings`.
+
+    Args:
+        seed: For the composer: the same seed and idea give the same prompt.
+        on_retry: For the chat engine: told about each retry before its wait.
+    """
+    if choose_engine(settings) == COMPOSER:
+        from artisan.engine.composer import Composer
+
+        return Composer(settings, seed=seed)
+    from artisan.engine.chat import Engine
+
+    # The chat engine lists its failed variations as `ApiError`, a narrower type than the
+    # protocol's `ArtisanError`; lists being invariant, mypy needs telling that it fits.
+    return cast("PromptEngine", Engine(settings, on_retry=on_retry))

@@ -1,0 +1,334 @@
+"""The offline composer: prompts per target format, seeds, variations, refining, user presets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from artisan import locations
+from artisan.engine.answer import EmptyInput, Finish
+from artisan.engine.composer import Composer
+from artisan.engine.presets import load_composer_data
+from artisan.targets import Target, load_catalog
+
+IDEAS = [
+    "a beach sunset",
+    "portrait of an old fisherman",
+    "watercolour fox in the snow",
+    "product shot of a wristwatch",
+    "a city skyline at night in the rain",
+]
+TARGETS = ["dalle", "midjourney", "stable-diffusion", "runway", "flux", "generic"]
+MIDJOURNEY_END = re.compile(r" --ar \d+:\d+(?: --style raw)? --v 7$")
+
+
+def target(name: str) -> Target:
+    return load_catalog().get(name)
+
+
+async def write(
+    idea: str, target_name: str, seed: int = 1, composer: Composer | None = None
+) -> str:
+    composer = composer or Composer(seed=seed)
+    completion = await composer.generate(idea, target(target_name), lambda _: None)
+    assert completion.model == "composer"
+    assert completion.finish is Finish.DONE
+    return completion.text
+
+
+STOP_WORDS = {"a", "an", "the", "of"}
+
+
+def words(text: str) -> set[str]:
+    """The words of a text that carry a detail (articles and "of" aside)."""
+    return set(re.findall(r"[a-z0-9]+", text.lower())) - STOP_WORDS
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("idea", IDEAS)
+async def test_midjourney_is_a_comma_list_with_parameters_last(idea: str, seed: int) -> None:
+    text = await write(idea, "midjourney", seed)
+    assert MIDJOURNEY_END.search(text), text
+    body = text[: text.index(" --ar")]
+    assert "--" not in body and "\n" not in text and not re.search(r"\.(\s|$)", body)
+    assert body.count(", ") >= 5
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("idea", IDEAS)
+async def test_stable_diffusion_has_a_negative_prompt_line(idea: str, seed: int) -> None:
+    text = await write(idea, "stable-diffusion", seed)
+    positive, negative = text.split("\n")
+    assert negative.startswith("Negative prompt: ") and len(negative.split(", ")) >= 8
+    assert "Negative" not in positive and "--" not in text
+    assert "highly detailed" in positive
+
+
+@pytest.mark.parametrize("name", ["dalle", "generic", "flux", "runway"])
+@pytest.mark.parametrize("idea", IDEAS)
+async def test_prose_targets_are_plain_sentences_without_parameters(idea: str, name: str) -> None:
+    text = await write(idea, name)
+    assert "--" not in text and "Negative prompt" not in text and ":1.2)" not in text
+    assert "\n" not in text and text.endswith(".") and text[0].isupper()
+    sentences = re.split(r"(?<=\.) (?=[A-Z])", text)
+    assert len(sentences) >= 4
+    assert all(s[0].isupper() and s.endswith(".") for s in sentences)
+
+
+@pytest.mark.parametrize("idea", IDEAS)
+async def test_runway_describes_a_camera_movement(idea: str) -> None:
+    text = await write(idea, "runway")
+    assert re.search(r"\bThe camera (?:\w+ ){0,2}\w+", text), text
+
+
+@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("idea", IDEAS)
+async def test_every_word_of_the_idea_is_kept(idea: str, name: str) -> None:
+    for seed in (1, 2, 3):
+        text = await write(idea, name, seed)
+        assert words(idea) <= words(text), (idea, text)
+
+
+async def test_flux_starts_with_the_subject() -> None:
+    assert (await write("watercolour fox in the snow", "flux")).startswith("A fox in the snow,")
+
+
+@pytest.mark.parametrize(
+    ("idea", "ratio"),
+    [
+        ("portrait of an old fisherman", "2:3"),
+        ("a city skyline at night in the rain", "16:9"),
+        ("a panorama of the alps", "21:9"),
+        ("an app icon of a paper boat", "1:1"),
+        ("full body shot of a knight on a beach", "2:3"),
+    ],
+)
+async def test_midjourney_aspect_ratio_follows_the_idea(idea: str, ratio: str) -> None:
+    for seed in (1, 2, 3):
+        assert f" --ar {ratio} " in await write(idea, "midjourney", seed)
+
+
+@pytest.mark.parametrize(
+    ("idea", "medium"),
+    [
+        ("watercolour fox in the snow", "A loose watercolour painting of a fox in the snow."),
+        ("product shot of a wristwatch", "A studio product shot of a wristwatch."),
+        ("pixel art of a lighthouse", "A 16-bit pixel art scene of a lighthouse."),
+        ("an oil painting of a harbour", "An oil painting on canvas of a harbour."),
+        ("isometric coffee shop", "An isometric 3D render of a coffee shop."),
+    ],
+)
+async def test_a_style_named_in_the_idea_chooses_the_preset(idea: str, medium: str) -> None:
+    for seed in (1, 2, 3, 4):
+        assert (await write(idea, "dalle", seed)).startswith(medium)
+
+
+async def test_night_in_the_idea_lights_the_scene_for_the_night() -> None:
+    data = load_composer_data()
+    night = {
+        p.lower()
+        for light in data.vocabulary.lights
+        if "night" in light.name
+        for p in light.phrases
+    }
+    for seed in range(6):
+        text = (await write("a city skyline at night in the rain", "dalle", seed)).lower()
+        assert any(phrase in text for phrase in night), text
+
+
+async def test_the_same_seed_gives_the_same_prompt() -> None:
+    for name in TARGETS:
+        first = await write("a lighthouse on a cliff", name, composer=Composer(seed=42))
+        again = await write("a lighthouse on a cliff", name, composer=Composer(seed=42))
+        assert first == again
+
+
+async def test_different_seeds_give_different_prompts() -> None:
+    prompts = {await write("a lighthouse on a cliff", "dalle", seed) for seed in range(8)}
+    assert len(prompts) >= 5
+
+
+async def test_text_is_streamed_in_pieces_that_make_the_prompt() -> None:
+    pieces: list[str] = []
+    completion = await Composer(seed=1).generate("a beach sunset", target("dalle"), pieces.append)
+    assert len(pieces) >= 3 and "".join(pieces) == completion.text
+
+
+async def test_an_empty_idea_is_refused() -> None:
+    with pytest.raises(EmptyInput):
+        await Composer(seed=1).generate("   ", target("dalle"), lambda _: None)
+
+
+@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("idea", ["a beach sunset", "watercolour fox in the snow"])
+async def test_variations_differ_from_each_other_and_the_prompt(idea: str, name: str) -> None:
+    composer = Composer(seed=7)
+    prompt = await write(idea, name, composer=composer)
+    streamed: dict[int, str] = {}
+
+    def collect(index: int, piece: str) -> None:
+        streamed[index] = streamed.get(index, "") + piece
+
+    results = await composer.variations(prompt, target(name), 4, collect)
+    texts = [r.text for r in results if not isinstance(r, Exception)]
+    assert len(texts) == 4 and len(set(texts)) == 4 and prompt not in texts
+    assert [streamed[i] for i in range(4)] == texts
+    assert all(words(idea) <= words(text) for text in texts)
+    if name == "midjourney":
+        assert all(MIDJOURNEY_END.search(text) for text in texts)
+
+
+async def test_variations_try_other_presets_unless_the_idea_named_one() -> None:
+    composer = Composer(seed=3)
+    prompt = await write("a beach sunset", "dalle", composer=composer)
+    results = await composer.variations(prompt, target("dalle"), 4, lambda i, p: None)
+    openings = {r.text.split(" of ")[0] for r in results if not isinstance(r, Exception)}
+    assert len(openings) == 4 and prompt.split(" of ")[0] not in openings
+    named = await write("watercolour fox in the snow", "dalle", composer=composer)
+    kept = await composer.variations(named, target("dalle"), 4, lambda i, p: None)
+    assert all(r.text.startswith("A loose watercolour painting") for r in kept)  # type: ignore[union-attr]
+
+
+async def test_variations_are_reproducible_with_a_seed() -> None:
+    async def run() -> list[str]:
+        composer = Composer(seed=11)
+        prompt = await write("a fox in a forest", "midjourney", composer=composer)
+        results = await composer.variations(prompt, target("midjourney"), 5, lambda i, p: None)
+        return [r.text for r in results if not isinstance(r, Exception)]
+
+    assert await run() == await run()
+
+
+async def test_variations_of_a_prompt_the_composer_did_not_write() -> None:
+    prompt = "lone surfer on a beach at sunset, golden light, film grain --ar 16:9 --v 7"
+    results = await Composer(seed=2).variations(prompt, target("midjourney"), 4, lambda i, p: None)
+    texts = [r.text for r in results if not isinstance(r, Exception)]
+    assert len(set(texts)) == 4 and prompt not in texts
+    for text in texts:
+        assert text.startswith("lone surfer on a beach at sunset, golden light, film grain, ")
+        assert text.endswith(" --ar 16:9 --v 7")
+
+
+async def test_refine_moodier_on_35mm_film() -> None:
+    data = load_composer_data()
+    moody = next(c for c in data.changes if "moodier" in c.words)
+    composer = Composer(seed=5)
+    prompt = await write("watercolour fox in the snow", "dalle", composer=composer)
+    refined = await composer.refine(
+        prompt, "moodier, shot on 35mm", target("dalle"), lambda _: None
+    )
+    text = refined.text
+    assert refined.model == "composer"
+    assert any(mood in text for mood in moody.sets["mood"]), text
+    assert text.startswith("A 35mm film photograph of a fox in the snow.")
+    assert "35mm" in text and "watercolour" not in text
+
+
+async def test_refine_make_it_winter_and_add_a_detail_on_midjourney() -> None:
+    composer = Composer(seed=5)
+    prompt = await write("a harbour at dawn", "midjourney", composer=composer)
+    refined = await composer.refine(
+        prompt, "make it winter and add a red umbrella", target("midjourney"), lambda _: None
+    )
+    assert "winter" in refined.text and ", a red umbrella" in refined.text
+    assert MIDJOURNEY_END.search(refined.text) and refined.text != prompt
+
+
+async def test_refine_a_prompt_the_composer_did_not_write() -> None:
+    prompt = "A lone surfer walks along a wide beach, carrying a board under one arm."
+    refined = await Composer(seed=1).refine(
+        prompt, "at night, add a lighthouse in the distance", target("dalle"), lambda _: None
+    )
+    assert refined.text.startswith(prompt)
+    assert "The scene is set at night." in refined.text
+    assert refined.text.endswith("Add a lighthouse in the distance.")
+
+
+async def test_refine_swaps_a_recognised_phrase_in_place() -> None:
+    composer = Composer(seed=4)
+    prompt = await write("a fox in a forest", "stable-diffusion", composer=composer)
+    forgetful = Composer(seed=4)  # a new session: the scene is gone, only the text is left
+    refined = await forgetful.refine(
+        prompt, "black and white", target("stable-diffusion"), lambda _: None
+    )
+    positive, negative = refined.text.split("\n")
+    assert "black and white" in positive and negative == prompt.split("\n")[1]
+    assert positive.count(", ") == prompt.split("\n")[0].count(", ")
+
+
+def test_at_least_24_presets_ship_each_complete() -> None:
+    data = load_composer_data()
+    assert data.problems == []
+    assert len(data.presets) >= 24
+    for preset in data.presets.values():
+        assert preset.triggers and preset.negative and len(preset.style) >= 2, preset.id
+        assert preset.medium[0].islower() and preset.look.endswith("."), preset.id
+        if preset.photographic:
+            assert preset.camera, preset.id
+    wanted = {"cinematic-still", "film-35mm", "studio-product", "watercolour", "ink-line-art"}
+    wanted |= {"oil-painting", "isometric-3d", "pixel-art", "anime-cel", "architectural"}
+    wanted |= {"macro", "long-exposure-night"}
+    assert wanted <= set(data.presets)
+
+
+def write_user_presets(text: str, name: str = "mine.toml") -> Path:
+    folder = locations.user_composer_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+USER_PRESET = """
+[[preset]]
+id = "{id}"
+name = "Gloomcore"
+kind = "art"
+triggers = ["{trigger}"]
+medium = "{medium}"
+look = "Everything is drawn in heavy graphite smudges."
+style = ["heavy smudges", "grey paper"]
+lighting = ["a single bare bulb"]
+composition = ["a cramped corner view"]
+colour = ["graphite greys"]
+negative = ["colour"]
+"""
+
+
+async def test_a_user_preset_file_adds_a_preset() -> None:
+    write_user_presets(
+        USER_PRESET.format(id="gloomcore", trigger="gloomcore", medium="a gloomcore drawing")
+    )
+    text = await write("gloomcore cat on a sofa", "dalle")
+    assert text.startswith("A gloomcore drawing of a cat on a sofa.")
+    assert "lit by a single bare bulb" in text
+
+
+async def test_a_user_preset_replaces_a_shipped_one_with_the_same_id() -> None:
+    write_user_presets(
+        USER_PRESET.format(
+            id="watercolour", trigger="watercolour", medium="a wet watercolour sketch"
+        )
+    )
+    composer = Composer(seed=1)
+    assert composer.presets["watercolour"].medium == "a wet watercolour sketch"
+    assert (await write("watercolour fox", "dalle", composer=composer)).startswith(
+        "A wet watercolour sketch of a fox."
+    )
+
+
+def test_a_broken_user_file_is_reported_and_the_rest_still_load() -> None:
+    broken = write_user_presets("[[preset]\nid = ", name="a-broken.toml")
+    missing = write_user_presets('[[preset]]\nid = "half"\nmedium = "a thing"\n', name="b.toml")
+    write_user_presets(
+        USER_PRESET.format(id="gloomcore", trigger="gloomcore", medium="a gloomcore drawing"),
+        name="c.toml",
+    )
+    composer = Composer(seed=1)
+    assert len(composer.problems) == 2
+    assert str(broken) in composer.problems[0] and "not valid TOML" in composer.problems[0]
+    assert str(missing) in composer.problems[1] and "preset half" in composer.problems[1]
+    assert "`look`" in composer.problems[1]
+    assert "gloomcore" in composer.presets and "watercolour" in composer.presets
