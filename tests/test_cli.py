@@ -160,10 +160,20 @@ def test_api_errors_exit_1_with_one_line(
 
 
 def test_missing_key_explains_what_to_do(cli: RunCli) -> None:
-    result = cli("prompt", "a cat")
+    result = cli("prompt", "a cat", "--engine", "chat")
     assert result.code == 1
     assert "OPENAI_API_KEY" in result.err
     assert "http://localhost:11434/v1" in result.err
+
+
+def test_no_key_and_no_server_writes_with_the_composer(cli: RunCli) -> None:
+    """A fresh machine: no key, no server; the offline composer writes the prompt at once."""
+    result = cli("prompt", "a lonely surfer at dusk", "-t", "midjourney", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["engine"] == "composer" and data["model"] == "composer"
+    assert "lonely surfer at dusk" in data["prompt"]
+    assert data["prompt"].rstrip().endswith("--v 7")
 
 
 def test_interrupted_stream_keeps_partial_output(cli: RunCli, online: FakeOpenAI) -> None:

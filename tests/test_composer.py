@@ -156,9 +156,17 @@ async def test_text_is_streamed_in_pieces_that_make_the_prompt() -> None:
     assert len(pieces) >= 3 and "".join(pieces) == completion.text
 
 
-async def test_an_empty_idea_is_refused() -> None:
+async def test_an_empty_idea_is_refused_before_the_composer_sees_it() -> None:
+    """Input is checked once, by the workshop, for every engine."""
+    from artisan.config import Settings
+    from artisan.targets import load_catalog
+    from artisan.workshop import Workshop
+
+    workshop = Workshop(Settings(engine="composer"), load_catalog())
+    workshop.idea = "   "
     with pytest.raises(EmptyInput):
-        await Composer(seed=1).generate("   ", target("dalle"), lambda _: None)
+        await workshop.generate()
+    assert workshop.versions == []
 
 
 @pytest.mark.parametrize("name", TARGETS)

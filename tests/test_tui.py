@@ -442,7 +442,7 @@ async def test_partial_text_kept_when_stream_fails(server: FakeOpenAI) -> None:
 
 
 async def test_missing_key_explains(server: FakeOpenAI) -> None:
-    app = make_app()
+    app = make_app(engine="chat")
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await type_idea(pilot)
         await pilot.press("ctrl+j")

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 PROMPT = "prompt"
 VARIATIONS = "variations"
 FALLBACK_TARGET = "dalle"
+EXPANSIONS_AT_ONCE = 4
+"""How many of a wildcard idea's expansions are written at the same time."""
 
 
 class WorkshopBusy(ArtisanError):
@@ -139,11 +141,12 @@ Listener = Callable[[Event], None]
 EngineFactory = Callable[["Settings", Callable[["RetryNotice"], None]], PromptEngine]
 
 
-def chat_engine(settings: Settings, on_retry: Callable[[RetryNotice], None]) -> PromptEngine:
-    """The chat engine (the openai SDK is imported on its first request, not here)."""
-    from artisan.engine.chat import Engine
+def default_engine(settings: Settings, on_retry: Callable[[RetryNotice], None]) -> PromptEngine:
+    """The engine the `engine` setting picks: the chat engine (whose SDK is imported on its
+    first request, not here) or the offline composer."""
+    from artisan.engine.choice import make_engine
 
-    return Engine(settings, on_retry=on_retry)
+    return make_engine(settings, on_retry=on_retry)
 
 
 # The workshop ------------------------------------------------------------------------------------
@@ -157,7 +160,9 @@ class Workshop:
         catalog: The targets.
         draft: The draft to carry on with (from `DraftKeeper.read`); a new one by default.
         listener: Told about every change (see the module docstring).
-        engine_factory: Builds the engine on first use; the chat engine by default.
+        engine_factory: Builds the engine on first use; by default the one the `engine`
+            setting picks.
+        seed: Makes wildcard expansions (and the composer) reproducible.
     """
 
     def __init__(
@@ -168,12 +173,14 @@ class Workshop:
         draft: Draft | None = None,
         listener: Listener | None = None,
         engine_factory: EngineFactory | None = None,
+        seed: int | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.draft = draft if draft is not None else Draft()
         self.listener: Listener = listener or _ignore
-        self.engine_factory = engine_factory or chat_engine
+        self.engine_factory = engine_factory or default_engine
+        self.seed = seed
         self.on_change: Callable[[], None] | None = None
         """Called after every change worth keeping (the draft keeper writes the draft)."""
         self.jobs: dict[str, Job] = {}
@@ -263,7 +270,12 @@ class Workshop:
         return self._engine
 
     def engine_name(self) -> str:
-        return self._engine.name if self._engine is not None else ""
+        """The engine that writes the next prompt: "chat" or "composer"."""
+        if self._engine is not None:
+            return self._engine.name
+        from artisan.engine.choice import choose_engine
+
+        return choose_engine(self.settings)
 
     async def reconfigure(self, settings: Settings) -> None:
         """Use new settings; the next request builds its engine from them."""
@@ -290,26 +302,88 @@ class Workshop:
 
     # Writing prompts -------------------------------------------------------------------------
 
-    async def generate(self) -> PromptVersion | None:
+    async def generate(self, count: int | None = None) -> PromptVersion | None:
         """Write a prompt for the idea, for the chosen target.
+
+        An idea with wildcards (`{red|blue} car at __time_of_day__`) is first expanded into
+        `count` ideas (the `variations` setting by default): the first becomes the prompt, the
+        others are written as its variations, each knowing its idea.
 
         Returns:
             The new version (also the current one), or None when nothing arrived.
 
         Raises:
-            ArtisanError: the idea is empty or too long, or a prompt is already being written
-                (nothing sent); or the engine failed (`ApiError`, whose partial text is kept in
-                a version).
+            ArtisanError: the idea is empty, too long or its wildcards cannot be expanded, or a
+                prompt is already being written (nothing sent); or the engine failed
+                (`ApiError`, whose partial text is kept in a version).
         """
         idea = check_input(self.idea, "idea")
         target = self.target()
         self._check_free(PROMPT)
-        version = self._new_version(Origin.GENERATED, target, idea=idea)
-        return await self._write(
+        ideas = self.expand(idea, count or self.settings.variations)
+        first = ideas[0]
+        version = self._new_version(Origin.GENERATED, target, idea=first)
+        written = await self._write(
             version,
             "writing the prompt",
-            lambda on_text: self.engine.generate(idea, target, on_text),
+            lambda on_text: self.engine.generate(first, target, on_text),
         )
+        if written is not None and len(ideas) > 1:
+            await self._write_expansions(written, ideas[1:], target)
+        return written
+
+    def expand(self, idea: str, count: int) -> list[str]:
+        """The ideas a wildcard idea stands for (just `idea` when it has none).
+
+        Raises:
+            WildcardError: the wildcards cannot be read.
+        """
+        from artisan.wildcards import expand, has_wildcards
+
+        if not has_wildcards(idea):
+            return [idea]
+        ideas = [check_input(one, "idea") for one in expand(idea, count, seed=self.seed)]
+        return ideas or [idea]
+
+    async def _write_expansions(
+        self, source: PromptVersion, ideas: list[str], target: Target
+    ) -> None:
+        """Write a prompt for each of `ideas` into `source`'s variations, a few at a time."""
+        engine = self.engine
+        source.variations = [Variation(engine=engine.name, idea=one) for one in ideas]
+        job = self._start(VARIATIONS, f"writing {len(ideas)} more ideas", engine)
+        self.listener(VariationsChanged(source, None))
+        slots = asyncio.Semaphore(EXPANSIONS_AT_ONCE)
+
+        async def one(index: int) -> None:
+            item = source.variations[index]
+
+            def on_text(text: str) -> None:
+                if job.first_text is None:
+                    self._first_words(job)
+                item.text += text
+                self.listener(TextArrived(job, index, text))
+
+            async with slots:
+                try:
+                    result = await engine.generate(item.idea, target, on_text)
+                except ArtisanError as error:
+                    item.text = getattr(error, "partial", "") or item.text
+                    item.state, item.error = "error", str(error)
+                else:
+                    self._take(item, result)
+            self.listener(VariationsChanged(source, index))
+
+        try:
+            await asyncio.gather(*(one(i) for i in range(len(ideas))))
+        except asyncio.CancelledError:
+            for item in source.variations:
+                if item.state == "streaming":
+                    item.state = Finish.CANCELLED.value
+            self._end(job, "cancelled")
+            self.listener(VariationsChanged(source, None))
+            raise
+        self._end(job, summarize([item.state for item in source.variations]))
 
     async def refine(self, instruction: str) -> PromptVersion | None:
         """Rewrite the current version with an instruction ("moodier, shot on 35mm").
@@ -381,11 +455,7 @@ class Workshop:
         for index, result in enumerate(results):
             item = source.variations[index]
             if isinstance(result, Completion):
-                item.text = result.text.strip()
-                item.state = result.finish.value
-                item.model = result.model
-                item.usage = result.usage.total_tokens if result.usage else None
-                item.note = getattr(result, "note", "") or ""
+                self._take(item, result)
             else:
                 item.text = getattr(result, "partial", "") or item.text
                 item.state, item.error = "error", str(result)
@@ -626,6 +696,14 @@ class Workshop:
             instruction=instruction,
             parent=parent,
         )
+
+    @staticmethod
+    def _take(item: Variation, result: Completion) -> None:
+        item.text = result.text.strip()
+        item.state = result.finish.value
+        item.model = result.model
+        item.usage = result.usage.total_tokens if result.usage else None
+        item.note = getattr(result, "note", "") or ""
 
     def _append(self, version: PromptVersion) -> None:
         self.draft.versions.append(version)

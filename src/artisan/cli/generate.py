@@ -15,6 +15,7 @@ from artisan.cli.output import ModelTextWriter, print_json, shown, warn
 from artisan.engine.answer import check_input
 from artisan.errors import ArtisanError, TargetError, UsageError
 from artisan.targets import load_catalog
+from artisan.wildcards import has_wildcards
 
 if TYPE_CHECKING:
     from artisan.draft import PromptVersion, Variation
@@ -37,7 +38,8 @@ def register(commands: Any) -> None:
         type=int,
         metavar="N",
         default=0,
-        help="also write N variations of the prompt",
+        help="also write N variations of the prompt (for an idea with wildcards: write N "
+        "of its expansions)",
     )
     prompt.set_defaults(handler=run_prompt)
 
@@ -61,6 +63,19 @@ def _add_generation_options(parser: argparse.ArgumentParser) -> None:
         "generic, or one of yours",
     )
     parser.add_argument("-m", "--model", metavar="M", help="chat model to use")
+    parser.add_argument(
+        "-e",
+        "--engine",
+        choices=("auto", "chat", "composer"),
+        help="who writes the prompt: a chat model, or the offline composer "
+        "(default: the engine setting; auto uses the composer when no key or server is set)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="make the composer and wildcard expansions reproducible",
+    )
     parser.add_argument(
         "--save",
         action="store_true",
@@ -115,7 +130,7 @@ def _prepare(args: argparse.Namespace) -> tuple[config.Settings, TargetCatalog]:
     loaded = config.load()
     for warning in loaded.warnings:
         warn(warning)
-    settings = config.with_overrides(loaded.settings, model=args.model)
+    settings = config.with_overrides(loaded.settings, model=args.model, engine=args.engine)
     catalog = load_catalog()
     for problem in catalog.problems:
         warn(problem)
@@ -143,7 +158,7 @@ async def _run(
     from artisan.workshop import Workshop
 
     printer = _Printer(show_text=not args.json)
-    workshop = Workshop(settings, catalog, listener=printer.event)
+    workshop = Workshop(settings, catalog, listener=printer.event, seed=args.seed)
     try:
         try:
             if instruction:
@@ -154,7 +169,11 @@ async def _run(
                 result = await workshop.refine(instruction)
             else:
                 workshop.idea = idea
-                result = await workshop.generate()
+                wildcards = has_wildcards(idea)
+                if wildcards:
+                    printer.expansions = True
+                    printer.variations_from = _ANY_VERSION  # the version is not known yet
+                result = await workshop.generate(count=max(1, args.variations))
         except ArtisanError:
             printer.writer.finish()
             raise
@@ -162,8 +181,8 @@ async def _run(
         if result is None:
             raise ArtisanError("The model sent no text.")
         status = _report_finish(result)
-        variations: list[Variation] = []
-        if getattr(args, "variations", 0):
+        variations: list[Variation] = list(result.variations)
+        if getattr(args, "variations", 0) and not variations and not printer.expansions:
             printer.variations_from = result
             variations = await workshop.vary(args.variations)
         saved = None
@@ -183,7 +202,10 @@ class _Printer:
     def __init__(self, *, show_text: bool) -> None:
         self.writer = ModelTextWriter()
         self.show_text = show_text
-        self.variations_from: PromptVersion | None = None
+        self.variations_from: object = None
+        """The version whose variations are printed (the workshop itself: any version's)."""
+        self.expansions = False
+        """The variations are the other expansions of a wildcard idea."""
         self._printed = 0
 
     def event(self, event: Event) -> None:
@@ -194,7 +216,10 @@ class _Printer:
         elif isinstance(event, JobChanged) and event.job.retry is not None:
             notice = event.job.retry
             warn(f"{notice.reason} Retrying in {notice.delay:.1f}s ({notice.attempt}/{notice.of}).")
-        elif isinstance(event, VariationsChanged) and event.version is self.variations_from:
+        elif isinstance(event, VariationsChanged) and self.variations_from in (
+            event.version,
+            _ANY_VERSION,
+        ):
             if event.index is None:
                 self._printed = 0
             self._print_ready(event.version.variations)
@@ -204,18 +229,28 @@ class _Printer:
     def _print_ready(self, items: list[Variation]) -> None:
         while self._printed < len(items) and items[self._printed].state != "streaming":
             if self.show_text:
-                _print_variation(self._printed, items[self._printed])
+                self.writer.finish()  # the prompt above ends with its line
+                _print_variation(self._printed, items[self._printed], self.expansions)
             self._printed += 1
 
 
-def _print_variation(index: int, item: Variation) -> None:
-    sys.stdout.write(f"\nVariation {index + 1}:\n")
+def _print_variation(index: int, item: Variation, expansion: bool) -> None:
+    if expansion:
+        # The first expansion was the prompt printed above: this is the next idea's prompt.
+        name = f"prompt {index + 2}"
+        sys.stdout.write(f"\nPrompt {index + 2} ({shown(item.idea)}):\n")
+    else:
+        name = f"variation {index + 1}"
+        sys.stdout.write(f"\nVariation {index + 1}:\n")
     if item.state == "error":
         sys.stdout.flush()
-        warn(f"variation {index + 1} failed: {item.error}")
+        warn(f"{name} failed: {item.error}")
         return
     sys.stdout.write(shown(item.text.strip()) + "\n")
     sys.stdout.flush()
+
+
+_ANY_VERSION = object()
 
 
 def _report_finish(result: PromptVersion) -> int:
@@ -260,18 +295,25 @@ def _json_result(
     def usage(tokens: int | None) -> dict[str, int] | None:
         return None if tokens is None else {"total_tokens": tokens}
 
-    return {
-        "prompt": result.text.strip(),
-        "finish": result.state,
-        "model": result.model,
-        "target": result.target,
-        "usage": usage(result.usage),
-        "variations": [
+    def variation(item: Variation) -> dict[str, Any]:
+        data: dict[str, Any] = (
             {"error": item.error}
             if item.state == "error"
             else {"prompt": item.text.strip(), "finish": item.state, "usage": usage(item.usage)}
-            for item in variations
-        ],
+        )
+        if item.idea:
+            data["idea"] = item.idea
+        return data
+
+    return {
+        "prompt": result.text.strip(),
+        "idea": result.idea,
+        "finish": result.state,
+        "engine": result.engine,
+        "model": result.model,
+        "target": result.target,
+        "usage": usage(result.usage),
+        "variations": [variation(item) for item in variations],
         "id": saved.id if saved else None,
     }
 

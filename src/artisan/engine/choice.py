@@ -7,7 +7,7 @@ prompts on a fresh machine. `chat` and `composer` force one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from artisan.config import Settings
@@ -56,6 +56,4 @@ def make_engine(
         return Composer(settings, seed=seed)
     from artisan.engine.chat import Engine
 
-    # The chat engine lists its failed variations as `ApiError`, a narrower type than the
-    # protocol's `ArtisanError`; lists being invariant, mypy needs telling that it fits.
-    return cast("PromptEngine", Engine(settings, on_retry=on_retry))
+    return Engine(settings, on_retry=on_retry)

@@ -25,7 +25,6 @@ from artisan.engine.answer import (
     Finish,
     IndexedTextCallback,
     TextCallback,
-    check_input,
 )
 from artisan.engine.layout import LIST_FORMATS, render
 from artisan.engine.presets import ComposerData, Preset, load_composer_data
@@ -94,7 +93,6 @@ class Composer:
 
     async def generate(self, idea: str, target: Target, on_text: TextCallback) -> Completion:
         """Write a prompt for `idea` in `target`'s format."""
-        idea = check_input(idea, "idea")
         scene = compose(idea, self.data, self._random("generate", idea))
         return await self._send(self._write(scene, target), on_text)
 
@@ -102,8 +100,6 @@ class Composer:
         self, prompt: str, instruction: str, target: Target, on_text: TextCallback
     ) -> Completion:
         """Change `prompt` as `instruction` says ("moodier, shot on 35mm", "make it winter")."""
-        prompt = check_input(prompt, "prompt")
-        instruction = check_input(instruction, "instruction")
         random = self._random("refine", prompt, instruction)
         scene = self._scenes.get(prompt)
         if scene is not None:
@@ -115,7 +111,6 @@ class Composer:
         self, prompt: str, target: Target, count: int, on_text: IndexedTextCallback
     ) -> list[Completion | ArtisanError]:
         """Write `count` alternatives, each different from the prompt and from each other."""
-        prompt = check_input(prompt, "prompt")
         random = self._random("variations", prompt)
         scene = self._scenes.get(prompt)
         if scene is not None:
