@@ -24,8 +24,10 @@ Handler = Callable[[argparse.Namespace], int]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        from artisan.cli.output import warn
+
         self.print_usage(sys.stderr)
-        print(f"artisan: {message}", file=sys.stderr)
+        warn(message)  # it may quote what was typed
         raise SystemExit(EXIT_USAGE)
 
 
@@ -52,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
         return _run_app()  # the common case: no parser to build, no subcommand to import
+    from artisan.cli.output import warn
+
     parser = build_parser()
     args = parser.parse_args(args_list)
     handler: Handler | None = getattr(args, "handler", None)
@@ -63,14 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_app()
         return handler(args)
     except UsageError as error:
-        print(f"artisan: {error}", file=sys.stderr)
+        warn(str(error))
         return EXIT_USAGE
     except ArtisanError as error:
-        print(f"artisan: {error}", file=sys.stderr)
+        warn(str(error))
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stdout.flush()
-        print("\nartisan: interrupted", file=sys.stderr)
+        warn("\ninterrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`artisan library list | head`); say nothing more, and keep

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from artisan import config, locations
-from artisan.cli.output import print_json, shown
+from artisan.cli.output import print_json, say
 from artisan.errors import ConfigError
 
 
@@ -164,4 +164,4 @@ def _print(report: dict[str, Any]) -> None:
     lines.append(f"  copying     {verdict}: {clip['reason']}")
     lines += ["", "To fix" if report["fixes"] else "Nothing to fix."]
     lines += [f"  - {fix}" for fix in report["fixes"]]
-    print(shown("\n".join(lines)))
+    say("\n".join(lines))

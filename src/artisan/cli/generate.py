@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from artisan import config
-from artisan.cli.output import ModelTextWriter, print_json, shown, warn
+from artisan.cli.output import ModelTextWriter, print_json, say, warn
 from artisan.engine.answer import check_input
 from artisan.errors import ArtisanError, TargetError, UsageError
 from artisan.targets import load_catalog
@@ -238,16 +238,14 @@ def _print_variation(index: int, item: Variation, expansion: bool) -> None:
     if expansion:
         # The first expansion was the prompt printed above: this is the next idea's prompt.
         name = f"prompt {index + 2}"
-        sys.stdout.write(f"\nPrompt {index + 2} ({shown(item.idea)}):\n")
+        say(f"\nPrompt {index + 2} ({item.idea}):")
     else:
         name = f"variation {index + 1}"
-        sys.stdout.write(f"\nVariation {index + 1}:\n")
+        say(f"\nVariation {index + 1}:")
     if item.state == "error":
-        sys.stdout.flush()
         warn(f"{name} failed: {item.error}")
         return
-    sys.stdout.write(shown(item.text.strip()) + "\n")
-    sys.stdout.flush()
+    say(item.text.strip())
 
 
 _ANY_VERSION = object()
@@ -285,7 +283,7 @@ def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | No
         entry.title = f"{source.title} (refined)"
     Library(locations.library_dir()).add(entry)
     workshop.linked(plan, entry)
-    print(f"saved as {entry.id}", file=sys.stderr)
+    say(f"saved as {entry.id}", err=True)
     return entry
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artisan import config
-from artisan.cli.output import shown, warn
+from artisan.cli.output import say, warn
 from artisan.errors import UsageError
 
 if TYPE_CHECKING:
@@ -157,11 +157,11 @@ def _report(outcome: RenderOutcome, suffix_format: str | None) -> None:
 
     many = len(outcome.images) > 1
     for number, image in enumerate(outcome.images, start=1):
-        print(shown(str(image.path)), flush=True)
+        say(str(image.path))
         revised = image.record.revised_prompt
         if revised:
             label = f"revised prompt {number}" if many else "revised prompt"
-            print(f"{label}: {shown(revised, sys.stderr)}", file=sys.stderr)
+            say(f"{label}: {revised}", err=True)
         actual = FORMATS_BY_SUFFIX.get(image.path.suffix.lower())
         if suffix_format is not None and actual != suffix_format:
             warn(
@@ -169,9 +169,9 @@ def _report(outcome: RenderOutcome, suffix_format: str | None) -> None:
                 f"{suffix_format}, so it was saved as {image.path.name}."
             )
     if outcome.saved_entry:
-        print(f"saved the prompt as {outcome.entry.id}", file=sys.stderr)
+        say(f"saved the prompt as {outcome.entry.id}", err=True)
     else:
-        print(f"linked to saved prompt {outcome.entry.id}", file=sys.stderr)
+        say(f"linked to saved prompt {outcome.entry.id}", err=True)
 
 
 def _open(outcome: RenderOutcome, mode: str) -> None:

@@ -7,12 +7,11 @@ milliseconds and suit scripts.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from artisan import locations
-from artisan.cli.output import clip, print_json, shown, terminal_width, warn
+from artisan.cli.output import clip, escape_c1, print_json, say, terminal_width, warn, write
 from artisan.entry import PromptEntry, age, normalize_tags
 from artisan.errors import UsageError
 from artisan.library import Library
@@ -146,18 +145,16 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append(f"\nImage: {image.path} ({image.model} {image.size})")
         if image.revised_prompt:
             lines.append(f"Revised prompt: {image.revised_prompt}")
-    print(shown("\n".join(lines)))
+    say("\n".join(lines))
     return 0
 
 
 def run_rm(args: argparse.Namespace) -> int:
     entry = open_library().delete(args.id)
-    print(
-        shown(
-            f"moved “{entry.title}” ({entry.id}) to the trash; "
-            f"`artisan library restore {entry.id}` brings it back"
-        ),
-        file=sys.stderr,
+    say(
+        f"moved “{entry.title}” ({entry.id}) to the trash; "
+        f"`artisan library restore {entry.id}` brings it back",
+        err=True,
     )
     return 0
 
@@ -166,10 +163,10 @@ def run_restore(args: argparse.Namespace) -> int:
     library = open_library()
     if args.id is None:
         for entry_id in library.trashed():
-            print(entry_id)
+            say(entry_id)
         return 0
     entry = library.restore(args.id)
-    print(shown(f"restored “{entry.title}” ({entry.id})"), file=sys.stderr)
+    say(f"restored “{entry.title}” ({entry.id})", err=True)
     return 0
 
 
@@ -185,7 +182,7 @@ def run_tag(args: argparse.Namespace) -> int:
             entry.tags = normalize_tags([*entry.tags, *tags])
 
     entry = open_library().update(args.id, change)
-    print(shown(" ".join("#" + t for t in entry.tags) or "(no tags)"))
+    say(" ".join("#" + t for t in entry.tags) or "(no tags)")
     return 0
 
 
@@ -194,7 +191,7 @@ def run_fav(args: argparse.Namespace) -> int:
         entry.favorite = False if args.off else not entry.favorite
 
     entry = open_library().update(args.id, change)
-    print("★ favourite" if entry.favorite else "not a favourite")
+    say("★ favourite" if entry.favorite else "not a favourite")
     return 0
 
 
@@ -217,8 +214,10 @@ def run_export(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     fmt = args.format or (format_for_path(output) if output else None) or "toml"
     text = export_entries(loaded_library().entries(), fmt)
+    if fmt != "md":
+        text = escape_c1(text)
     if output is None:
-        sys.stdout.write(text)
+        write(text)
         return 0
     try:
         write_atomic(output, text.encode("utf-8"))
@@ -226,7 +225,7 @@ def run_export(args: argparse.Namespace) -> int:
         from artisan.errors import TransferError
 
         raise TransferError(f"Cannot write {output}: {error.strerror or error}.") from None
-    print(f"exported to {output}", file=sys.stderr)
+    say(f"exported to {output}", err=True)
     return 0
 
 
@@ -236,10 +235,10 @@ def run_import(args: argparse.Namespace) -> int:
     report = import_file(open_library(), Path(args.file))
     for problem in report.problems:
         warn(problem)
-    print(
+    say(
         f"imported {len(report.added)}, skipped {len(report.skipped)} already in the library"
         + (f", {len(report.problems)} unreadable" if report.problems else ""),
-        file=sys.stderr,
+        err=True,
     )
     return 1 if report.problems and not report.added else 0
 
@@ -249,7 +248,7 @@ def _print_entries(entries: list[PromptEntry], as_json: bool) -> None:
         print_json([entry.to_dict() for entry in entries])
         return
     if not entries:
-        print("No saved prompts.", file=sys.stderr)
+        say("No saved prompts.", err=True)
         return
     width = terminal_width()
     target_width = min(18, max(len(e.target) for e in entries) or 1)
@@ -263,4 +262,4 @@ def _print_entries(entries: list[PromptEntry], as_json: bool) -> None:
             f"{clip(entry.title, title_width)}  {clip(entry.target, target_width)}  "
             f"{clip(tags, tag_width)}  {age(entry.created):>4}"
         )
-    sys.stdout.write(shown("\n".join(lines)) + "\n")
+    say("\n".join(lines))

@@ -1,19 +1,28 @@
-"""Writing to the terminal or a pipe.
+"""Everything the command line writes goes through here.
 
-Model output goes to stdout as it arrives. When stdout is a terminal, escape sequences and
-control characters are removed first so a model cannot colour, retitle or write to the clipboard
-of the person's terminal; when it is a pipe or a file, the text goes through as the model sent it.
+Model output, library values, file names, server messages and the person's own text can hold
+escape sequences and control characters: colours, a new window title, an OSC 52 clipboard write,
+cursor movement. When the stream is a terminal they are removed before they reach it, so nothing
+outside artisan can act on the person's terminal; in a pipe or a file the text goes through as
+it is (a script gets exactly what the model sent or the library holds). JSON and TOML output
+escape the C1 controls (U+0080-U+009F) always: the data reads back the same, and not even a file
+later `cat` to a terminal carries them raw.
+
+A test checks that no other module of the command line writes to stdout or stderr itself.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from typing import Any, TextIO
 
 from artisan.entry import json_default
 from artisan.sanitize import StreamSanitizer, for_terminal
+
+_C1 = re.compile("[\x80-\x9f]")
 
 
 class ModelTextWriter:
@@ -50,13 +59,41 @@ def shown(text: str, stream: TextIO | None = None) -> str:
     return for_terminal(text) if _isatty(stream or sys.stdout) else text
 
 
-def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=json_default)
-    sys.stdout.write("\n")
+def say(text: str = "", *, err: bool = False, end: str = "\n") -> None:
+    """Write a line to stdout (or stderr), made safe when it is a terminal."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(shown(text, stream) + end)
+    stream.flush()
+
+
+def write(text: str) -> None:
+    """Write a document (an export) to stdout as it is, made safe when stdout is a terminal."""
+    sys.stdout.write(shown(text))
+    sys.stdout.flush()
 
 
 def warn(message: str) -> None:
-    print(f"artisan: {for_terminal(message)}", file=sys.stderr)
+    """One line on stderr, `artisan: ...`, never carrying control characters (a message that
+    starts with a newline starts on a line of its own)."""
+    lead = "\n" if message.startswith("\n") else ""
+    print(f"{lead}artisan: {for_terminal(message.lstrip(chr(10)))}", file=sys.stderr)
+
+
+def json_text(data: Any) -> str:
+    """`data` as indented JSON, with the C1 controls escaped (`\\u009b`)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=json_default)
+    return escape_c1(text)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json_text(data) + "\n")
+    sys.stdout.flush()
+
+
+def escape_c1(text: str) -> str:
+    """Write each C1 control as `\\u00XX`, which JSON and TOML strings read back as the same
+    character (C1 controls can only occur inside strings in either format)."""
+    return _C1.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def terminal_width() -> int:

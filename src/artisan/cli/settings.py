@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from artisan import config, locations
-from artisan.cli.output import shown, warn
+from artisan.cli.output import say, warn
 from artisan.errors import ConfigError, UsageError
 
 
@@ -42,10 +41,10 @@ def run_show(args: argparse.Namespace) -> int:
     width = max(len(key) for key, _, _ in rows)
     for key, value, source in rows:
         note = "" if source == "default" else f"   ({source})"
-        print(shown(f"{key:<{width}}  {value}{note}"))
+        say(f"{key:<{width}}  {value}{note}")
     for action, keys in sorted(loaded.settings.keys.items()):
-        print(shown(f"{'keys.' + action:<{width}}  {keys}   ({loaded.path.name})"))
-    print()
+        say(f"{'keys.' + action:<{width}}  {keys}   ({loaded.path.name})")
+    say()
     _print_paths(loaded.settings)
     return 0
 
@@ -68,9 +67,9 @@ def run_set(args: argparse.Namespace) -> int:
     path = locations.config_file()
     shown_value = config.redact(value) if args.key == "api_key" else value
     if value is None:
-        print(f"removed {args.key} from {path}", file=sys.stderr)
+        say(f"removed {args.key} from {path}", err=True)
     else:
-        print(shown(f"{args.key} = {shown_value}  ({path})"), file=sys.stderr)
+        say(f"{args.key} = {shown_value}  ({path})", err=True)
     return 0
 
 
@@ -84,14 +83,14 @@ def run_themes(args: argparse.Namespace) -> int:
     for theme in themes:
         origin = "shipped" if theme.shipped else str(theme.path)
         mark = "*" if theme.name == loaded else " "
-        print(f"{mark} {theme.name:<24} {'dark' if theme.dark else 'light':<6} {origin}")
+        say(f"{mark} {theme.name:<24} {'dark' if theme.dark else 'light':<6} {origin}")
     from textual.theme import BUILTIN_THEMES
 
     for name, builtin in BUILTIN_THEMES.items():
         if any(theme.name == name for theme in themes):
             continue
         mark = "*" if name == loaded else " "
-        print(f"{mark} {name:<24} {'dark' if builtin.dark else 'light':<6} textual")
+        say(f"{mark} {name:<24} {'dark' if builtin.dark else 'light':<6} textual")
     return 0
 
 
@@ -104,15 +103,15 @@ def run_targets(args: argparse.Namespace) -> int:
     default = config.load().settings.target
     for target in catalog.targets.values():
         mark = "*" if target.name == default else " "
-        print(shown(f"{mark} {target.name:<18} {target.description}"))
+        say(f"{mark} {target.name:<18} {target.description}")
     return 0
 
 
 def _print_paths(settings: config.Settings) -> None:
-    print(f"config file   {locations.config_file()}")
-    print(f"library       {locations.library_dir()}")
-    print(f"draft         {locations.draft_file()}")
-    print(f"images        {settings.images_path()}")
-    print(f"targets       {locations.user_targets_dir()}")
-    print(f"themes        {locations.user_themes_dir()}")
-    print(f"log           {locations.log_file()}")
+    say(f"config file   {locations.config_file()}")
+    say(f"library       {locations.library_dir()}")
+    say(f"draft         {locations.draft_file()}")
+    say(f"images        {settings.images_path()}")
+    say(f"targets       {locations.user_targets_dir()}")
+    say(f"themes        {locations.user_themes_dir()}")
+    say(f"log           {locations.log_file()}")

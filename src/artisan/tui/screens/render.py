@@ -99,7 +99,7 @@ class RenderScreen(Dialog[RenderOutcome | None]):
                 yield Select(options, value=chosen, allow_blank=False, compact=True, id="model")
             for field in OPTION_FIELDS:
                 with Horizontal(classes="option", id=f"row-{field}"):
-                    yield Label(field.capitalize())
+                    yield Label(plain(field.capitalize()))
                     yield Select([], allow_blank=True, compact=True, id=field)
             with Horizontal(classes="option", id="row-custom"):
                 yield Label("Custom size")

@@ -207,7 +207,7 @@ class LibraryPane(Vertical):
             shown = fit(query.strip(), 20).strip()
             self.border_subtitle = plain(f"{len(entries):,} of {total:,} · “{shown}”")
         else:
-            self.border_subtitle = "1 saved" if total == 1 else f"{total:,} saved"
+            self.border_subtitle = plain("1 saved" if total == 1 else f"{total:,} saved")
 
     def entry_saved(self, entry: PromptEntry) -> None:
         """An entry was added or changed in this process: show it without reading the disk."""
