@@ -8,7 +8,8 @@ the command line treat them alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,6 +19,8 @@ from artisan.errors import ArtisanError
 if TYPE_CHECKING:
     from artisan.targets import Target
 
+CHARS_PER_TOKEN = 4
+"""For estimating tokens where the server reports none."""
 MAX_INPUT_CHARS = 50_000
 """Longer ideas, prompts and instructions are refused before anything is sent: they are almost
 always a paste gone wrong, and would cost money before the server rejected them."""
@@ -54,19 +57,46 @@ class Finish(StrEnum):
 
     DONE = "done"
     TRUNCATED = "truncated"
-    """The model hit its length limit (`length`)."""
+    """The model hit its length limit (`length`), or was stopped repeating itself."""
     FILTERED = "filtered"
     """The model's content filter stopped the answer (`content_filter`)."""
     INTERRUPTED = "interrupted"
-    """The stream ended without saying why: the connection was cut."""
+    """The stream ended without saying why: the connection was cut, or the server (one with a
+    single slot) ended it to serve another request."""
     CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
 class Usage:
+    """Tokens an answer cost, as the server counted them or, when it did not, as estimated."""
+
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    estimated: bool = False
+    """The server reported no usage: these are rough counts from the text (see `estimate`)."""
+
+    @classmethod
+    def estimate(cls, prompt_chars: int, answer_chars: int) -> Usage:
+        """Rough counts for a server that reports none: about four characters a token, the
+        ratio for English text in the tokenizers of OpenAI's and most open models."""
+        prompt = -(-prompt_chars // CHARS_PER_TOKEN)
+        answer = -(-answer_chars // CHARS_PER_TOKEN)
+        return cls(prompt, answer, prompt + answer, estimated=True)
+
+    def describe(self) -> str:
+        """For a status line: "1,234 tokens", or "~300 tokens (usage not reported)"."""
+        if self.estimated:
+            return f"~{self.total_tokens:,} tokens (usage not reported)"
+        return f"{self.total_tokens:,} tokens"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "estimated": self.estimated,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,20 +107,62 @@ class Completion:
     finish: Finish
     model: str
     usage: Usage | None = None
+    note: str = ""
+    """Why the answer is not a plain success, for a person: "the model used its whole length
+    thinking", "stopped: the model repeated the same line 6 times". Empty when it is one."""
+    reasoning: str = ""
+    """What a thinking model wrote before its answer; never part of `text`."""
+    thinking_seconds: float = 0.0
+    """How long the model thought before answering (0 for a model that does not think)."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether this is a whole, non-empty answer."""
+        return self.finish is Finish.DONE and bool(self.text.strip())
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "finish": self.finish.value,
             "model": self.model,
-            "usage": None
-            if self.usage is None
-            else {
-                "prompt_tokens": self.usage.prompt_tokens,
-                "completion_tokens": self.usage.completion_tokens,
-                "total_tokens": self.usage.total_tokens,
-            },
+            "usage": None if self.usage is None else self.usage.to_dict(),
+            "note": self.note,
+            "reasoning": self.reasoning,
         }
+
+
+def batch_summary(states: Iterable[str]) -> str:
+    """One line for a batch of answers (variations), by how each ended or is doing.
+
+    Args:
+        states: One per answer: a `Finish` value ("done", "truncated", ...), "error", or
+            "streaming" / "waiting" for one still running.
+
+    Returns:
+        "4 finished: 2 done, 2 truncated" once all have ended, "4 done" when all succeeded,
+        "1 of 4 running; 3 finished: 2 done, 1 error" while some still run.
+    """
+    states = list(states)
+    running = sum(state in RUNNING_STATES for state in states)
+    ended = [state for state in states if state not in RUNNING_STATES]
+    counts = Counter(ended)
+    if not running and set(counts) <= {Finish.DONE.value}:
+        return f"{len(ended)} done"
+    parts = ", ".join(f"{counts[state]} {state}" for state in _by_importance(counts))
+    if not running:
+        return f"{len(ended)} finished: {parts}"
+    if not ended:
+        return f"{running} running"
+    return f"{running} of {len(states)} running; {len(ended)} finished: {parts}"
+
+
+RUNNING_STATES = ("streaming", "waiting")
+
+
+def _by_importance(counts: Counter[str]) -> list[str]:
+    """Done first, then the others in the order `Finish` lists them, then anything else."""
+    order = [finish.value for finish in Finish] + ["error"]
+    return sorted(counts, key=lambda state: order.index(state) if state in order else len(order))
 
 
 TextCallback = Callable[[str], None]
