@@ -126,101 +126,141 @@ async def _generate(
     instruction: str = "",
     source: PromptEntry | None = None,
 ) -> int:
+    import asyncio
+
     from artisan.engine import ApiError, Engine
 
+    arrived = _Arrived()
     engine = Engine(
         settings,
         on_retry=lambda notice: warn(
             f"{notice.reason} Retrying in {notice.delay:.1f}s ({notice.attempt}/{notice.of})."
         ),
+        on_notice=warn,
+        on_restart=arrived.restart,
     )
     writer = ModelTextWriter()
-    stream_text = (lambda text: None) if args.json else writer.write
+
+    def stream_text(text: str) -> None:
+        arrived.prompt.append(text)
+        if not args.json:
+            writer.write(text)
+
+    result: Completion | None = None
+    variations: dict[int, Completion | ApiError] = {}
     try:
         try:
             if instruction:
                 result = await engine.refine(prompt, instruction, target, stream_text)
             else:
                 result = await engine.generate(idea, target, stream_text)
-        except ApiError:
+        finally:
             writer.finish()
-            raise
-        writer.finish()
         status = _report_finish(result)
-        variations: list[Completion | ApiError] = []
         if getattr(args, "variations", 0) and result.text.strip():
-            variations = await _variations(
-                engine, result.text, target, args.variations, print_text=not args.json
+            await _variations(
+                engine, result.text, target, args.variations, variations, arrived, args.json
             )
+            status = max(status, _report_variations(variations, args.variations))
         saved = None
         if args.save and result.text.strip():
             saved = _save(
                 args, result, target, idea=idea or (source.idea if source else ""), source=source
             )
         if args.json:
-            print_json(_json_result(result, variations, target, saved))
+            print_json(_json_result(result, _in_order(variations), target, saved))
         return status
+    except asyncio.CancelledError:
+        # Ctrl-C: asyncio cancels the run and raises KeyboardInterrupt once it has unwound
+        # (exit status 130). A script asking for JSON still gets what arrived.
+        if args.json:
+            print_json(_cancelled_json(result, variations, arrived, settings, target))
+        raise
     finally:
         await engine.aclose()
 
 
-async def _variations(
-    engine: Engine, prompt: str, target: Target, count: int, *, print_text: bool
-) -> list[Completion | ApiError]:
-    """Stream variations concurrently; print each, in order, as soon as it is complete."""
-    from artisan.engine import ApiError
+class _Arrived:
+    """Text streamed so far, kept for a JSON answer if the run is cancelled midway."""
 
-    done: dict[int, Completion | ApiError] = {}
+    def __init__(self) -> None:
+        self.prompt: list[str] = []
+        self.variations: dict[int, list[str]] = {}
+
+    def variation(self, index: int, text: str) -> None:
+        self.variations.setdefault(index, []).append(text)
+
+    def restart(self, index: int) -> None:
+        self.variations.pop(index, None)
+
+
+async def _variations(
+    engine: Engine,
+    prompt: str,
+    target: Target,
+    count: int,
+    done: dict[int, Completion | ApiError],
+    arrived: _Arrived,
+    as_json: bool,
+) -> None:
+    """Write variations into `done`; print each, in order, as soon as it and those before it
+    are complete."""
     printed = 0
 
-    async def one(index: int) -> None:
+    def finished(index: int, result: Completion | ApiError) -> None:
         nonlocal printed
-        try:
-            done[index] = await engine.variation(prompt, target, index, count, _ignore)
-        except ApiError as error:
-            done[index] = error
+        done[index] = result
         while printed in done:
-            if print_text:
+            if not as_json:
                 _print_variation(printed, done[printed])
             printed += 1
 
-    import asyncio
-
-    await asyncio.gather(*(one(i) for i in range(count)))
-    return [done[i] for i in range(count)]
-
-
-def _ignore(text: str) -> None:
-    """Variations are printed whole, in order, once complete."""
+    await engine.variations(prompt, target, count, arrived.variation, on_done=finished)
 
 
 def _print_variation(index: int, result: Completion | ApiError) -> None:
+    """A variation with text under its header; an empty one is left to the warnings."""
     from artisan.engine import ApiError
 
-    sys.stdout.write(f"\nVariation {index + 1}:\n")
-    if isinstance(result, ApiError):
+    text = (result.partial if isinstance(result, ApiError) else result.text).strip()
+    if text:
+        sys.stdout.write(f"\nVariation {index + 1}:\n{shown(text)}\n")
         sys.stdout.flush()
-        warn(f"variation {index + 1} failed: {result}")
-        return
-    sys.stdout.write(shown(result.text.strip()) + "\n")
-    sys.stdout.flush()
 
 
 def _report_finish(result: Completion) -> int:
+    """Warn when the prompt is not a whole one; the exit status that goes with it."""
     from artisan.engine import Finish
 
-    if result.finish is Finish.TRUNCATED:
-        warn("The model stopped at its length limit; the prompt may be cut short.")
-    elif result.finish is Finish.FILTERED:
-        warn("The model's content filter stopped the answer.")
-        return 1
+    if result.ok:
+        return 0
+    if not result.text.strip():
+        warn(f"No prompt was written: {result.note}.")
     elif result.finish is Finish.INTERRUPTED:
-        warn(
-            "The answer was cut off before it finished (the connection dropped); "
-            "what arrived is above."
-        )
-        return 1
-    return 0
+        warn(f"The answer was cut off: {result.note}; what arrived is above.")
+    else:
+        warn(f"The prompt may be incomplete: {result.note}.")
+    return 1
+
+
+def _report_variations(done: dict[int, Completion | ApiError], count: int) -> int:
+    """Warn about each variation that is not a whole one, then sum the batch up."""
+    from artisan.engine import ApiError, batch_summary
+
+    states = []
+    for index in range(count):
+        result = done[index]
+        if isinstance(result, ApiError):
+            warn(f"variation {index + 1} failed: {result}")
+            states.append("error")
+            continue
+        states.append(result.state)
+        if not result.ok:
+            warn(f"variation {index + 1} is {result.state}: {result.note}.")
+    if all(state == "done" for state in states):
+        return 0
+    warn(f"variations: {batch_summary(states)}.")
+    return 1
 
 
 def _save(
@@ -263,23 +303,71 @@ def _json_result(
 ) -> dict[str, Any]:
     from artisan.engine import ApiError
 
-    def usage(completion: Completion) -> dict[str, int] | None:
-        return completion.to_dict()["usage"]  # type: ignore[no-any-return]
-
     return {
-        "prompt": result.text.strip(),
-        "finish": result.finish.value,
-        "model": result.model,
+        **_json_answer(result),
         "target": target.name,
-        "usage": usage(result),
         "variations": [
-            {"error": str(v)}
+            {"error": str(v), "prompt": v.partial.strip(), "finish": "error"}
             if isinstance(v, ApiError)
-            else {"prompt": v.text.strip(), "finish": v.finish.value, "usage": usage(v)}
+            else _json_answer(v, with_model=False)
             for v in variations
         ],
         "id": saved.id if saved else None,
     }
+
+
+def _json_answer(completion: Completion, *, with_model: bool = True) -> dict[str, Any]:
+    usage = None
+    if completion.usage is not None:
+        usage = completion.usage.to_dict()
+        if completion.usage.estimated:
+            usage["note"] = "usage not reported by the server; estimated from the text"
+    answer: dict[str, Any] = {
+        "prompt": completion.text.strip(),
+        "finish": completion.finish.value,
+    }
+    if with_model:
+        answer["model"] = completion.model
+    answer.update(usage=usage, note=completion.note, reasoning=completion.reasoning)
+    return answer
+
+
+def _cancelled_json(
+    result: Completion | None,
+    variations: dict[int, Completion | ApiError],
+    arrived: _Arrived,
+    settings: config.Settings,
+    target: Target,
+) -> dict[str, Any]:
+    """What arrived before Ctrl-C, as the JSON object a finished run prints."""
+    from artisan.engine import ApiError
+
+    if result is None:
+        answer: dict[str, Any] = {
+            "prompt": "".join(arrived.prompt).strip(),
+            "finish": "cancelled",
+            "model": settings.model,
+            "usage": None,
+            "note": "cancelled",
+            "reasoning": "",
+        }
+    else:
+        answer = _json_answer(result)
+    rows: list[dict[str, Any]] = []
+    for index in sorted(set(variations) | set(arrived.variations)):
+        done = variations.get(index)
+        if done is None:
+            text = "".join(arrived.variations.get(index, [])).strip()
+            rows.append({"prompt": text, "finish": "cancelled", "usage": None, "note": "cancelled"})
+        elif isinstance(done, ApiError):
+            rows.append({"error": str(done), "prompt": done.partial.strip(), "finish": "error"})
+        else:
+            rows.append(_json_answer(done, with_model=False))
+    return {**answer, "target": target.name, "variations": rows, "id": None}
+
+
+def _in_order(done: dict[int, Completion | ApiError]) -> list[Completion | ApiError]:
+    return [done[index] for index in sorted(done)]
 
 
 def _read_text(value: str, what: str) -> str:

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 CHARS_PER_TOKEN = 4
 """For estimating tokens where the server reports none."""
+RUNNING_STATES = ("streaming", "waiting")
+"""States of an answer still being written, as lists of answers show them."""
+EMPTY = "empty"
+"""The state of an answer that finished without any text."""
+ERROR = "error"
+"""The state of an answer that failed."""
 MAX_INPUT_CHARS = 50_000
 """Longer ideas, prompts and instructions are refused before anything is sent: they are almost
 always a paste gone wrong, and would cost money before the server rejected them."""
@@ -109,7 +115,7 @@ class Completion:
     usage: Usage | None = None
     note: str = ""
     """Why the answer is not a plain success, for a person: "the model used its whole length
-    thinking", "stopped: the model repeated the same line 6 times". Empty when it is one."""
+    thinking", "the connection dropped before the answer finished". Empty when it is one."""
     reasoning: str = ""
     """What a thinking model wrote before its answer; never part of `text`."""
     thinking_seconds: float = 0.0
@@ -119,6 +125,14 @@ class Completion:
     def ok(self) -> bool:
         """Whether this is a whole, non-empty answer."""
         return self.finish is Finish.DONE and bool(self.text.strip())
+
+    @property
+    def state(self) -> str:
+        """How it ended, for a list of answers: the finish, or "empty" for a finished answer
+        with no text."""
+        if self.finish is Finish.DONE and not self.text.strip():
+            return EMPTY
+        return self.finish.value
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,8 +149,8 @@ def batch_summary(states: Iterable[str]) -> str:
     """One line for a batch of answers (variations), by how each ended or is doing.
 
     Args:
-        states: One per answer: a `Finish` value ("done", "truncated", ...), "error", or
-            "streaming" / "waiting" for one still running.
+        states: One per answer: a `Completion.state` ("done", "truncated", "empty", ...),
+            "error", or "streaming" / "waiting" for one still running.
 
     Returns:
         "4 finished: 2 done, 2 truncated" once all have ended, "4 done" when all succeeded,
@@ -156,12 +170,9 @@ def batch_summary(states: Iterable[str]) -> str:
     return f"{running} of {len(states)} running; {len(ended)} finished: {parts}"
 
 
-RUNNING_STATES = ("streaming", "waiting")
-
-
 def _by_importance(counts: Counter[str]) -> list[str]:
     """Done first, then the others in the order `Finish` lists them, then anything else."""
-    order = [finish.value for finish in Finish] + ["error"]
+    order = [finish.value for finish in Finish] + [EMPTY, ERROR]
     return sorted(counts, key=lambda state: order.index(state) if state in order else len(order))
 
 

@@ -231,8 +231,8 @@ class Reply:
         empty = not text.strip()
         if self.stopped:
             return (
-                f"stopped: the model repeated the same line {REPEAT_LIMIT} times "
-                f"({_short(self.repeated)})"
+                f"the model kept repeating the same line ({_short(self.repeated)!r}, "
+                f"{REPEAT_LIMIT} times), so it was stopped"
             )
         if empty and reasoning and finish in (Finish.TRUNCATED, Finish.INTERRUPTED):
             return (
