@@ -166,6 +166,8 @@ class Request:
     finished: float | None = None
     client_hung_up: bool = False
     """The client closed the connection before the answer was complete."""
+    chunks_sent: int = 0
+    """Pieces of a streamed body written so far (events, pings, bytes of a trickle)."""
 
 
 class FakeOpenAI:
@@ -224,6 +226,15 @@ class FakeOpenAI:
 
     def image_requests(self) -> list[Request]:
         return [r for r in self.requests if r.path == IMAGES_PATH]
+
+    def wait_for_chunks(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until some chat answer has streamed `count` pieces."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(r.chunks_sent >= count for r in self.chat_requests()):
+                return True
+            time.sleep(0.01)
+        return False
 
     def wait_for_hang_up(self, timeout: float = 5.0) -> bool:
         """Wait until some request saw the client hang up mid-answer."""
@@ -333,6 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = raw.decode("utf-8", "replace")
         record = self._record(body)
+        self._current = record
         try:
             if self.path not in (CHAT_PATH, IMAGES_PATH):
                 self._send_json(
@@ -440,7 +452,9 @@ class _Handler(BaseHTTPRequestHandler):
                     self._end_body()  # llama.cpp's answer to a streamed over-long request
                 else:
                     self._send_error(
-                        Error(400, "the request exceeds the context", code="context_length_exceeded")
+                        Error(
+                            400, "the request exceeds the context", code="context_length_exceeded"
+                        )
                     )
                 return
         if chat.as_json or not streamed:
@@ -610,6 +624,7 @@ class _Handler(BaseHTTPRequestHandler):
         """One piece of a chunked body."""
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
+        self._current.chunks_sent += 1
 
     def _end_body(self) -> None:
         self.wfile.write(b"0\r\n\r\n")
@@ -666,10 +681,7 @@ def _convert(png: bytes, fmt: str) -> bytes:
 def _encode(data: str, multiline: bool) -> bytes:
     """One `data:` event; with `multiline`, its JSON spread over several `data:` lines."""
     if multiline:
-        try:
-            data = json.dumps(json.loads(data), indent=1)
-        except ValueError:
-            pass
+        data = json.dumps(json.loads(data), indent=1)
     return ("".join(f"data: {line}\n" for line in data.split("\n")) + "\n").encode()
 
 

@@ -128,7 +128,7 @@ async def _generate(
 ) -> int:
     import asyncio
 
-    from artisan.engine import ApiError, Engine
+    from artisan.engine import Engine
 
     arrived = _Arrived()
     engine = Engine(

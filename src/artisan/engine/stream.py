@@ -111,6 +111,60 @@ def _is_field(line: str) -> bool:
     return line.startswith(("id:", "retry:")) or line in ("id", "retry", "event")
 
 
+class ReplyReader:
+    """Feeds the text of a response body into a `Reply`, event by event.
+
+    Args:
+        reply: Where the answer goes.
+    """
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+        self.decoder = EventDecoder()
+        self.over = False
+        """The answer is over (`[DONE]`, or stopped): the rest of the body does not matter."""
+
+    def feed(self, text: str) -> bool:
+        """A piece of the body; True once the answer is over."""
+        take = self.reply.take_event
+        for kind, data in self.decoder.feed(text):
+            if take(kind, data):
+                self.over = True
+                break
+        return self.over
+
+    @property
+    def hopeless(self) -> bool:
+        """So much that is no event stream has arrived that reading on would not help."""
+        return self.decoder.stray_chars > MAX_STRAY and not self.reply.events
+
+    def close(self) -> None:
+        """The body has ended: take the last event, then make sense of a body without any."""
+        if not self.over:
+            take = self.reply.take_event
+            for kind, data in self.decoder.close():
+                if take(kind, data):
+                    break
+        self.reply.end()
+        if not self.reply.events:
+            self._not_a_stream()
+
+    def _not_a_stream(self) -> None:
+        """A body that held no events: a whole completion, a web page, or nothing."""
+        settings = self.reply.settings
+        stray = self.decoder.stray_text()
+        if not stray.strip():
+            raise nothing_sent(settings)
+        if looks_like_html(stray):
+            raise web_page(settings, stray)
+        try:
+            body = json.loads(stray)
+        except (ValueError, RecursionError):
+            raise not_the_api(settings) from None
+        self.reply.take_completion(body)
+        self.reply.end()
+
+
 async def read_reply(response: Any, reply: Reply) -> None:
     """Read the body of a streamed answer into `reply`.
 
@@ -121,44 +175,18 @@ async def read_reply(response: Any, reply: Reply) -> None:
         EmptyResponse: the body was empty.
         httpx2 errors: the connection timed out or dropped mid-stream.
     """
-    decoder = EventDecoder()
+    reader = ReplyReader(reply)
     decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
-    take = reply.take_event
     clock = time.monotonic
     yielded = clock()
-    over = False
     async for raw in response.iter_bytes():
-        for kind, data in decoder.feed(decode(raw)):
-            if take(kind, data):
-                over = True
-                break
-        if over or (decoder.stray_chars > MAX_STRAY and not reply.events):
+        if reader.feed(decode(raw)) or reader.hopeless:
             break
         if clock() - yielded > YIELD_EVERY:
             # Bytes already in the socket buffer are read without the event loop ever running;
             # a pause now and then keeps the app answering keys.
             await asyncio.sleep(0)
             yielded = clock()
-    if not over:
-        for kind, data in decoder.feed(decode(b"", True)) + decoder.close():
-            if take(kind, data):
-                break
-    reply.end()
-    if not reply.events:
-        _not_a_stream(decoder, reply)
-
-
-def _not_a_stream(decoder: EventDecoder, reply: Reply) -> None:
-    """Make sense of a body that held no events: a whole completion, a page, or nothing."""
-    settings = reply.settings
-    stray = decoder.stray_text()
-    if not stray.strip():
-        raise nothing_sent(settings)
-    if looks_like_html(stray):
-        raise web_page(settings, stray)
-    try:
-        body = json.loads(stray)
-    except (ValueError, RecursionError):
-        raise not_the_api(settings) from None
-    reply.take_completion(body)
-    reply.end()
+    else:
+        reader.feed(decode(b"", True))
+    reader.close()
