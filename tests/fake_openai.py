@@ -18,7 +18,7 @@ answer was complete, so tests assert on what went over the wire.
 
 Run it by hand to try the app against it:
 
-    python tests/fake_openai.py --port 8089 --delay 0.03
+    python tests/fake_openai.py --port 8089 --delay 0.03 [--slots 1]
     OPENAI_BASE_URL=http://127.0.0.1:8089/v1 OPENAI_API_KEY=sk-test artisan
 """
 
@@ -741,9 +741,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--delay", type=float, default=0.02, help="seconds between chunks")
+    parser.add_argument(
+        "--slots",
+        type=int,
+        help="behave like a local server with this many slots (1: like llama-cpp-python's)",
+    )
+    parser.add_argument(
+        "--when-busy",
+        choices=("interrupt", "queue"),
+        default="interrupt",
+        help="with --slots: end the running answer for a new request, or make it wait",
+    )
     args = parser.parse_args()
     server = FakeOpenAI(port=args.port)
     server.default_chat = Chat(delay=args.delay)
+    if args.slots:
+        server.local = LocalServer(slots=args.slots, when_busy=args.when_busy)
     print(f"fake OpenAI server on {server.url} (Ctrl-C stops it)", flush=True)
     try:
         while True:
