@@ -158,7 +158,7 @@ def test_reasoning_never_reaches_the_prompt(cli: RunCli, online: FakeOpenAI) -> 
     assert result.out == "A red fox.\n"
     data = json.loads(cli("prompt", "a fox", "--json").out)
     assert data["prompt"] == "A grey fox."
-    assert data["reasoning"] == "Make it grey. "
+    assert data["reasoning"] == "Make it grey."
     listed = cli("library", "list", "--json").out
     assert "The user wants" not in listed
 

@@ -292,7 +292,7 @@ async def test_reasoning_fields_are_kept_apart(
     seen = Recorder()
     text, result = await run(seen.engine(settings_for(server)), dalle)
     assert text == result.text == "A red fox."
-    assert result.reasoning == "The user wants a fox. Keep it short. "
+    assert result.reasoning == "The user wants a fox. Keep it short."
     assert [(n.index, n.thinking) for n in seen.thinking] == [(None, True), (None, False)]
     assert seen.thinking[-1].seconds > 0
     assert result.thinking_seconds > 0
@@ -306,7 +306,7 @@ async def test_think_tags_split_across_deltas_are_stripped(
     )
     text, result = await run(Engine(settings_for(server)), dalle)
     assert text == result.text == "A red fox."
-    assert result.reasoning == "\nThe user wants a fox."
+    assert result.reasoning == "The user wants a fox."
 
 
 async def test_a_model_that_only_thinks_says_so(server: FakeOpenAI, dalle: Target) -> None:

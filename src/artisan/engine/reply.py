@@ -115,6 +115,8 @@ class Reply:
         try:
             event = json.loads(data)
         except (ValueError, RecursionError):
+            if data.strip() == "[DONE]":
+                return self.take_event(kind, "[DONE]")
             if "\n" in data:
                 # A server that does not end each event with a blank line: its `data:` lines,
                 # joined as the spec says, are really one event each.
@@ -214,7 +216,7 @@ class Reply:
                 server reported none.
         """
         text = self.text()
-        reasoning = self.reasoning()
+        reasoning = self.reasoning().strip()
         finish = self.finish or Finish.INTERRUPTED
         usage = self.usage or Usage.estimate(prompt_chars, len(text) + len(reasoning))
         return Completion(
