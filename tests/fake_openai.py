@@ -6,12 +6,19 @@ and image responses (`b64_json` or a `url` it serves itself). Tests queue behavi
 fail in every way a real server or proxy can: error statuses, a stream cut mid-way, a stream that
 stalls, an error event inside a 200 stream, a malformed chunk, an HTML page from a proxy.
 
+It can also behave like the local servers and proxies people use (see `LocalServer` and the
+`Chat` fields): one slot that interrupts the running answer when a new request arrives (as
+llama.cpp's server does) or queues requests with `: ping` keep-alives, no usage chunk, reasoning
+fields and `<think>` tags, a whole JSON completion answering a stream request, an event whose
+JSON spans several `data:` lines, `event: error`, a trickle of one byte at a time, an empty 200
+body for a prompt longer than the context, and a length cap (`max_tokens`) that it honours.
+
 Every request is recorded (path, headers, JSON body), with whether the client hung up before the
 answer was complete, so tests assert on what went over the wire.
 
 Run it by hand to try the app against it:
 
-    python tests/fake_openai.py --port 8089 --delay 0.03
+    python tests/fake_openai.py --port 8089 --delay 0.03 [--slots 1]
     OPENAI_BASE_URL=http://127.0.0.1:8089/v1 OPENAI_API_KEY=sk-test artisan
 """
 
@@ -27,6 +34,7 @@ import threading
 import time
 import zlib
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -63,6 +71,50 @@ class Chat:
     """Send `data: {"error": ...}` after this many chunks (as OpenRouter does)."""
     malformed_after: int | None = None
     """Send a chunk that is not JSON after this many chunks."""
+    error_as_event: bool = False
+    """Send the error of `error_event_after` as `event: error` (its data without `error`)."""
+    pieces: list[str] | None = None
+    """Send exactly these content deltas (instead of `text` cut into words)."""
+    reasoning: str | None = None
+    """Reasoning sent before the answer, word by word, in `reasoning_field`."""
+    reasoning_field: str = "reasoning_content"
+    """`reasoning_content` (DeepSeek, llama.cpp) or `reasoning` (Ollama, OpenRouter)."""
+    as_json: bool = False
+    """Answer the stream request with one whole `chat.completion` (application/json)."""
+    multiline: bool = False
+    """Spread each event's JSON over several `data:` lines (indented JSON)."""
+    comments: tuple[str, ...] = ()
+    """Comment lines (without the colon) sent before the first event."""
+    trickle: float | None = None
+    """Send the whole event stream one byte at a time, this many seconds apart."""
+    events: list[Any] | None = None
+    """Send these JSON values as the data events, then `[DONE]` (nothing else)."""
+
+
+@dataclass
+class Raw:
+    """Answer with these bytes as they are: a web page with 200, an empty body, anything."""
+
+    body: bytes = b""
+    content_type: str = "text/event-stream"
+    status: int = 200
+
+
+@dataclass
+class LocalServer:
+    """How a local server shares itself between requests (set as `FakeOpenAI.local`)."""
+
+    slots: int = 1
+    """Chat answers it writes at once."""
+    when_busy: str = "interrupt"
+    """`interrupt`: a new request ends the running answer with `[DONE]` and no finish reason
+    (llama.cpp's server by default); `queue`: the new request waits, with keep-alive pings."""
+    ping_every: float = 15.0
+    """Seconds between `: ping` lines while a request waits in the queue."""
+    honour_max_tokens: bool = True
+    """Stop at `max_tokens` words with finish `length`."""
+    context_words: int | None = None
+    """A longer prompt (in words) gets 200 with an empty body when streamed (400 otherwise)."""
 
 
 @dataclass
@@ -99,7 +151,7 @@ class Images:
     """Send these bytes as every image instead of a made-up PNG (e.g. something not an image)."""
 
 
-Behaviour = Chat | Error | Drop | Images
+Behaviour = Chat | Error | Drop | Images | Raw
 
 
 @dataclass
@@ -114,6 +166,8 @@ class Request:
     finished: float | None = None
     client_hung_up: bool = False
     """The client closed the connection before the answer was complete."""
+    chunks_sent: int = 0
+    """Pieces of a streamed body written so far (events, pings, bytes of a trickle)."""
 
 
 class FakeOpenAI:
@@ -135,6 +189,12 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._active_streams = 0
         self.max_concurrent_streams = 0
+        self.local: LocalServer | None = None
+        """Behave like a local server with few slots; None: as many answers at once as asked."""
+        self._arrivals = 0
+        self._slots: threading.Semaphore | None = None
+        self.interrupted = 0
+        """Answers ended early because another request arrived (`LocalServer` interrupt)."""
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self
@@ -172,6 +232,15 @@ class FakeOpenAI:
 
     def image_requests(self) -> list[Request]:
         return [r for r in self.requests if r.path == IMAGES_PATH]
+
+    def wait_for_chunks(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until some chat answer has streamed `count` pieces."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(r.chunks_sent >= count for r in self.chat_requests()):
+                return True
+            time.sleep(0.01)
+        return False
 
     def wait_for_hang_up(self, timeout: float = 5.0) -> bool:
         """Wait until some request saw the client hang up mid-answer."""
@@ -228,6 +297,10 @@ class FakeOpenAI:
             self._active_streams -= 1
 
 
+class _Cut(Exception):
+    """Raised inside an answer to close the socket where `Chat.cut_after` says."""
+
+
 class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up on a kept-alive connection is normal, not worth a traceback.
@@ -278,6 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = raw.decode("utf-8", "replace")
         record = self._record(body)
+        self._current = record
         try:
             if self.path not in (CHAT_PATH, IMAGES_PATH):
                 self._send_json(
@@ -295,8 +369,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_error(behaviour)
             elif isinstance(behaviour, Drop):
                 self._drop()
+            elif isinstance(behaviour, Raw):
+                self._send_bytes(behaviour.status, behaviour.body, behaviour.content_type)
             elif isinstance(behaviour, Chat):
-                self._stream_chat(behaviour, body if isinstance(body, dict) else {}, record)
+                self._answer_chat(behaviour, body if isinstance(body, dict) else {}, record)
             else:
                 self._send_images(behaviour, body if isinstance(body, dict) else {}, record)
         except (BrokenPipeError, ConnectionResetError):
@@ -368,113 +444,194 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _stream_chat(self, chat: Chat, body: dict[str, Any], record: Request) -> None:
-        text = chat.text if chat.text is not None else self.fake.default_text(body)
-        model = chat.model or str(body.get("model") or "gpt-5.4-mini")
-        choices = int(body.get("n") or 1) if chat.honour_n else 1
-        words = text.split(" ")
-        pieces = [
-            " ".join(words[i : i + chat.chunk_words]) + " "
-            for i in range(0, len(words), chat.chunk_words)
-        ]
-        pieces[-1] = pieces[-1][:-1]
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    def _answer_chat(self, chat: Chat, body: dict[str, Any], record: Request) -> None:
+        fake = self.fake
+        local = fake.local
+        with fake._lock:
+            fake._arrivals += 1
+            ticket = fake._arrivals
+        streamed = bool(body.get("stream"))
+        if local is not None and local.context_words is not None:
+            words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+            if words > local.context_words:
+                if streamed:
+                    self._begin_stream()
+                    self._end_body()  # llama.cpp's answer to a streamed over-long request
+                else:
+                    self._send_error(
+                        Error(
+                            400, "the request exceeds the context", code="context_length_exceeded"
+                        )
+                    )
+                return
+        if chat.as_json or not streamed:
+            self._send_json(200, self._completion(chat, body))
+            return
+        self._begin_stream()
+        queued = local is not None and local.when_busy == "queue"
+        if queued and not self._wait_for_slot(local):
+            record.client_hung_up = True
+            return
+        fake._stream_started()
+        try:
+            events = self._chat_events(chat, body, ticket)
+            if chat.trickle is not None:
+                self._trickle(b"".join(events), chat.trickle)
+            else:
+                for event in events:
+                    self._write_chunk(event)
+            self._end_body()
+        except _Cut:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)  # abruptly: no final chunk, no [DONE]
+        finally:
+            fake._stream_ended()
+            if queued and fake._slots is not None:
+                fake._slots.release()
 
+    def _begin_stream(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
-        self.fake._stream_started()
-        try:
-            self._event(
+
+    def _wait_for_slot(self, local: LocalServer) -> bool:
+        """Wait for a free slot, sending `: ping` meanwhile; False if the client left."""
+        with self.fake._lock:
+            if self.fake._slots is None:
+                self.fake._slots = threading.Semaphore(local.slots)
+            slots = self.fake._slots
+        while not slots.acquire(timeout=local.ping_every):
+            self._write_chunk(b": ping\n\n")
+        return True
+
+    def _interrupted(self, ticket: int) -> bool:
+        """Whether a newer request arrived at a one-slot server that interrupts."""
+        local = self.fake.local
+        if local is None or local.when_busy != "interrupt" or local.slots > 1:
+            return False
+        return self.fake._arrivals != ticket
+
+    def _chat_events(self, chat: Chat, body: dict[str, Any], ticket: int) -> Iterator[bytes]:
+        """The encoded events of a streamed answer, stopping where the behaviour says."""
+        for comment in chat.comments:
+            yield f":{comment}\n\n".encode()
+        if chat.events is not None:
+            for value in chat.events:
+                yield _encode(json.dumps(value), chat.multiline)
+            yield b"data: [DONE]\n\n"
+            return
+        model = chat.model or str(body.get("model") or "gpt-5.4-mini")
+        choices = int(body.get("n") or 1) if chat.honour_n else 1
+        pieces, finish = self._pieces(chat, body)
+
+        def event(payload: dict[str, Any]) -> bytes:
+            return _encode(json.dumps(payload), chat.multiline)
+
+        def deltas(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+            return event(
                 _chunk(
                     model,
                     [
-                        {
-                            "index": i,
-                            "delta": {"role": "assistant", "content": ""},
-                            "finish_reason": None,
-                        }
+                        {"index": i, "delta": delta, "finish_reason": finish_reason}
                         for i in range(choices)
                     ],
                 )
             )
-            for count, piece in enumerate(pieces):
-                if count == chat.cut_after:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                if count == chat.end_after:
-                    self._end_body()
-                    return
-                if count == chat.stall_after:
-                    time.sleep(chat.stall_seconds)
-                if count == chat.error_event_after:
-                    self._raw_event(
-                        json.dumps(
-                            {
-                                "error": {
-                                    "message": "The upstream model crashed.",
-                                    "type": "server_error",
-                                    "code": "upstream_error",
-                                }
-                            }
-                        )
-                    )
-                    self._end_body()
-                    return
-                if count == chat.malformed_after:
-                    self._raw_event("{this is not json")
-                    self._end_body()
-                    return
-                if chat.delay:
-                    time.sleep(chat.delay)
-                self._event(
-                    _chunk(
-                        model,
-                        [
-                            {"index": i, "delta": {"content": piece}, "finish_reason": None}
-                            for i in range(choices)
-                        ],
-                    )
-                )
-            self._event(
-                _chunk(
-                    model,
-                    [
-                        {"index": i, "delta": {}, "finish_reason": chat.finish}
-                        for i in range(choices)
-                    ],
-                )
-            )
-            if include_usage and chat.usage:
-                prompt_tokens = sum(
-                    len(str(m.get("content", "")).split()) for m in body.get("messages", [])
-                )
-                completion_tokens = len(words) * choices
-                self._event(
-                    {
-                        **_chunk(model, []),
-                        "usage": {
-                            "prompt_tokens": prompt_tokens,
-                            "completion_tokens": completion_tokens,
-                            "total_tokens": prompt_tokens + completion_tokens,
-                        },
-                    }
-                )
-            self._raw_event("[DONE]")
-            self._end_body()
-        finally:
-            self.fake._stream_ended()
 
-    def _event(self, payload: dict[str, Any]) -> None:
-        self._raw_event(json.dumps(payload))
+        if self._interrupted(ticket):
+            self.fake.interrupted += 1
+            yield b"data: [DONE]\n\n"
+            return
+        yield deltas({"role": "assistant", "content": ""})
+        for word in (chat.reasoning or "").split(" ") if chat.reasoning else ():
+            if chat.delay:
+                time.sleep(chat.delay)
+            yield deltas({"content": "", chat.reasoning_field: word + " "})
+        for count, piece in enumerate(pieces):
+            if self._interrupted(ticket):
+                self.fake.interrupted += 1
+                yield b"data: [DONE]\n\n"
+                return
+            if count == chat.cut_after:
+                raise _Cut
+            if count == chat.end_after:
+                return
+            if count == chat.stall_after:
+                time.sleep(chat.stall_seconds)
+            if count == chat.error_event_after:
+                error = {
+                    "message": "The upstream model crashed.",
+                    "type": "server_error",
+                    "code": "upstream_error",
+                }
+                if chat.error_as_event:
+                    yield f"event: error\ndata: {json.dumps(error)}\n\n".encode()
+                else:
+                    yield event({"error": error})
+                return
+            if count == chat.malformed_after:
+                yield b"data: {this is not json\n\n"
+                return
+            if chat.delay:
+                time.sleep(chat.delay)
+            yield deltas({"content": piece})
+        yield deltas({}, finish)
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        if include_usage and chat.usage:
+            yield event({**_chunk(model, []), "usage": _usage(body, pieces, choices)})
+        yield b"data: [DONE]\n\n"
 
-    def _raw_event(self, data: str) -> None:
-        encoded = f"data: {data}\n\n".encode()
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(encoded), encoded))
+    def _pieces(self, chat: Chat, body: dict[str, Any]) -> tuple[list[str], str | None]:
+        """The content deltas, and the finish reason (`length` when the cap cut them)."""
+        if chat.pieces is not None:
+            pieces = list(chat.pieces)
+        else:
+            text = chat.text if chat.text is not None else self.fake.default_text(body)
+            words = text.split(" ")
+            pieces = [
+                " ".join(words[i : i + chat.chunk_words]) + " "
+                for i in range(0, len(words), chat.chunk_words)
+            ]
+            pieces[-1] = pieces[-1][:-1]
+        local = self.fake.local
+        cap = body.get("max_tokens") or body.get("max_completion_tokens")
+        if local is not None and local.honour_max_tokens and isinstance(cap, int):
+            kept: list[str] = []
+            words = 0
+            for piece in pieces:
+                words += len(piece.split())
+                if words > cap:
+                    return kept, "length"
+                kept.append(piece)
+        return pieces, chat.finish
+
+    def _completion(self, chat: Chat, body: dict[str, Any]) -> dict[str, Any]:
+        """A whole, non-streamed `chat.completion`."""
+        pieces, finish = self._pieces(chat, body)
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces)}
+        if chat.reasoning:
+            message[chat.reasoning_field] = chat.reasoning
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": chat.model or str(body.get("model") or "gpt-5.4-mini"),
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            **({"usage": _usage(body, pieces, 1)} if chat.usage else {}),
+        }
+
+    def _trickle(self, data: bytes, interval: float) -> None:
+        for byte in data:
+            self._write_chunk(bytes([byte]))
+            time.sleep(interval)
+
+    def _write_chunk(self, data: bytes) -> None:
+        """One piece of a chunked body."""
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
+        self._current.chunks_sent += 1
 
     def _end_body(self) -> None:
         self.wfile.write(b"0\r\n\r\n")
@@ -528,6 +685,24 @@ def _convert(png: bytes, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _encode(data: str, multiline: bool) -> bytes:
+    """One `data:` event; with `multiline`, its JSON spread over several `data:` lines."""
+    if multiline:
+        data = json.dumps(json.loads(data), indent=1)
+    return ("".join(f"data: {line}\n" for line in data.split("\n")) + "\n").encode()
+
+
+def _usage(body: dict[str, Any], pieces: list[str], choices: int) -> dict[str, int]:
+    """Token counts, a word standing for a token."""
+    prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+    completion_tokens = sum(len(piece.split()) for piece in pieces) * choices
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
 def _chunk(model: str, choices: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
@@ -573,9 +748,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--delay", type=float, default=0.02, help="seconds between chunks")
+    parser.add_argument(
+        "--slots",
+        type=int,
+        help="behave like a local server with this many slots (1: like llama-cpp-python's)",
+    )
+    parser.add_argument(
+        "--when-busy",
+        choices=("interrupt", "queue"),
+        default="interrupt",
+        help="with --slots: end the running answer for a new request, or make it wait",
+    )
     args = parser.parse_args()
     server = FakeOpenAI(port=args.port)
     server.default_chat = Chat(delay=args.delay)
+    if args.slots:
+        server.local = LocalServer(slots=args.slots, when_busy=args.when_busy)
     print(f"fake OpenAI server on {server.url} (Ctrl-C stops it)", flush=True)
     try:
         while True:

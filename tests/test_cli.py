@@ -195,10 +195,12 @@ def test_error_after_partial_text_keeps_it(cli: RunCli, online: FakeOpenAI) -> N
     assert "The upstream model crashed." in result.err
 
 
-def test_truncated_answer_warns_but_succeeds(cli: RunCli, online: FakeOpenAI) -> None:
+def test_truncated_answer_warns_and_exits_1(cli: RunCli, online: FakeOpenAI) -> None:
+    """A prompt cut at the length limit is printed, but is not a success (see the README)."""
     online.queue_chat(Chat(finish="length"))
     result = cli("prompt", "a cat")
-    assert result.code == 0
+    assert result.code == 1
+    assert result.out.startswith("A vivid picture of a cat")
     assert "length limit" in result.err
 
 

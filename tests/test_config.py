@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -167,7 +168,7 @@ def test_cli_config_shows_effective_settings(cli: RunCli, monkeypatch: pytest.Mo
     assert result.code == 0
     assert TEST_KEY not in result.out
     assert "(OPENAI_API_KEY)" in result.out
-    assert 'model             "llama3.2"   (config.toml)' in result.out
+    assert re.search(r'^model +"llama3\.2" +\(config\.toml\)$', result.out, re.MULTILINE)
     assert str(locations.library_dir()) in result.out
 
 

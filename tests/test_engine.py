@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from artisan import connection as api
 from artisan.config import Settings
 from artisan.engine import Engine, Finish
-from artisan.engine import errors as api
 from artisan.targets import Target, load_catalog
 from conftest import TEST_KEY
 from fake_openai import Chat, Drop, Error, FakeOpenAI

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from artisan import connection as api
 from artisan.config import Settings
-from artisan.engine import errors as api
 from artisan.entry import PromptEntry
 from artisan.errors import EntryNotFound
 from artisan.images import (

@@ -70,8 +70,8 @@ def test_core_modules_do_not_import_textual_or_openai() -> None:
     code = (
         "import sys\n"
         "import artisan.config, artisan.library, artisan.search, artisan.targets, "
-        "artisan.transfer, artisan.themes, artisan.engine\n"
-        "print(sorted(m for m in ('textual', 'openai') if m in sys.modules))"
+        "artisan.transfer, artisan.themes, artisan.engine, artisan.connection\n"
+        "print(sorted(m for m in ('textual', 'openai', 'httpx2') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

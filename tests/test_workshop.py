@@ -30,7 +30,6 @@ from artisan.workshop import (
     Workshop,
     WorkshopBusy,
     save,
-    summarize,
 )
 from conftest import TEST_KEY
 from fake_openai import Chat, Error, FakeOpenAI
@@ -253,11 +252,12 @@ async def test_loading_an_entry_carries_on_from_it() -> None:
     assert len(workshop.versions[0].variations) == 2
 
 
-def test_summaries_never_read_as_still_running() -> None:
-    assert summarize(["done"] * 4) == "4 done"
-    assert summarize(["done", "truncated", "done", "truncated"]) == (
-        "4 finished: 2 done, 2 truncated"
-    )
+async def test_a_batch_that_ended_never_reads_as_still_running(server: FakeOpenAI) -> None:
+    server.queue_chat(Chat(), Chat(finish="length"), Chat(), Chat(finish="length"), Chat())
+    workshop, _ = online(server)
+    await workshop.generate()
+    await workshop.vary(4)
+    assert workshop.jobs[VARIATIONS].outcome == "4 finished: 2 done, 2 truncated"
 
 
 # The draft ---------------------------------------------------------------------------------

@@ -116,8 +116,41 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
         maximum=10,
     ),
+    Setting(
+        "answer_timeout",
+        "answer_timeout",
+        float,
+        "Seconds a whole answer may take (local models on a CPU need minutes)",
+        minimum=1,
+        maximum=7200,
+    ),
+    Setting(
+        "max_tokens",
+        "max_tokens",
+        int,
+        "Longest answer, in tokens; unset uses the target's (600)",
+        minimum=16,
+        maximum=32000,
+        optional=True,
+    ),
+    Setting(
+        "system_mode",
+        "system_mode",
+        str,
+        "How the rules reach the model; unset uses the target's. `merge` for chat templates "
+        "that drop system messages",
+        choices=("separate", "merge"),
+        optional=True,
+    ),
     Setting("target", "target", str, "Default prompt target (see `artisan targets`)"),
     Setting("variations", "variations", int, "How many variations to write", minimum=1, maximum=12),
+    Setting(
+        "variations_parallel",
+        "variations_parallel",
+        str,
+        'Variations sent at once: "auto" (learnt per server) or a number, e.g. "1"',
+        choices=("auto", *(str(n) for n in range(1, 13))),
+    ),
     Setting(
         "temperature",
         "temperature",
@@ -163,8 +196,12 @@ class Settings:
     api_key: str | None = None
     timeout: float = 60.0
     max_retries: int = 2
+    answer_timeout: float = 300.0
+    max_tokens: int | None = None
+    system_mode: str | None = None
     target: str = "dalle"
     variations: int = 4
+    variations_parallel: str = "auto"
     temperature: float | None = None
     theme: str = "artisan-dark"
     open: str = "auto"

@@ -66,6 +66,11 @@ class Variation:
     model: str = ""
     engine: str = ""
     usage: int | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    usage_estimated: bool = False
+    reasoning: str = ""
+    thinking_seconds: float = 0.0
 
 
 @dataclass
@@ -86,6 +91,8 @@ class PromptVersion:
     """Total tokens used, when known."""
     usage_estimated: bool = False
     """The server did not say; `usage` was counted approximately."""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
     instruction: str = ""
     """The refine instruction that made this version."""
     variation: int | None = None
@@ -98,6 +105,7 @@ class PromptVersion:
     """Why it ended as it did, when that is not obvious from the state."""
     reasoning: str = ""
     """What a thinking model thought before answering; never part of the prompt."""
+    thinking_seconds: float = 0.0
     variations: list[Variation] = field(default_factory=list)
 
     def label(self) -> str:
@@ -204,6 +212,9 @@ def _version(record: _Record) -> PromptVersion:
         state="done" if state == "edited" else state,
         usage=record.optional_number("usage"),
         usage_estimated=record.flag("usage_estimated"),
+        prompt_tokens=record.optional_number("prompt_tokens"),
+        completion_tokens=record.optional_number("completion_tokens"),
+        thinking_seconds=record.seconds("thinking_seconds"),
         instruction=""
         if origin == Origin.VARIATION and not record.raw.get("origin")
         else instruction,
@@ -229,6 +240,11 @@ def _variation(record: _Record) -> Variation:
         model=record.text("model"),
         engine=record.text("engine"),
         usage=record.optional_number("usage"),
+        prompt_tokens=record.optional_number("prompt_tokens"),
+        completion_tokens=record.optional_number("completion_tokens"),
+        usage_estimated=record.flag("usage_estimated"),
+        reasoning=record.text("reasoning"),
+        thinking_seconds=record.seconds("thinking_seconds"),
     )
 
 
@@ -264,6 +280,10 @@ class _Record:
     def optional_number(self, key: str) -> int | None:
         value: int | None = self._get(key, (int,), None)
         return value
+
+    def seconds(self, key: str) -> float:
+        value = self._get(key, (int, float), 0.0)
+        return float(value)
 
     def flag(self, key: str) -> bool:
         value: bool = self._get(key, (bool,), False)

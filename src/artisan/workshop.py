@@ -27,12 +27,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from artisan.draft import Draft, Origin, PromptVersion, Variation
-from artisan.engine.answer import Completion, Finish, PromptEngine, check_input
+from artisan.engine.answer import (
+    Completion,
+    EngineHooks,
+    Finish,
+    PromptEngine,
+    RetryNotice,
+    ThinkingNotice,
+    batch_summary,
+    check_input,
+)
 from artisan.errors import ArtisanError
 
 if TYPE_CHECKING:
     from artisan.config import Settings
-    from artisan.engine.chat import RetryNotice
     from artisan.entry import PromptEntry
     from artisan.library import Library
     from artisan.targets import Target, TargetCatalog
@@ -72,6 +80,8 @@ class Job:
     """A live line about a wait: "retry 1 of 2 in 4 s: rate limited"."""
     retry: RetryNotice | None = None
     """The retry being waited for, when `status` is about one."""
+    thinking_since: float | None = None
+    """When a thinking model started thinking (None when it is not thinking now)."""
     ended: float | None = None
     outcome: str = ""
     """How it ended, for the status line: "done", "4 finished: 2 done, 2 truncated"."""
@@ -138,15 +148,15 @@ class Notice(Event):
 
 
 Listener = Callable[[Event], None]
-EngineFactory = Callable[["Settings", Callable[["RetryNotice"], None]], PromptEngine]
+EngineFactory = Callable[["Settings", EngineHooks], PromptEngine]
 
 
-def default_engine(settings: Settings, on_retry: Callable[[RetryNotice], None]) -> PromptEngine:
+def default_engine(settings: Settings, hooks: EngineHooks) -> PromptEngine:
     """The engine the `engine` setting picks: the chat engine (whose SDK is imported on its
     first request, not here) or the offline composer."""
     from artisan.engine.choice import make_engine
 
-    return make_engine(settings, on_retry=on_retry)
+    return make_engine(settings, hooks=hooks)
 
 
 # The workshop ------------------------------------------------------------------------------------
@@ -186,6 +196,8 @@ class Workshop:
         self.jobs: dict[str, Job] = {}
         """The running or last job of each kind."""
         self._engine: PromptEngine | None = None
+        self._varying: PromptVersion | None = None
+        """The version whose variations are being written."""
         self._streaming: PromptVersion | None = None
         self._parts: list[str] = []
         for version in self.draft.versions:
@@ -266,7 +278,13 @@ class Workshop:
     def engine(self) -> PromptEngine:
         """The engine, built on first use."""
         if self._engine is None:
-            self._engine = self.engine_factory(self.settings, self._retrying)
+            hooks = EngineHooks(
+                on_retry=self._retrying,
+                on_notice=self._engine_says,
+                on_thinking=self._thinking,
+                on_restart=self._restarted,
+            )
+            self._engine = self.engine_factory(self.settings, hooks)
         return self._engine
 
     def engine_name(self) -> str:
@@ -302,7 +320,7 @@ class Workshop:
 
     # Writing prompts -------------------------------------------------------------------------
 
-    async def generate(self, count: int | None = None) -> PromptVersion | None:
+    async def generate(self, count: int | None = None) -> PromptVersion:
         """Write a prompt for the idea, for the chosen target.
 
         An idea with wildcards (`{red|blue} car at __time_of_day__`) is first expanded into
@@ -310,7 +328,8 @@ class Workshop:
         others are written as its variations, each knowing its idea.
 
         Returns:
-            The new version (also the current one), or None when nothing arrived.
+            The new version: kept as the current one when it has text; otherwise it only says
+            how the attempt ended (`state`, `note`).
 
         Raises:
             ArtisanError: the idea is empty, too long or its wildcards cannot be expanded, or a
@@ -328,7 +347,7 @@ class Workshop:
             "writing the prompt",
             lambda on_text: self.engine.generate(first, target, on_text),
         )
-        if written is not None and len(ideas) > 1:
+        if written.text.strip() and len(ideas) > 1:
             await self._write_expansions(written, ideas[1:], target)
         return written
 
@@ -366,12 +385,12 @@ class Workshop:
 
             async with slots:
                 try:
-                    result = await engine.generate(item.idea, target, on_text)
+                    result: Completion | ArtisanError = await engine.generate(
+                        item.idea, target, on_text
+                    )
                 except ArtisanError as error:
-                    item.text = getattr(error, "partial", "") or item.text
-                    item.state, item.error = "error", str(error)
-                else:
-                    self._take(item, result)
+                    result = error
+                self._settle(item, result)
             self.listener(VariationsChanged(source, index))
 
         try:
@@ -383,9 +402,9 @@ class Workshop:
             self._end(job, "cancelled")
             self.listener(VariationsChanged(source, None))
             raise
-        self._end(job, summarize([item.state for item in source.variations]))
+        self._end(job, batch_summary(item.state for item in source.variations))
 
-    async def refine(self, instruction: str) -> PromptVersion | None:
+    async def refine(self, instruction: str) -> PromptVersion:
         """Rewrite the current version with an instruction ("moodier, shot on 35mm").
 
         Raises:
@@ -428,6 +447,7 @@ class Workshop:
         engine = self.engine
         source.variations = [Variation(engine=engine.name) for _ in range(count)]
         job = self._start(VARIATIONS, f"writing {count} variations", engine)
+        self._varying = source
         self.listener(VariationsChanged(source, None))
 
         def on_text(index: int, text: str) -> None:
@@ -436,8 +456,12 @@ class Workshop:
             source.variations[index].text += text
             self.listener(TextArrived(job, index, text))
 
+        def on_done(index: int, result: Completion | ArtisanError) -> None:
+            self._settle(source.variations[index], result)
+            self.listener(VariationsChanged(source, index))
+
         try:
-            results = await engine.variations(prompt, target, count, on_text)
+            results = await engine.variations(prompt, target, count, on_text, on_done=on_done)
         except asyncio.CancelledError:
             for item in source.variations:
                 if item.state == "streaming":
@@ -452,15 +476,14 @@ class Workshop:
             self._end(job, "error")
             self.listener(VariationsChanged(source, None))
             raise
+        finally:
+            self._varying = None
         for index, result in enumerate(results):
             item = source.variations[index]
-            if isinstance(result, Completion):
-                self._take(item, result)
-            else:
-                item.text = getattr(result, "partial", "") or item.text
-                item.state, item.error = "error", str(result)
-            self.listener(VariationsChanged(source, index))
-        self._end(job, summarize([item.state for item in source.variations]))
+            if item.state == "streaming":  # an engine that does not tell `on_done`
+                self._settle(item, result)
+                self.listener(VariationsChanged(source, index))
+        self._end(job, batch_summary(item.state for item in source.variations))
         return source.variations
 
     async def _write(
@@ -468,8 +491,12 @@ class Workshop:
         version: PromptVersion,
         label: str,
         ask: Callable[[Callable[[str], None]], Awaitable[Completion]],
-    ) -> PromptVersion | None:
-        """Stream one answer into `version`, then keep it as the newest version."""
+    ) -> PromptVersion:
+        """Stream one answer into `version`; keep it as the newest version when it has text.
+
+        Returns the version either way: one with no text is not kept, but says how it ended
+        (`state`, `note`).
+        """
         engine = self.engine
         version.engine = engine.name
         job = self._start(PROMPT, label, engine)
@@ -498,12 +525,8 @@ class Workshop:
             raise
         else:
             version.text = result.text
-            version.state = result.finish.value
             version.model = result.model
-            version.usage = result.usage.total_tokens if result.usage else None
-            version.usage_estimated = bool(getattr(result, "usage_estimated", False))
-            version.note = getattr(result, "note", "") or ""
-            version.reasoning = getattr(result, "reasoning", "") or ""
+            _take_result(version, result)
             outcome = version.state
         finally:
             self._streaming = None
@@ -512,8 +535,8 @@ class Workshop:
             job.kept = kept
             if kept:
                 self._append(version)
-            self._end(job, outcome if kept or outcome != "done" else "nothing arrived")
-        return version if kept else None
+            self._end(job, outcome)
+        return version
 
     # Versions --------------------------------------------------------------------------------
 
@@ -698,12 +721,15 @@ class Workshop:
         )
 
     @staticmethod
-    def _take(item: Variation, result: Completion) -> None:
-        item.text = result.text.strip()
-        item.state = result.finish.value
-        item.model = result.model
-        item.usage = result.usage.total_tokens if result.usage else None
-        item.note = getattr(result, "note", "") or ""
+    def _settle(item: Variation, result: Completion | ArtisanError) -> None:
+        """A variation's final result."""
+        if isinstance(result, Completion):
+            item.text = result.text.strip()
+            item.model = result.model
+            _take_result(item, result)
+        else:
+            item.text = getattr(result, "partial", "") or item.text
+            item.state, item.error = "error", str(result)
 
     def _append(self, version: PromptVersion) -> None:
         self.draft.versions.append(version)
@@ -740,6 +766,26 @@ class Workshop:
         job.task = None
         self.listener(JobChanged(job))
         self._changed()
+
+    def _engine_says(self, message: str) -> None:
+        self.listener(Notice(message, "information"))
+
+    def _thinking(self, notice: ThinkingNotice) -> None:
+        job = _JOB.get()
+        if job is None:
+            return
+        job.thinking_since = time.monotonic() if notice.thinking else None
+        self.listener(JobChanged(job))
+
+    def _restarted(self, index: int) -> None:
+        """A variation starts again (the server ended it to serve another): clear its row."""
+        job = _JOB.get()
+        source = self._varying
+        if job is None or source is None or not 0 <= index < len(source.variations):
+            return
+        item = source.variations[index]
+        item.text, item.state = "", "streaming"
+        self.listener(TextArrived(job, index, ""))
 
     def _retrying(self, notice: RetryNotice) -> None:
         job = _JOB.get()
@@ -797,17 +843,17 @@ def save(plan: SavePlan, library: Library) -> tuple[PromptEntry, bool]:
     return library.add(plan.new_entry()), False
 
 
-def summarize(states: list[str]) -> str:
-    """How a batch of answers ended, without reading as still running:
-    "4 done", "4 finished: 2 done, 2 truncated"."""
-    counts: dict[str, int] = {}
-    for state in states:
-        counts[state] = counts.get(state, 0) + 1
-    if len(counts) == 1:
-        [(state, count)] = counts.items()
-        return f"{count} {state}"
-    parts = ", ".join(f"{count} {state}" for state, count in counts.items())
-    return f"{len(states)} finished: {parts}"
+def _take_result(into: PromptVersion | Variation, result: Completion) -> None:
+    """How an answer ended, its cost and what was thought, onto the version or variation."""
+    into.state = result.state
+    into.note = result.note
+    usage = result.usage
+    into.usage = usage.total_tokens if usage else None
+    into.prompt_tokens = usage.prompt_tokens if usage else None
+    into.completion_tokens = usage.completion_tokens if usage else None
+    into.usage_estimated = bool(usage and usage.estimated)
+    into.reasoning = result.reasoning
+    into.thinking_seconds = result.thinking_seconds
 
 
 def _model_of(engine: str, settings: Settings) -> str:

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from artisan import config
 from artisan.cli.output import ModelTextWriter, print_json, say, warn
-from artisan.engine.answer import check_input
+from artisan.draft import PromptVersion
+from artisan.engine.answer import RUNNING_STATES, check_input
 from artisan.errors import ArtisanError, TargetError, UsageError
 from artisan.targets import load_catalog
 from artisan.wildcards import has_wildcards
 
 if TYPE_CHECKING:
-    from artisan.draft import PromptVersion, Variation
+    from artisan.draft import Variation
     from artisan.entry import PromptEntry
     from artisan.targets import TargetCatalog
     from artisan.workshop import Event, Workshop
@@ -155,10 +156,13 @@ async def _run(
     instruction: str = "",
     source: PromptEntry | None = None,
 ) -> int:
+    import asyncio
+
     from artisan.workshop import Workshop
 
     printer = _Printer(show_text=not args.json)
     workshop = Workshop(settings, catalog, listener=printer.event, seed=args.seed)
+    result: PromptVersion | None = None
     try:
         try:
             if instruction:
@@ -169,41 +173,47 @@ async def _run(
                 result = await workshop.refine(instruction)
             else:
                 workshop.idea = idea
-                wildcards = has_wildcards(idea)
-                if wildcards:
+                if has_wildcards(idea):
                     printer.expansions = True
                     printer.variations_from = _ANY_VERSION  # the version is not known yet
                 result = await workshop.generate(count=max(1, args.variations))
-        except ArtisanError:
+        finally:
             printer.writer.finish()
-            raise
-        printer.writer.finish()
-        if result is None:
-            raise ArtisanError("The model sent no text.")
         status = _report_finish(result)
         variations: list[Variation] = list(result.variations)
-        if getattr(args, "variations", 0) and not variations and not printer.expansions:
+        wanted = getattr(args, "variations", 0)
+        if wanted and result.text.strip() and not printer.expansions:
             printer.variations_from = result
-            variations = await workshop.vary(args.variations)
+            variations = await workshop.vary(wanted)
+        if variations:
+            status = max(status, _report_variations(variations, printer.expansions))
         saved = None
-        if args.save:
+        if args.save and result.text.strip():
             saved = _save(args, workshop, source)
         if args.json:
             print_json(_json_result(result, variations, saved))
         return status
+    except asyncio.CancelledError:
+        # Ctrl-C: asyncio cancels the run and raises KeyboardInterrupt once it has unwound
+        # (exit status 130). A script asking for JSON still gets what arrived.
+        if args.json:
+            shown = result or workshop.version or workshop.snapshot().version
+            if shown is not None:
+                print_json(_json_result(shown, list(shown.variations), None))
+        raise
     finally:
         await workshop.aclose()
 
 
 class _Printer:
     """Turns the workshop's events into output: the prompt as it streams, each variation
-    whole and in order once it is complete."""
+    whole and in order once it is complete, and the engine's notices and retries."""
 
     def __init__(self, *, show_text: bool) -> None:
         self.writer = ModelTextWriter()
         self.show_text = show_text
         self.variations_from: object = None
-        """The version whose variations are printed (the workshop itself: any version's)."""
+        """The version whose variations are printed (`_ANY_VERSION`: any version's)."""
         self.expansions = False
         """The variations are the other expansions of a wildcard idea."""
         self._printed = 0
@@ -224,10 +234,11 @@ class _Printer:
                 self._printed = 0
             self._print_ready(event.version.variations)
         elif isinstance(event, Notice):
+            self.writer.finish()
             warn(event.message)
 
     def _print_ready(self, items: list[Variation]) -> None:
-        while self._printed < len(items) and items[self._printed].state != "streaming":
+        while self._printed < len(items) and items[self._printed].state not in RUNNING_STATES:
             if self.show_text:
                 self.writer.finish()  # the prompt above ends with its line
                 _print_variation(self._printed, items[self._printed], self.expansions)
@@ -235,37 +246,62 @@ class _Printer:
 
 
 def _print_variation(index: int, item: Variation, expansion: bool) -> None:
+    """A variation with text under its header; an empty one is left to the warnings."""
+    text = item.text.strip()
+    if not text:
+        return
     if expansion:
         # The first expansion was the prompt printed above: this is the next idea's prompt.
-        name = f"prompt {index + 2}"
         say(f"\nPrompt {index + 2} ({item.idea}):")
     else:
-        name = f"variation {index + 1}"
         say(f"\nVariation {index + 1}:")
-    if item.state == "error":
-        warn(f"{name} failed: {item.error}")
-        return
-    say(item.text.strip())
+    say(text)
 
 
 _ANY_VERSION = object()
 
 
 def _report_finish(result: PromptVersion) -> int:
+    """Warn when the prompt is not a whole one; the exit status that goes with it."""
     from artisan.engine import Finish
 
-    if result.state == Finish.TRUNCATED:
-        warn("The model stopped at its length limit; the prompt may be cut short.")
-    elif result.state == Finish.FILTERED:
-        warn("The model's content filter stopped the answer.")
-        return 1
+    if result.state == Finish.DONE and result.text.strip():
+        return 0
+    note = result.note or _NOTES.get(result.state, result.state)
+    if not result.text.strip():
+        warn(f"No prompt was written: {note}.")
     elif result.state == Finish.INTERRUPTED:
-        warn(
-            "The answer was cut off before it finished (the connection dropped); "
-            "what arrived is above."
-        )
-        return 1
-    return 0
+        warn(f"The answer was cut off: {note}; what arrived is above.")
+    else:
+        warn(f"The prompt may be incomplete: {note}.")
+    return 1
+
+
+def _report_variations(items: list[Variation], expansions: bool) -> int:
+    """Warn about each variation that is not a whole one, then sum the batch up."""
+    from artisan.engine import batch_summary
+
+    what = "prompt" if expansions else "variation"
+    for index, item in enumerate(items):
+        number = index + 2 if expansions else index + 1
+        if item.state == "error":
+            warn(f"{what} {number} failed: {item.error}")
+        elif item.state != "done" or not item.text.strip():
+            warn(f"{what} {number} is {item.state}: {item.note or _NOTES.get(item.state, '')}.")
+    states = [item.state for item in items]
+    if all(state == "done" for state in states):
+        return 0
+    warn(f"{what}s: {batch_summary(states)}.")
+    return 1
+
+
+_NOTES = {
+    "truncated": "the model stopped at its length limit",
+    "filtered": "the model's content filter stopped the answer",
+    "interrupted": "the connection dropped before the answer finished",
+    "cancelled": "it was stopped",
+    "empty": "the model answered with nothing",
+}
 
 
 def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | None) -> PromptEntry:
@@ -290,30 +326,44 @@ def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | No
 def _json_result(
     result: PromptVersion, variations: list[Variation], saved: PromptEntry | None
 ) -> dict[str, Any]:
-    def usage(tokens: int | None) -> dict[str, int] | None:
-        return None if tokens is None else {"total_tokens": tokens}
-
-    def variation(item: Variation) -> dict[str, Any]:
-        data: dict[str, Any] = (
-            {"error": item.error}
-            if item.state == "error"
-            else {"prompt": item.text.strip(), "finish": item.state, "usage": usage(item.usage)}
-        )
-        if item.idea:
-            data["idea"] = item.idea
+    def answer(item: PromptVersion | Variation) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "prompt": item.text.strip(),
+            "finish": "done" if item.state == "empty" else item.state,
+            "usage": _usage(item),
+            "note": item.note,
+            "reasoning": item.reasoning,
+        }
+        if not isinstance(item, PromptVersion):
+            if item.state == "error":
+                data["error"] = item.error
+            if item.idea:
+                data["idea"] = item.idea
         return data
 
     return {
-        "prompt": result.text.strip(),
+        **answer(result),
         "idea": result.idea,
-        "finish": result.state,
         "engine": result.engine,
         "model": result.model,
         "target": result.target,
-        "usage": usage(result.usage),
-        "variations": [variation(item) for item in variations],
+        "variations": [answer(item) for item in variations],
         "id": saved.id if saved else None,
     }
+
+
+def _usage(item: PromptVersion | Variation) -> dict[str, Any] | None:
+    if item.usage is None:
+        return None
+    usage: dict[str, Any] = {
+        "prompt_tokens": item.prompt_tokens,
+        "completion_tokens": item.completion_tokens,
+        "total_tokens": item.usage,
+        "estimated": item.usage_estimated,
+    }
+    if item.usage_estimated:
+        usage["note"] = "usage not reported by the server; estimated from the text"
+    return usage
 
 
 def _read_text(value: str, what: str) -> str:

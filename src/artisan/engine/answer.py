@@ -8,7 +8,8 @@ the command line treat them alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,6 +19,14 @@ from artisan.errors import ArtisanError
 if TYPE_CHECKING:
     from artisan.targets import Target
 
+CHARS_PER_TOKEN = 4
+"""For estimating tokens where the server reports none."""
+RUNNING_STATES = ("streaming", "waiting")
+"""States of an answer still being written, as lists of answers show them."""
+EMPTY = "empty"
+"""The state of an answer that finished without any text."""
+ERROR = "error"
+"""The state of an answer that failed."""
 MAX_INPUT_CHARS = 50_000
 """Longer ideas, prompts and instructions are refused before anything is sent: they are almost
 always a paste gone wrong, and would cost money before the server rejected them."""
@@ -54,19 +63,46 @@ class Finish(StrEnum):
 
     DONE = "done"
     TRUNCATED = "truncated"
-    """The model hit its length limit (`length`)."""
+    """The model hit its length limit (`length`), or was stopped repeating itself."""
     FILTERED = "filtered"
     """The model's content filter stopped the answer (`content_filter`)."""
     INTERRUPTED = "interrupted"
-    """The stream ended without saying why: the connection was cut."""
+    """The stream ended without saying why: the connection was cut, or the server (one with a
+    single slot) ended it to serve another request."""
     CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
 class Usage:
+    """Tokens an answer cost, as the server counted them or, when it did not, as estimated."""
+
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    estimated: bool = False
+    """The server reported no usage: these are rough counts from the text (see `estimate`)."""
+
+    @classmethod
+    def estimate(cls, prompt_chars: int, answer_chars: int) -> Usage:
+        """Rough counts for a server that reports none: about four characters a token, the
+        ratio for English text in the tokenizers of OpenAI's and most open models."""
+        prompt = -(-prompt_chars // CHARS_PER_TOKEN)
+        answer = -(-answer_chars // CHARS_PER_TOKEN)
+        return cls(prompt, answer, prompt + answer, estimated=True)
+
+    def describe(self) -> str:
+        """For a status line: "1,234 tokens", or "~300 tokens (usage not reported)"."""
+        if self.estimated:
+            return f"~{self.total_tokens:,} tokens (usage not reported)"
+        return f"{self.total_tokens:,} tokens"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "estimated": self.estimated,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,24 +113,122 @@ class Completion:
     finish: Finish
     model: str
     usage: Usage | None = None
+    note: str = ""
+    """Why the answer is not a plain success, for a person: "the model used its whole length
+    thinking", "the connection dropped before the answer finished". Empty when it is one."""
+    reasoning: str = ""
+    """What a thinking model wrote before its answer; never part of `text`."""
+    thinking_seconds: float = 0.0
+    """How long the model thought before answering (0 for a model that does not think)."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether this is a whole, non-empty answer."""
+        return self.finish is Finish.DONE and bool(self.text.strip())
+
+    @property
+    def state(self) -> str:
+        """How it ended, for a list of answers: the finish, or "empty" for a finished answer
+        with no text."""
+        if self.finish is Finish.DONE and not self.text.strip():
+            return EMPTY
+        return self.finish.value
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "finish": self.finish.value,
             "model": self.model,
-            "usage": None
-            if self.usage is None
-            else {
-                "prompt_tokens": self.usage.prompt_tokens,
-                "completion_tokens": self.usage.completion_tokens,
-                "total_tokens": self.usage.total_tokens,
-            },
+            "usage": None if self.usage is None else self.usage.to_dict(),
+            "note": self.note,
+            "reasoning": self.reasoning,
         }
+
+
+def batch_summary(states: Iterable[str]) -> str:
+    """One line for a batch of answers (variations), by how each ended or is doing.
+
+    Args:
+        states: One per answer: a `Completion.state` ("done", "truncated", "empty", ...),
+            "error", or "streaming" / "waiting" for one still running.
+
+    Returns:
+        "4 finished: 2 done, 2 truncated" once all have ended, "4 done" when all succeeded,
+        "1 of 4 running; 3 finished: 2 done, 1 error" while some still run.
+    """
+    states = list(states)
+    running = sum(state in RUNNING_STATES for state in states)
+    ended = [state for state in states if state not in RUNNING_STATES]
+    counts = Counter(ended)
+    if not running and set(counts) <= {Finish.DONE.value}:
+        return f"{len(ended)} done"
+    parts = ", ".join(f"{counts[state]} {state}" for state in _by_importance(counts))
+    if not running:
+        return f"{len(ended)} finished: {parts}"
+    if not ended:
+        return f"{running} running"
+    return f"{running} of {len(states)} running; {len(ended)} finished: {parts}"
+
+
+def _by_importance(counts: Counter[str]) -> list[str]:
+    """Done first, then the others in the order `Finish` lists them, then anything else."""
+    order = [finish.value for finish in Finish] + [EMPTY, ERROR]
+    return sorted(counts, key=lambda state: order.index(state) if state in order else len(order))
 
 
 TextCallback = Callable[[str], None]
 IndexedTextCallback = Callable[[int, str], None]
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """A request failed and will be tried again after `delay` seconds."""
+
+    attempt: int
+    of: int
+    delay: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ThinkingNotice:
+    """A thinking model started, or stopped, thinking before its answer.
+
+    A screen shows "thinking…" from the first notice and counts the seconds itself (there is
+    one notice at each end, not one per second); the reasoning is in `Completion.reasoning`.
+    """
+
+    index: int | None
+    """The variation (from 0), or None for the prompt."""
+    thinking: bool
+    """True when thinking starts, False when the answer begins (or the stream ends)."""
+    seconds: float
+    """How long it thought, on the closing notice (0 on the opening one)."""
+
+
+RetryCallback = Callable[[RetryNotice], None]
+NoticeCallback = Callable[[str], None]
+ThinkingNoticeCallback = Callable[[ThinkingNotice], None]
+RestartCallback = Callable[[int], None]
+ResultCallback = Callable[[int, "Completion | ArtisanError"], None]
+
+
+@dataclass(frozen=True)
+class EngineHooks:
+    """What an engine tells while it works, besides the text: each is optional.
+
+    The composer works too fast to retry, think or restart, and tells none of them.
+    """
+
+    on_retry: RetryCallback | None = None
+    """A request failed and will be tried again after a wait."""
+    on_notice: NoticeCallback | None = None
+    """Something the engine decided on its own, in words for a person ("this server runs one
+    request at a time; variations now run in turn")."""
+    on_thinking: ThinkingNoticeCallback | None = None
+    """A thinking model started or stopped thinking."""
+    on_restart: RestartCallback | None = None
+    """A variation starts again from nothing: its text so far is void."""
 
 
 class PromptEngine(Protocol):
@@ -117,9 +251,16 @@ class PromptEngine(Protocol):
         ...
 
     async def variations(
-        self, prompt: str, target: Target, count: int, on_text: IndexedTextCallback
+        self,
+        prompt: str,
+        target: Target,
+        count: int,
+        on_text: IndexedTextCallback,
+        *,
+        on_done: ResultCallback | None = None,
     ) -> Sequence[Completion | ArtisanError]:
-        """Write `count` different alternatives to `prompt`; a failed one holds its error."""
+        """Write `count` different alternatives to `prompt`; a failed one holds its error.
+        `on_done` is told each one's result as soon as it is known."""
         ...
 
     async def aclose(self) -> None:

@@ -1,43 +1,51 @@
 """Writing prompts with a chat model: generate, refine and variations, all streamed.
 
 This is the only code that talks to the chat model server. It uses Chat Completions through the
-official `openai` SDK, which Ollama, LM Studio, llama.cpp and OpenRouter all serve too.
+official `openai` SDK, which Ollama, LM Studio, llama.cpp and OpenRouter all serve too; the
+client, the retry timing and the wording of errors come from `artisan.connection`.
 
 Each request streams: the caller receives every piece of text as it arrives through `on_text`
-and gets a `Completion` at the end saying how the answer finished. Text is never lost: a stream
-cut short returns what arrived with the finish `interrupted`; a failure after some text raises an
-`ApiError` carrying that text in `partial`; a cancelled task closes the HTTP stream.
+and gets a `Completion` at the end saying how the answer finished, and why when it is not a
+whole one (`Completion.note`). Text is never lost: a stream cut short returns what arrived with
+the finish `interrupted`; a failure after some text raises an `ApiError` carrying that text in
+`partial`; a cancelled task closes the HTTP stream.
 
-Retries are done here rather than in the SDK, so that an exhausted quota (a 429 that retrying
-cannot fix) is told apart from a rate limit, and so the caller can show that a retry is waiting.
+Every answer is bounded: a length cap (`max_tokens`), a stop when the model repeats a line over
+and over, and a deadline for the whole answer (`answer_timeout`), besides the wait for each
+piece (`timeout`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from artisan.engine.answer import (
-    Completion,
-    Finish,
-    IndexedTextCallback,
-    TextCallback,
-    Usage,
-    check_input,
-)
-from artisan.engine.errors import (
+from artisan.connection import (
     ApiError,
     ConnectionFailed,
-    missing_key,
-    stream_error,
+    ServerMemory,
+    build_client,
+    retry_delay,
     translate,
 )
+from artisan.connection.errors import answer_too_slow
+from artisan.engine.answer import (
+    Completion,
+    IndexedTextCallback,
+    NoticeCallback,
+    RestartCallback,
+    RetryCallback,
+    RetryNotice,
+    TextCallback,
+    ThinkingNotice,
+    ThinkingNoticeCallback,
+)
+from artisan.engine.reply import Reply, ThinkingCallback
+from artisan.engine.stream import read_reply
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -46,133 +54,191 @@ if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.targets import Target
 
-MAX_RETRY_WAIT = 60.0
-"""Longest `retry-after` honoured; beyond it the error is reported instead of waiting."""
-YIELD_EVERY = 0.008
-"""Longest stretch, in seconds, that reading a stream keeps the event loop to itself."""
-_FINISH_REASONS = {
-    "stop": Finish.DONE,
-    "length": Finish.TRUNCATED,
-    "content_filter": Finish.FILTERED,
-    "tool_calls": Finish.DONE,
-    "function_call": Finish.DONE,
-}
+Messages = list["ChatCompletionMessageParam"]
+ResultCallback = Callable[[int, "Completion | ApiError"], None]
 
 
-@dataclass(frozen=True)
-class RetryNotice:
-    """A request failed and will be tried again after `delay` seconds."""
+@dataclass
+class Attempt:
+    """One answer with what the engine saw of it, to tell how the server behaved."""
 
-    attempt: int
-    of: int
-    delay: float
-    reason: str
-
-
-RetryCallback = Callable[[RetryNotice], None]
+    result: Completion | ApiError
+    started: float
+    ended: float
+    ended_by_server: bool = False
+    """The server closed the answer with `[DONE]` before finishing it: what a one-slot server
+    does to the running answer when another request arrives."""
 
 
 class Engine:
     """Streams prompts from an OpenAI-compatible chat model.
 
     Args:
-        settings: Model, server, key, timeout, retries and temperature.
+        settings: Model, server, key, limits, retries and temperature.
         on_retry: Told about each retry before its wait, so a screen can say so.
+        on_notice: Told, in words for a person, about what the engine decided on its own
+            ("this server runs one request at a time; variations now run in turn").
+        on_thinking: Told when a thinking model starts and stops thinking.
+        on_restart: Told when a variation starts again from nothing (its text so far, already
+            given to `on_text`, is void): a one-slot server cut it short.
         retry_base: First backoff delay in seconds (doubled on each retry, with jitter).
+        memory: Where what is learnt about servers is kept (default: the data folder).
     """
 
     name = "chat"
 
     def __init__(
-        self, settings: Settings, *, on_retry: RetryCallback | None = None, retry_base: float = 0.5
+        self,
+        settings: Settings,
+        *,
+        on_retry: RetryCallback | None = None,
+        on_notice: NoticeCallback | None = None,
+        on_thinking: ThinkingNoticeCallback | None = None,
+        on_restart: RestartCallback | None = None,
+        retry_base: float = 0.5,
+        memory: ServerMemory | None = None,
     ) -> None:
         self.settings = settings
         self.on_retry = on_retry
+        self.on_notice = on_notice
+        self.on_thinking = on_thinking
+        self.on_restart = on_restart
         self.retry_base = retry_base
+        self.memory = memory or ServerMemory()
         self._client: AsyncOpenAI | None = None
 
     async def generate(self, idea: str, target: Target, on_text: TextCallback) -> Completion:
-        """Write a prompt for `idea` following `target`'s rules."""
-        idea = check_input(idea, "idea")
-        return await self.complete([_system(target), _user(target.generate_message(idea))], on_text)
+        """Write a prompt for `idea` following `target`'s rules (checked by the caller)."""
+        messages = self.messages(target, target.generate_message(idea))
+        return await self.complete(messages, on_text, max_tokens=target.max_tokens)
 
     async def refine(
         self, prompt: str, instruction: str, target: Target, on_text: TextCallback
     ) -> Completion:
         """Rewrite `prompt` with a change such as "moodier, shot on 35mm"."""
-        prompt = check_input(prompt, "prompt")
-        instruction = check_input(instruction, "instruction")
-        return await self.complete(
-            [_system(target), _user(target.refine_message(prompt, instruction))], on_text
-        )
+        messages = self.messages(target, target.refine_message(prompt, instruction))
+        return await self.complete(messages, on_text, max_tokens=target.max_tokens)
 
     async def variations(
-        self, prompt: str, target: Target, count: int, on_text: IndexedTextCallback
+        self,
+        prompt: str,
+        target: Target,
+        count: int,
+        on_text: IndexedTextCallback,
+        *,
+        on_done: ResultCallback | None = None,
     ) -> list[Completion | ApiError]:
-        """Write `count` alternatives to `prompt`, all streaming at once.
+        """Write `count` alternatives to `prompt`, as many at once as the server can take.
 
         Each variation is its own request (so servers that ignore `n` give all of them), each
         asked to explore a different angle. A failing variation does not stop the others: its
-        place in the result holds its error.
+        place in the result holds its error. How many run at once follows the
+        `variations_parallel` setting; in `auto`, all start together, and when a one-slot
+        server cuts them short the rest run in turn, which is remembered for that server.
+
+        Args:
+            on_done: Told each variation's final result as soon as it is known (in any order).
         """
+        from artisan.engine.parallel import run_variations
 
-        def relay(index: int) -> TextCallback:
-            return lambda text: on_text(index, text)
-
-        results = await asyncio.gather(
-            *(self.variation(prompt, target, i, count, relay(i)) for i in range(count)),
-            return_exceptions=True,
-        )
-        out: list[Completion | ApiError] = []
-        for result in results:
-            if isinstance(result, Completion | ApiError):
-                out.append(result)
-            else:
-                raise result
-        return out
+        return await run_variations(self, prompt, target, count, on_text, on_done)
 
     async def variation(
         self, prompt: str, target: Target, index: int, count: int, on_text: TextCallback
     ) -> Completion:
         """Write variation `index` (from 0) of `count`, each exploring its own angle."""
-        message = target.variation_message(prompt, index + 1, count)
-        return await self.complete([_system(target), _user(message)], on_text)
+        attempt = await self.attempt_variation(prompt, target, index, count, on_text)
+        if isinstance(attempt.result, ApiError):
+            raise attempt.result
+        return attempt.result
+
+    async def attempt_variation(
+        self, prompt: str, target: Target, index: int, count: int, on_text: TextCallback
+    ) -> Attempt:
+        """Write one variation, keeping what the engine saw of the server (see `Attempt`)."""
+        messages = self.messages(target, target.variation_message(prompt, index + 1, count))
+        reply = Reply(self.settings, on_text, self._thinking_relay(index))
+        started = time.monotonic()
+        try:
+            result: Completion | ApiError = await self._answer(reply, messages, target.max_tokens)
+        except ApiError as error:
+            result = error
+        ended_by_server = reply.saw_done and reply.finish is None
+        return Attempt(result, started, time.monotonic(), ended_by_server)
+
+    def messages(self, target: Target, request: str) -> Messages:
+        """The messages for one request: the target's rules, then `request`.
+
+        The rules go in a system message, or, in the `merge` mode (the `system_mode` setting,
+        else the target's), at the head of the user message, for chat templates that drop
+        system messages.
+        """
+        rules = target.system_message()
+        if (self.settings.system_mode or target.system_mode) == "merge":
+            return [{"role": "user", "content": f"{rules}\n\n{request}"}]
+        return [{"role": "system", "content": rules}, {"role": "user", "content": request}]
 
     async def complete(
-        self, messages: list[ChatCompletionMessageParam], on_text: TextCallback
+        self,
+        messages: Messages,
+        on_text: TextCallback,
+        *,
+        max_tokens: int | None = None,
+        index: int | None = None,
     ) -> Completion:
-        """Stream one chat completion, calling `on_text` with each piece of text.
+        """Stream one chat completion, calling `on_text` with each piece of the answer.
 
-        The SDK sends the request, retries, and turns error statuses into exceptions; the
-        server-sent events of the answer are read here (see `_read_events`), which costs a tenth
-        of building an SDK object for every chunk: with five answers streaming at once, that is
-        the difference between an app that keeps up and one that lags.
+        Args:
+            messages: What to send.
+            on_text: Told each piece of the answer as it arrives (never the reasoning).
+            max_tokens: The target's length cap (the `max_tokens` setting wins).
+            index: The variation this is, for thinking notices.
 
         Raises:
-            ApiError: the request failed; `partial` holds any text that had arrived.
+            ApiError: the request failed, or the whole answer took longer than
+                `answer_timeout`; `partial` holds any text that had arrived.
             asyncio.CancelledError: the task was cancelled; the HTTP stream is closed first.
         """
-        async with contextlib.AsyncExitStack() as stack:
-            response = await self._open(messages, stack)
-            answer = _Answer(self.settings.model, on_text)
-            try:
-                await _read_events(response, answer, self.settings)
-            except asyncio.CancelledError:
+        reply = Reply(self.settings, on_text, self._thinking_relay(index))
+        return await self._answer(reply, messages, max_tokens)
+
+    async def _answer(self, reply: Reply, messages: Messages, max_tokens: int | None) -> Completion:
+        deadline = asyncio.timeout(self.settings.answer_timeout)
+        try:
+            async with deadline, contextlib.AsyncExitStack() as stack:
+                response = await self._open(messages, max_tokens, stack)
+                try:
+                    await read_reply(response, reply)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    failure = translate(error, self.settings)
+                    if not isinstance(failure, ConnectionFailed):
+                        reply.end()
+                        failure.partial = reply.text()
+                        raise failure from None
+                    # The connection dropped after the answer had begun: that is a cut
+                    # stream, reported like one that ended without a finish reason.
+                    reply.dropped = True
+                    reply.end()
+        except TimeoutError:
+            if not deadline.expired():
                 raise
-            except Exception as error:
-                failure = translate(error, self.settings)
-                if not isinstance(failure, ConnectionFailed):
-                    failure.partial = answer.text()
-                    raise failure from None
-                # The connection dropped after the answer had begun: that is a cut stream,
-                # reported like one that ended without a finish reason.
-                answer.finish = None
-        return Completion(
-            text=answer.text(),
-            finish=answer.finish or Finish.INTERRUPTED,
-            model=answer.model,
-            usage=answer.usage,
-        )
+            reply.end()
+            failure = answer_too_slow(self.settings)
+            failure.partial = reply.text()
+            raise failure from None
+        return reply.completion(sum(len(str(m.get("content", ""))) for m in messages))
+
+    def notice(self, message: str) -> None:
+        """Tell the caller about something the engine decided on its own."""
+        if self.on_notice is not None:
+            self.on_notice(message)
+
+    def restart(self, index: int) -> None:
+        """Tell the caller that variation `index` starts again from nothing."""
+        if self.on_restart is not None:
+            self.on_restart(index)
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
@@ -186,8 +252,29 @@ class Engine:
             self._client = build_client(self.settings)
         return self._client
 
+    def length_cap(self, max_tokens: int | None) -> dict[str, int]:
+        """The length-cap field of a request, if one is sent.
+
+        The `max_tokens` setting wins over the target's cap. OpenAI's own server gets the cap
+        only when the setting is set, as `max_completion_tokens`: its current models refuse
+        `max_tokens`, and count their hidden reasoning against the cap, so a cap sized for a
+        short prompt would leave them no room to answer. Their answers do not run away the
+        way small local models do.
+        """
+        setting = self.settings.max_tokens
+        if self.settings.uses_openai:
+            return {} if setting is None else {"max_completion_tokens": setting}
+        cap = setting or max_tokens
+        return {} if cap is None else {"max_tokens": cap}
+
+    def _thinking_relay(self, index: int | None) -> ThinkingCallback | None:
+        callback = self.on_thinking
+        if callback is None:
+            return None
+        return lambda thinking, seconds: callback(ThinkingNotice(index, thinking, seconds))
+
     async def _open(
-        self, messages: list[ChatCompletionMessageParam], stack: contextlib.AsyncExitStack
+        self, messages: Messages, max_tokens: int | None, stack: contextlib.AsyncExitStack
     ) -> Any:
         """Send the request (retrying what is worth retrying); the response is closed with
         `stack`."""
@@ -195,6 +282,7 @@ class Engine:
 
         client = self.client()
         temperature = self.settings.temperature
+        cap = self.length_cap(max_tokens)
         attempt = 0
         while True:
             try:
@@ -205,13 +293,21 @@ class Engine:
                         stream=True,
                         stream_options={"include_usage": True},
                         temperature=omit if temperature is None else temperature,
+                        max_tokens=cap.get("max_tokens", omit),
+                        max_completion_tokens=cap.get("max_completion_tokens", omit),
                     )
                 )
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 failure = translate(error, self.settings)
-                delay = self._retry_delay(error, failure, attempt)
+                delay = retry_delay(
+                    error,
+                    failure,
+                    attempt,
+                    max_retries=self.settings.max_retries,
+                    base=self.retry_base,
+                )
                 if delay is None:
                     raise failure from None
                 attempt += 1
@@ -220,148 +316,3 @@ class Engine:
                         RetryNotice(attempt, self.settings.max_retries, delay, failure.message)
                     )
                 await asyncio.sleep(delay)
-
-    def _retry_delay(self, error: Exception, failure: ApiError, attempt: int) -> float | None:
-        return retry_delay(
-            error, failure, attempt, max_retries=self.settings.max_retries, base=self.retry_base
-        )
-
-
-def retry_delay(
-    error: Exception, failure: ApiError, attempt: int, *, max_retries: int, base: float
-) -> float | None:
-    """Seconds to wait before trying a failed request again, or None to give up now.
-
-    Args:
-        error: What the SDK raised.
-        failure: The same, translated (its class says whether retrying can help).
-        attempt: Retries done so far.
-        max_retries: The `max_retries` setting.
-        base: First backoff delay in seconds, doubled on each retry, with jitter.
-    """
-    if attempt >= max_retries:
-        return None
-    # Out of credit, a refused connection or an unknown host do not fix themselves in a
-    # second (their classes are not `retryable`); failing at once says so sooner.
-    status = getattr(error, "status_code", None)
-    if not (failure.retryable or status in (408, 409)):
-        return None
-    backoff = base * (2.0**attempt) * (0.75 + random.random() / 2)
-    hinted = _retry_after(error)
-    if hinted is None:
-        return backoff
-    return None if hinted > MAX_RETRY_WAIT else hinted
-
-
-class _Answer:
-    """What has arrived of one answer."""
-
-    def __init__(self, model: str, on_text: TextCallback) -> None:
-        self.parts: list[str] = []
-        self.finish: Finish | None = None
-        self.usage: Usage | None = None
-        self.model = model
-        self.on_text = on_text
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-    def take(self, event: dict[str, Any]) -> None:
-        """One `chat.completion.chunk`, as parsed JSON."""
-        model = event.get("model")
-        if model and type(model) is str:
-            self.model = model
-        usage = event.get("usage")
-        if type(usage) is dict:
-            self.usage = Usage(
-                int(usage.get("prompt_tokens") or 0),
-                int(usage.get("completion_tokens") or 0),
-                int(usage.get("total_tokens") or 0),
-            )
-        for choice in event.get("choices") or ():
-            if choice.get("index", 0) != 0:
-                continue  # a server that honours `n` anyway: keep the first answer
-            delta = choice.get("delta") or {}
-            text = delta.get("content")
-            if text:
-                self.parts.append(text)
-                self.on_text(text)
-            reason = choice.get("finish_reason")
-            if reason:
-                self.finish = _FINISH_REASONS.get(reason, Finish.DONE)
-
-
-async def _read_events(response: Any, answer: _Answer, settings: Settings) -> None:
-    """Read the server-sent events of a streamed answer into `answer`.
-
-    Raises:
-        ServerFailed: an error event inside the stream (see `stream_error`).
-        ValueError: a chunk that is not JSON, or not a JSON object.
-        httpx2 errors: the connection timed out or dropped mid-stream.
-    """
-    clock = time.monotonic
-    yielded = clock()
-    loads = json.loads
-    async for line in response.iter_lines():
-        if not line.startswith("data:"):
-            continue  # blank separators, comments (": keep-alive"), event names
-        data = line[5:].strip()
-        if data == "[DONE]":
-            break
-        event = loads(data)
-        if type(event) is not dict:
-            raise ValueError("a stream chunk is not a JSON object")
-        error = event.get("error")
-        if error:
-            raise stream_error(settings, error)
-        answer.take(event)
-        if clock() - yielded > YIELD_EVERY:
-            # Lines already in the socket buffer are read without the event loop ever running;
-            # a pause now and then keeps the app answering keys.
-            await asyncio.sleep(0)
-            yielded = clock()
-
-
-def build_client(settings: Settings) -> AsyncOpenAI:
-    """An `AsyncOpenAI` for these settings.
-
-    Raises:
-        MissingKeyError: OpenAI's own server and no key. Other servers get a placeholder key,
-            since local servers ignore it but the SDK insists on one.
-    """
-    key = settings.api_key
-    if not key:
-        if settings.uses_openai:
-            raise missing_key()
-        key = "not-needed"
-    from openai import AsyncOpenAI
-
-    return AsyncOpenAI(
-        api_key=key, base_url=settings.base_url or None, timeout=settings.timeout, max_retries=0
-    )
-
-
-def _system(target: Target) -> ChatCompletionMessageParam:
-    return {"role": "system", "content": target.system_message()}
-
-
-def _user(content: str) -> ChatCompletionMessageParam:
-    return {"role": "user", "content": content}
-
-
-def _retry_after(error: Exception) -> float | None:
-    response = getattr(error, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    for header, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(header)
-        if value is None:
-            continue
-        try:
-            seconds: float = float(str(value)) * scale
-        except ValueError:
-            continue
-        if seconds >= 0:
-            return seconds
-    return None

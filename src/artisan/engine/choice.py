@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from artisan.engine.answer import EngineHooks
+
 if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.engine.answer import PromptEngine
-    from artisan.engine.chat import RetryCallback
 
 CHAT = "chat"
 COMPOSER = "composer"
@@ -42,13 +43,13 @@ def engine_reason(settings: Settings) -> str:
 
 
 def make_engine(
-    settings: Settings, *, seed: int | None = None, on_retry: RetryCallback | None = None
+    settings: Settings, *, seed: int | None = None, hooks: EngineHooks | None = None
 ) -> PromptEngine:
     """The engine `choose_engine` picks, built from `settings`.
 
     Args:
         seed: For the composer: the same seed and idea give the same prompt.
-        on_retry: For the chat engine: told about each retry before its wait.
+        hooks: For the chat engine: told about retries, decisions, thinking and restarts.
     """
     if choose_engine(settings) == COMPOSER:
         from artisan.engine.composer import Composer
@@ -56,4 +57,11 @@ def make_engine(
         return Composer(settings, seed=seed)
     from artisan.engine.chat import Engine
 
-    return Engine(settings, on_retry=on_retry)
+    hooks = hooks or EngineHooks()
+    return Engine(
+        settings,
+        on_retry=hooks.on_retry,
+        on_notice=hooks.on_notice,
+        on_thinking=hooks.on_thinking,
+        on_restart=hooks.on_restart,
+    )

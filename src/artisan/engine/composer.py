@@ -24,6 +24,7 @@ from artisan.engine.answer import (
     Completion,
     Finish,
     IndexedTextCallback,
+    ResultCallback,
     TextCallback,
 )
 from artisan.engine.layout import LIST_FORMATS, render
@@ -108,7 +109,13 @@ class Composer:
         return await self._send(self._retouch(prompt, instruction, target, random), on_text)
 
     async def variations(
-        self, prompt: str, target: Target, count: int, on_text: IndexedTextCallback
+        self,
+        prompt: str,
+        target: Target,
+        count: int,
+        on_text: IndexedTextCallback,
+        *,
+        on_done: ResultCallback | None = None,
     ) -> list[Completion | ArtisanError]:
         """Write `count` alternatives, each different from the prompt and from each other."""
         random = self._random("variations", prompt)
@@ -119,7 +126,10 @@ class Composer:
             texts = self._vary_text(prompt, target.format, count, random)
         results: list[Completion | ArtisanError] = []
         for index, text in enumerate(texts):
-            results.append(await self._send(text, _numbered(on_text, index)))
+            result = await self._send(text, _numbered(on_text, index))
+            results.append(result)
+            if on_done is not None:
+                on_done(index, result)
         return results
 
     async def aclose(self) -> None:

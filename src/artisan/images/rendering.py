@@ -24,14 +24,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from artisan.config import with_overrides
-from artisan.engine.chat import build_client, retry_delay
-from artisan.engine.errors import (
+from artisan.connection import (
     ApiError,
     ConnectionDropped,
     ModelNotFound,
     ProtocolError,
     RequestTimedOut,
+    build_client,
     image_timeout,
+    quote,
+    retry_delay,
     server_name,
     translate,
 )
@@ -220,7 +222,8 @@ async def download(url: str, timeout: float) -> bytes:
         except (binascii.Error, ValueError):
             raise DownloadFailed("The image came as a data: link that cannot be decoded.") from None
     parts = urlsplit(url)
-    host = parts.netloc or url[:40]
+    # The host only: the rest of a link may hold a signature, the address a password.
+    host = quote(parts.netloc.rpartition("@")[2] or url[:40], limit=80)
     if parts.scheme not in ("http", "https"):
         raise DownloadFailed(
             f"The image came as a {parts.scheme or 'strange'}: link, which artisan does not "
@@ -258,8 +261,8 @@ async def download(url: str, timeout: float) -> bytes:
         ) from None
     except httpx2.HTTPError as error:
         raise DownloadFailed(
-            f"The image could not be downloaded from {host}: {error or type(error).__name__}. "
-            "Render it again."
+            f"The image could not be downloaded from {host}: "
+            f"{quote(str(error)) or type(error).__name__}. Render it again."
         ) from None
     return b"".join(chunks)
 

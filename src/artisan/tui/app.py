@@ -293,7 +293,7 @@ class ArtisanApp(App[None]):
         name = self.workshop.engine_name() or "chat"
         if name == "composer":
             return "composer (offline)"
-        from artisan.engine.errors import server_name
+        from artisan.connection import server_name
 
         return f"{self.settings.model} · {server_name(self.settings)}"
 

@@ -1,8 +1,8 @@
 """Errors from the model server, in words a person understands.
 
 `translate` turns whatever the openai SDK (or the network under it) raised into an `ApiError`
-whose message says what happened and what to do. Server messages are quoted, but cleaned of
-control characters, shortened, and scrubbed of anything that looks like an API key.
+whose message says what happened and what to do. Server text is quoted only through
+`redaction.quote`: cleaned of control characters, scrubbed of secrets, then shortened.
 """
 
 from __future__ import annotations
@@ -10,19 +10,15 @@ from __future__ import annotations
 import re
 import socket
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from artisan.connection.redaction import quote, without_key
+from artisan.connection.server import image_timeout, seconds, server_name
 from artisan.errors import ArtisanError
-from artisan.sanitize import for_terminal
 
 if TYPE_CHECKING:
     from artisan.config import Settings
 
-IMAGE_TIMEOUT = 300.0
-"""Seconds an image request waits when the `timeout` setting was left at its default."""
-_KEYLIKE = re.compile(r"\b(?:sk|rk|pk|key)-[A-Za-z0-9_\-*]{6,}|\bBearer\s+\S+", re.IGNORECASE)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_MAX_QUOTED = 240
 _BILLING_CODES = ("insufficient_quota", "billing_hard_limit_reached", "billing_not_active")
 """Codes that mean the account cannot pay: retrying will not help."""
 _REFUSAL_CODES = ("content_policy_violation", "moderation_blocked", "content_filter")
@@ -103,6 +99,12 @@ class ProtocolError(ApiError):
     """The server answered something that is not the OpenAI wire format."""
 
 
+class EmptyResponse(ApiError):
+    """The server answered 200 and then sent nothing at all.
+
+    llama.cpp's server does this to a streamed request longer than its context."""
+
+
 def missing_key() -> MissingKeyError:
     return MissingKeyError(
         "No API key is set. Set the OPENAI_API_KEY environment variable or run "
@@ -121,17 +123,63 @@ def translate(error: BaseException, settings: Settings, *, what: str = "chat") -
             kind of answer was awaited.
     """
     result = error if isinstance(error, ApiError) else _translate(error, settings, what)
-    if settings.api_key and len(settings.api_key) >= 8 and settings.api_key in result.message:
-        result.message = result.message.replace(settings.api_key, "[redacted]")
-        result.args = (result.message,)
+    # Server text was redacted where it was quoted; this catches the key wherever else it
+    # might have come in (a model name or address typed with the key pasted into it).
+    cleaned = without_key(result.message, settings.api_key)
+    if cleaned != result.message:
+        result.message = cleaned
+        result.args = (cleaned,)
     return result
 
 
 def stream_error(settings: Settings, error: object) -> ServerFailed:
-    """An error event inside a 200 stream (OpenRouter and proxies send them)."""
-    detail = _detail({"error": error} if isinstance(error, dict) else str(error))
+    """An error event inside a 200 stream (OpenRouter and proxies send them).
+
+    Args:
+        settings: For the server's name and the key to keep out of the message.
+        error: The event's `error` value, or its whole payload: an object with a `message`,
+            or text.
+    """
+    detail = _detail({"error": error} if isinstance(error, dict) else str(error), settings)
     return ServerFailed(
         f"{server_name(settings)} reported an error during the answer: {detail or 'no details'}"
+    )
+
+
+def web_page(settings: Settings, text: str) -> ProtocolError:
+    """A 200 answer that is an HTML page (a captive portal, a login page, a proxy's notice)."""
+    title = _page_title(text, settings)
+    named = f'a web page titled "{title}"' if title else "a web page"
+    return ProtocolError(
+        f"{server_name(settings)} answered with {named}, not an API answer. Is a login page, "
+        "captive portal or proxy in the way? Check `base_url` (it should end in /v1)."
+    )
+
+
+def not_the_api(settings: Settings) -> ProtocolError:
+    """An answer that is neither server-sent events nor a chat completion."""
+    return ProtocolError(
+        f"{server_name(settings)} sent data artisan cannot read (not the OpenAI format). Is "
+        "`base_url` pointing at an OpenAI-compatible /v1 endpoint?"
+    )
+
+
+def nothing_sent(settings: Settings) -> EmptyResponse:
+    """A 200 answer with an empty body."""
+    return EmptyResponse(
+        f"{server_name(settings)} sent nothing (is the prompt longer than its context?). "
+        "Local servers answer an over-long request this way: shorten the prompt, or give the "
+        "server a larger context."
+    )
+
+
+def answer_too_slow(settings: Settings) -> RequestTimedOut:
+    """The whole answer took longer than the `answer_timeout` setting."""
+    return RequestTimedOut(
+        f"{server_name(settings)} did not finish the answer within "
+        f"{seconds(settings.answer_timeout)} (the `answer_timeout` setting, for a whole "
+        "answer); what arrived is kept. A local model on a CPU can be slow: raise it with "
+        "`artisan config set answer_timeout 900`."
     )
 
 
@@ -140,6 +188,7 @@ def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
     import openai
 
     server = server_name(settings)
+    key = settings.api_key
     model = settings.model if what == "chat" else settings.image_model
     model_key = "model" if what == "chat" else "image.model"
 
@@ -148,13 +197,14 @@ def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
     if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
         if what == "image":
             return RequestTimedOut(
-                f"{server} did not finish the image within {_seconds(image_timeout(settings))}. "
+                f"{server} did not finish the image within {seconds(image_timeout(settings))}. "
                 "Large or high-quality images can take minutes: raise the limit with "
                 "`artisan config set timeout 600`, or ask for a lower quality."
             )
         return RequestTimedOut(
-            f"{server} did not answer within {_seconds(settings.timeout)}. Try again, or raise "
-            "the limit with `artisan config set timeout 120`."
+            f"{server} did not answer within {seconds(settings.timeout)} (the `timeout` "
+            "setting: the longest wait for the next piece of an answer). Try again, or raise "
+            "it with `artisan config set timeout 120`."
         )
     if isinstance(error, openai.APIConnectionError | httpx2.TransportError):
         cause = _root_cause(error)
@@ -173,28 +223,31 @@ def _translate(error: BaseException, settings: Settings, what: str) -> ApiError:
             "if it keeps happening, a proxy or the server may be cutting connections."
         )
     if isinstance(error, openai.APIStatusError):
-        return _from_status(error, server, model, model_key, what)
+        return _from_status(error, settings, model, model_key, what)
     if isinstance(error, openai.APIError):
         # Raised for an error event inside a 200 stream (OpenRouter and proxies do this).
-        detail = _detail(error.body) or _clean(error.message)
+        detail = _detail(error.body, settings) or quote(error.message, key)
         return ServerFailed(f"{server} reported an error during the answer: {detail}")
-    if isinstance(error, ValueError):
-        # json.JSONDecodeError and pydantic's ValidationError are ValueErrors: the stream held
-        # something that is not a chat completion chunk.
-        return ProtocolError(
-            f"{server} sent data artisan cannot read (not the OpenAI format). Is `base_url` "
-            "pointing at an OpenAI-compatible /v1 endpoint?"
-        )
+    if isinstance(error, ValueError | RecursionError):
+        # json.JSONDecodeError and pydantic's ValidationError are ValueErrors, and JSON nested
+        # too deep to parse is a RecursionError: the server sent something that is not a chat
+        # completion.
+        return not_the_api(settings)
     if isinstance(error, openai.OpenAIError):
-        return ApiError(_clean(str(error)))
+        return ApiError(quote(str(error), key))
     raise error
 
 
-def _from_status(error: Any, server: str, model: str, model_key: str, what: str) -> ApiError:
+def _from_status(error: Any, settings: Settings, model: str, model_key: str, what: str) -> ApiError:
+    server = server_name(settings)
     status: int = error.status_code
     body = error.body
     code = _field(body, "code") or _field(body, "type")
-    detail = _detail(body) or _html_summary(error.response) or _clean(error.message)
+    detail = (
+        _detail(body, settings)
+        or _html_summary(error.response, settings)
+        or quote(error.message, settings.api_key)
+    )
     quoted = f" The server said: {detail}" if detail else ""
     if status == 401:
         return AuthenticationFailed(
@@ -254,35 +307,6 @@ def _from_status(error: Any, server: str, model: str, model_key: str, what: str)
     return BadRequest(f"{server} refused the request ({status}).{quoted}", status=status, code=code)
 
 
-def _seconds(value: float) -> str:
-    return "1 second" if value == 1 else f"{value:g} seconds"
-
-
-def scrub(text: str) -> str:
-    """Remove anything that looks like a key or a bearer token."""
-    return _KEYLIKE.sub("[redacted]", text)
-
-
-def image_timeout(settings: Settings) -> float:
-    """Seconds to wait for an image.
-
-    Drawing takes far longer than writing a prompt (minutes for a large, high-quality image), so
-    unless the person set `timeout` themselves, image requests wait at least `IMAGE_TIMEOUT`.
-    """
-    if "timeout" in settings.sources:
-        return settings.timeout
-    return max(settings.timeout, IMAGE_TIMEOUT)
-
-
-def server_name(settings: Settings) -> str:
-    """The server as messages name it: "OpenAI", or the host and port of `base_url`."""
-    if settings.uses_openai and not settings.base_url:
-        return "OpenAI"
-    url = settings.base_url or ""
-    parts = urlsplit(url)
-    return parts.netloc or url
-
-
 def _chain(error: BaseException) -> list[BaseException]:
     """The exception and its causes, outermost first."""
     links = [error]
@@ -298,38 +322,48 @@ def _root_cause(error: BaseException) -> BaseException:
     return _chain(error)[-1]
 
 
-def _field(body: Any, key: str) -> str | None:
+def _field(body: Any, name: str) -> str | None:
+    """`error.<name>` (or `<name>`) of an error body, as text, when it is a short word."""
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict):
-            value = inner.get(key)
-            return str(value) if value else None
+            value = inner.get(name)
+            if isinstance(value, str | int) and not isinstance(value, bool) and value:
+                return quote(str(value), limit=60)
     return None
 
 
-def _detail(body: Any) -> str:
+def _detail(body: Any, settings: Settings) -> str:
+    """The server's own words from an error body (an object with a message, or text)."""
     if isinstance(body, str):
-        return "" if "<html" in body.lower() else _clean(body)
-    message = _field(body, "message")
-    return _clean(message) if message else ""
+        return "" if looks_like_html(body) else quote(body, settings.api_key)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if isinstance(message, str) and message.strip():
+            return quote(message, settings.api_key)
+    return ""
 
 
-def _html_summary(response: Any) -> str:
+def looks_like_html(text: str) -> bool:
+    """Whether `text` starts like a web page."""
+    head = text[:2000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<head", "<body")) or "<html" in head
+
+
+def _page_title(text: str, settings: Settings) -> str:
+    title = _HTML_TITLE.search(text[:65536])
+    return quote(title.group(1), settings.api_key, limit=120) if title else ""
+
+
+def _html_summary(response: Any, settings: Settings) -> str:
     import httpx2
 
     try:
         text = response.text
     except (httpx2.ResponseNotRead, UnicodeDecodeError):
         return ""  # a streamed body that was never read has nothing to summarise
-    if "<html" not in text[:2000].lower():
+    if not looks_like_html(text):
         return ""
-    title = _HTML_TITLE.search(text)
-    summary = _clean(title.group(1)) if title else "an HTML page"
+    summary = _page_title(text, settings) or "an HTML page"
     return f"{summary} (an HTML page, not an API answer: is a proxy in the way?)"
-
-
-def _clean(text: str) -> str:
-    text = " ".join(scrub(for_terminal(text)).split())
-    if len(text) > _MAX_QUOTED:
-        text = text[: _MAX_QUOTED - 1] + "…"
-    return text
