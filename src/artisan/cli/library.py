@@ -103,6 +103,12 @@ def loaded_library() -> Library:
     return library
 
 
+def tell_notices(library: Library) -> None:
+    """Warn about what reading single entries found (an `id` that is not its file's name)."""
+    for notice in library.take_notices():
+        warn(notice)
+
+
 def run_list(args: argparse.Namespace) -> int:
     entries = loaded_library().entries()
     wanted = normalize_tags(args.tag)
@@ -123,7 +129,9 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    entry = open_library().get(args.id)
+    library = open_library()
+    entry = library.get(args.id)
+    tell_notices(library)
     if args.json:
         print_json(entry.to_dict())
         return 0
@@ -151,7 +159,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_rm(args: argparse.Namespace) -> int:
-    entry = open_library().delete(args.id)
+    library = open_library()
+    entry = library.delete(args.id)
+    tell_notices(library)
     print(
         shown(
             f"moved “{entry.title}” ({entry.id}) to the trash; "
@@ -184,7 +194,9 @@ def run_tag(args: argparse.Namespace) -> int:
         else:
             entry.tags = normalize_tags([*entry.tags, *tags])
 
-    entry = open_library().update(args.id, change)
+    library = open_library()
+    entry = library.update(args.id, change)
+    tell_notices(library)
     print(shown(" ".join("#" + t for t in entry.tags) or "(no tags)"))
     return 0
 
@@ -193,7 +205,9 @@ def run_fav(args: argparse.Namespace) -> int:
     def change(entry: PromptEntry) -> None:
         entry.favorite = False if args.off else not entry.favorite
 
-    entry = open_library().update(args.id, change)
+    library = open_library()
+    entry = library.update(args.id, change)
+    tell_notices(library)
     print("★ favourite" if entry.favorite else "not a favourite")
     return 0
 
@@ -206,7 +220,9 @@ def run_rename(args: argparse.Namespace) -> int:
     def change(entry: PromptEntry) -> None:
         entry.title = title
 
-    open_library().update(args.id, change)
+    library = open_library()
+    library.update(args.id, change)
+    tell_notices(library)
     return 0
 
 

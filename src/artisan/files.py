@@ -1,0 +1,331 @@
+"""Reading the files artisan did not write itself: bounded, checked, never a crash.
+
+A library entry, config.toml, a theme, a target, image-models.toml, an import, the library's
+`.index.json` and `draft.json` can all be edited by hand, copied from elsewhere, damaged, or
+replaced by something that is not a file at all. Every reader of such a file goes through this
+module, which checks, in this order and before any parser sees the text:
+
+1. that the path is a regular file (a FIFO would block forever, `/dev/zero` never ends, a
+   folder or a socket is a mistake), opened without blocking so that the check itself cannot
+   hang; library files must not be symbolic links at all (see `read_bytes`);
+2. that it is no bigger than the limit for its kind (`Limits.max_bytes`): the size is checked
+   before reading, and no more than one byte past the limit is ever read, even from a file
+   that grows meanwhile;
+3. that it is UTF-8 text;
+4. that it is not nested deeper than its kind allows (`Limits.max_depth`): a cheap scan of the
+   text, with its strings and comments removed, counts the brackets and the parts of dotted
+   keys. Python's TOML and JSON parsers recurse once per level, so a 2 KB file nested 1,000
+   levels deep would otherwise raise `RecursionError`; and a dotted key of 20,000 parts costs
+   the TOML parser seconds and gigabytes. After TOML parsing, the depth of the tables is checked
+   once more (dotted keys and headers nest too), without recursion.
+
+A file that breaks a rule raises `FileProblem`, whose message names the file and the rule; the
+caller decides what that means (a library file is set aside, a theme is skipped, a broken
+config.toml leaves the defaults in use), so one bad file is never fatal.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import stat
+import tomllib
+from dataclasses import dataclass
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from artisan.errors import ArtisanError
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of one kind of file artisan is willing to read."""
+
+    what: str
+    """The kind of file, for messages: "library file"."""
+    max_bytes: int
+    max_depth: int
+    """Tables and arrays inside one another, counting the document itself as one."""
+
+
+LIBRARY_ENTRY = Limits("library file", 1 * MIB, 32)
+"""One saved prompt: a few KB of text and a few hundred bytes per image."""
+LIBRARY_CACHE = Limits("library cache", 512 * MIB, 48)
+"""`.index.json`: every entry of the library; 100,000 entries take about 150 MB."""
+IMPORT = Limits("import file", 256 * MIB, 40)
+"""An export of a whole library: entries inside a `prompts` list."""
+CONFIG = Limits("config file", 256 * KIB, 16)
+THEME = Limits("theme file", 64 * KIB, 8)
+TARGET = Limits("target file", 256 * KIB, 8)
+IMAGE_MODELS = Limits("image model table", 1 * MIB, 8)
+DRAFT = Limits("draft", 32 * MIB, 16)
+"""`draft.json`: every version of the prompt and the variations of one session."""
+
+
+class FileProblem(ArtisanError):
+    """A file that artisan will not read, or could not make sense of."""
+
+    def __init__(self, path: str | Path, reason: str, *, content: bool) -> None:
+        super().__init__(f"{path} {reason}")
+        self.path = str(path)
+        self.reason = reason
+        self.content = content
+        """True when the file's content breaks a rule (too big, too deep, not UTF-8, not
+        parseable): such a file may be set aside. False when it could not be opened or is not
+        a regular file: then it is left where it is."""
+
+
+def read_bytes(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> bytes:
+    """The content of a regular file of at most `limits.max_bytes` bytes.
+
+    Args:
+        path: The file.
+        limits: Its kind's limits.
+        follow_symlinks: False for files that must live inside their folder (library files):
+            a symbolic link is then refused rather than followed, wherever it points.
+
+    Raises:
+        FileNotFoundError: there is no such file (callers often treat that as "empty").
+        FileProblem: anything else that stops artisan from reading it.
+    """
+    nofollow = 0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0)
+    if not follow_symlinks and not nofollow and os.path.islink(path):
+        raise FileProblem(path, _SYMLINK, content=False)
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    flags = os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        if nofollow and error.errno == errno.ELOOP:
+            raise FileProblem(path, _SYMLINK, content=False) from None
+        if error.errno == errno.ENXIO:
+            raise FileProblem(path, "is a socket, not a file", content=False) from None
+        reason = f"cannot be read ({error.strerror or error})"
+        raise FileProblem(path, reason, content=False) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            reason = f"is {_file_type(info.st_mode)}, not a regular file; it was not read"
+            raise FileProblem(path, reason, content=False)
+        if info.st_size > limits.max_bytes:
+            raise FileProblem(path, _too_big(info.st_size, limits), content=True)
+        data = _read_at_most(fd, limits.max_bytes + 1)
+    except OSError as error:
+        reason = f"cannot be read ({error.strerror or error})"
+        raise FileProblem(path, reason, content=False) from None
+    finally:
+        os.close(fd)
+    if len(data) > limits.max_bytes:
+        raise FileProblem(path, _too_big(len(data), limits), content=True)
+    return data
+
+
+def decode(data: bytes, where: str | Path) -> str:
+    """The bytes as UTF-8 text.
+
+    Raises:
+        FileProblem: not UTF-8.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        reason = f"is not UTF-8 text (byte {error.start} cannot be read)"
+        raise FileProblem(where, reason, content=True) from None
+
+
+def read_text(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> str:
+    """A bounded UTF-8 text file (see `read_bytes`)."""
+    return decode(read_bytes(path, limits, follow_symlinks=follow_symlinks), path)
+
+
+def read_toml(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> dict[str, Any]:
+    """A bounded TOML file, parsed (see `read_bytes` and `parse_toml`)."""
+    return parse_toml(read_text(path, limits, follow_symlinks=follow_symlinks), path, limits)
+
+
+def read_json(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> Any:
+    """A bounded JSON document, parsed (see `read_bytes` and `parse_json`).
+
+    This is the reader for `draft.json` (`limits=DRAFT`), `.index.json` and JSON imports.
+    """
+    return parse_json(read_text(path, limits, follow_symlinks=follow_symlinks), path, limits)
+
+
+def parse_toml(text: str, where: str | Path, limits: Limits) -> dict[str, Any]:
+    """Parse TOML text whose depth has been checked first.
+
+    Raises:
+        FileProblem: too deep, or not valid TOML (the parser's message says where).
+    """
+    check_toml_depth(text, where, limits)
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise FileProblem(where, f"is not valid TOML ({error})", content=True) from None
+    except RecursionError:
+        # The scan above bounds the nesting; this is the net under it.
+        raise FileProblem(where, _too_deep(limits), content=True) from None
+    if nesting_depth(table, limits.max_depth) > limits.max_depth:
+        raise FileProblem(where, _too_deep(limits), content=True)
+    return table
+
+
+def parse_json(text: str, where: str | Path, limits: Limits) -> Any:
+    """Parse JSON text whose depth has been checked first.
+
+    Raises:
+        FileProblem: too deep, or not valid JSON.
+    """
+    check_json_depth(text, where, limits)
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise FileProblem(where, f"is not valid JSON ({error})", content=True) from None
+    except RecursionError:
+        raise FileProblem(where, _too_deep(limits), content=True) from None
+
+
+# The depth scan ------------------------------------------------------------------------------
+
+_TOML_STRINGS_AND_COMMENTS = re.compile(
+    # Each kind of string is followed by a fallback for the same opening left unclosed (the
+    # text is then not TOML, which the parser will say): it swallows the rest, so no later
+    # quote starts another scan to the end, and the scan stays linear in the length.
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"{3,5}|"""[\s\S]*'  # multi-line basic string
+    r"|'''[\s\S]*?'''(?:'{1,2}(?!'))?|'''[\s\S]*"  # multi-line literal string
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|"[^\n]*'  # basic string
+    r"|'[^'\n]*'|'[^\n]*"  # literal string
+    r"|#[^\n]*"  # comment
+)
+_JSON_STRINGS = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"|"[\s\S]*')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def check_toml_depth(text: str, where: str | Path, limits: Limits) -> None:
+    """Refuse TOML text nested deeper than `limits.max_depth`, without parsing it.
+
+    Strings and comments are removed first (brackets and dots inside them mean nothing); then
+    every run of brackets is counted, and every dotted key: `a.b.c = 1` nests three tables.
+
+    Raises:
+        FileProblem: too deep.
+    """
+    bare = _TOML_STRINGS_AND_COMMENTS.sub("0", text)
+    # One level is the document itself.
+    if _bracket_depth(bare) + 1 > limits.max_depth or _long_dotted_key(limits.max_depth).search(
+        bare
+    ):
+        raise FileProblem(where, _too_deep(limits), content=True)
+
+
+def check_json_depth(text: str, where: str | Path, limits: Limits) -> None:
+    """Refuse JSON text nested deeper than `limits.max_depth`, without parsing it.
+
+    Raises:
+        FileProblem: too deep.
+    """
+    if _bracket_depth(_JSON_STRINGS.sub("0", text)) > limits.max_depth:
+        raise FileProblem(where, _too_deep(limits), content=True)
+
+
+def nesting_depth(value: Any, stop_above: int) -> int:
+    """How many tables and lists are inside one another in a parsed document.
+
+    Walks without recursion, and stops counting once the depth passes `stop_above`.
+    """
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > stop_above:
+            return deepest
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _bracket_depth(bare: str) -> int:
+    brackets = _NOT_BRACKETS.sub("", bare)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+_DOTTED: dict[int, re.Pattern[str]] = {}
+
+
+def _long_dotted_key(max_depth: int) -> re.Pattern[str]:
+    """A key of more than `max_depth` parts (`a.b.c`), never crossing `=`, brackets, commas or
+    line ends, so the dot of a number (`1.5`) is never counted as part of a key."""
+    pattern = _DOTTED.get(max_depth)
+    if pattern is None:
+        part = r"[^.=\[\]{},\n]*"
+        # Starting only right after a delimiter keeps the search linear on a long line.
+        start = r"(?<![^=\[\]{},\n])"
+        pattern = _DOTTED[max_depth] = re.compile(rf"{start}{part}(?:\.{part}){{{max_depth},}}")
+    return pattern
+
+
+# Messages ------------------------------------------------------------------------------------
+
+_SYMLINK = "is a symbolic link; artisan reads only regular files in the library folder"
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 4 * MIB))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _too_big(size: int, limits: Limits) -> str:
+    return (
+        f"is larger ({show_size(size)}) than artisan reads for a {limits.what} "
+        f"({show_size(limits.max_bytes)})"
+    )
+
+
+def _too_deep(limits: Limits) -> str:
+    return (
+        f"is nested more deeply than artisan reads for a {limits.what} "
+        f"({limits.max_depth} levels of tables and lists)"
+    )
+
+
+def show_size(size: int) -> str:
+    """A size in bytes, KiB or MiB, for messages."""
+    if size >= MIB:
+        return f"{size / MIB:.3g} MiB"
+    if size >= KIB:
+        return f"{size / KIB:.3g} KiB"
+    return f"{size} bytes"
