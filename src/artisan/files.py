@@ -156,7 +156,7 @@ def read_json(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> An
 
     This is the reader for `draft.json` (`limits=DRAFT`), `.index.json` and JSON imports.
     """
-    return parse_json(read_text(path, limits, follow_symlinks=follow_symlinks), path, limits)
+    return parse_json(read_bytes(path, limits, follow_symlinks=follow_symlinks), path, limits)
 
 
 def parse_toml(text: str, where: str | Path, limits: Limits) -> dict[str, Any]:
@@ -178,13 +178,14 @@ def parse_toml(text: str, where: str | Path, limits: Limits) -> dict[str, Any]:
     return table
 
 
-def parse_json(text: str, where: str | Path, limits: Limits) -> Any:
-    """Parse JSON text whose depth has been checked first.
+def parse_json(document: str | bytes, where: str | Path, limits: Limits) -> Any:
+    """Parse JSON (bytes are UTF-8) whose depth has been checked first.
 
     Raises:
-        FileProblem: too deep, or not valid JSON.
+        FileProblem: too deep, not UTF-8, or not valid JSON.
     """
-    check_json_depth(text, where, limits)
+    check_json_depth(document, where, limits)
+    text = decode(document, where) if isinstance(document, bytes) else document
     try:
         return json.loads(text)
     except ValueError as error:
@@ -205,7 +206,9 @@ _TOML_STRINGS_AND_COMMENTS = re.compile(
     r"|'[^'\n]*'|'[^\n]*"  # literal string
     r"|#[^\n]*"  # comment
 )
-_JSON_STRINGS = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"|"[\s\S]*')
+_ALL_BUT_QUOTES_AND_BRACKETS = bytes(set(range(256)) - set(b'"[]{}'))
+_QUOTED = re.compile(rb'"[^"]*"|"[^"]*$')
+_BYTE_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
@@ -227,13 +230,26 @@ def check_toml_depth(text: str, where: str | Path, limits: Limits) -> None:
         raise FileProblem(where, _too_deep(limits), content=True)
 
 
-def check_json_depth(text: str, where: str | Path, limits: Limits) -> None:
+def check_json_depth(text: str | bytes, where: str | Path, limits: Limits) -> None:
     """Refuse JSON text nested deeper than `limits.max_depth`, without parsing it.
+
+    Works on the bytes, where every step is a single pass in C: escaped backslashes and quotes
+    go first (a JSON quote is escaped only as `\\"`), then everything but quotes and brackets,
+    then the strings; what is left is the brackets outside strings. A cache of 10,000 entries
+    (9 MB) takes a few milliseconds.
 
     Raises:
         FileProblem: too deep.
     """
-    if _bracket_depth(_JSON_STRINGS.sub("0", text)) > limits.max_depth:
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if b"\\" in data:  # one byte: a fast search, and most files have no escapes at all
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Two quotes side by side close one string and open the next, or make an empty one:
+    # either way no bracket outside a string is between them.
+    quotes_and_brackets = data.translate(None, _ALL_BUT_QUOTES_AND_BRACKETS).replace(b'""', b"")
+    brackets = _QUOTED.sub(b"", quotes_and_brackets)
+    depth = max(accumulate(map(_BYTE_STEP.__getitem__, brackets)), default=0)
+    if depth > limits.max_depth:
         raise FileProblem(where, _too_deep(limits), content=True)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import stat
 import threading
 import time
@@ -39,6 +40,7 @@ from typing import Any, TypeVar, cast
 
 from artisan import files
 from artisan.atomic import write_atomic
+from artisan.bulk import collector_paused
 from artisan.entry import (
     FORMAT_VERSION,
     ID_PATTERN,
@@ -66,6 +68,7 @@ CORRUPT = ".corrupt"
 LOCK = ".lock"
 SUFFIX = ".toml"
 STALE_SECONDS = 600
+_ENTRY_NAME = re.compile(ID_PATTERN.pattern + re.escape(SUFFIX))
 
 
 class FutureVersionError(EntryFormatError):
@@ -125,13 +128,14 @@ class Library:
         (a file edited or removed since the cache was written), so `load` must follow, and
         reuses what this built. Returns False, loading nothing, when there is no usable cache.
         """
-        self._index = index = read_index(self.folder)
-        built: dict[str, PromptEntry] = {}
-        for name, row in index.usable_rows().items():
-            entry_id = _entry_id(name)
-            entry = entry_from_row(row, entry_id) if entry_id else None
-            if entry is not None:  # otherwise `load` reads the file instead
-                built[name] = entry
+        with collector_paused():
+            self._index = index = read_index(self.folder)
+            built: dict[str, PromptEntry] = {}
+            for name, row in index.usable_rows().items():
+                entry_id = _entry_id(name)
+                entry = entry_from_row(row, entry_id) if entry_id else None
+                if entry is not None:  # otherwise `load` reads the file instead
+                    built[name] = entry
         if not built:
             return False
         self._from_cache = built
@@ -141,7 +145,8 @@ class Library:
     @_one_at_a_time
     def load(self) -> LoadReport:
         """Read every entry from disk (through the cache) and report unreadable files."""
-        return self._load()
+        with collector_paused():
+            return self._load()
 
     def entries(self) -> list[PromptEntry]:
         """All loaded entries, newest first."""
@@ -222,7 +227,8 @@ class Library:
             if is_entry_id(entry.id) and self._is_entry_file(entry.id + SUFFIX):
                 with contextlib.suppress(EntryNotFound):
                     return self._read(entry.id), False
-            self._load()
+            with collector_paused():
+                self._load()
             text = entry.prompt.strip()
             for candidate in self.entries():  # newest first
                 if candidate.prompt.strip() == text:
@@ -638,10 +644,7 @@ def _parse(data: bytes, path: Path) -> tuple[PromptEntry, str | None]:
 
 def _entry_id(name: str) -> str | None:
     """The id a library file name stands for, or None when it is not an entry's name."""
-    if not name.endswith(SUFFIX):
-        return None
-    stem = name[: -len(SUFFIX)]
-    return stem if is_entry_id(stem) else None
+    return name[: -len(SUFFIX)] if _ENTRY_NAME.fullmatch(name) else None
 
 
 def _misnamed(path: str, name: str) -> str:

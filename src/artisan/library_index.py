@@ -74,30 +74,39 @@ class Index:
     def settled_row(self, name: str, stat: Signature) -> list[Any] | None:
         """The entry row for a file unchanged since the cache was written, or None."""
         row = self.rows.get(name)
-        if not _well_formed(row) or tuple(row[:4]) != stat:
+        if (
+            type(row) is not list
+            or len(row) != 6
+            or row[0] != stat[0]
+            or row[1] != stat[1]
+            or row[2] != stat[2]
+            or row[3] != stat[3]
+            or type(row[5]) is not list
+        ):
             return None
         if max(stat[0], stat[3]) >= self.written_ns - _RACY_NS:
             return None
-        return list(row[5])
+        entry_row: list[Any] = row[5]
+        return entry_row
 
     def row_with_digest(self, name: str, content_digest: str) -> list[Any] | None:
         """The entry row for a file whose bytes have not changed, or None."""
         row = self.rows.get(name)
         if not _well_formed(row) or row[4] != content_digest:
             return None
-        return list(row[5])
+        entry_row: list[Any] = row[5]
+        return entry_row
 
     def usable_rows(self) -> dict[str, list[Any]]:
         """Every well-formed entry row, by file name (for showing the cache alone)."""
-        return {name: list(row[5]) for name, row in self.rows.items() if _well_formed(row)}
+        return {name: row[5] for name, row in self.rows.items() if _well_formed(row)}
 
 
 def read_index(folder: Path) -> Index:
     """The cache, or an empty one when it is missing, too big, damaged or of another format."""
     path = folder / CACHE
     try:
-        text = files.read_text(path, files.LIBRARY_CACHE, follow_symlinks=False)
-        raw = files.parse_json(text, path, files.LIBRARY_CACHE)
+        raw = files.read_json(path, files.LIBRARY_CACHE, follow_symlinks=False)
         written_ns = os.stat(path, follow_symlinks=False).st_mtime_ns
     except (OSError, files.FileProblem):
         return Index()
