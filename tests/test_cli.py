@@ -126,7 +126,7 @@ def test_usage_errors_exit_2(
     cli: RunCli, online: FakeOpenAI, args: tuple[str, ...], stdin: str, message: str
 ) -> None:
     result = cli(*args, stdin=stdin)
-    assert result.code == (1 if "Unknown target" in message else 2)
+    assert result.code == 2
     assert message in result.err
     assert "Traceback" not in result.err
     assert online.chat_requests() == []

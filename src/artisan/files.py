@@ -71,14 +71,23 @@ DRAFT = Limits("draft", 32 * MIB, 16)
 class FileProblem(ArtisanError):
     """A file that artisan will not read, or could not make sense of."""
 
-    def __init__(self, path: str | Path, reason: str, *, content: bool) -> None:
+    def __init__(self, path: str | Path, reason: str, *, rule: str) -> None:
         super().__init__(f"{path} {reason}")
         self.path = str(path)
         self.reason = reason
-        self.content = content
+        self.rule = rule
+        """Which rule it broke: one of `OPENING_RULES` or `CONTENT_RULES`."""
+
+    @property
+    def content(self) -> bool:
         """True when the file's content breaks a rule (too big, too deep, not UTF-8, not
         parseable): such a file may be set aside. False when it could not be opened or is not
         a regular file: then it is left where it is."""
+        return self.rule in CONTENT_RULES
+
+
+OPENING_RULES = ("unreadable", "not-a-file")
+CONTENT_RULES = ("too-big", "too-deep", "not-utf8", "syntax")
 
 
 def read_bytes(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> bytes:
@@ -96,7 +105,7 @@ def read_bytes(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> b
     """
     nofollow = 0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0)
     if not follow_symlinks and not nofollow and os.path.islink(path):
-        raise FileProblem(path, _SYMLINK, content=False)
+        raise FileProblem(path, _SYMLINK, rule="not-a-file")
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
     flags = os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -105,26 +114,26 @@ def read_bytes(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> b
         raise
     except OSError as error:
         if nofollow and error.errno == errno.ELOOP:
-            raise FileProblem(path, _SYMLINK, content=False) from None
+            raise FileProblem(path, _SYMLINK, rule="not-a-file") from None
         if error.errno == errno.ENXIO:
-            raise FileProblem(path, "is a socket, not a file", content=False) from None
+            raise FileProblem(path, "is a socket, not a file", rule="not-a-file") from None
         reason = f"cannot be read ({error.strerror or error})"
-        raise FileProblem(path, reason, content=False) from None
+        raise FileProblem(path, reason, rule="unreadable") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             reason = f"is {_file_type(info.st_mode)}, not a regular file; it was not read"
-            raise FileProblem(path, reason, content=False)
+            raise FileProblem(path, reason, rule="not-a-file")
         if info.st_size > limits.max_bytes:
-            raise FileProblem(path, _too_big(info.st_size, limits), content=True)
+            raise FileProblem(path, _too_big(info.st_size, limits), rule="too-big")
         data = _read_at_most(fd, limits.max_bytes + 1)
     except OSError as error:
         reason = f"cannot be read ({error.strerror or error})"
-        raise FileProblem(path, reason, content=False) from None
+        raise FileProblem(path, reason, rule="unreadable") from None
     finally:
         os.close(fd)
     if len(data) > limits.max_bytes:
-        raise FileProblem(path, _too_big(len(data), limits), content=True)
+        raise FileProblem(path, _too_big(len(data), limits), rule="too-big")
     return data
 
 
@@ -138,7 +147,7 @@ def decode(data: bytes, where: str | Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         reason = f"is not UTF-8 text (byte {error.start} cannot be read)"
-        raise FileProblem(where, reason, content=True) from None
+        raise FileProblem(where, reason, rule="not-utf8") from None
 
 
 def read_text(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> str:
@@ -169,12 +178,12 @@ def parse_toml(text: str, where: str | Path, limits: Limits) -> dict[str, Any]:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise FileProblem(where, f"is not valid TOML ({error})", content=True) from None
+        raise FileProblem(where, f"is not valid TOML ({error})", rule="syntax") from None
     except RecursionError:
         # The scan above bounds the nesting; this is the net under it.
-        raise FileProblem(where, _too_deep(limits), content=True) from None
+        raise FileProblem(where, _too_deep(limits), rule="too-deep") from None
     if nesting_depth(table, limits.max_depth) > limits.max_depth:
-        raise FileProblem(where, _too_deep(limits), content=True)
+        raise FileProblem(where, _too_deep(limits), rule="too-deep")
     return table
 
 
@@ -189,9 +198,9 @@ def parse_json(document: str | bytes, where: str | Path, limits: Limits) -> Any:
     try:
         return json.loads(text)
     except ValueError as error:
-        raise FileProblem(where, f"is not valid JSON ({error})", content=True) from None
+        raise FileProblem(where, f"is not valid JSON ({error})", rule="syntax") from None
     except RecursionError:
-        raise FileProblem(where, _too_deep(limits), content=True) from None
+        raise FileProblem(where, _too_deep(limits), rule="too-deep") from None
 
 
 # The depth scan ------------------------------------------------------------------------------
@@ -227,7 +236,7 @@ def check_toml_depth(text: str, where: str | Path, limits: Limits) -> None:
     if _bracket_depth(bare) + 1 > limits.max_depth or _long_dotted_key(limits.max_depth).search(
         bare
     ):
-        raise FileProblem(where, _too_deep(limits), content=True)
+        raise FileProblem(where, _too_deep(limits), rule="too-deep")
 
 
 def check_json_depth(text: str | bytes, where: str | Path, limits: Limits) -> None:
@@ -250,7 +259,7 @@ def check_json_depth(text: str | bytes, where: str | Path, limits: Limits) -> No
     brackets = _QUOTED.sub(b"", quotes_and_brackets)
     depth = max(accumulate(map(_BYTE_STEP.__getitem__, brackets)), default=0)
     if depth > limits.max_depth:
-        raise FileProblem(where, _too_deep(limits), content=True)
+        raise FileProblem(where, _too_deep(limits), rule="too-deep")
 
 
 def nesting_depth(value: Any, stop_above: int) -> int:

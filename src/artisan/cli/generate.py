@@ -95,9 +95,7 @@ def run_refine(args: argparse.Namespace) -> int:
 
         source = Library(locations.library_dir()).get(args.source)
         prompt = source.prompt
-    if args.target is None and source is not None and source.target:
-        args.target = source.target
-    settings, target = _prepare(args)
+    settings, target = _prepare(args, source.target if source is not None else None)
     import asyncio
 
     return asyncio.run(
@@ -105,7 +103,9 @@ def run_refine(args: argparse.Namespace) -> int:
     )
 
 
-def _prepare(args: argparse.Namespace) -> tuple[config.Settings, Target]:
+def _prepare(
+    args: argparse.Namespace, saved_target: str | None = None
+) -> tuple[config.Settings, Target]:
     loaded = config.load()
     for warning in loaded.warnings:
         warn(warning)
@@ -113,7 +113,10 @@ def _prepare(args: argparse.Namespace) -> tuple[config.Settings, Target]:
     catalog = load_catalog()
     for problem in catalog.problems:
         warn(problem)
-    return settings, catalog.get(args.target or settings.target)
+    if args.target is not None and args.target not in catalog.targets:
+        # Named on the command line: a usage error (exit 2), like any other bad option.
+        raise UsageError(catalog.unknown(args.target))
+    return settings, catalog.get(args.target or saved_target or settings.target)
 
 
 async def _generate(

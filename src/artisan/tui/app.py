@@ -35,7 +35,7 @@ from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
 from artisan.tui.drafting import DraftKeeping
 from artisan.tui.screens.help import HelpScreen
-from artisan.tui.themes import register_themes
+from artisan.tui.themes import choose_theme
 from artisan.tui.widgets.idea import IdeaPane
 from artisan.tui.widgets.keybar import KeyBar
 from artisan.tui.widgets.library import LibraryPane
@@ -122,16 +122,8 @@ class ArtisanApp(PromptWriting, DraftKeeping):
         Done before the app runs: a theme set after the first mount makes Textual parse and
         apply every stylesheet a second time.
         """
-        self.startup_warnings += register_themes(self)
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        else:
-            self.startup_warnings.append(
-                f"Theme `{self.settings.theme}` not found; "
-                f"available: {', '.join(sorted(self.available_themes))}."
-            )
-            fallback = "artisan-dark" if "artisan-dark" in self.available_themes else None
-            self.theme = fallback or "textual-dark"
+        self.startup_warnings += choose_theme(self, self.settings.theme)
+        self._saved_theme = self.settings.theme
 
     def on_mount(self) -> None:
         warnings = list(self.startup_warnings)
@@ -181,7 +173,10 @@ class ArtisanApp(PromptWriting, DraftKeeping):
         return lambda: self.run_action(action.action)
 
     def watch_theme(self, theme: str) -> None:
-        if self._theme_ready and theme != self.settings.theme:
+        # Compared with what the file holds now, not at start: going back to the theme the
+        # app started with is a choice to save too.
+        if self._theme_ready and theme != self._saved_theme:
+            self._saved_theme = theme
             self._persist_theme(theme)
 
     @work(thread=True, group="config")
