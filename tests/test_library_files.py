@@ -309,3 +309,59 @@ def test_a_missing_entry_is_not_found_not_a_crash(library: Library) -> None:
     saved(library)
     with pytest.raises(EntryNotFound):
         library.get("nothere")
+
+
+# Imports ----------------------------------------------------------------------------------------
+
+
+def test_a_deeply_nested_import_is_one_clear_error(cli: RunCli, tmp_path: Path) -> None:
+    for name, text in (
+        ("deep.json", '{"prompts": ' + "[" * 2000 + "]" * 2000 + "}"),
+        ("deep.toml", "prompts = " + "[" * 2000 + "]" * 2000),
+    ):
+        source = tmp_path / name
+        source.write_text(text)
+        result = cli("library", "import", str(source))
+        assert result.code == 1
+        assert f"{source} is nested more deeply than artisan reads for an import file" in (
+            result.err
+        )
+        assert "Traceback" not in result.err
+
+
+def test_import_entries_the_library_could_not_read_back_are_skipped(
+    cli: RunCli, library: Library, tmp_path: Path
+) -> None:
+    deep: object = "x"
+    for _ in range(34):  # too deep for a library file, not for an import
+        deep = [deep]
+    records = [
+        {"id": "good", "prompt": "a good prompt"},
+        {"id": "withnull", "prompt": "p1", "rating": None},
+        {"id": "huge", "prompt": "x" * (2 * 1024 * 1024)},
+        {"id": "nested", "prompt": "p2", "deep": deep},
+    ]
+    source = tmp_path / "in.json"
+    source.write_text(json_text({"version": 1, "prompts": records}))
+    result = cli("library", "import", str(source))
+    assert result.code == 0
+    assert "prompt 2 holds a value a library file cannot" in result.err
+    assert "prompt 3 is larger (2 MiB) than a library file may be (1 MiB)" in result.err
+    assert "prompt 4 is nested more deeply than a library file may be" in result.err
+    assert sorted(p.name for p in library.folder.glob("*.toml")) == ["good.toml"]
+    assert library.load().problems == []
+
+
+@posix_only
+def test_importing_a_fifo_does_not_hang(tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    os.mkfifo(source)
+    result = run_artisan("library", "import", str(source), timeout=30)
+    assert result.returncode == 1
+    assert "named pipe" in result.stderr
+
+
+def json_text(document: object) -> str:
+    import json
+
+    return json.dumps(document)

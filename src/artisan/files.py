@@ -48,23 +48,23 @@ class Limits:
     """How much of one kind of file artisan is willing to read."""
 
     what: str
-    """The kind of file, for messages: "library file"."""
+    """The kind of file, for messages: "a library file"."""
     max_bytes: int
     max_depth: int
     """Tables and arrays inside one another, counting the document itself as one."""
 
 
-LIBRARY_ENTRY = Limits("library file", 1 * MIB, 32)
+LIBRARY_ENTRY = Limits("a library file", 1 * MIB, 32)
 """One saved prompt: a few KB of text and a few hundred bytes per image."""
-LIBRARY_CACHE = Limits("library cache", 512 * MIB, 48)
+LIBRARY_CACHE = Limits("the library cache", 512 * MIB, 48)
 """`.index.json`: every entry of the library; 100,000 entries take about 150 MB."""
-IMPORT = Limits("import file", 256 * MIB, 40)
+IMPORT = Limits("an import file", 256 * MIB, 40)
 """An export of a whole library: entries inside a `prompts` list."""
-CONFIG = Limits("config file", 256 * KIB, 16)
-THEME = Limits("theme file", 64 * KIB, 8)
-TARGET = Limits("target file", 256 * KIB, 8)
-IMAGE_MODELS = Limits("image model table", 1 * MIB, 8)
-DRAFT = Limits("draft", 32 * MIB, 16)
+CONFIG = Limits("a config file", 256 * KIB, 16)
+THEME = Limits("a theme file", 64 * KIB, 8)
+TARGET = Limits("a target file", 256 * KIB, 8)
+IMAGE_MODELS = Limits("an image model table", 1 * MIB, 8)
+DRAFT = Limits("a draft", 32 * MIB, 16)
 """`draft.json`: every version of the prompt and the variations of one session."""
 
 
@@ -146,7 +146,7 @@ def decode(data: bytes, where: str | Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        reason = f"is not UTF-8 text (byte {error.start} cannot be read)"
+        reason = f"is not UTF-8 text (byte {error.start + 1} cannot be read)"
         raise FileProblem(where, reason, rule="not-utf8") from None
 
 
@@ -335,14 +335,14 @@ def _file_type(mode: int) -> str:
 
 def _too_big(size: int, limits: Limits) -> str:
     return (
-        f"is larger ({show_size(size)}) than artisan reads for a {limits.what} "
+        f"is larger ({show_size(size)}) than artisan reads for {limits.what} "
         f"({show_size(limits.max_bytes)})"
     )
 
 
 def _too_deep(limits: Limits) -> str:
     return (
-        f"is nested more deeply than artisan reads for a {limits.what} "
+        f"is nested more deeply than artisan reads for {limits.what} "
         f"({limits.max_depth} levels of tables and lists)"
     )
 
