@@ -298,6 +298,13 @@ def set_value(key: str, value: str, path: Path | None = None) -> Any:
 
     new_text = tomlkit.dumps(document)
     written = tomllib.loads(new_text)  # what `load` will read back
+    if _canonical(written) != _canonical(_changed(tomllib.loads(text), parts, typed)):
+        # The editor could not keep the rest of this file as it was: better refuse than
+        # change a setting the person did not ask to change.
+        raise ConfigError(
+            f"artisan cannot change `{key}` in {path} without touching other settings; "
+            "edit the file by hand."
+        )
     holds = holds_secret(written)
     target = Path(os.path.realpath(path))
     try:
@@ -451,6 +458,25 @@ def _typed_value(key: str, value: str) -> Any:
             f"and {KEYS_TABLE}.<action>."
         )
     return None if value == "" else setting.coerce(value)
+
+
+def _changed(raw: dict[str, Any], parts: list[str], typed: Any) -> dict[str, Any]:
+    """`raw` (parsed) with one setting changed, as `set_value` means to change the file."""
+    table = raw
+    for part in parts[:-1]:
+        table = table.setdefault(part, {})
+    if typed is None:
+        table.pop(parts[-1], None)
+    else:
+        table[parts[-1]] = typed
+    return raw
+
+
+def _canonical(raw: dict[str, Any]) -> str:
+    """A comparable form of a parsed document (NaN equals NaN, dates as text)."""
+    import json
+
+    return json.dumps(raw, sort_keys=True, default=str)
 
 
 def _read_text(path: Path) -> str:
