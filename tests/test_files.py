@@ -113,6 +113,7 @@ def test_text_must_be_utf8(tmp_path: Path) -> None:
         "[[" + ".".join(["a"] * 9) + "]]",
         "[a.b.c.d]\ne.f.g.h.i = 1",  # nine levels only once the header and the key combine
         "a = [" * 5 + "{b = [[[1]]]}" + "]" * 5,
+        "[[a]]\nx = [[[[[[1]]]]]]",  # an array of tables adds two levels the scan cannot see
     ],
 )
 def test_deep_toml_is_refused(text: str) -> None:
@@ -136,6 +137,7 @@ def test_deep_toml_is_refused(text: str) -> None:
         'a = """x""""\n',
         "a = [1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5]\n",
         '"a.b.c.d.e.f.g.h.i.j" = 1\n',
+        "[[a]]\nx = [[[[[1]]]]]\n",  # eight levels: the most allowed
     ],
 )
 def test_brackets_and_dots_in_strings_comments_and_numbers_do_not_count(text: str) -> None:

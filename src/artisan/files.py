@@ -126,7 +126,8 @@ def read_bytes(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> b
             raise FileProblem(path, reason, rule="not-a-file")
         if info.st_size > limits.max_bytes:
             raise FileProblem(path, _too_big(info.st_size, limits), rule="too-big")
-        data = _read_at_most(fd, limits.max_bytes + 1)
+        # One read of the whole file, plus one byte to notice a file that grew meanwhile.
+        data = _read_at_most(fd, limits.max_bytes + 1, info.st_size + 1)
     except OSError as error:
         reason = f"cannot be read ({error.strerror or error})"
         raise FileProblem(path, reason, rule="unreadable") from None
@@ -174,7 +175,7 @@ def parse_toml(text: str, where: str | Path, limits: Limits) -> dict[str, Any]:
     Raises:
         FileProblem: too deep, or not valid TOML (the parser's message says where).
     """
-    check_toml_depth(text, where, limits)
+    walk = check_toml_depth(text, where, limits)
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -182,7 +183,7 @@ def parse_toml(text: str, where: str | Path, limits: Limits) -> dict[str, Any]:
     except RecursionError:
         # The scan above bounds the nesting; this is the net under it.
         raise FileProblem(where, _too_deep(limits), rule="too-deep") from None
-    if nesting_depth(table, limits.max_depth) > limits.max_depth:
+    if walk and nesting_depth(table, limits.max_depth) > limits.max_depth:
         raise FileProblem(where, _too_deep(limits), rule="too-deep")
     return table
 
@@ -222,21 +223,30 @@ _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
-def check_toml_depth(text: str, where: str | Path, limits: Limits) -> None:
+def check_toml_depth(text: str, where: str | Path, limits: Limits) -> bool:
     """Refuse TOML text nested deeper than `limits.max_depth`, without parsing it.
 
     Strings and comments are removed first (brackets and dots inside them mean nothing); then
     every run of brackets is counted, and every dotted key: `a.b.c = 1` nests three tables.
 
+    Returns:
+        Whether the parsed tables could still be too deep (dotted keys and headers add up in
+        ways the scan does not follow), so that `nesting_depth` must check them. Without a dot
+        outside strings, a document is at most three levels (itself, an array of tables and
+        its table) plus its brackets deep, which the scan has checked.
+
     Raises:
         FileProblem: too deep.
     """
     bare = _TOML_STRINGS_AND_COMMENTS.sub("0", text)
-    # One level is the document itself.
-    if _bracket_depth(bare) + 1 > limits.max_depth or _long_dotted_key(limits.max_depth).search(
-        bare
-    ):
+    brackets = _bracket_depth(bare)
+    if brackets + 1 > limits.max_depth:  # one level is the document itself
         raise FileProblem(where, _too_deep(limits), rule="too-deep")
+    if "." not in bare:
+        return brackets + 3 > limits.max_depth
+    if _long_dotted_key(limits.max_depth).search(bare):
+        raise FileProblem(where, _too_deep(limits), rule="too-deep")
+    return True
 
 
 def check_json_depth(text: str | bytes, where: str | Path, limits: Limits) -> None:
@@ -267,20 +277,18 @@ def nesting_depth(value: Any, stop_above: int) -> int:
 
     Walks without recursion, and stops counting once the depth passes `stop_above`.
     """
+    if not isinstance(value, dict | list):
+        return 0
     deepest = 0
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth)
-        if deepest > stop_above:
-            return deepest
-        pending.extend((child, depth + 1) for child in children)
+        if depth > deepest:
+            deepest = depth
+            if deepest > stop_above:
+                return deepest
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
@@ -309,15 +317,18 @@ def _long_dotted_key(max_depth: int) -> re.Pattern[str]:
 _SYMLINK = "is a symbolic link; artisan reads only regular files in the library folder"
 
 
-def _read_at_most(fd: int, size: int) -> bytes:
+def _read_at_most(fd: int, size: int, first: int) -> bytes:
+    """Up to `size` bytes, asking for `first` bytes at once (what stat said, plus one)."""
     chunks: list[bytes] = []
     remaining = size
+    ask = min(first, size)
     while remaining > 0:
-        chunk = os.read(fd, min(remaining, 4 * MIB))
+        chunk = os.read(fd, min(remaining, ask))
         if not chunk:
             break
         chunks.append(chunk)
         remaining -= len(chunk)
+        ask = 4 * MIB
     return b"".join(chunks)
 
 

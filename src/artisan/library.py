@@ -59,7 +59,6 @@ from artisan.library_index import (
     plain,
     read_index,
     settled_now,
-    signature,
     write_index,
 )
 
@@ -334,7 +333,7 @@ class Library:
                     "in the library folder, so it was skipped."
                 )
                 continue
-            stamp = signature(info)
+            stamp = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)
             entry: PromptEntry | None = None
             row = index.settled_row(name, stamp)
             if row is not None:

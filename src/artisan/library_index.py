@@ -71,23 +71,22 @@ class Index:
     written_ns: int = 0
     """The cache file's modification time; 0 when there was none."""
 
+    settled_before: int = field(init=False)
+    """Files last changed before this moment (ns) are trusted by stat alone."""
+
+    def __post_init__(self) -> None:
+        self.settled_before = self.written_ns - _RACY_NS
+
     def settled_row(self, name: str, stat: Signature) -> list[Any] | None:
         """The entry row for a file unchanged since the cache was written, or None."""
         row = self.rows.get(name)
-        if (
-            type(row) is not list
-            or len(row) != 6
-            or row[0] != stat[0]
-            or row[1] != stat[1]
-            or row[2] != stat[2]
-            or row[3] != stat[3]
-            or type(row[5]) is not list
-        ):
+        # One comparison of the first four items in C: this runs for every file at every load.
+        if type(row) is not list or len(row) != 6 or row[:4] != [*stat]:
             return None
-        if max(stat[0], stat[3]) >= self.written_ns - _RACY_NS:
+        if stat[0] >= self.settled_before or stat[3] >= self.settled_before:
             return None
-        entry_row: list[Any] = row[5]
-        return entry_row
+        entry_row = row[5]
+        return entry_row if type(entry_row) is list else None
 
     def row_with_digest(self, name: str, content_digest: str) -> list[Any] | None:
         """The entry row for a file whose bytes have not changed, or None."""
@@ -146,7 +145,9 @@ def entry_from_row(row: list[Any], entry_id: str) -> PromptEntry | None:
         return None
     if entry.id != entry_id or entry.created.tzinfo is None or entry.updated.tzinfo is None:
         return None
-    if not plain(entry.extra) or not all(plain(image.extra) for image in entry.images):
+    if entry.extra and not plain(entry.extra):
+        return None
+    if entry.images and not all(plain(image.extra) for image in entry.images):
         return None
     return entry
 
