@@ -66,6 +66,10 @@ TARGET = Limits("a target file", 256 * KIB, 8)
 IMAGE_MODELS = Limits("an image model table", 1 * MIB, 8)
 DRAFT = Limits("a draft", 32 * MIB, 16)
 """`draft.json`: every version of the prompt and the variations of one session."""
+IMAGE_METADATA = Limits("image metadata", 1 * MIB, 8)
+"""The JSON artisan writes into an image it saves (read back from any image given to it)."""
+EDITED_PROMPT = Limits("an edited prompt", LIBRARY_ENTRY.max_bytes, 1)
+"""The prompt as the person's editor left it (artisan wrote the file; the editor may not)."""
 
 
 class FileProblem(ArtisanError):

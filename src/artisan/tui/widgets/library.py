@@ -22,6 +22,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
 
+from artisan import files
 from artisan.entry import PromptEntry, normalize_tags
 from artisan.errors import ArtisanError
 from artisan.library import Library
@@ -318,7 +319,11 @@ class LibraryPane(Vertical):
                     severity="warning",
                 )
                 return
-            text = path.read_text(encoding="utf-8").rstrip("\n")
+            try:
+                text = files.read_text(path, files.EDITED_PROMPT).rstrip("\n")
+            except (OSError, files.FileProblem) as error:
+                self.notify(f"The prompt was not changed: {error}", severity="error")
+                return
         if not text.strip() or text == entry.prompt:
             self.notify("The prompt was not changed.")
             return
