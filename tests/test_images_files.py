@@ -299,3 +299,20 @@ def test_read_metadata_of_other_files(tmp_path: Path) -> None:
         read_metadata(text)
     with pytest.raises(ImageFileError, match="no image at"):
         read_metadata(tmp_path / "missing.png")
+
+
+def test_metadata_nested_thousands_deep_is_ignored_not_fatal(tmp_path: Path) -> None:
+    """An image from elsewhere whose `artisan` text is hostile JSON: its standard fields are
+    read, the rest is ignored."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("Description", "a plain description")
+    info.add_itxt("artisan", "[" * 100_000 + "]" * 100_000)
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, "PNG", pnginfo=info)
+    path = tmp_path / "hostile.png"
+    path.write_bytes(buffer.getvalue())
+    assert read_metadata(path) == {"prompt": "a plain description"}

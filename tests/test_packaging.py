@@ -42,7 +42,11 @@ HYGIENE = """
 import sys
 from artisan.cli import main
 code = main({args!r})
-heavy = sorted(m for m in ("textual", "openai", "rich", "httpx2") if m in sys.modules)
+heavy = sorted(
+    m
+    for m in ("textual", "openai", "rich", "httpx2", "tomlkit", "filelock", "watchfiles")
+    if m in sys.modules
+)
 print("HEAVY=" + ",".join(heavy))
 """
 
@@ -70,7 +74,8 @@ def test_core_modules_do_not_import_textual_or_openai() -> None:
     code = (
         "import sys\n"
         "import artisan.config, artisan.library, artisan.search, artisan.targets, "
-        "artisan.transfer, artisan.themes, artisan.engine, artisan.connection\n"
+        "artisan.transfer, artisan.themes, artisan.engine, artisan.connection, artisan.files, "
+        "artisan.library_index, artisan.actions, artisan.draft, artisan.workshop\n"
         "print(sorted(m for m in ('textual', 'openai', 'httpx2') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -486,7 +486,7 @@ async def test_key_remapping_from_config(server: FakeOpenAI) -> None:
         await pilot.press("f5")
         await settle(pilot)
         assert prompt_text(app) == EXPECTED
-        assert any("`nonsense`" in n for n in notifications(app))
+        assert any("`keys.nonsense` names no action" in n for n in notifications(app))
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -560,7 +560,10 @@ async def test_unknown_theme_falls_back(server: FakeOpenAI) -> None:
     async with app.run_test(notifications=True) as pilot:
         await pilot.pause()
         assert app.theme == "artisan-dark"
-        assert any("Theme `nope` not found" in n for n in notifications(app))
+        assert [n for n in notifications(app) if "nope" in n] == [
+            "Theme `nope` cannot be used: it is not among the themes "
+            f"({', '.join(sorted(app.available_themes))}). Using artisan-dark."
+        ]
 
 
 async def test_library_problems_are_reported(server: FakeOpenAI) -> None:

@@ -283,28 +283,25 @@ def test_a_second_app_on_the_same_folder_keeps_its_own_draft(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "content",
-    [
-        '{"format": 2, "idea": 123}',
-        '{"format": 2, "versions": [{"text": null}]}',
-        '{"format": 2, "versions": [{"text": "x", "usage": "lots"}]}',
-        '{"format": 2, "versions": "nope"}',
-        "[1, 2, 3]",
-        "{broken",
-        "[" * 100_000 + "]" * 100_000,
-    ],
-    ids=["idea-number", "text-null", "usage-text", "versions-text", "list", "broken", "deep"],
+    ["[1, 2, 3]", "{broken", "[" * 100_000 + "]" * 100_000],
+    ids=["list", "broken", "deep"],
 )
-def test_a_draft_of_the_wrong_shape_is_set_aside(tmp_path: Path, content: str) -> None:
+def test_a_file_that_is_no_draft_is_set_aside_twice_without_loss(
+    tmp_path: Path, content: str
+) -> None:
     path = tmp_path / "draft.json"
-    path.write_text(content)
-    keeper = DraftKeeper(tmp_path, Draft)
-    keeper.claim()
-    draft, problem = keeper.read()
-    assert draft == Draft()
-    assert problem is not None and "damaged" in problem
-    assert not path.exists()
-    [aside] = tmp_path.glob("draft.damaged-*.json")
-    assert aside.read_text() == content  # set aside, never lost
+    for _ in range(2):
+        path.write_text(content)
+        keeper = DraftKeeper(tmp_path, Draft)
+        keeper.claim()
+        draft, problem = keeper.read()
+        keeper.release()
+        assert draft == Draft()
+        assert problem is not None and "damaged" in problem
+        assert not path.exists()
+    asides = sorted(tmp_path.glob("draft.json.damaged*"))
+    assert [p.name for p in asides] == ["draft.json.damaged", "draft.json.damaged-2"]
+    assert all(aside.read_text() == content for aside in asides)  # never lost
 
 
 def test_a_first_format_draft_is_read_with_its_variations(tmp_path: Path) -> None:

@@ -6,8 +6,11 @@ its default, the values it allows and a line of help. Loading, validation, `arti
 
 Loading never raises for a bad value: the problem is reported as a warning naming the key and the
 allowed values, and the default is used, so a typo never locks a person out of the app. Only a
-file that is not TOML at all raises `ConfigError` (naming the file and line), because then none
-of the person's settings can be trusted.
+file that cannot be read as TOML at all raises `ConfigError` (naming the file and line, or the
+rule it breaks: see `artisan.files`), because then none of the person's settings can be trusted.
+
+The file is the person's: `set_value` edits it with tomlkit, so their comments, the order of the
+keys and their formatting survive every change made by `artisan config set` or the app.
 """
 
 from __future__ import annotations
@@ -19,11 +22,17 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from artisan import locations
+from artisan import files, locations
+from artisan.actions import KEYMAP_BY_ID, unknown_actions
 from artisan.atomic import write_atomic
 from artisan.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tomlkit.container import Container
+    from tomlkit.items import Table
 
 OPEN_MODES = ("auto", "system", "terminal", "never")
 
@@ -253,9 +262,9 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
 
+    raw = dict(raw)
+    keys = raw.pop(KEYS_TABLE, {})
     for key, value in _flatten(raw):
-        if key.startswith(KEYS_TABLE + "."):
-            continue
         setting = SETTINGS_BY_KEY.get(key)
         if setting is None:
             warnings.append(f"{path.name}: unknown setting `{key}` is ignored.{_suggest(key)}")
@@ -267,19 +276,8 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
             default = getattr(DEFAULTS, setting.attribute)
             warnings.append(f"{path.name}: {error} Using the default ({_show(default)}).")
 
-    keys = raw.get(KEYS_TABLE, {})
-    if not isinstance(keys, dict):
-        warnings.append(f'{path.name}: `[{KEYS_TABLE}]` must be a table of action = "key".')
-        keys = {}
-    good_keys: dict[str, str] = {}
-    for action, key in keys.items():
-        if isinstance(key, str) and key.strip():
-            good_keys[action] = key.strip()
-        else:
-            warnings.append(
-                f"{path.name}: key binding `{KEYS_TABLE}.{action}` must be text "
-                'such as "ctrl+j" (several keys: "ctrl+j,f5").'
-            )
+    good_keys, key_warnings = _read_keys(keys, path.name)
+    warnings += key_warnings
 
     for env_name, attribute in (("OPENAI_API_KEY", "api_key"), ("OPENAI_BASE_URL", "base_url")):
         env_value = environ.get(env_name, "").strip()
@@ -287,8 +285,8 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
             values[attribute] = env_value
             sources[attribute] = env_name
 
-    if exists and values.get("api_key") and sources.get("api_key") == path.name:
-        warning = permission_warning(path)
+    if exists and holds_secret(raw):
+        warning = permission_warning(path, raw)
         if warning:
             warnings.append(warning)
 
@@ -297,83 +295,129 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
 
 
 def read_file(path: Path) -> tuple[dict[str, Any], bool]:
-    """Parse a config file; a missing file reads as empty."""
+    """Parse a config file; a missing file reads as empty.
+
+    Raises:
+        ConfigError: the file cannot be read, breaks a rule of `artisan.files`, or is not TOML.
+    """
     try:
-        data = path.read_bytes()
+        return files.read_toml(path, files.CONFIG), True
     except FileNotFoundError:
         return {}, False
-    except OSError as error:
-        raise ConfigError(f"Cannot read {path}: {error.strerror or error}.") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text.") from None
-    try:
-        return tomllib.loads(text), True
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}. Fix or remove the file.") from None
+    except files.FileProblem as problem:
+        raise ConfigError(f"{problem}. Fix or remove the file.") from None
 
 
 def set_value(key: str, value: str, path: Path | None = None) -> Any:
     """Write one setting to the config file atomically and return the stored value.
 
     `key` is a dotted key from `SETTINGS` or `keys.<action>`. An empty value removes the
-    setting. Other settings, comments aside, are kept as they were.
+    setting. Everything else in the file (settings, comments, order, formatting) is kept.
+    A config file that is a symbolic link (a dotfiles folder) is written where it points.
 
     Raises:
-        ConfigError: unknown key, bad value, or the file cannot be read or written.
+        SettingError: unknown key or action, or a bad value; nothing is written.
+        ConfigError: the file cannot be read or written.
     """
     path = path or locations.config_file()
-    raw, _ = read_file(path)
-    parts = key.split(".")
-    if key.startswith(KEYS_TABLE + ".") and len(parts) == 2 and parts[1]:
-        typed: Any = value.strip() or None
-    else:
-        setting = SETTINGS_BY_KEY.get(key)
-        if setting is None:
-            known = ", ".join(s.key for s in SETTINGS)
-            raise SettingError(
-                f"Unknown setting `{key}`.{_suggest(key)} Known settings: {known}, "
-                f"and {KEYS_TABLE}.<action>."
-            )
-        typed = None if value == "" else setting.coerce(value)
+    typed = _typed_value(key, value)
+    text = _read_text(path)
+    import tomlkit
 
-    table = raw
+    document = tomlkit.parse(text)
+    parts = key.split(".")
+    table: Container | Table = document
     for part in parts[:-1]:
-        child = table.setdefault(part, {})
+        if part not in table:
+            if typed is None:
+                return None  # removing what is not there: nothing to write
+            table.add(part, tomlkit.table())
+        child = table[part]
         if not isinstance(child, dict):
             raise ConfigError(f"`{part}` in {path} is not a table; cannot set `{key}`.")
-        table = child
+        table = child  # type: ignore[assignment]
     if typed is None:
-        table.pop(parts[-1], None)
+        if parts[-1] not in table:
+            return None
+        del table[parts[-1]]
     else:
         table[parts[-1]] = typed
 
-    import tomli_w
-
-    holds_key = bool(raw.get("api_key"))
+    new_text = tomlkit.dumps(document)
+    written = tomllib.loads(new_text)  # what `load` will read back
+    if _canonical(written) != _canonical(_changed(tomllib.loads(text), parts, typed)):
+        # The editor could not keep the rest of this file as it was: better refuse than
+        # change a setting the person did not ask to change.
+        raise ConfigError(
+            f"artisan cannot change `{key}` in {path} without touching other settings; "
+            "edit the file by hand."
+        )
+    holds = holds_secret(written)
+    target = Path(os.path.realpath(path))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, tomli_w.dumps(raw).encode("utf-8"), mode=0o600 if holds_key else None)
+        mode = None if holds else stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mode = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, new_text.encode("utf-8"), mode=0o600 if holds else mode)
     except OSError as error:
         raise ConfigError(f"Cannot write {path}: {error.strerror or error}.") from None
     return typed
 
 
-def permission_warning(path: Path) -> str | None:
-    """A warning when a file holding the API key can be read by other users."""
+def holds_secret(raw: Mapping[str, Any]) -> bool:
+    """Whether a parsed config file holds an API key or a password in `base_url`."""
+    base_url = raw.get("base_url")
+    return bool(raw.get("api_key")) or (
+        isinstance(base_url, str) and url_credentials(base_url) is not None
+    )
+
+
+def url_credentials(url: str) -> str | None:
+    """The user-and-password part of a URL (`user:secret` in `http://user:secret@host/`)."""
+    try:
+        netloc = urlsplit(url.strip()).netloc
+    except ValueError:
+        return None
+    userinfo, at, _ = netloc.rpartition("@")
+    return userinfo if at else None
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ****, for showing."""
+    userinfo = url_credentials(url)
+    if userinfo is None:
+        return url
+    user, colon, _ = userinfo.partition(":")
+    shown = f"{user}:****" if colon else "****"
+    return url.replace(userinfo + "@", shown + "@", 1)
+
+
+def permission_warning(path: Path, raw: Mapping[str, Any] | None = None) -> str | None:
+    """A warning when a file holding the API key or a password can be read by other users."""
     if os.name != "posix":
         return None
     try:
         mode = path.stat().st_mode
     except OSError:
         return None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return (
-            f"{path} holds your API key and can be read by other users "
-            f"(mode {stat.S_IMODE(mode):o}). Run: chmod 600 {path}"
+    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return None
+    raw = raw or {"api_key": True}
+    held = [
+        what
+        for what, holds in (
+            ("your API key", bool(raw.get("api_key"))),
+            ("a password (in base_url)", holds_secret({"base_url": raw.get("base_url")})),
         )
-    return None
+        if holds
+    ]
+    what = " and ".join(held) or "settings"
+    return (
+        f"{path} holds {what} and can be read by other users "
+        f"(mode {stat.S_IMODE(mode):o}). Run: chmod 600 {path}"
+    )
 
 
 def redact(secret: str | None) -> str:
@@ -392,6 +436,8 @@ def effective(settings: Settings) -> list[tuple[str, str, str]]:
         value = getattr(settings, setting.attribute)
         if setting.key == "api_key":
             shown = redact(value)
+        elif setting.key == "base_url" and value:
+            shown = _show(redact_url(value))
         elif setting.key == "images_dir":
             shown = str(settings.images_path())
         else:
@@ -410,11 +456,90 @@ def _flatten(raw: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     items: list[tuple[str, Any]] = []
     for key, value in raw.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and dotted != KEYS_TABLE and dotted not in SETTINGS_BY_KEY:
+        if isinstance(value, dict) and dotted not in SETTINGS_BY_KEY:
             items.extend(_flatten(value, dotted + "."))
         else:
             items.append((dotted, value))
     return items
+
+
+def _read_keys(keys: Any, source: str) -> tuple[dict[str, str], list[str]]:
+    """The key remapping of `[keys]`: known actions only, each with its warnings."""
+    if not isinstance(keys, dict):
+        return {}, [f'{source}: `{KEYS_TABLE}` must be a table of action = "key".']
+    warnings = unknown_actions(keys, source)
+    good: dict[str, str] = {}
+    for action, key in keys.items():
+        if action not in KEYMAP_BY_ID:
+            continue
+        if isinstance(key, str) and key.strip():
+            good[action] = key.strip()
+        else:
+            warnings.append(
+                f"{source}: key binding `{KEYS_TABLE}.{action}` must be text "
+                'such as "ctrl+j" (several keys: "ctrl+j,f5").'
+            )
+    return good, warnings
+
+
+def _typed_value(key: str, value: str) -> Any:
+    """The value `set_value` writes for `key` (None removes it).
+
+    Raises:
+        SettingError: an unknown setting or action, or a bad value.
+    """
+    parts = key.split(".")
+    if parts[0] == KEYS_TABLE and len(parts) == 2:
+        action = parts[1]
+        if action not in KEYMAP_BY_ID:
+            known = ", ".join(sorted(KEYMAP_BY_ID))
+            raise SettingError(
+                f"`{key}` names no action.{_suggest_action(action)} Known actions: {known}."
+            )
+        return value.strip() or None
+    setting = SETTINGS_BY_KEY.get(key)
+    if setting is None:
+        known = ", ".join(s.key for s in SETTINGS)
+        raise SettingError(
+            f"Unknown setting `{key}`.{_suggest(key)} Known settings: {known}, "
+            f"and {KEYS_TABLE}.<action>."
+        )
+    return None if value == "" else setting.coerce(value)
+
+
+def _changed(raw: dict[str, Any], parts: list[str], typed: Any) -> dict[str, Any]:
+    """`raw` (parsed) with one setting changed, as `set_value` means to change the file."""
+    table = raw
+    for part in parts[:-1]:
+        table = table.setdefault(part, {})
+    if typed is None:
+        table.pop(parts[-1], None)
+    else:
+        table[parts[-1]] = typed
+    return raw
+
+
+def _canonical(raw: dict[str, Any]) -> str:
+    """A comparable form of a parsed document (NaN equals NaN, dates as text)."""
+    import json
+
+    return json.dumps(raw, sort_keys=True, default=str)
+
+
+def _read_text(path: Path) -> str:
+    """The config file's text for editing; checked as `load` checks it, so a broken file is
+    refused rather than rewritten."""
+    try:
+        text = files.read_text(path, files.CONFIG)
+    except FileNotFoundError:
+        return ""
+    except files.FileProblem as problem:
+        raise ConfigError(f"{problem}. Fix or remove the file.") from None
+    try:
+        files.parse_toml(text, path, files.CONFIG)
+    except files.FileProblem as problem:
+        raise ConfigError(f"{problem}. Fix or remove the file.") from None
+    return text
 
 
 def _parse_scalar(text: str) -> object:
@@ -445,3 +570,10 @@ def _suggest(key: str) -> str:
 
     close = difflib.get_close_matches(key, [s.key for s in SETTINGS], n=1)
     return f" Did you mean `{close[0]}`?" if close else ""
+
+
+def _suggest_action(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(KEYMAP_BY_ID), n=1)
+    return f" Did you mean `{KEYS_TABLE}.{close[0]}`?" if close else ""

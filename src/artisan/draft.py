@@ -27,13 +27,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
+from artisan import files
 from artisan.atomic import write_atomic
 
 log = logging.getLogger("artisan")
 
 DRAFT_FORMAT = 2
-MAX_DRAFT_BYTES = 64 * 1024 * 1024
-"""A draft holds whole answers and their history; beyond this it is not one of artisan's."""
 MAX_SLOTS = 9
 """How many apps may keep a draft of their own in one data folder at once."""
 SAVE_DELAY = 0.5
@@ -150,89 +149,132 @@ def save_draft(path: Path, draft: Draft) -> None:
     write_atomic(path, draft.to_json())
 
 
-class DraftFormatError(ValueError):
-    """A draft file's content does not describe a draft."""
+def load_draft(path: Path) -> tuple[Draft, str | None]:
+    """Read a draft file; a missing file is an empty draft.
 
+    A file that is not a draft at all (not JSON, too big or deep, not an object) is moved aside
+    to `draft.json.damaged` and the draft starts empty; values of the wrong type are left out,
+    keeping the rest, and the file as it was is moved aside too. Nothing is ever deleted.
 
-def parse_draft(data: bytes) -> Draft:
-    """A draft from the bytes of `draft.json`, every value checked.
-
-    Raises:
-        DraftFormatError: not a draft: not JSON, nested too deep, or a value of the wrong type.
+    Returns:
+        The draft, and a notice for the person when something was left out or set aside.
     """
     try:
-        raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise DraftFormatError(f"not JSON text ({_first_line(error)})") from None
-    record = _Record(raw, "the draft")
+        data = files.read_json(path, files.DRAFT)
+    except FileNotFoundError:
+        return Draft(), None
+    except files.FileProblem as problem:
+        kept = _set_aside(path) if problem.content else ""
+        return Draft(), f"The draft is damaged: {problem}; starting empty{kept}."
+    draft, dropped = draft_from_json(data)
+    if not dropped:
+        return draft, None
+    more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+    return draft, (
+        f"The draft {path} had values of the wrong type ({dropped[0]}{more}); "
+        f"they were left out{_set_aside(path)}."
+    )
+
+
+def draft_from_json(data: Any) -> tuple[Draft, list[str]]:
+    """A draft from parsed JSON of any shape, and what had to be left out (by where it was).
+
+    Reads both formats: the first kept one list of variations, for the version shown, and
+    said what made a version only through its instruction.
+    """
+    dropped: list[str] = []
+    if not isinstance(data, dict):
+        return Draft(), [f"the file holds {_kind(data)}, not an object"]
+    record = _Record(data, "", dropped)
     versions = [
-        _version(_Record(item, f"versions[{i}]")) for i, item in enumerate(record.items("versions"))
+        version
+        for index, item in enumerate(record.items("versions"))
+        if (version := _version(item, f"versions[{index}]", dropped)) is not None
     ]
-    if record.raw.get("format", 1) == 1:
-        # The first format kept one list of variations, for the version shown.
-        shown = record.number("current", len(versions) - 1)
-        variations = [
-            _variation(_Record(v, f"variations[{i}]"))
-            for i, v in enumerate(record.items("variations"))
-        ]
-        if variations and 0 <= shown < len(versions):
-            versions[shown].variations = variations
     current = record.number("current", len(versions) - 1)
     if not -1 <= current < len(versions):
         current = len(versions) - 1
-    return Draft(
+    if data.get("format", 1) == 1:
+        old = [
+            variation
+            for index, item in enumerate(record.items("variations"))
+            if (variation := _variation(item, f"variations[{index}]", dropped)) is not None
+        ]
+        if old and current >= 0:
+            versions[current].variations = old
+    draft = Draft(
         idea=record.text("idea"),
         target=record.text("target"),
         versions=versions,
         current=current,
     )
+    return draft, dropped
 
 
-def _version(record: _Record) -> PromptVersion:
-    origin = record.text("origin", Origin.GENERATED.value)
+def _version(item: Any, where: str, dropped: list[str]) -> PromptVersion | None:
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        dropped.append(f"{where} has no text")
+        return None
+    record = _Record(item, where, dropped)
     instruction = record.text("instruction")
+    origin = record.text("origin", "")
     if origin not in Origin.__members__.values():
-        raise DraftFormatError(f"{record.where}: `origin` {origin!r:.40} is not one artisan knows")
-    if "origin" not in record.raw:
+        if origin:
+            dropped.append(f"{where}.origin is not one artisan knows")
         # The first format had no origin: the instruction said what made a version.
         if instruction.startswith("variation "):
             origin = Origin.VARIATION.value
         elif instruction:
             origin = Origin.REFINED.value
-        elif record.raw.get("state") == "edited":
+        elif item.get("state") == "edited":
             origin = Origin.EDITED.value
+        else:
+            origin = Origin.GENERATED.value
+    if origin == Origin.VARIATION and instruction.startswith("variation "):
+        number = instruction.removeprefix("variation ")
+        instruction = ""
+        variation = int(number) if number.isdigit() else None
+    else:
+        variation = record.optional_number("variation")
     state = record.text("state", "done")
+    usage = record.optional_number("usage")
+    if usage is not None and usage < 0:
+        dropped.append(f"{where}.usage is below zero")
+        usage = None
     return PromptVersion(
-        text=record.text("text"),
+        text=item["text"],
         origin=Origin(origin),
         engine=record.text("engine"),
         model=record.text("model"),
         target=record.text("target"),
         idea=record.text("idea"),
         state="done" if state == "edited" else state,
-        usage=record.optional_number("usage"),
+        usage=usage,
         usage_estimated=record.flag("usage_estimated"),
         prompt_tokens=record.optional_number("prompt_tokens"),
         completion_tokens=record.optional_number("completion_tokens"),
-        thinking_seconds=record.seconds("thinking_seconds"),
-        instruction=""
-        if origin == Origin.VARIATION and not record.raw.get("origin")
-        else instruction,
-        variation=record.optional_number("variation"),
+        instruction=instruction,
+        variation=variation,
         parent=record.optional_number("parent"),
         entry_id=record.optional_text("entry_id"),
         note=record.text("note"),
         reasoning=record.text("reasoning"),
+        thinking_seconds=record.seconds("thinking_seconds"),
         variations=[
-            _variation(_Record(item, f"{record.where}.variations[{i}]"))
-            for i, item in enumerate(record.items("variations"))
+            kept
+            for index, raw in enumerate(record.items("variations"))
+            if (kept := _variation(raw, f"{where}.variations[{index}]", dropped)) is not None
         ],
     )
 
 
-def _variation(record: _Record) -> Variation:
+def _variation(item: Any, where: str, dropped: list[str]) -> Variation | None:
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        dropped.append(f"{where} has no text")
+        return None
+    record = _Record(item, where, dropped)
     return Variation(
-        text=record.text("text"),
+        text=item["text"],
         state=record.text("state", "done"),
         error=record.text("error"),
         note=record.text("note"),
@@ -249,49 +291,82 @@ def _variation(record: _Record) -> Variation:
 
 
 class _Record:
-    """A JSON object from the draft, read one typed field at a time."""
+    """A JSON object from the draft, read one typed field at a time: a value of the wrong
+    type is left out (the default stands in) and noted."""
 
-    def __init__(self, raw: Any, where: str) -> None:
-        if not isinstance(raw, dict):
-            raise DraftFormatError(f"{where} is not an object")
-        self.raw: dict[str, Any] = raw
+    def __init__(self, raw: dict[str, Any], where: str, dropped: list[str]) -> None:
+        self.raw = raw
         self.where = where
+        self.dropped = dropped
 
-    def _get(self, key: str, kinds: tuple[type, ...], default: Any) -> Any:
-        value = self.raw.get(key, default)
-        if value is default:
+    def _get(self, key: str, kinds: tuple[type, ...], default: Any, expected: str) -> Any:
+        if key not in self.raw:
+            return default
+        value = self.raw[key]
+        if value is None and default is None:
+            return None
+        if isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool)):
             return value
-        if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
-            raise DraftFormatError(f"{self.where}: `{key}` has a value of the wrong type")
-        return value
+        name = f"{self.where}.{key}" if self.where else key
+        self.dropped.append(f"{name} is {_kind(value)}, not {expected}")
+        return default
 
     def text(self, key: str, default: str = "") -> str:
-        value: str = self._get(key, (str,), default)
+        value: str = self._get(key, (str,), default, "text")
         return value
 
     def optional_text(self, key: str) -> str | None:
-        value: str | None = self._get(key, (str,), None)
+        value: str | None = self._get(key, (str,), None, "text")
         return value
 
     def number(self, key: str, default: int) -> int:
-        value: int = self._get(key, (int,), default)
+        value: int = self._get(key, (int,), default, "a number")
         return value
 
     def optional_number(self, key: str) -> int | None:
-        value: int | None = self._get(key, (int,), None)
+        value: int | None = self._get(key, (int,), None, "a number")
         return value
 
     def seconds(self, key: str) -> float:
-        value = self._get(key, (int, float), 0.0)
+        value = self._get(key, (int, float), 0.0, "a number")
         return float(value)
 
     def flag(self, key: str) -> bool:
-        value: bool = self._get(key, (bool,), False)
+        value: bool = self._get(key, (bool,), False, "true or false")
         return value
 
     def items(self, key: str) -> list[Any]:
-        value: list[Any] = self._get(key, (list,), [])
+        value: list[Any] = self._get(key, (list,), [], "a list")
         return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _set_aside(path: Path) -> str:
+    """Move the draft file aside, never over an earlier one; the words saying where (or
+    nothing when it could not be moved)."""
+    aside = path.with_name(path.name + ".damaged")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}.damaged-{number}")
+    try:
+        os.replace(path, aside)
+    except OSError:
+        return ""
+    return f" (the file is kept as {aside})"
 
 
 class DraftKeeper:
@@ -347,41 +422,8 @@ class DraftKeeper:
             self._lock = None
 
     def read(self) -> tuple[Draft, str | None]:
-        """The claimed draft; a missing file is an empty draft, a broken one is set aside."""
-        try:
-            with self.path.open("rb") as handle:
-                if not os.path.isfile(self.path):
-                    raise DraftFormatError("not a regular file")
-                data = handle.read(MAX_DRAFT_BYTES + 1)
-        except FileNotFoundError:
-            return Draft(), None
-        except OSError as error:
-            return (
-                Draft(),
-                f"The draft {self.path} could not be read ({error.strerror or error}); "
-                "starting empty.",
-            )
-        try:
-            if len(data) > MAX_DRAFT_BYTES:
-                raise DraftFormatError(f"larger than {MAX_DRAFT_BYTES // 2**20} MB")
-            return parse_draft(data), None
-        except DraftFormatError as error:
-            return Draft(), self._set_aside(str(error))
-
-    def _set_aside(self, reason: str) -> str:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        aside = self.path.with_name(f"{self.path.stem}.damaged-{stamp}.json")
-        try:
-            os.replace(self.path, aside)
-        except OSError as error:
-            return (
-                f"The draft {self.path} is damaged ({reason}) and could not be moved aside "
-                f"({error.strerror or error}); starting empty."
-            )
-        return (
-            f"The draft {self.path} is damaged ({reason}); it was moved to {aside} and the app "
-            "starts empty."
-        )
+        """The claimed draft (see `load_draft`)."""
+        return load_draft(self.path)
 
     # Writing --------------------------------------------------------------------------------
 
@@ -484,7 +526,3 @@ def _lock_file(handle: IO[bytes]) -> None:
 def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -15,7 +15,7 @@ from typing import Any
 
 FORMAT_VERSION = 1
 _STR_ONLY = {str}
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 TITLE_LENGTH = 60
 
 
@@ -214,7 +214,7 @@ class PromptEntry:
         extra = dict(data)
         version = _take(extra, "version", int, where)
         entry_id = _take(extra, "id", str, where, required=True)
-        if not ID_PATTERN.match(entry_id):
+        if not ID_PATTERN.fullmatch(entry_id):
             raise EntryFormatError(
                 f"{where}: `id` {entry_id!r} may hold only lowercase letters, digits, - and _"
             )

@@ -4,51 +4,70 @@ The files are the source of truth. Everything here is built so that a person can
 hand, keep them in git, and run two artisan instances (two SSH sessions, a TUI and a script) on
 the same folder without losing anything:
 
+- a prompt's id is its file name: `3f9a2c81d0.toml` is the prompt `3f9a2c81d0`, whatever its
+  `id` key says. A hand-made copy (`cp a.toml b.toml`) is therefore a prompt of its own, `b`;
+  the mismatch is reported, and the `id` inside is corrected the next time the copy changes.
+  Every change is written to the very file that was read, never to the one the `id` names;
+- only regular files whose name is a valid id (lowercase letters, digits, - and _) are read or
+  written, never through a symbolic link, and `.trash/`, `.corrupt/` and `.lock` must be a real
+  folder and a real file inside the library folder;
 - every write is atomic (see `artisan.atomic`);
-- changes to an existing entry re-read the file under an exclusive lock, apply the change and
-  write it back, so two processes changing the same entry do not undo each other;
-- a file that cannot be read is moved to `.corrupt/` and reported by name; it never stops the
-  others from loading; a file from a newer artisan (`version` > 1) is reported and left alone;
+- changes to an existing entry re-read the file under an exclusive lock (`filelock`: `flock`
+  on POSIX, `LockFileEx` on Windows), apply the change and write it back, so two processes
+  changing the same entry do not undo each other;
+- a file that cannot be read (too big, too deeply nested, not UTF-8, not TOML, not an entry;
+  see `artisan.files`) is moved to `.corrupt/` and reported by name; it never stops the others
+  from loading; a file from a newer artisan (`version` > 1) is reported and left alone;
 - deleting moves the file to `.trash/`, from where `restore` brings it back.
 
-Reading 10,000 TOML files takes seconds, so loading keeps a cache in `.index.json` of the parsed
-entries, keyed by each file's name, size, inode and modification time. A file whose stat changed
-is parsed again; the cache never decides what is in the library, the files do.
+Loading keeps a cache of the parsed entries in `.index.json`; `artisan.library_index` says
+when a row of it is trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
+import re
+import stat
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from artisan import files
 from artisan.atomic import write_atomic
 from artisan.bulk import collector_paused
 from artisan.entry import (
     FORMAT_VERSION,
+    ID_PATTERN,
     EntryFormatError,
     ImageRecord,
     PromptEntry,
-    json_default,
     new_id,
     now,
 )
 from artisan.errors import EntryNotFound, LibraryError
+from artisan.library_index import (
+    Index,
+    digest,
+    entry_from_row,
+    make_row,
+    plain,
+    read_index,
+    settled_now,
+    write_index,
+)
 
 TRASH = ".trash"
 CORRUPT = ".corrupt"
-CACHE = ".index.json"
 LOCK = ".lock"
-CACHE_FORMAT = 2
+SUFFIX = ".toml"
 STALE_SECONDS = 600
+_ENTRY_NAME = re.compile(ID_PATTERN.pattern + re.escape(SUFFIX))
 
 
 class FutureVersionError(EntryFormatError):
@@ -78,6 +97,11 @@ def _one_at_a_time(method: _Method) -> _Method:
     return cast(_Method, serialized)
 
 
+def is_entry_id(text: str) -> bool:
+    """Whether `text` is a valid prompt id (and so `text + ".toml"` a library file name)."""
+    return ID_PATTERN.fullmatch(text) is not None
+
+
 class Library:
     """The saved prompts in one folder."""
 
@@ -85,9 +109,11 @@ class Library:
         self.folder = folder
         self._entries: dict[str, PromptEntry] = {}
         self._loaded = False
-        self._cache: dict[str, list[Any]] | None = None
+        self._index: Index | None = None
         self._from_cache: dict[str, PromptEntry] = {}
         """Entries built by `load_cached`, by file name, for `load` to reuse."""
+        self._notices: list[str] = []
+        self._lock_depth = 0
         self._mutex = threading.RLock()
         """The app reads and writes from several threads; one at a time touches the entries."""
 
@@ -102,20 +128,17 @@ class Library:
         reuses what this built. Returns False, loading nothing, when there is no usable cache.
         """
         with collector_paused():
-            self._cache = cache = self._read_cache()
+            self._index = index = read_index(self.folder)
             built: dict[str, PromptEntry] = {}
-            entries: dict[str, PromptEntry] = {}
-            for name, cached in cache.items():
-                try:
-                    entry = PromptEntry.from_row(cached[3])
-                except (EntryFormatError, TypeError, ValueError, AttributeError, IndexError):
-                    continue  # `load` parses the file instead
-                built[name] = entry
-                entries[entry.id] = entry
+            for name, row in index.usable_rows().items():
+                entry_id = _entry_id(name)
+                entry = entry_from_row(row, entry_id) if entry_id else None
+                if entry is not None:  # otherwise `load` reads the file instead
+                    built[name] = entry
         if not built:
             return False
         self._from_cache = built
-        self._entries = entries
+        self._entries = {entry.id: entry for entry in built.values()}
         return True
 
     @_one_at_a_time
@@ -123,67 +146,6 @@ class Library:
         """Read every entry from disk (through the cache) and report unreadable files."""
         with collector_paused():
             return self._load()
-
-    def _load(self) -> LoadReport:
-        report = LoadReport()
-        cache = self._cache if self._cache is not None else self._read_cache()
-        already = self._from_cache
-        self._cache, self._from_cache = None, {}
-        fresh: dict[str, list[Any]] = {}
-        entries: dict[str, PromptEntry] = {}
-        try:
-            scan = list(os.scandir(self.folder))
-        except FileNotFoundError:
-            scan = []
-        except OSError as error:
-            raise LibraryError(
-                f"Cannot read the library folder {self.folder}: {error.strerror or error}."
-            ) from None
-        for item in scan:
-            name = item.name
-            if name.startswith(".") and name.endswith(".tmp"):
-                _remove_stale(item)
-                continue
-            if not name.endswith(".toml") or name.startswith("."):
-                continue
-            try:
-                stat = item.stat()
-                if not item.is_file():
-                    report.problems.append(f"{item.path} is a folder, not a prompt file; skipped.")
-                    continue
-            except OSError:
-                continue  # deleted between listing and stat: no longer part of the library
-            cached = cache.get(name)
-            entry: PromptEntry | None = None
-            if (
-                type(cached) is list
-                and len(cached) == 4
-                and cached[0] == stat.st_mtime_ns
-                and cached[1] == stat.st_size
-                and cached[2] == stat.st_ino
-            ):
-                entry = already.get(name)
-                if entry is None:
-                    try:
-                        entry = PromptEntry.from_row(cached[3])
-                    except (EntryFormatError, TypeError, ValueError, AttributeError):
-                        entry = None  # a damaged cache row is not believed: the file is parsed
-            if entry is not None and cached is not None:
-                fresh[name] = cached
-            else:
-                signature = [stat.st_mtime_ns, stat.st_size, stat.st_ino]
-                report.parsed += 1
-                entry = self._load_file(Path(item.path), report)
-                if entry is None:
-                    continue
-                if _cacheable(entry):
-                    fresh[name] = [*signature, entry.to_row()]
-            entries[entry.id] = entry
-        self._entries = entries
-        self._loaded = True
-        if report.parsed or len(fresh) != len(cache):
-            self._write_cache(fresh)
-        return report
 
     def entries(self) -> list[PromptEntry]:
         """All loaded entries, newest first."""
@@ -200,20 +162,29 @@ class Library:
 
         Raises:
             EntryNotFound: no entry, or more than one, matches.
+            LibraryError: the file cannot be read.
         """
-        entry_id = self.resolve(ref)
-        entry = self._read(entry_id)
-        self._entries[entry_id] = entry
+        entry = self._read(self.resolve(ref))
+        self._entries[entry.id] = entry
         return entry
 
     def resolve(self, ref: str) -> str:
-        """Turn an id or a unique id prefix into an id."""
+        """Turn an id or a unique id prefix into an id.
+
+        Raises:
+            EntryNotFound: `ref` is not an id, or matches no entry or several.
+        """
         ref = ref.strip().lower()
         if not ref:
             raise EntryNotFound("No prompt id given.")
-        if (self.folder / f"{ref}.toml").is_file():
-            return ref
-        matches = [name[:-5] for name in self._file_names() if name.startswith(ref)]
+        if not is_entry_id(ref):
+            raise EntryNotFound(
+                f"`{ref}` is not a prompt id (ids hold lowercase letters, digits, - and _). "
+                "`artisan library list` shows the ids."
+            )
+        if os.path.lexists(self._path(ref)):
+            return ref  # whatever it is: reading it says what is wrong with it
+        matches = [name[: -len(SUFFIX)] for name in self._file_names() if name.startswith(ref)]
         if len(matches) == 1:
             return matches[0]
         if not matches:
@@ -225,27 +196,57 @@ class Library:
             f"`{ref}` matches {len(matches)} prompts ({shown}…); type more of the id."
         )
 
+    @_one_at_a_time
+    def take_notices(self) -> list[str]:
+        """What reading single entries found worth telling (an `id` that is not the file's
+        name), since the last call."""
+        notices, self._notices = self._notices, []
+        return notices
+
     # Writing -------------------------------------------------------------------------------
 
     @_one_at_a_time
     def add(self, entry: PromptEntry) -> PromptEntry:
-        """Save a new entry. Its id must not be in use yet."""
-        self._ensure_folder()
-        while (self.folder / f"{entry.id}.toml").exists():
-            entry.id = new_id()
-        self._write(entry)
-        return entry
+        """Save a new entry under a file name of its own (a new id if its id is taken)."""
+        with self._lock():
+            return self._add(entry)
+
+    @_one_at_a_time
+    def find_or_add(self, entry: PromptEntry) -> tuple[PromptEntry, bool]:
+        """The saved entry for `entry`, adding it when there is none.
+
+        The saved entry is `entry` itself when its id is in the library, else the newest entry
+        holding the same prompt text. The search and the add happen under the library's lock,
+        so several renders of one prompt at once (threads or processes) make one entry.
+
+        Returns:
+            The entry as saved, and whether it was added now.
+        """
+        with self._lock():
+            if is_entry_id(entry.id) and self._is_entry_file(entry.id + SUFFIX):
+                with contextlib.suppress(EntryNotFound):
+                    return self._read(entry.id), False
+            with collector_paused():
+                self._load()
+            text = entry.prompt.strip()
+            for candidate in self.entries():  # newest first
+                if candidate.prompt.strip() == text:
+                    return candidate, False
+            return self._add(entry), True
 
     @_one_at_a_time
     def update(self, ref: str, change: Callable[[PromptEntry], object]) -> PromptEntry:
-        """Apply `change` to the entry as it is on disk now, and save it.
+        """Apply `change` to the entry as it is on disk now, and save it to the same file.
 
         The read, the change and the write happen under the library's lock, so a change made
         meanwhile by another artisan process is kept, not overwritten.
         """
         with self._lock():
-            entry = self.get(ref)
+            entry_id = self.resolve(ref)
+            entry = self._read(entry_id)
             change(entry)
+            # The file read is the file written, and its name is the entry's id.
+            entry.id = entry_id
             entry.updated = now()
             self._write(entry)
         return entry
@@ -254,36 +255,37 @@ class Library:
     def delete(self, ref: str) -> PromptEntry:
         """Move an entry to the trash."""
         with self._lock():
-            entry = self.get(ref)
-            trash = self.folder / TRASH
+            entry_id = self.resolve(ref)
+            entry = self._read(entry_id)
+            trash = self._subfolder(TRASH)
+            path = self._path(entry_id)
             try:
-                trash.mkdir(exist_ok=True)
-                os.replace(self._path(entry.id), trash / f"{entry.id}.toml")
+                os.replace(path, trash / path.name)
             except OSError as error:
                 raise LibraryError(
-                    f"Cannot move {self._path(entry.id)} to the trash: {error.strerror or error}."
+                    f"Cannot move {path} to the trash: {error.strerror or error}."
                 ) from None
-            self._entries.pop(entry.id, None)
+            self._entries.pop(entry_id, None)
         return entry
 
     @_one_at_a_time
     def restore(self, ref: str) -> PromptEntry:
         """Bring an entry back from the trash."""
-        trash = self.folder / TRASH
         with self._lock():
             ref = ref.strip().lower()
-            names = [p.stem for p in trash.glob("*.toml")] if trash.is_dir() else []
+            names = self._trashed_ids()
             matches = [name for name in names if name == ref] or [
                 name for name in names if name.startswith(ref)
             ]
-            if len(matches) != 1:
+            if not ref or len(matches) != 1:
                 detail = "is not in the trash" if not matches else "matches several trashed ids"
                 raise EntryNotFound(f"`{ref}` {detail}.")
             entry_id = matches[0]
-            if self._path(entry_id).exists():
+            if os.path.lexists(self._path(entry_id)):
                 raise LibraryError(f"A prompt with the id `{entry_id}` is already in the library.")
+            trash = self._subfolder(TRASH)
             try:
-                os.replace(trash / f"{entry_id}.toml", self._path(entry_id))
+                os.replace(trash / (entry_id + SUFFIX), self._path(entry_id))
             except OSError as error:
                 raise LibraryError(
                     f"Cannot restore `{entry_id}`: {error.strerror or error}."
@@ -291,8 +293,8 @@ class Library:
             return self.get(entry_id)
 
     def trashed(self) -> list[str]:
-        trash = self.folder / TRASH
-        return sorted(p.stem for p in trash.glob("*.toml")) if trash.is_dir() else []
+        """The ids in the trash."""
+        return sorted(self._trashed_ids())
 
     @_one_at_a_time
     def save_image(self, ref: str, image: ImageRecord) -> PromptEntry:
@@ -301,79 +303,138 @@ class Library:
 
     # Internals -----------------------------------------------------------------------------
 
-    def _path(self, entry_id: str) -> Path:
-        return self.folder / f"{entry_id}.toml"
+    def _load(self) -> LoadReport:
+        report = LoadReport()
+        index = self._index if self._index is not None else read_index(self.folder)
+        already = self._from_cache
+        self._index, self._from_cache = None, {}
+        rows: dict[str, list[Any]] = {}
+        entries: dict[str, PromptEntry] = {}
+        rewrite = False
+        for item in self._scan():
+            name = item.name
+            if name.startswith("."):
+                if name.endswith(".tmp"):
+                    _remove_stale(item)
+                continue
+            if not name.endswith(SUFFIX):
+                continue
+            entry_id = _entry_id(name)
+            if entry_id is None:
+                report.problems.append(_misnamed(item.path, name))
+                continue
+            try:
+                info = item.stat(follow_symlinks=False)
+            except OSError:
+                continue  # deleted between listing and stat: no longer part of the library
+            if not stat.S_ISREG(info.st_mode):
+                report.problems.append(
+                    f"{item.path} is {_kind(info.st_mode)}; artisan reads only regular files "
+                    "in the library folder, so it was skipped."
+                )
+                continue
+            stamp = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)
+            entry: PromptEntry | None = None
+            row = index.settled_row(name, stamp)
+            if row is not None:
+                entry = already.get(name) or entry_from_row(row, entry_id)
+                if entry is not None:
+                    rows[name] = index.rows[name]
+            if entry is None:
+                loaded = self._load_file(Path(item.path), entry_id, stamp, index, report)
+                if loaded is None:
+                    continue
+                entry, new_row, changed = loaded
+                if new_row is not None:
+                    rows[name] = new_row
+                rewrite = rewrite or changed
+            entries[entry_id] = entry
+        self._entries = entries
+        self._loaded = True
+        if rewrite or len(rows) != len(index.rows):
+            write_index(self.folder, rows)
+        return report
 
-    def _file_names(self) -> list[str]:
+    def _load_file(
+        self,
+        path: Path,
+        entry_id: str,
+        stamp: tuple[int, int, int, int],
+        index: Index,
+        report: LoadReport,
+    ) -> tuple[PromptEntry, list[Any] | None, bool] | None:
+        """Read one file while loading: its entry, its cache row, and whether the cache
+        changed; None when the file was skipped (and reported)."""
         try:
-            return [
-                n for n in os.listdir(self.folder) if n.endswith(".toml") and not n.startswith(".")
-            ]
+            data = files.read_bytes(path, files.LIBRARY_ENTRY, follow_symlinks=False)
         except FileNotFoundError:
-            return []
-
-    def _ensure_folder(self) -> None:
+            return None  # deleted meanwhile
+        except files.FileProblem as problem:
+            if problem.content:
+                report.problems.append(self._set_aside(path, problem.reason))
+            else:
+                report.problems.append(f"{problem}; it was skipped.")
+            return None
+        content_digest = digest(data)
+        row = index.row_with_digest(path.name, content_digest)
+        entry = entry_from_row(row, entry_id) if row is not None else None
+        if row is not None and entry is not None:
+            # The same bytes as when the row was made: only stat moved (a touch, a copy), or
+            # the file was too recent to be trusted by stat alone.
+            moved = tuple(index.rows[path.name][:4]) != stamp
+            return entry, make_row(stamp, content_digest, row), moved or settled_now(stamp)
+        report.parsed += 1
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise LibraryError(
-                f"Cannot create the library folder {self.folder}: {error.strerror or error}."
-            ) from None
+            entry, notice = _parse(data, path)
+        except FutureVersionError as error:
+            report.problems.append(f"{path} {error}; it was left as it is.")
+            return None
+        except files.FileProblem as problem:
+            report.problems.append(self._set_aside(path, problem.reason))
+            return None
+        except EntryFormatError as error:
+            report.problems.append(self._set_aside(path, str(error)))
+            return None
+        if notice:
+            # Not cached, so the mismatch is reported at every load until it is fixed.
+            report.problems.append(notice)
+            return entry, None, True
+        if not _cacheable(entry):
+            return entry, None, True
+        return entry, make_row(stamp, content_digest, entry.to_row()), True
 
     def _read(self, entry_id: str) -> PromptEntry:
+        """The entry in `<entry_id>.toml`, read now; its id is the file's name."""
         path = self._path(entry_id)
         try:
-            data = path.read_bytes()
+            data = files.read_bytes(path, files.LIBRARY_ENTRY, follow_symlinks=False)
         except FileNotFoundError:
             self._entries.pop(entry_id, None)
             raise EntryNotFound(
                 f"The prompt `{entry_id}` is no longer in the library "
                 "(deleted by another program?)."
             ) from None
-        except OSError as error:
-            raise LibraryError(f"Cannot read {path}: {error.strerror or error}.") from None
+        except files.FileProblem as problem:
+            raise LibraryError(f"{problem}.") from None
         try:
-            return loads_entry(data, path.name)
-        except (EntryFormatError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise LibraryError(f"{path} cannot be read: {error}.") from None
-
-    def _load_file(self, path: Path, report: LoadReport) -> PromptEntry | None:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            report.problems.append(f"Cannot read {path}: {error.strerror or error}.")
-            return None
-        try:
-            entry = loads_entry(data, path.name)
+            entry, notice = _parse(data, path)
         except FutureVersionError as error:
-            report.problems.append(f"{path} {error}; it was left as it is.")
-            return None
-        except (EntryFormatError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            report.problems.append(self._set_aside(path, error))
-            return None
-        if entry.id != path.stem:
-            # The file name is the id that other commands use; a hand-copied file keeps the
-            # id of its original, so the name wins and the entry stays reachable.
-            entry.id = path.stem
+            raise LibraryError(f"{path} {error}; artisan leaves it as it is.") from None
+        except files.FileProblem as problem:
+            raise LibraryError(f"{problem}.") from None
+        except EntryFormatError as error:
+            raise LibraryError(f"{path} cannot be read: {error}.") from None
+        if notice:
+            self._notices.append(notice)
         return entry
 
-    def _set_aside(self, path: Path, error: Exception) -> str:
-        corrupt = self.folder / CORRUPT
-        target = corrupt / path.name
-        counter = 1
-        while target.exists():
-            counter += 1
-            target = corrupt / f"{path.stem}.{counter}.toml"
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        try:
-            corrupt.mkdir(exist_ok=True)
-            os.replace(path, target)
-        except OSError as move_error:
-            return (
-                f"{path} cannot be read ({reason}) and could not be moved aside "
-                f"({move_error.strerror or move_error}); it was skipped."
-            )
-        return f"{path.name} cannot be read ({reason}); it was moved to {target}."
+    def _add(self, entry: PromptEntry) -> PromptEntry:
+        if not is_entry_id(entry.id):
+            entry.id = new_id()
+        while os.path.lexists(self._path(entry.id)):
+            entry.id = new_id()
+        self._write(entry)
+        return entry
 
     def _write(self, entry: PromptEntry) -> None:
         path = self._path(entry.id)
@@ -387,49 +448,126 @@ class Library:
             ) from None
         self._entries[entry.id] = entry
 
+    def _path(self, entry_id: str) -> Path:
+        return self.folder / (entry_id + SUFFIX)
+
+    def _scan(self) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(self.folder) as items:
+                return list(items)
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise LibraryError(
+                f"Cannot read the library folder {self.folder}: {error.strerror or error}."
+            ) from None
+
+    def _file_names(self) -> list[str]:
+        """The names in the library folder that are entry names."""
+        return [item.name for item in self._scan() if _entry_id(item.name) is not None]
+
+    def _is_entry_file(self, name: str) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(self.folder / name).st_mode)
+        except OSError:
+            return False
+
+    def _trashed_ids(self) -> list[str]:
+        trash = self.folder / TRASH
+        if not os.path.lexists(trash):
+            return []
+        trash = self._subfolder(TRASH)
+        with os.scandir(trash) as items:
+            return [
+                entry_id
+                for item in items
+                if (entry_id := _entry_id(item.name)) and item.is_file(follow_symlinks=False)
+            ]
+
+    def _ensure_folder(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LibraryError(
+                f"Cannot create the library folder {self.folder}: {error.strerror or error}."
+            ) from None
+
+    def _subfolder(self, name: str) -> Path:
+        """`.trash` or `.corrupt`, made if missing; refused unless a real folder in the library.
+
+        Raises:
+            LibraryError: it is a symbolic link or a file, or cannot be made.
+        """
+        path = self.folder / name
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            pass
+        except OSError as error:
+            raise LibraryError(f"Cannot create {path}: {error.strerror or error}.") from None
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            return path
+        raise LibraryError(
+            f"{path} is not a folder inside the library (it is a symbolic link or a file); "
+            "artisan will not move prompts there. Remove it and artisan makes a new one."
+        )
+
+    def _set_aside(self, path: Path, reason: str) -> str:
+        """Move an unreadable file to `.corrupt/`; the message saying so (or why not)."""
+        try:
+            corrupt = self._subfolder(CORRUPT)
+        except LibraryError as error:
+            return f"{path} cannot be read ({reason}) and was not moved aside: {error}"
+        target = corrupt / path.name
+        counter = 1
+        while os.path.lexists(target):
+            counter += 1
+            target = corrupt / f"{path.stem}.{counter}{SUFFIX}"
+        try:
+            os.replace(path, target)
+        except OSError as move_error:
+            return (
+                f"{path} cannot be read ({reason}) and could not be moved aside "
+                f"({move_error.strerror or move_error}); it was skipped."
+            )
+        return f"{path.name} cannot be read ({reason}); it was moved to {target}."
+
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        """Hold the library's exclusive lock (POSIX advisory lock on `.lock`)."""
-        self._ensure_folder()
-        try:
-            import fcntl
-        except ImportError:
-            # No fcntl (Windows): writes stay atomic; concurrent changes to one entry from two
-            # processes can then race.
-            yield
+        """Hold the library's exclusive lock on `.lock` (other processes wait their turn)."""
+        if self._lock_depth:
+            # Already held by this thread (every caller holds `_mutex`): flock locks belong
+            # to an open file, so taking it again through a second one would wait forever.
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
             return
+        self._ensure_folder()
+        path = self.folder / LOCK
+        with contextlib.suppress(FileNotFoundError):
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                raise LibraryError(
+                    f"{path} is not a regular file (a symbolic link?); artisan will not lock "
+                    "the library through it. Remove it and artisan makes a new one."
+                )
+        from filelock import FileLock
+
+        lock = FileLock(path)
         try:
-            fd = os.open(self.folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            lock.acquire()
         except OSError as error:
             raise LibraryError(
                 f"Cannot lock the library in {self.folder}: {error.strerror or error}."
             ) from None
+        self._lock_depth = 1
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
-            os.close(fd)
-
-    def _read_cache(self) -> dict[str, list[Any]]:
-        try:
-            raw = json.loads((self.folder / CACHE).read_bytes())
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT:
-            return {}
-        files = raw.get("files")
-        return files if isinstance(files, dict) else {}
-
-    def _write_cache(self, files: dict[str, list[Any]]) -> None:
-        data = json.dumps(
-            {"format": CACHE_FORMAT, "files": files}, ensure_ascii=False, default=json_default
-        )
-        try:
-            write_atomic(self.folder / CACHE, data.encode("utf-8"))
-        except OSError:
-            # The cache only saves time; a read-only or full disk must not stop the library
-            # from working, and the next load simply parses the files again.
-            return
+            self._lock_depth = 0
+            lock.release()
 
 
 def dumps_entry(entry: PromptEntry) -> bytes:
@@ -471,20 +609,63 @@ def _has_crlf(value: Any) -> bool:
 
 
 def loads_entry(data: bytes, where: str) -> PromptEntry:
-    """Parse one library file.
+    """Parse one library file (at most `files.LIBRARY_ENTRY` in size and depth).
 
     Raises:
-        tomllib.TOMLDecodeError, UnicodeDecodeError: not TOML text.
+        files.FileProblem: not UTF-8, nested too deeply, or not TOML.
         FutureVersionError: written by a newer artisan.
         EntryFormatError: TOML, but not a prompt entry.
     """
-    if not data.strip():
+    text = files.decode(data, where)
+    if not text.strip():
         raise EntryFormatError("the file is empty")
-    table = tomllib.loads(data.decode("utf-8"))
+    table = files.parse_toml(text, where, files.LIBRARY_ENTRY)
     version = table.get("version", FORMAT_VERSION)
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise FutureVersionError(f"was written by a newer artisan (format version {version})")
     return PromptEntry.from_dict(table, where)
+
+
+def _parse(data: bytes, path: Path) -> tuple[PromptEntry, str | None]:
+    """The entry in a library file, with the file's name as its id, and a notice when the
+    `id` inside says otherwise."""
+    entry = loads_entry(data, path.name)
+    entry_id = path.name[: -len(SUFFIX)]
+    if entry.id == entry_id:
+        return entry, None
+    notice = (
+        f"{path.name} holds the id `{entry.id}`, but library files are matched by file name: "
+        f"it is the prompt `{entry_id}`, and its id is corrected when it next changes."
+    )
+    entry.id = entry_id
+    return entry, notice
+
+
+def _entry_id(name: str) -> str | None:
+    """The id a library file name stands for, or None when it is not an entry's name."""
+    return name[: -len(SUFFIX)] if _ENTRY_NAME.fullmatch(name) else None
+
+
+def _misnamed(path: str, name: str) -> str:
+    lowered = name.lower()
+    hint = (
+        f" Rename it to {lowered}."
+        if _entry_id(lowered)
+        else " Rename it: lowercase letters, digits, - and _, then .toml."
+    )
+    return f"{path} was skipped: a library file's name is its prompt id.{hint}"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def _newest_first(entry: PromptEntry) -> tuple[float, str]:
@@ -498,7 +679,7 @@ def _remove_stale(item: os.DirEntry[str]) -> None:
     in another process.
     """
     with contextlib.suppress(OSError):
-        if time.time() - item.stat().st_mtime > STALE_SECONDS:
+        if time.time() - item.stat(follow_symlinks=False).st_mtime > STALE_SECONDS:
             os.unlink(item.path)
 
 
@@ -508,12 +689,4 @@ def _cacheable(entry: PromptEntry) -> bool:
     Known date fields are rebuilt from ISO text; dates or times among unknown keys would come
     back as text and then be written back as text, so such entries are always parsed instead.
     """
-    return _plain(entry.extra) and all(_plain(image.extra) for image in entry.images)
-
-
-def _plain(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(_plain(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    return isinstance(value, str | int | float | bool)
+    return plain(entry.extra) and all(plain(image.extra) for image in entry.images)

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from artisan import locations
+from artisan import files, locations
 from artisan.errors import TargetError
 
 TEMPLATE_KEYS = ("system", "generate", "refine", "variation")
@@ -76,8 +76,11 @@ class TargetCatalog:
         try:
             return self.targets[name]
         except KeyError:
-            known = ", ".join(self.targets)
-            raise TargetError(f"Unknown target `{name}`. Available targets: {known}.") from None
+            raise TargetError(self.unknown(name)) from None
+
+    def unknown(self, name: str) -> str:
+        """The message for a target name that is not in the catalog."""
+        return f"Unknown target `{name}`. Available targets: {', '.join(self.targets)}."
 
     def names(self) -> list[str]:
         return list(self.targets)
@@ -111,11 +114,11 @@ def _base_templates() -> dict[str, Any]:
 
 def _load_target(path: Path, base: dict[str, Any]) -> Target:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise TargetError(f"Target file {path} cannot be read: {error}.") from None
-    except tomllib.TOMLDecodeError as error:
-        raise TargetError(f"Target file {path} is not valid TOML: {error}.") from None
+        data = files.read_toml(path, files.TARGET)
+    except FileNotFoundError:
+        raise TargetError(f"Target file {path} cannot be read: it is gone.") from None
+    except files.FileProblem as problem:
+        raise TargetError(f"Target file {problem}.") from None
 
     name = data.get("name", path.stem)
     rules = data.get("rules")

@@ -8,17 +8,18 @@ importing.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from artisan import files
 from artisan.entry import EntryFormatError, PromptEntry, json_default
 from artisan.errors import TransferError
-from artisan.library import Library, toml_text
+from artisan.library import Library, dumps_entry, toml_text
 
 FORMATS = ("toml", "json", "md")
 EXPORT_VERSION = 1
+_ENTRY_DEPTH = files.LIBRARY_ENTRY.max_depth
 
 
 def export_entries(entries: list[PromptEntry], fmt: str) -> str:
@@ -52,10 +53,13 @@ def import_file(library: Library, path: Path) -> ImportReport:
     """Add the entries of a TOML or JSON export to the library.
 
     Ids are kept. An entry whose id is already used, or whose prompt text is already saved, is
-    skipped. A malformed entry is reported and the others are still imported.
+    skipped. A malformed entry, or one the library could not read back (bigger or more deeply
+    nested than a library file may be, or holding a value TOML cannot write, such as JSON's
+    null), is reported and the others are still imported.
 
     Raises:
-        TransferError: the file cannot be read or is neither TOML nor JSON.
+        TransferError: the file cannot be read, breaks a rule of `artisan.files`, or is
+            neither TOML nor JSON.
     """
     records = _read_records(path)
     library.load()
@@ -67,10 +71,28 @@ def import_file(library: Library, path: Path) -> ImportReport:
         if not isinstance(record, dict):
             report.problems.append(f"{where} is not a table; skipped.")
             continue
+        if files.nesting_depth(record, _ENTRY_DEPTH) > _ENTRY_DEPTH:
+            report.problems.append(
+                f"{where} is nested more deeply than a library file may be "
+                f"({_ENTRY_DEPTH} levels); skipped."
+            )
+            continue
         try:
             entry = PromptEntry.from_dict(record, where)
+            size = len(dumps_entry(entry))
         except EntryFormatError as error:
             report.problems.append(f"{error}; skipped.")
+            continue
+        except (TypeError, ValueError) as error:
+            report.problems.append(
+                f"{where} holds a value a library file cannot: {error}; skipped."
+            )
+            continue
+        if size > files.LIBRARY_ENTRY.max_bytes:
+            report.problems.append(
+                f"{where} is larger ({files.show_size(size)}) than a library file may be "
+                f"({files.show_size(files.LIBRARY_ENTRY.max_bytes)}); skipped."
+            )
             continue
         if entry.id in known_ids or entry.prompt.strip() in known_prompts:
             report.skipped.append(entry.id)
@@ -83,29 +105,32 @@ def import_file(library: Library, path: Path) -> ImportReport:
 
 
 def _read_records(path: Path) -> list[Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise TransferError(f"Cannot read {path}: {error.strerror or error}.") from None
-    except UnicodeDecodeError:
-        raise TransferError(f"{path} is not UTF-8 text.") from None
     fmt = format_for_path(path)
     if fmt == "md":
         raise TransferError("Markdown exports are for reading; import a TOML or JSON export.")
+    try:
+        text = files.read_text(path, files.IMPORT)
+    except FileNotFoundError:
+        raise TransferError(f"Cannot read {path}: there is no such file.") from None
+    except files.FileProblem as problem:
+        raise TransferError(f"{problem}.") from None
     data: Any = None
-    errors = []
+    problems: list[files.FileProblem] = []
     for reader in (
-        (_read_json, _read_toml)
+        (files.parse_json, files.parse_toml)
         if fmt == "json" or text.lstrip()[:1] in "[{"
-        else (_read_toml, _read_json)
+        else (files.parse_toml, files.parse_json)
     ):
         try:
-            data = reader(text)
+            data = reader(text, path, files.IMPORT)
             break
-        except ValueError as error:
-            errors.append(str(error))
+        except files.FileProblem as problem:
+            problems.append(problem)
     else:
-        raise TransferError(f"{path} is neither a TOML nor a JSON export ({errors[0]}).")
+        deep = [problem for problem in problems if problem.rule == "too-deep"]
+        if deep:
+            raise TransferError(f"{deep[0]}.")
+        raise TransferError(f"{path} is neither a TOML nor a JSON export ({problems[0].reason}).")
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
@@ -114,14 +139,6 @@ def _read_records(path: Path) -> list[Any]:
         if "prompt" in data:
             return [data]  # a single library file
     raise TransferError(f"{path} holds no prompts (expected a `prompts` list).")
-
-
-def _read_json(text: str) -> Any:
-    return json.loads(text)
-
-
-def _read_toml(text: str) -> Any:
-    return tomllib.loads(text)
 
 
 def _markdown(entries: list[PromptEntry]) -> str:

@@ -102,6 +102,12 @@ def loaded_library() -> Library:
     return library
 
 
+def tell_notices(library: Library) -> None:
+    """Warn about what reading single entries found (an `id` that is not its file's name)."""
+    for notice in library.take_notices():
+        warn(notice)
+
+
 def run_list(args: argparse.Namespace) -> int:
     entries = loaded_library().entries()
     wanted = normalize_tags(args.tag)
@@ -122,7 +128,9 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    entry = open_library().get(args.id)
+    library = open_library()
+    entry = library.get(args.id)
+    tell_notices(library)
     if args.json:
         print_json(entry.to_dict())
         return 0
@@ -150,7 +158,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_rm(args: argparse.Namespace) -> int:
-    entry = open_library().delete(args.id)
+    library = open_library()
+    entry = library.delete(args.id)
+    tell_notices(library)
     say(
         f"moved “{entry.title}” ({entry.id}) to the trash; "
         f"`artisan library restore {entry.id}` brings it back",
@@ -181,7 +191,9 @@ def run_tag(args: argparse.Namespace) -> int:
         else:
             entry.tags = normalize_tags([*entry.tags, *tags])
 
-    entry = open_library().update(args.id, change)
+    library = open_library()
+    entry = library.update(args.id, change)
+    tell_notices(library)
     say(" ".join("#" + t for t in entry.tags) or "(no tags)")
     return 0
 
@@ -190,7 +202,9 @@ def run_fav(args: argparse.Namespace) -> int:
     def change(entry: PromptEntry) -> None:
         entry.favorite = False if args.off else not entry.favorite
 
-    entry = open_library().update(args.id, change)
+    library = open_library()
+    entry = library.update(args.id, change)
+    tell_notices(library)
     say("★ favourite" if entry.favorite else "not a favourite")
     return 0
 
@@ -203,7 +217,9 @@ def run_rename(args: argparse.Namespace) -> int:
     def change(entry: PromptEntry) -> None:
         entry.title = title
 
-    open_library().update(args.id, change)
+    library = open_library()
+    library.update(args.id, change)
+    tell_notices(library)
     return 0
 
 

@@ -60,12 +60,25 @@ def run_path(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
+    if args.key == "theme" and args.value:
+        from textual.theme import BUILTIN_THEMES
+
+        from artisan.themes import theme_name_problem
+
+        problem = theme_name_problem(args.value, BUILTIN_THEMES)
+        if problem:
+            raise UsageError(problem)
     try:
         value = config.set_value(args.key, args.value)
     except config.SettingError as error:
         raise UsageError(str(error)) from None
     path = locations.config_file()
-    shown_value = config.redact(value) if args.key == "api_key" else value
+    if args.key == "api_key":
+        shown_value = config.redact(value)
+    elif args.key == "base_url" and value:
+        shown_value = config.redact_url(value)
+    else:
+        shown_value = value
     if value is None:
         say(f"removed {args.key} from {path}", err=True)
     else:
@@ -79,7 +92,7 @@ def run_themes(args: argparse.Namespace) -> int:
     loaded = config.load().settings.theme
     themes, failures = load_theme_files()
     for failure in failures:
-        warn(failure)
+        warn(str(failure))
     for theme in themes:
         origin = "shipped" if theme.shipped else str(theme.path)
         mark = "*" if theme.name == loaded else " "

@@ -36,6 +36,7 @@ __all__ = [
     "ImageInfo",
     "ImageMetadata",
     "NotAnImage",
+    "check_writable",
     "extension_for",
     "file_stem",
     "inspect_image",
@@ -117,6 +118,33 @@ def save_image(
         raise ValueError(f"{stem!r} is not a file name")
     _ensure_folder(folder)
     return _write_new(folder, stem, extension_for(info.format), content)
+
+
+def check_writable(folder: Path) -> None:
+    """Make sure images can be saved in `folder`: create it, write a probe file, remove it.
+
+    Called before a render is paid for, so a read-only or missing pictures folder costs
+    nothing.
+
+    Raises:
+        ImageFileError: the folder cannot be created or written, with what to do.
+    """
+    _ensure_folder(folder)
+    probe = folder / f".artisan-probe-{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"probe")
+        finally:
+            os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+        raise ImageFileError(
+            f"Cannot save images in {folder}: {error.strerror or error}. Nothing was sent. "
+            "Choose another folder with `artisan config set images_dir ...` (or -o)."
+        ) from None
 
 
 def _ensure_folder(folder: Path) -> None:

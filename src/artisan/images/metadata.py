@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from artisan import __version__
+from artisan import __version__, files
 from artisan.errors import ArtisanError
 
 METADATA_KEY = "artisan"
@@ -170,8 +170,8 @@ def read_metadata(path: Path) -> dict[str, str]:
         raise ImageFileError(f"{path} is not an image artisan can read ({error}).") from None
     if blob:
         try:
-            parsed = json.loads(blob)
-        except ValueError:
+            parsed = files.parse_json(blob, path, files.IMAGE_METADATA)
+        except files.FileProblem:
             parsed = None
         if isinstance(parsed, dict):
             return {str(k): str(v) for k, v in parsed.items()}

@@ -15,15 +15,15 @@ may still serve old names.
 from __future__ import annotations
 
 import difflib
+import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from artisan import locations
+from artisan import files, locations
 from artisan.errors import UsageError
 
 if TYPE_CHECKING:
@@ -249,7 +249,7 @@ def load_image_models(user_file: Path | None = None) -> ImageModelTable:
     builtin = _read_models(BUILTIN_FILE)  # shipped and tested: an error here is a bug
     problems: list[str] = []
     try:
-        user = _read_models(user_file) if user_file.is_file() else {}
+        user = _read_models(user_file) if os.path.lexists(user_file) else {}
     except ModelTableError as error:
         problems.append(f"{error} The shipped image model table is used.")
         user = {}
@@ -483,12 +483,11 @@ def _words(option: str) -> str:
 
 def _read_models(path: Path) -> dict[str, dict[str, Any]]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        raise ModelTableError(f"{path} cannot be read: {reason}.") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ModelTableError(f"{path} is not valid TOML: {error}.") from None
+        data = files.read_toml(path, files.IMAGE_MODELS)
+    except FileNotFoundError:
+        return {}  # a dangling link, or removed meanwhile: nothing to add
+    except files.FileProblem as problem:
+        raise ModelTableError(f"{problem}.") from None
     models = data.get("models", {})
     if not isinstance(models, dict) or not all(isinstance(v, dict) for v in models.values()):
         raise ModelTableError(f'{path}: models must be tables such as [models."gpt-image-2"].')
@@ -553,7 +552,7 @@ def _build(name: str, raw: dict[str, Any], path: Path) -> ImageModel:
                 raise ModelTableError(f"{where}: `{key}` must be text.")
             values[key] = raw[key].strip()
     for size in values["sizes"]:
-        if size != "auto" and not _SIZE.match(size):
+        if size != "auto" and not _SIZE.fullmatch(size):
             raise ModelTableError(f"{where}: size {size!r} must be WIDTHxHEIGHT or auto.")
     if "shutdown" in raw:
         if not isinstance(raw["shutdown"], date):

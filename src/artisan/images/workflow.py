@@ -4,11 +4,16 @@ This is the one path both faces take: `artisan image` and the app's render actio
 `render_and_record`, so an image is never saved without its entry knowing, whichever started it.
 
 The order matters to what a person is left with when something fails:
-1. a library id given by the person is looked up first, so a typo costs no request;
+1. a library id given by the person is looked up first, so a typo costs no request, and the
+   images folder is checked by writing a probe file into it, so a read-only or missing folder
+   costs no request either;
 2. the images are rendered (nothing is written if that fails or is cancelled);
 3. a prompt that is not in the library yet is saved, or linked to the entry that already holds
-   the same text;
-4. each image is written to disk, then recorded in the entry.
+   the same text: one step under the library's lock (`Library.find_or_add`), so four renders
+   of one prompt at once make one entry with four images, not four entries;
+4. each image is written to disk, then recorded in the entry. An image that still cannot be
+   written (the disk filled up, the folder went away) is kept in the data folder's
+   `unsaved-images/`, and the error says where: a paid render is never thrown away.
 Disk work runs in threads, so the app's event loop never waits on a disk.
 """
 
@@ -19,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from artisan import locations
 from artisan.entry import ImageRecord, PromptEntry, now
-from artisan.errors import ArtisanError, EntryNotFound
-from artisan.images.files import ImageMetadata, save_image
+from artisan.errors import ArtisanError
+from artisan.images.files import ImageFileError, ImageMetadata, check_writable, save_image
 from artisan.images.rendering import (
     ProgressCallback,
     RenderedImage,
@@ -100,27 +106,31 @@ async def render_and_record(
         asyncio.CancelledError: cancelled while rendering; nothing was written.
     """
     prompt = checked.request.prompt
+    known: PromptEntry | None = None
     if isinstance(entry, str):
-        known: PromptEntry | None = await asyncio.to_thread(library.get, entry)
-    else:
-        known = await asyncio.to_thread(_saved_entry, library, entry, prompt)
+        known = await asyncio.to_thread(library.get, entry)
+    folder = folder or settings.images_path()
+    await asyncio.to_thread(check_writable, folder)
 
     images = await render(settings, checked, on_progress=on_progress, client=client)
 
-    saved_entry = known is None
     if known is None:
         draft = entry if isinstance(entry, PromptEntry) else PromptEntry.create(prompt)
-        known = await asyncio.to_thread(library.add, draft)
-    folder = folder or settings.images_path()
+        current, saved_entry = await asyncio.to_thread(library.find_or_add, draft)
+    else:
+        current, saved_entry = known, False
 
     saved: list[SavedImage] = []
-    current = known
     for index, image in enumerate(images, start=1):
         if on_progress is not None:
             on_progress(_saving(index, len(images), folder))
         try:
             path, record = await asyncio.to_thread(_save_one, image, current.id, folder, stem)
-            saved.append(SavedImage(path, record))
+        except ImageFileError as error:
+            kept = await asyncio.to_thread(_keep_unsaved, images[index - 1 :], current.id, stem)
+            raise _with_saved(_with_kept(error, kept), saved) from None
+        saved.append(SavedImage(path, record))
+        try:
             current = await asyncio.to_thread(library.save_image, current.id, record)
         except ArtisanError as error:
             raise _with_saved(error, saved) from None
@@ -134,22 +144,6 @@ def list_images(entry: PromptEntry) -> list[EntryImage]:
         path = Path(record.path).expanduser()
         listed.append(EntryImage(record=record, path=path, exists=path.is_file()))
     return listed
-
-
-def _saved_entry(library: Library, entry: PromptEntry | None, prompt: str) -> PromptEntry | None:
-    """The library's entry for this render, or None when the prompt is not saved yet."""
-    if entry is not None:
-        try:
-            return library.get(entry.id)
-        except EntryNotFound:
-            entry = None  # deleted meanwhile: find the same text, or save it anew
-    # Rendering a prompt again adds to its entry instead of saving the same text twice.
-    library.load()
-    text = prompt.strip()
-    for candidate in library.entries():  # newest first
-        if candidate.prompt.strip() == text:
-            return candidate
-    return None
 
 
 def _save_one(
@@ -186,6 +180,31 @@ def _save_one(
         extra=extra,
     )
     return path, record
+
+
+def unsaved_images_dir() -> Path:
+    """Where rendered images that could not be saved where asked are kept."""
+    return locations.data_dir() / "unsaved-images"
+
+
+def _keep_unsaved(images: list[RenderedImage], entry_id: str, stem: str | None) -> list[Path] | str:
+    """Save images in `unsaved_images_dir()`; their paths, or why that failed too."""
+    kept: list[Path] = []
+    try:
+        for image in images:
+            kept.append(_save_one(image, entry_id, unsaved_images_dir(), stem)[0])
+    except ImageFileError as error:
+        return error.message
+    return kept
+
+
+def _with_kept(error: ImageFileError, kept: list[Path] | str) -> ImageFileError:
+    """The error, saying where the images that could not be saved are kept."""
+    if isinstance(kept, str):
+        return ImageFileError(f"{error.message} Keeping the images elsewhere failed too: {kept}")
+    where = ", ".join(str(path) for path in kept)
+    noun = "image is" if len(kept) == 1 else "images are"
+    return ImageFileError(f"{error.message} The rendered {noun} kept at {where}.")
 
 
 def _saving(index: int, total: int, folder: Path) -> RenderProgress:

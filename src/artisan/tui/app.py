@@ -40,7 +40,7 @@ from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.screens.ask import AskScreen
 from artisan.tui.screens.help import HelpScreen
 from artisan.tui.text import shown
-from artisan.tui.themes import register_themes
+from artisan.tui.themes import choose_theme
 from artisan.tui.widgets.idea import IdeaPane
 from artisan.tui.widgets.keybar import KeyBar
 from artisan.tui.widgets.library import LibraryPane
@@ -150,16 +150,8 @@ class ArtisanApp(App[None]):
         Done before the app runs: a theme set after the first mount makes Textual parse and
         apply every stylesheet a second time.
         """
-        self.startup_warnings += register_themes(self)
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        else:
-            self.startup_warnings.append(
-                f"Theme `{self.settings.theme}` not found; "
-                f"available: {', '.join(sorted(self.available_themes))}."
-            )
-            fallback = "artisan-dark" if "artisan-dark" in self.available_themes else None
-            self.theme = fallback or "textual-dark"
+        self.startup_warnings += choose_theme(self, self.settings.theme)
+        self._saved_theme = self.settings.theme
 
     def on_mount(self) -> None:
         warnings = list(self.startup_warnings)
@@ -322,7 +314,10 @@ class ArtisanApp(App[None]):
         return lambda: self.run_action(action.action)
 
     def watch_theme(self, theme: str) -> None:
-        if self._theme_ready and theme != self.settings.theme:
+        # Compared with what the file holds now, not at start: going back to the theme the
+        # app started with is a choice to save too.
+        if self._theme_ready and theme != self._saved_theme:
+            self._saved_theme = theme
             self._persist_theme(theme)
 
     @work(thread=True, group="config")

@@ -1,10 +1,10 @@
 """The Library pane: search box, list of saved prompts, and what can be done to them.
 
 The library is read in a worker after the first paint, and read again (through its cache) when
-another program changes the folder. Every change to an entry goes through `Library.update`,
-which re-reads the file under the library's lock, so an artisan running in another terminal
-keeps its changes too. Disk work runs in thread workers; the screen only ever waits for the
-search, which takes milliseconds.
+another program changes an entry file (`artisan.library_watch`). Every change to an entry goes
+through `Library.update`, which re-reads the file under the library's lock, so an artisan
+running in another terminal keeps its changes too. Disk work runs in thread workers; the screen
+only ever waits for the search, which takes milliseconds.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
 
+from artisan import files
 from artisan.entry import PromptEntry, normalize_tags
 from artisan.errors import ArtisanError
 from artisan.library import Library
+from artisan.library_watch import LibraryWatch
 from artisan.sanitize import from_visible, visible
 from artisan.search import SearchIndex
 from artisan.tui.screens.ask import AskScreen
 from artisan.tui.text import plain
 from artisan.tui.widgets.library_list import LibraryList, fit
-
-POLL_SECONDS = 2.0
 
 
 class LibraryPane(Vertical):
@@ -81,7 +81,9 @@ class LibraryPane(Vertical):
         self.border_title = "Library"
         self.border_subtitle = "loading…"
         self._deleted: list[str] = []
-        self._folder_stamp: float | None = None
+        self._told: set[str] = set()
+        """Problems already shown: a file that stays broken is reported once per session."""
+        self._watch = LibraryWatch(library.folder, self._changed_elsewhere)
         self._early: LibraryPane.Loaded | None = None
         self.search_box = Input(placeholder="Search  (ctrl+l)", id="library-search", compact=True)
         self.list = LibraryList(id="library-list")
@@ -94,13 +96,16 @@ class LibraryPane(Vertical):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._fill)
-        self.set_interval(POLL_SECONDS, self._poll)
+
+    def on_unmount(self) -> None:
+        self._watch.stop()
 
     async def _fill(self) -> None:
         # The first frame is on screen: read the library (in a thread, from the cache first)
         # while the search box and the list are mounted.
         self.reload(from_cache_first=True)
         await self.mount(self.search_box, self.list)
+        self._start_watching()
         if self._early is not None:
             early, self._early = self._early, None
             self._loaded(early)
@@ -115,7 +120,6 @@ class LibraryPane(Vertical):
             from_cache_first: Show the entries of the cache at once, before checking the files
                 (the check follows as soon as the list is on screen). Used at start-up.
         """
-        stamp = self._stamp()
         if from_cache_first and self.library.load_cached():
             index = SearchIndex(self.library.entries())
             self.post_message(self.Loaded(index, [], provisional=True))
@@ -126,7 +130,6 @@ class LibraryPane(Vertical):
             self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
             return
         index = SearchIndex(self.library.entries())
-        self._folder_stamp = stamp
         self.post_message(self.Loaded(index, report.problems))
 
     @on(Loaded)
@@ -137,7 +140,9 @@ class LibraryPane(Vertical):
             return
         self.index = event.index
         for problem in event.problems:
-            self.notify(problem, title="Library", severity="warning", timeout=10)
+            if problem not in self._told:
+                self._told.add(problem)
+                self.notify(problem, title="Library", severity="warning", timeout=10)
         self.refresh_list()
         self.call_after_refresh(self._settle, event.index, event.provisional)
 
@@ -146,13 +151,11 @@ class LibraryPane(Vertical):
         """Once the list is on screen: get search ready, and check the list against the files."""
         index.build()  # the searchable copies, ready before the first keystroke
         if provisional:
-            stamp = self._stamp()
             try:
                 report = self.library.load()
             except ArtisanError as error:
                 self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
                 return
-            self._folder_stamp = stamp
             entries = self.library.entries()
             shown = index.entries()
             if (
@@ -164,16 +167,16 @@ class LibraryPane(Vertical):
                 return
         index.warm()  # the typo vocabulary, ready before the first typo
 
-    def _poll(self) -> None:
-        """Reload when another program added, removed or replaced a file."""
-        if self.index is not None and self._stamp() != self._folder_stamp:
-            self.reload()
+    @work(thread=True, group="library-watch")
+    def _start_watching(self) -> None:
+        self._watch.start()
 
-    def _stamp(self) -> float | None:
+    def _changed_elsewhere(self, names: set[str]) -> None:
+        """Called on the watcher's thread: read the library again on the app's."""
         try:
-            return os.stat(self.library.folder).st_mtime
-        except OSError:
-            return None
+            self.app.call_from_thread(self.reload)
+        except RuntimeError:
+            return  # the app is closing
 
     # Searching -------------------------------------------------------------------------------
 
@@ -213,7 +216,6 @@ class LibraryPane(Vertical):
         """An entry was added or changed in this process: show it without reading the disk."""
         if self.index is not None:
             self.index.upsert(entry)
-            self._folder_stamp = self._stamp()
             self.refresh_list(keep=entry.id)
 
     # Entry actions ---------------------------------------------------------------------------
@@ -319,7 +321,11 @@ class LibraryPane(Vertical):
                     severity="warning",
                 )
                 return
-            text = path.read_text(encoding="utf-8").rstrip("\n")
+            try:
+                text = files.read_text(path, files.EDITED_PROMPT).rstrip("\n")
+            except (OSError, files.FileProblem) as error:
+                self.notify(f"The prompt was not changed: {error}", severity="error")
+                return
         if not text.strip() or text == entry.prompt:
             self.notify("The prompt was not changed.")
             return
@@ -342,7 +348,6 @@ class LibraryPane(Vertical):
         self._deleted.append(entry.id)
         if self.index is not None:
             self.index.remove(entry.id)
-            self._folder_stamp = self._stamp()
             self.refresh_list()
         self.notify(f"Deleted “{fit(entry.title, 40).strip()}”. Press u in the list to undo.")
 

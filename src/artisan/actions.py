@@ -1,0 +1,254 @@
+"""Every action of the app that has a key, in one table, without Textual.
+
+The table drives the bindings of the app and its panes, the key bar at the bottom, the help
+screen (F1) and the command palette (see `artisan.tui.keymap`), so they cannot disagree. Every
+entry has an id; the `[keys]` table of config.toml maps ids to other keys
+(`generate = "ctrl+g,f5"`), and the settings check those ids here, without starting the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+APP = "app"
+LIBRARY = "library"
+VARIATIONS = "variations"
+PROMPT = "prompt"
+
+SCOPE_TITLES = {
+    APP: "Everywhere",
+    PROMPT: "Prompt pane",
+    VARIATIONS: "Variations pane",
+    LIBRARY: "Library list",
+}
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    """One action the user can trigger from the keyboard."""
+
+    id: str
+    """The binding id, used in `[keys]` of config.toml."""
+    keys: str
+    """Default keys, comma-separated; empty for an action only the palette and F1 offer."""
+    action: str
+    """The Textual action it runs."""
+    label: str
+    """Short label for the key bar."""
+    help: str
+    """One line for the help screen and the command palette."""
+    scope: str = APP
+    show: bool = True
+    """Whether the key bar shows it."""
+    priority: bool = False
+    """Checked before the focused widget's own keys (needed where an editor has focus)."""
+    palette: bool = True
+    """Whether the command palette offers it."""
+
+
+KEYMAP: tuple[KeyAction, ...] = (
+    KeyAction(
+        "generate", "ctrl+j", "generate", "Generate", "Write a prompt from the idea", priority=True
+    ),
+    KeyAction(
+        "stop", "escape", "stop", "Stop", "Stop the running generation; the text so far is kept"
+    ),
+    KeyAction(
+        "variations",
+        "ctrl+n",
+        "variations",
+        "Variations",
+        "Write variations of the current prompt",
+        priority=True,
+    ),
+    KeyAction(
+        "refine",
+        "ctrl+r",
+        "refine",
+        "Refine",
+        "Rewrite the prompt with an instruction",
+        priority=True,
+    ),
+    KeyAction(
+        "save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "Save the prompt shown in the Prompt pane to the library",
+        priority=True,
+    ),
+    KeyAction(
+        "image",
+        "ctrl+g",
+        "image",
+        "Image",
+        "Render the prompt shown in the Prompt pane as an image",
+        priority=True,
+    ),
+    KeyAction(
+        "open-image",
+        "ctrl+o",
+        "open_image",
+        "Open image",
+        "Open (or preview) the last image again",
+        show=False,
+        priority=True,
+    ),
+    KeyAction(
+        "copy",
+        "ctrl+y",
+        "copy",
+        "Copy",
+        "Copy the prompt shown in the Prompt pane to the clipboard (OSC 52)",
+        show=False,
+        priority=True,
+    ),
+    KeyAction(
+        "search", "ctrl+l", "search", "Search", "Search the library", show=False, priority=True
+    ),
+    KeyAction(
+        "history-back",
+        "alt+left",
+        "history(-1)",
+        "Older",
+        "Show the previous version of the prompt",
+        show=False,
+    ),
+    KeyAction(
+        "history-forward",
+        "alt+right",
+        "history(1)",
+        "Newer",
+        "Show the next version of the prompt",
+        show=False,
+    ),
+    KeyAction(
+        "command-palette",
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        "Open the command palette: every action, and the themes",
+        priority=True,
+        palette=False,
+    ),
+    KeyAction("help", "f1", "help", "Help", "Show every key", priority=True),
+    KeyAction("quit", "ctrl+q", "quit", "Quit", "Quit (the draft is kept)", priority=True),
+    KeyAction(
+        "new-draft",
+        "",
+        "new_draft",
+        "New draft",
+        "Start over with an empty idea and prompt (the old draft is kept in the history)",
+        show=False,
+    ),
+    KeyAction(
+        "promote",
+        "enter",
+        "variation('promote')",
+        "Use",
+        "Use the highlighted variation as the prompt (a new version)",
+        scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "variation-save",
+        "s",
+        "variation('save')",
+        "Save this",
+        "Save the highlighted variation to the library",
+        scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "variation-copy",
+        "c",
+        "variation('copy')",
+        "Copy this",
+        "Copy the highlighted variation to the clipboard",
+        scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "variation-image",
+        "g",
+        "variation('image')",
+        "Render this",
+        "Render the highlighted variation as an image",
+        scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "library-load",
+        "enter",
+        "entry('load')",
+        "Load",
+        "Load the entry into Idea and Prompt",
+        scope=LIBRARY,
+        palette=False,
+    ),
+    KeyAction(
+        "library-favorite",
+        "f",
+        "entry('favorite')",
+        "Favourite",
+        "Mark or unmark the entry as a favourite",
+        scope=LIBRARY,
+    ),
+    KeyAction("library-tags", "t", "entry('tags')", "Tags", "Edit the entry's tags", scope=LIBRARY),
+    KeyAction(
+        "library-rename", "r", "entry('rename')", "Rename", "Rename the entry", scope=LIBRARY
+    ),
+    KeyAction(
+        "library-edit",
+        "e",
+        "entry('edit')",
+        "Edit",
+        "Edit the entry's prompt in $EDITOR",
+        scope=LIBRARY,
+    ),
+    KeyAction(
+        "library-images",
+        "i",
+        "entry('images')",
+        "Images",
+        "Show the images made from the entry",
+        scope=LIBRARY,
+    ),
+    KeyAction(
+        "library-copy",
+        "c",
+        "entry('copy')",
+        "Copy",
+        "Copy the entry's prompt to the clipboard",
+        scope=LIBRARY,
+    ),
+    KeyAction(
+        "library-delete",
+        "d,delete",
+        "entry('delete')",
+        "Delete",
+        "Move the entry to the trash",
+        scope=LIBRARY,
+    ),
+    KeyAction(
+        "library-undo",
+        "u",
+        "entry('undo')",
+        "Undo",
+        "Bring back the last deleted entry",
+        scope=LIBRARY,
+    ),
+)
+
+KEYMAP_BY_ID: dict[str, KeyAction] = {action.id: action for action in KEYMAP}
+
+
+def unknown_actions(names: Iterable[str], source: str) -> list[str]:
+    """Warnings for remapped action names that are not in the table."""
+    known = ", ".join(sorted(KEYMAP_BY_ID))
+    return [
+        f"{source}: `keys.{name}` names no action; known actions: {known}."
+        for name in names
+        if name not in KEYMAP_BY_ID
+    ]
