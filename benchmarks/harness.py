@@ -87,8 +87,7 @@ async def running(app: ArtisanApp) -> AsyncIterator[Pilot[None]]:
     finally:
         # The app leaves its HTTP client to the garbage collector; close it while the event
         # loop still runs, so that nothing complains after the loop is gone.
-        if app.engine is not None:
-            await app.engine.aclose()
+        await app.workshop.aclose()
 
 
 class Moment:

@@ -100,7 +100,8 @@ async def app_streams(ctx: Context, url: str, expected: str, *, variations: bool
                 return False
             if not variations:
                 return True
-            items = app.variations_pane.items
+            # The variations belong to the seeded version they were written from.
+            items = app.workshop.versions[0].variations
             return len(items) == 4 and all(
                 item.state == "done" and item.text == expected.strip() for item in items
             )
