@@ -20,8 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from artisan.connection import (
@@ -44,6 +43,7 @@ from artisan.engine.answer import (
     ThinkingNotice,
     ThinkingNoticeCallback,
 )
+from artisan.engine.parallel import Attempt, ResultCallback, run_variations
 from artisan.engine.reply import Reply, ThinkingCallback
 from artisan.engine.stream import read_reply
 
@@ -55,19 +55,6 @@ if TYPE_CHECKING:
     from artisan.targets import Target
 
 Messages = list["ChatCompletionMessageParam"]
-ResultCallback = Callable[[int, "Completion | ApiError"], None]
-
-
-@dataclass
-class Attempt:
-    """One answer with what the engine saw of it, to tell how the server behaved."""
-
-    result: Completion | ApiError
-    started: float
-    ended: float
-    ended_by_server: bool = False
-    """The server closed the answer with `[DONE]` before finishing it: what a one-slot server
-    does to the running answer when another request arrives."""
 
 
 class Engine:
@@ -139,9 +126,22 @@ class Engine:
         Args:
             on_done: Told each variation's final result as soon as it is known (in any order).
         """
-        from artisan.engine.parallel import run_variations
 
-        return await run_variations(self, prompt, target, count, on_text, on_done)
+        def one(index: int) -> Awaitable[Attempt]:
+            def relay(text: str) -> None:
+                on_text(index, text)
+
+            return self.attempt_variation(prompt, target, index, count, relay)
+
+        return await run_variations(
+            one,
+            count,
+            self.settings,
+            self.memory,
+            notice=self.notice,
+            restart=self.restart,
+            on_done=on_done,
+        )
 
     async def variation(
         self, prompt: str, target: Target, index: int, count: int, on_text: TextCallback

@@ -11,19 +11,34 @@ as a one-slot server, so the next batch runs in turn from the start.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from artisan.connection import ApiError, server_name
-from artisan.engine.answer import Completion, Finish, IndexedTextCallback, TextCallback
+from artisan.engine.answer import Completion, Finish
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from artisan.config import Settings
+    from artisan.connection import ServerMemory
 
-    from artisan.engine.chat import Attempt, Engine, ResultCallback
-    from artisan.targets import Target
+ResultCallback = Callable[[int, "Completion | ApiError"], None]
 
-    _Run = Callable[[int], Awaitable[Attempt]]
-    _Finished = Callable[[int, Completion | ApiError], None]
+
+@dataclass
+class Attempt:
+    """One answer with what the engine saw of it, to tell how the server behaved."""
+
+    result: Completion | ApiError
+    started: float
+    ended: float
+    ended_by_server: bool = False
+    """The server closed the answer with `[DONE]` before finishing it: what a one-slot server
+    does to the running answer when another request arrives."""
+
+
+_Run = Callable[[int], Awaitable[Attempt]]
+_Finished = Callable[[int, "Completion | ApiError"], None]
 
 
 def parallel_setting(value: str) -> int | None:
@@ -32,14 +47,26 @@ def parallel_setting(value: str) -> int | None:
 
 
 async def run_variations(
-    engine: Engine,
-    prompt: str,
-    target: Target,
+    one: _Run,
     count: int,
-    on_text: IndexedTextCallback,
+    settings: Settings,
+    memory: ServerMemory,
+    *,
+    notice: Callable[[str], None],
+    restart: Callable[[int], None],
     on_done: ResultCallback | None,
 ) -> list[Completion | ApiError]:
-    """Write `count` variations of `prompt` (see `Engine.variations`)."""
+    """Write `count` variations, each by `one(index)` (see `Engine.variations`).
+
+    Args:
+        one: Writes variation `index` and says how the server behaved.
+        count: How many.
+        settings: The `variations_parallel` setting and the server.
+        memory: What is known of servers (one slot or many), read and written.
+        notice: Told, in words, what was decided about running in turn.
+        restart: Told that a variation starts again from nothing.
+        on_done: Told each variation's final result as soon as it is known.
+    """
     results: list[Completion | ApiError | None] = [None] * count
 
     def finished(index: int, result: Completion | ApiError) -> None:
@@ -47,16 +74,12 @@ async def run_variations(
         if on_done is not None:
             on_done(index, result)
 
-    async def one(index: int) -> Attempt:
-        return await engine.attempt_variation(prompt, target, index, count, _relay(on_text, index))
-
-    settings = engine.settings
     parallel = parallel_setting(settings.variations_parallel)
-    learnt = engine.memory.parallel(settings) if parallel is None else None
+    learnt = memory.parallel(settings) if parallel is None else None
     if parallel is None and learnt is not None:
         parallel = learnt
         if learnt == 1 and count > 1:
-            engine.notice(
+            notice(
                 f"{server_name(settings)} runs one request at a time, so variations run in "
                 "turn (the `variations_parallel` setting changes this)."
             )
@@ -70,13 +93,13 @@ async def run_variations(
         if attempt.ended_by_server and index not in cut:
             finished(index, attempt.result)
     if cut:
-        engine.memory.remember_parallel(settings, 1)
-        engine.notice(
+        memory.remember_parallel(settings, 1)
+        notice(
             f"{server_name(settings)} runs one request at a time; variations now run in turn "
             "(remembered for this server; the `variations_parallel` setting changes it)."
         )
         for index in cut:
-            engine.restart(index)
+            restart(index)
             finished(index, (await one(index)).result)
     return _all(results)
 
@@ -132,10 +155,6 @@ def _cut_by_siblings(attempts: dict[int, Attempt]) -> list[int]:
         ):
             cut.append(index)
     return sorted(cut)
-
-
-def _relay(on_text: IndexedTextCallback, index: int) -> TextCallback:
-    return lambda text: on_text(index, text)
 
 
 def _all(results: list[Completion | ApiError | None]) -> list[Completion | ApiError]:

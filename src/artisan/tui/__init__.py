@@ -28,7 +28,7 @@ def run() -> int:
     from artisan.tui.app import ArtisanApp
 
     app = ArtisanApp(settings, warnings=warnings)
-    app.graphics = probe.result() if probe is not None else None
+    app.pictures.graphics = probe.result() if probe is not None else None
     app.run()
     return app.return_code or 0
 

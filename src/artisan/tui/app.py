@@ -14,7 +14,6 @@ with their traceback, to the log file in the data folder.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,11 +30,12 @@ from textual.widgets import TextArea
 from artisan import locations
 from artisan.config import Settings
 from artisan.draft import DraftKeeper, PromptVersion
-from artisan.entry import ImageRecord, PromptEntry
+from artisan.entry import PromptEntry
 from artisan.errors import ArtisanError
 from artisan.library import Library
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
+from artisan.tui.images import Pictures
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.screens.ask import AskScreen
 from artisan.tui.screens.help import HelpScreen
@@ -46,6 +46,7 @@ from artisan.tui.widgets.keybar import KeyBar
 from artisan.tui.widgets.library import LibraryPane
 from artisan.tui.widgets.library_list import fit
 from artisan.tui.widgets.prompt import PromptPane
+from artisan.tui.widgets.session import SessionView
 from artisan.tui.widgets.status import StatusLine
 from artisan.tui.widgets.target_picker import TargetPicker
 from artisan.tui.widgets.variations import VariationsPane
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("artisan")
 NARROW = 70
 """Below this many columns the panes stack instead of sitting side by side."""
-CLIPBOARD_UNSUPPORTED = {"Apple_Terminal"}
 _OUTCOMES = {
     "truncated": "The model stopped at its length limit; the prompt may be cut short.",
     "filtered": "The model's content filter stopped the answer.",
@@ -101,11 +101,6 @@ class ArtisanApp(App[None]):
     ) -> None:
         super().__init__()
         self.settings = settings
-        self.graphics = graphics
-        """The terminal's image protocol (a textual-image class name), when it was asked."""
-        self.image_launcher = image_launcher
-        """Starts the system viewer; None uses the real one (tests pass a recorder)."""
-        self.last_image: tuple[Path, ImageRecord] | None = None
         self.startup_warnings = list(warnings)
         self.catalog = catalog if catalog is not None else load_catalog()
         self.library = library if library is not None else Library(locations.library_dir())
@@ -125,9 +120,14 @@ class ArtisanApp(App[None]):
         target = self.workshop.target()
         self.idea_pane = IdeaPane(list(self.catalog.targets.values()), target.name, draft.idea)
         self.library_pane = LibraryPane(self.library)
-        self.prompt_pane = PromptPane()
-        self.variations_pane = VariationsPane()
+        self.session = SessionView(self.workshop)
+        self.prompt_pane = self.session.prompt_pane
+        self.variations_pane = self.session.variations_pane
         self.status_line = StatusLine(id="status-line")
+        self.pictures = Pictures(
+            self, lambda: self.settings, self.library, self.library_pane.entry_saved, image_launcher
+        )
+        self.pictures.graphics = graphics
         self._choose_theme()
 
     # Building the screen ---------------------------------------------------------------------
@@ -137,9 +137,7 @@ class ArtisanApp(App[None]):
             with Vertical(id="left"):
                 yield self.idea_pane
                 yield self.library_pane
-            with Vertical(id="right"):
-                yield self.prompt_pane
-                yield self.variations_pane
+            yield self.session
         with Vertical(id="footer"):
             yield self.status_line
             yield KeyBar()
@@ -166,7 +164,7 @@ class ArtisanApp(App[None]):
             )
         for warning in warnings:
             self.notify(warning, severity="warning", timeout=12)
-        self._show_version()
+        self.session.show_version()
         self.status_line.set_engine(self._engine_description())
         self._layout_for(self.size.width)
         self.idea_pane.editor.focus()
@@ -206,80 +204,24 @@ class ArtisanApp(App[None]):
             elif event.job.kind == VARIATIONS:
                 self.variations_pane.feed(event.index)
         elif isinstance(event, JobChanged):
-            self.post_message(JobUpdated(event.job))
+            self.session.post_message(JobUpdated(event.job))
         elif isinstance(event, VersionsChanged):
-            self.post_message(VersionChanged())
+            self.session.post_message(VersionChanged())
         elif isinstance(event, VariationsChanged):
-            self.post_message(VariationsUpdated(event.version, event.index))
+            self.session.post_message(VariationsUpdated(event.version, event.index))
         elif isinstance(event, Notice):
             self.notify(event.message, severity=_severity(event.severity), timeout=10)
 
     @on(JobUpdated)
     def _job_updated(self, event: JobUpdated) -> None:
+        # The session view has updated its panes; the keys and the status line follow.
         job = event.job
         self.status_line.update_job(job)
         if job.kind == PROMPT:
-            if job.running and not self.prompt_pane.streaming:
-                streaming = self.workshop.streaming
-                self.prompt_pane.begin(self._caption(streaming))
-            elif not job.running and self.prompt_pane.streaming:
-                self.prompt_pane.end()
-                self._show_version()
             self.generating_prompt = job.running
         else:
-            if not job.running:
-                self.variations_pane.set_summary(job.outcome)
             self.generating_variations = job.running
         self.status_line.set_engine(self._engine_description())
-
-    @on(VersionChanged)
-    def _version_changed(self) -> None:
-        if not self.prompt_pane.streaming:
-            self._show_version()
-
-    @on(VariationsUpdated)
-    def _variations_updated(self, event: VariationsUpdated) -> None:
-        if event.version is not self.workshop.version:
-            return  # the variations of a version not shown now
-        if event.index is None:
-            self._show_variations()
-        else:
-            self.variations_pane.ended(event.index)
-
-    def _show_version(self) -> None:
-        version = self.workshop.version
-        caption = self._caption(version)
-        job = self.workshop.jobs.get(PROMPT)
-        if job is not None and not job.running and not job.kept:
-            # The last request left nothing to show: say how it ended beside what is shown.
-            last = f"last request: {job.outcome}"
-            caption = f"{caption} · {last}" if caption else last
-        self.prompt_pane.show(version, caption)
-        self._show_variations()
-
-    def _show_variations(self) -> None:
-        workshop = self.workshop
-        version = workshop.version
-        title = f"Variations of v{workshop.current + 1}" if version is not None else "Variations"
-        job = workshop.jobs.get(VARIATIONS)
-        summary = job.outcome if job is not None and not job.running else ""
-        self.variations_pane.show(workshop.variations, title, summary if version else "")
-
-    def _caption(self, version: PromptVersion | None) -> str:
-        """The Prompt pane's border line: which version, how it ended, by what, for what."""
-        if version is None:
-            return ""
-        versions = self.workshop.versions
-        parts = []
-        if version in versions:
-            parts.append(f"v{versions.index(version) + 1}/{len(versions)} {version.label()}")
-        parts.append(version.state)
-        parts.append(version.model or ("composer" if version.engine == "composer" else ""))
-        parts.append(version.target)
-        if version.usage:
-            estimate = "≈" if version.usage_estimated else ""
-            parts.append(f"{estimate}{version.usage:,} tokens")
-        return " · ".join(part for part in parts if part)
 
     def _engine_description(self) -> str:
         name = self.workshop.engine_name() or "chat"
@@ -498,7 +440,7 @@ class ArtisanApp(App[None]):
         self.library_pane.entry_saved(entry)
         verb = "Updated" if updated else "Saved"
         self.notify(f"{verb} {plan.what} as “{fit(entry.title, 40).strip()}” ({entry.id}).")
-        self._show_version()
+        self.session.show_version()
 
     @on(LibraryPane.Load)
     def _load_entry(self, event: LibraryPane.Load) -> None:
@@ -512,7 +454,7 @@ class ArtisanApp(App[None]):
             return
         self.idea_pane.idea = entry.idea
         self.idea_pane.target = self.workshop.target_name
-        self._show_version()
+        self.session.show_version()
         self.prompt_pane.use_editor()
 
     @on(LibraryPane.Copy)
@@ -527,17 +469,30 @@ class ArtisanApp(App[None]):
 
     def _copy(self, text: str) -> None:
         self.copy_to_clipboard(text)
-        if os.environ.get("TERM_PROGRAM") in CLIPBOARD_UNSUPPORTED or os.environ.get("VTE_VERSION"):
-            self.notify(
-                "Sent to the clipboard with OSC 52, which this terminal may ignore: "
-                "if pasting fails, select the text with the mouse instead.",
-                severity="warning",
-                timeout=10,
+        self._say_what_was_copied(len(text))
+
+    @work(thread=True, group="clipboard")
+    def _say_what_was_copied(self, length: int) -> None:
+        """Tell what became of a copy, never claiming more than was done (under tmux this asks
+        tmux, which takes a moment: hence a thread)."""
+        from artisan.terminal import clipboard_support
+
+        support = clipboard_support()
+        fix = f" {support.fix}" if support.fix else ""
+        if support.works:
+            message, severity = f"Copied {length:,} characters to the clipboard (OSC 52).", ""
+        elif support.works is None:
+            message = (
+                f"Sent {length:,} characters to the clipboard with OSC 52. {support.reason} "
+                f"If pasting gives nothing:{fix or ' select the text with the mouse instead.'}"
             )
+            severity = "warning"
         else:
-            self.notify(
-                f"Copied {len(text):,} characters (OSC 52: works over SSH in most terminals)."
-            )
+            message = f"Not copied: {support.reason}{fix}"
+            severity = "warning"
+        self.call_from_thread(
+            self.notify, message, severity="warning" if severity else "information", timeout=10
+        )
 
     # Images ----------------------------------------------------------------------------------
 
@@ -548,25 +503,20 @@ class ArtisanApp(App[None]):
             self.notify("There is no prompt to render yet.", severity="warning")
 
     def _render(self, plan: SavePlan) -> None:
-        from artisan.tui.images import open_render_dialog
-
         entry: PromptEntry | str = plan.entry_id or plan.new_entry()
 
         def rendered(outcome: RenderOutcome) -> None:
             self.workshop.linked(plan, outcome.entry)
 
-        open_render_dialog(self, plan.text, entry, rendered)
+        self.pictures.render(plan.text, entry, rendered)
 
     def action_open_image(self) -> None:
-        from artisan.tui.images import open_last_image
-
-        open_last_image(self)
+        version = self.workshop.version
+        self.pictures.open_last(version.entry_id if version is not None else None)
 
     @on(LibraryPane.ShowImages)
     def _show_images(self, event: LibraryPane.ShowImages) -> None:
-        from artisan.tui.images import show_entry_images
-
-        show_entry_images(self, event.entry)
+        self.pictures.show_entry_images(event.entry)
 
     # The draft and errors --------------------------------------------------------------------
 

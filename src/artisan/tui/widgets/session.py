@@ -1,0 +1,99 @@
+"""The right-hand side of the screen: the session's Prompt and Variations panes.
+
+The workshop's news arrives here as messages (`artisan.tui.messages`): a job started or ended,
+another version is shown, variations changed. This widget decides what each pane shows, and
+lets the messages go on to the app (which keeps the key bindings and the status line in step).
+Streamed text does not come as messages: the app puts it straight into the panes' buffers.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+from artisan.draft import PromptVersion
+from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
+from artisan.tui.widgets.prompt import PromptPane
+from artisan.tui.widgets.variations import VariationsPane
+from artisan.workshop import PROMPT, VARIATIONS, Workshop
+
+
+class SessionView(Vertical):
+    """The Prompt pane above the Variations pane, both showing the workshop's state."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        super().__init__(id="right")
+        self.workshop = workshop
+        self.prompt_pane = PromptPane()
+        self.variations_pane = VariationsPane()
+
+    def compose(self) -> ComposeResult:
+        yield self.prompt_pane
+        yield self.variations_pane
+
+    @on(JobUpdated)
+    def _job_updated(self, event: JobUpdated) -> None:
+        job = event.job
+        if job.kind == PROMPT:
+            if job.running and not self.prompt_pane.streaming:
+                self.prompt_pane.begin(caption(self.workshop, self.workshop.streaming))
+            elif not job.running and self.prompt_pane.streaming:
+                self.prompt_pane.end()
+                self.show_version()
+        elif job.kind == VARIATIONS and not job.running:
+            self.variations_pane.set_summary(job.outcome)
+
+    @on(VersionChanged)
+    def _version_changed(self) -> None:
+        if not self.prompt_pane.streaming:
+            self.show_version()
+
+    @on(VariationsUpdated)
+    def _variations_updated(self, event: VariationsUpdated) -> None:
+        if event.version is not self.workshop.version:
+            return  # the variations of a version not shown now
+        if event.index is None:
+            self.show_variations()
+        else:
+            self.variations_pane.ended(event.index)
+
+    def show_version(self) -> None:
+        """Show the current version and its variations."""
+        workshop = self.workshop
+        text = caption(workshop, workshop.version)
+        job = workshop.jobs.get(PROMPT)
+        if job is not None and not job.running and not job.kept:
+            # The last request left nothing to show: say how it ended beside what is shown.
+            last = f"last request: {job.outcome}"
+            text = f"{text} · {last}" if text else last
+        self.prompt_pane.show(workshop.version, text)
+        self.show_variations()
+
+    def show_variations(self) -> None:
+        workshop = self.workshop
+        version = workshop.version
+        title = f"Variations of v{workshop.current + 1}" if version is not None else "Variations"
+        job = workshop.jobs.get(VARIATIONS)
+        summary = job.outcome if job is not None and not job.running and version else ""
+        self.variations_pane.show(workshop.variations, title, summary)
+
+
+def caption(workshop: Workshop, version: PromptVersion | None) -> str:
+    """The Prompt pane's border line: which version and where it came from, how it ended, by
+    what, for what, at what cost. The most telling first, since a narrow pane cuts the end."""
+    if version is None:
+        return ""
+    versions = workshop.versions
+    parts = []
+    if version in versions:
+        parts.append(f"v{versions.index(version) + 1}/{len(versions)} {version.label()}")
+    parts.append(version.state)
+    parts.append(version.model or ("composer" if version.engine == "composer" else ""))
+    parts.append(version.target)
+    if version.usage:
+        estimate = "≈" if version.usage_estimated else ""
+        parts.append(f"{estimate}{version.usage:,} tokens")
+    if version.thinking_seconds:
+        parts.append(f"thought {version.thinking_seconds:.0f} s")
+    return " · ".join(part for part in parts if part)
