@@ -133,6 +133,15 @@ KEYMAP: tuple[KeyAction, ...] = (
         palette=False,
     ),
     KeyAction("help", "f1", "help", "Help", "Show every key", priority=True),
+    KeyAction(
+        "settings",
+        "f2",
+        "settings",
+        "Settings",
+        "Settings: who writes prompts (key, server, model), target, images, theme",
+        show=False,
+        priority=True,
+    ),
     KeyAction("quit", "ctrl+q", "quit", "Quit", "Quit (the draft is kept)", priority=True),
     KeyAction(
         "new-draft",

@@ -77,6 +77,8 @@ class Setting:
         """
         if self.optional and (value is None or value == ""):
             return None
+        if self.kind is str and self.choices and type(value) is int and str(value) in self.choices:
+            value = str(value)  # `variations_parallel = 1` written without quotes
         if isinstance(value, str) and self.kind is not str:
             value = _parse_scalar(value)
         ok = isinstance(value, self.kind) and not (self.kind is int and isinstance(value, bool))
@@ -170,6 +172,13 @@ SETTINGS: tuple[Setting, ...] = (
         optional=True,
     ),
     Setting("theme", "theme", str, "Colour theme of the app (see `artisan themes`)"),
+    Setting(
+        "local_servers",
+        "local_servers",
+        str,
+        "When no key or server is set, offer a model server found on this machine: ask or never",
+        choices=("ask", "never"),
+    ),
     Setting("open", "open", str, "How to show a rendered image", choices=OPEN_MODES),
     Setting("images_dir", "images_dir", str, "Folder for rendered images", optional=True),
     Setting("image.model", "image_model", str, "Image model used to render prompts"),
@@ -213,6 +222,7 @@ class Settings:
     variations_parallel: str = "auto"
     temperature: float | None = None
     theme: str = "artisan-dark"
+    local_servers: str = "ask"
     open: str = "auto"
     images_dir: str | None = None
     image_model: str = "gpt-image-2"
@@ -444,6 +454,11 @@ def effective(settings: Settings) -> list[tuple[str, str, str]]:
             shown = "(not set)" if value is None else _show(value)
         rows.append((setting.key, shown, settings.sources.get(setting.attribute, "default")))
     return rows
+
+
+def replace_settings(settings: Settings, **changes: Any) -> Settings:
+    """A copy of `settings` with these fields replaced, None included (a setting cleared)."""
+    return replace(settings, **changes)
 
 
 def with_overrides(settings: Settings, **changes: Any) -> Settings:

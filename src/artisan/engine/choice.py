@@ -65,3 +65,37 @@ def make_engine(
         on_thinking=hooks.on_thinking,
         on_restart=hooks.on_restart,
     )
+
+
+async def check_engine(settings: Settings) -> str:
+    """Send one tiny request to the engine these settings pick; what came back, in words.
+
+    For the settings screen's "Test": the composer needs nothing; the chat engine is asked for
+    one word, which costs a few tokens and proves the key, the server and the model at once.
+
+    Raises:
+        ArtisanError: the request failed (`ApiError`, worded for a person), or no key is set.
+    """
+    import time
+
+    if choose_engine(settings) == COMPOSER:
+        return "The offline composer writes prompts with no server and no key: nothing to test."
+    from artisan.connection import server_name
+    from artisan.engine.chat import Engine
+
+    engine = Engine(settings)
+    started = time.monotonic()
+    try:
+        answer = await engine.complete(
+            [{"role": "user", "content": "Reply with the single word OK."}],
+            lambda _text: None,
+            max_tokens=16,
+        )
+    finally:
+        await engine.aclose()
+    seconds = time.monotonic() - started
+    said = " ".join(answer.text.split())[:60] or "(no text)"
+    return (
+        f"{server_name(settings)} answered in {seconds:.1f} s with {answer.model}: “{said}”. "
+        "Prompts will be written by this model."
+    )

@@ -25,9 +25,16 @@ def run() -> int:
 
     probe = _start_graphics_probe(settings)
     # Textual is imported while the terminal answers the probe: the waits overlap.
+    from artisan.discovery import WELL_KNOWN
     from artisan.tui.app import ArtisanApp
+    from artisan.tui.setup import is_first_start
 
-    app = ArtisanApp(settings, warnings=warnings)
+    app = ArtisanApp(
+        settings,
+        warnings=warnings,
+        welcome=is_first_start(settings),
+        local_servers=WELL_KNOWN,
+    )
     app.pictures.graphics = probe.result() if probe is not None else None
     app.run()
     return app.return_code or 0

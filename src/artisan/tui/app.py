@@ -14,7 +14,7 @@ with their traceback, to the log file in the data folder.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,6 +39,7 @@ from artisan.tui.images import Pictures
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.screens.ask import AskScreen
 from artisan.tui.screens.help import HelpScreen
+from artisan.tui.setup import Setup
 from artisan.tui.text import shown
 from artisan.tui.themes import choose_theme
 from artisan.tui.widgets.idea import IdeaPane
@@ -65,12 +66,15 @@ from artisan.workshop import (
 )
 
 if TYPE_CHECKING:
+    from artisan.discovery import KnownServer
     from artisan.images import RenderOutcome
     from artisan.images.opener import Launcher
 
 log = logging.getLogger("artisan")
 NARROW = 70
 """Below this many columns the panes stack instead of sitting side by side."""
+_EVERYWHERE = frozenset({"quit", "help", "command_palette", "settings"})
+"""App actions that work over any screen; the others belong to the main screen."""
 _OUTCOMES = {
     "truncated": "The model stopped at its length limit; the prompt may be cut short.",
     "filtered": "The model's content filter stopped the answer.",
@@ -98,6 +102,8 @@ class ArtisanApp(App[None]):
         data_dir: Path | None = None,
         graphics: str | None = None,
         image_launcher: Launcher | None = None,
+        welcome: bool = False,
+        local_servers: Sequence[KnownServer] = (),
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -128,6 +134,15 @@ class ArtisanApp(App[None]):
             self, lambda: self.settings, self.library, self.library_pane.entry_saved, image_launcher
         )
         self.pictures.graphics = graphics
+        self.setup = Setup(
+            self,
+            lambda: self.settings,
+            self._apply_settings,
+            self.catalog,
+            welcome=welcome,
+            servers=local_servers,
+            data_dir=data_dir,
+        )
         self._choose_theme()
 
     # Building the screen ---------------------------------------------------------------------
@@ -168,6 +183,22 @@ class ArtisanApp(App[None]):
         self.status_line.set_engine(self._engine_description())
         self._layout_for(self.size.width)
         self.idea_pane.editor.focus()
+        self.call_after_refresh(self.setup.after_first_paint)
+
+    async def _apply_settings(self, settings: Settings) -> None:
+        """Carry on with settings read anew: the next request builds its engine from them."""
+        self.settings = settings
+        await self.workshop.reconfigure(settings)
+        if settings.theme in self.available_themes and settings.theme != self.theme:
+            self._saved_theme = settings.theme  # already in the file: nothing to write
+            self.theme = settings.theme
+        self.status_line.set_engine(self._engine_description())
+
+    def action_settings(self) -> None:
+        from artisan.tui.screens.settings import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            self.setup.open_settings()
 
     def on_resize(self) -> None:
         self._layout_for(self.size.width)
@@ -234,6 +265,12 @@ class ArtisanApp(App[None]):
     # Keys ------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _EVERYWHERE:
+            return True
+        if self.screen is not self.screen_stack[0]:
+            # A dialog or another screen is open: its own keys (Esc, ctrl+s on the settings)
+            # come first, and the main screen's actions wait until it is closed.
+            return False
         if action == "stop":
             return self.generating_prompt or self.generating_variations
         return True

@@ -1,0 +1,351 @@
+"""The settings screen (F2, or "Settings" in the palette): every setting a person needs to start.
+
+Who writes prompts (the engine), the API key, the server and its model, the default target,
+how many variations, the temperature, the image model and its defaults, and the theme. "Test"
+sends one tiny request with what is on the form, before anything is saved, and says what came
+back in plain words. "Save" writes only what changed, through `config.set_value`, which keeps
+the comments and order of config.toml and makes the file private when it holds a key. A value
+the settings refuse is shown beside its field and nothing of that field is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, Select, Static
+
+from artisan import config
+from artisan.errors import ArtisanError
+from artisan.tui.text import plain
+
+if TYPE_CHECKING:
+    from artisan.config import Settings
+    from artisan.targets import TargetCatalog
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting on the form."""
+
+    key: str
+    """Its key in config.toml (`model`, `image.size`)."""
+    label: str
+    kind: str = "text"
+    """text, secret or choice."""
+    hint: str = ""
+
+
+SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
+    (
+        "Who writes prompts",
+        (
+            Field(
+                "engine",
+                "Engine",
+                "choice",
+                "auto: a chat model when a key or a server is set, else the offline composer",
+            ),
+            Field("api_key", "API key", "secret", "for OpenAI; local servers need none"),
+            Field("base_url", "Server", hint="empty for OpenAI; http://localhost:11434/v1 Ollama"),
+            Field("model", "Chat model", hint="the model that writes the prompts"),
+        ),
+    ),
+    (
+        "Prompts",
+        (
+            Field("target", "Target", "choice", "the image model family prompts are written for"),
+            Field("variations", "Variations", hint="how many ctrl+n writes, 1-12"),
+            Field("temperature", "Temperature", hint="0-2; empty uses the model's own"),
+        ),
+    ),
+    (
+        "Images",
+        (
+            Field("image.model", "Image model", "choice"),
+            Field("image.size", "Size", hint="e.g. 1024x1024, or auto"),
+            Field("image.quality", "Quality", hint="e.g. auto, low, medium, high"),
+        ),
+    ),
+    (
+        "Look",
+        (Field("theme", "Theme", "choice"),),
+    ),
+)
+FIELDS = {field.key: field for _, fields in SECTIONS for field in fields}
+
+
+class SettingsScreen(Screen[bool]):
+    """The form; answers True when something was saved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    DEFAULT_CSS = """
+    SettingsScreen {
+        align: center top;
+        #settings {
+            width: 96; max-width: 100%; height: 1fr;
+            border: round $primary; border-title-color: $primary;
+            border-subtitle-color: $text-muted; padding: 0 1;
+        }
+        .section { color: $primary; text-style: bold; margin-top: 1; }
+        .field { height: auto; }
+        .field Label { width: 14; padding-top: 0; color: $text-muted; }
+        .field Input, .field Select { width: 1fr; }
+        .hint { color: $text-muted; padding-left: 14; height: auto; }
+        .problem { color: $error; padding-left: 14; height: auto; display: none; }
+        .problem.-shown { display: block; }
+        #models { color: $text-muted; padding-left: 14; height: auto; display: none; }
+        #models.-shown { display: block; }
+        #test-result { height: auto; display: none; }
+        #test-result.-shown { display: block; }
+        #test-result.-error { color: $error; }
+        #check-buttons { margin-left: 14; height: 3; }
+        #check-buttons Button { margin-right: 2; }
+        #settings-buttons { height: 3; margin-top: 1; align-horizontal: right; }
+        #settings-buttons Button { margin-left: 2; }
+    }
+    """
+
+    def __init__(
+        self, settings: Settings, catalog: TargetCatalog, themes: list[str], spent: str = ""
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.catalog = catalog
+        self.themes = themes
+        self.spent = spent
+        """A line about this month's image spending, when anything was recorded."""
+
+    # The form --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="settings") as box:
+            box.border_title = "Settings"
+            box.border_subtitle = "ctrl+s saves · Esc closes"
+            for title, fields in SECTIONS:
+                yield Static(plain(title), classes="section")
+                for field in fields:
+                    with Horizontal(classes="field"):
+                        yield Label(plain(field.label))
+                        yield self._widget(field)
+                    hint = self._hint(field)
+                    if hint:
+                        yield Static(plain(hint), classes="hint", id=_hint_id(field.key))
+                    yield Static("", classes="problem", id=_problem_id(field.key))
+                if title == "Who writes prompts":
+                    yield Static("", id="models")
+                    with Horizontal(id="check-buttons"):
+                        yield Button("List models", id="list-models")
+                        yield Button("Test", id="test", variant="primary")
+                    yield Static("", id="test-result")
+            if self.spent:
+                yield Static(plain(self.spent), classes="hint", id="spent")
+            with Horizontal(id="settings-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="success")
+
+    def _widget(self, field: Field) -> Input | Select[str]:
+        value = self._current(field.key)
+        wid = _widget_id(field.key)
+        if field.kind == "choice":
+            options = self._choices(field.key)
+            if value and value not in options:
+                options = [value, *options]
+            return Select(
+                [(option, option) for option in options],
+                value=value if value in options else Select.NULL,
+                allow_blank=False,
+                compact=True,
+                id=wid,
+            )
+        if field.kind == "secret":
+            from_env = self.settings.sources.get("api_key") == "OPENAI_API_KEY"
+            return Input(
+                "" if from_env else value,
+                password=True,
+                placeholder="set by OPENAI_API_KEY" if from_env else "sk-...",
+                disabled=from_env,
+                compact=True,
+                id=wid,
+            )
+        return Input(value, compact=True, id=wid)
+
+    def _hint(self, field: Field) -> str:
+        source = self.settings.sources.get(_attribute(field.key), "")
+        if field.key == "api_key" and source == "OPENAI_API_KEY":
+            return "From the OPENAI_API_KEY environment variable, which wins over this file."
+        if field.key == "base_url" and source == "OPENAI_BASE_URL":
+            return "From the OPENAI_BASE_URL environment variable, which wins over this file."
+        return field.hint
+
+    def _choices(self, key: str) -> list[str]:
+        if key == "engine":
+            return ["auto", "chat", "composer"]
+        if key == "target":
+            return self.catalog.names()
+        if key == "theme":
+            return sorted(self.themes)
+        if key == "image.model":
+            from artisan.images import load_image_models
+
+            return [model.name for model in load_image_models().current()]
+        return []
+
+    def _current(self, key: str) -> str:
+        value = getattr(self.settings, _attribute(key))
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    def _read(self, key: str) -> str:
+        widget = self.query_one(f"#{_widget_id(key)}")
+        if isinstance(widget, Select):
+            return "" if widget.value is Select.NULL else str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value.strip()
+
+    def changes(self) -> dict[str, str]:
+        """The fields whose value differs from the settings now in force."""
+        changed = {}
+        for key in FIELDS:
+            if key == "api_key" and self.query_one(f"#{_widget_id(key)}", Input).disabled:
+                continue
+            value = self._read(key)
+            if value != self._current(key):
+                changed[key] = value
+        return changed
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{_widget_id('engine')}").focus()
+        if self.settings.base_url or self.settings.api_key:
+            self._list_models()
+
+    # Models and the test ---------------------------------------------------------------------
+
+    @on(Button.Pressed, "#list-models")
+    def _list_pressed(self) -> None:
+        self._list_models()
+
+    @work(group="models", exclusive=True)
+    async def _list_models(self) -> None:
+        from artisan.discovery import ModelListError, list_models
+
+        shown = self.query_one("#models", Static)
+        shown.add_class("-shown")
+        base_url = self._read("base_url") or "https://api.openai.com/v1"
+        key = self._read("api_key") or self.settings.api_key
+        shown.update(plain("Asking the server for its models…"))
+        try:
+            models = await list_models(base_url, key)
+        except ModelListError as error:
+            shown.update(plain(f"{error} The chat model can still be typed."))
+            return
+        model_input = self.query_one(f"#{_widget_id('model')}", Input)
+        model_input.suggester = SuggestFromList(models, case_sensitive=False)
+        listed = ", ".join(models[:12]) + (
+            f" and {len(models) - 12} more" if len(models) > 12 else ""
+        )
+        shown.update(plain(f"Models on this server: {listed or 'none'} (typing completes them)."))
+
+    @on(Button.Pressed, "#test")
+    def _test_pressed(self) -> None:
+        self._test()
+
+    @work(group="test", exclusive=True)
+    async def _test(self) -> None:
+        from artisan.engine.choice import check_engine
+
+        result = self.query_one("#test-result", Static)
+        try:
+            trial = self._trial_settings()
+        except ArtisanError as error:
+            self._say(result, str(error), error=True)
+            return
+        self._say(result, "Sending one tiny request…")
+        try:
+            answer = await check_engine(trial)
+        except ArtisanError as error:
+            self._say(result, f"The test failed: {error}", error=True)
+            return
+        self._say(result, answer)
+
+    def _trial_settings(self) -> Settings:
+        """The settings with the form's values, checked, not saved."""
+        changes: dict[str, Any] = {}
+        for key, value in self.changes().items():
+            setting = config.SETTINGS_BY_KEY[key]
+            changes[setting.attribute] = None if value == "" else setting.coerce(value)
+        return config.replace_settings(self.settings, **changes)
+
+    @staticmethod
+    def _say(widget: Static, text: str, *, error: bool = False) -> None:
+        widget.update(plain(text))
+        widget.set_class(error, "-error")
+        widget.add_class("-shown")
+
+    # Saving ----------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        changes = self.changes()
+        if not changes:
+            self.dismiss(False)
+            return
+        self._save(changes)
+
+    @work(thread=True, group="save", exclusive=True)
+    def _save(self, changes: dict[str, str]) -> None:
+        problems: dict[str, str] = {}
+        for key, value in changes.items():
+            try:
+                config.set_value(key, value)
+            except ArtisanError as error:
+                problems[key] = str(error)
+        self.app.call_from_thread(self._saved, changes, problems)
+
+    def _saved(self, changes: dict[str, str], problems: dict[str, str]) -> None:
+        for key in FIELDS:
+            problem = self.query_one(f"#{_problem_id(key)}", Static)
+            problem.update(plain(problems.get(key, "")))
+            problem.set_class(key in problems, "-shown")
+        if problems:
+            saved = len(changes) - len(problems)
+            self.notify(
+                f"{len(problems)} setting{'s' if len(problems) > 1 else ''} not saved (shown "
+                f"in red); {saved} saved.",
+                severity="warning",
+            )
+            return
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        self.dismiss(False)
+
+
+def _attribute(key: str) -> str:
+    return config.SETTINGS_BY_KEY[key].attribute
+
+
+def _widget_id(key: str) -> str:
+    return "set-" + key.replace(".", "-").replace("_", "-")
+
+
+def _hint_id(key: str) -> str:
+    return _widget_id(key) + "-hint"
+
+
+def _problem_id(key: str) -> str:
+    return _widget_id(key) + "-problem"

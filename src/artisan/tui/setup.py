@@ -1,0 +1,179 @@
+"""Setting artisan up from inside the app: the first start, servers found here, the settings.
+
+On the very first start with nothing configured, the welcome says what works at once and where
+a model is set up. When no key and no server are set, the app looks for OpenAI-compatible
+servers on this machine after its first frame (never delaying it) and offers the first one it
+finds; the answer is saved, so a refusal is not asked again ("Never ask") or is asked at the next
+start ("Not now"). The settings screen (F2) changes everything else. Whatever changes, the app
+carries on with the new settings at once: the next request builds its engine from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from artisan import config, locations
+from artisan.errors import ArtisanError
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from artisan.discovery import FoundServer, KnownServer
+    from artisan.targets import TargetCatalog
+
+WELCOMED = ".welcomed"
+"""A file in the data folder: the welcome was shown once."""
+
+
+def is_first_start(settings: config.Settings, data_dir: Path | None = None) -> bool:
+    """Nothing configured (no setting from a file or the environment) and no welcome shown."""
+    folder = data_dir or locations.data_dir()
+    return not settings.sources and not (folder / WELCOMED).exists()
+
+
+class Setup:
+    """The app's setting-up: the welcome, the server offer and the settings screen.
+
+    Args:
+        app: The app, for its screens, notifications and workers.
+        settings: Returns the settings in force.
+        apply: Puts settings read anew from config.toml in force (engine, theme, status).
+        catalog: The targets, for the settings screen.
+        welcome: Open the welcome after the first frame (the very first start).
+        servers: The ports to look at for a model server (none: do not look). `artisan`
+            gives the well-known ones; tests give a loopback server's.
+        data_dir: Where the welcome leaves its mark.
+    """
+
+    def __init__(
+        self,
+        app: App[Any],
+        settings: Callable[[], config.Settings],
+        apply: Callable[[config.Settings], Awaitable[None]],
+        catalog: TargetCatalog,
+        *,
+        welcome: bool = False,
+        servers: Sequence[KnownServer] = (),
+        data_dir: Path | None = None,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.apply = apply
+        self.catalog = catalog
+        self.welcome = welcome
+        self.servers = servers
+        self.data_dir = data_dir or locations.data_dir()
+        self._welcome: Any = None
+
+    # The first start and servers found -------------------------------------------------------
+
+    def wants_servers(self) -> bool:
+        """Whether to look for a model server here: no key, no server, and not refused."""
+        settings = self.settings()
+        return (
+            bool(self.servers)
+            and settings.local_servers == "ask"
+            and settings.engine != "composer"
+            and not settings.api_key
+            and not settings.base_url
+        )
+
+    def after_first_paint(self) -> None:
+        """Open the welcome (on the first start) and start looking for servers."""
+        from artisan.tui.screens.welcome import WelcomeScreen
+
+        searching = self.wants_servers()
+        if self.welcome:
+            self.welcome = False
+            self._welcome = WelcomeScreen(str(locations.library_dir()), searching)
+            self.app.push_screen(self._welcome, self._welcomed)
+        if searching:
+            self.app.run_worker(self._look(), group="servers", exclusive=True)
+
+    async def _look(self) -> None:
+        from artisan.discovery import find_local_servers
+
+        found = await find_local_servers(self.servers)
+        welcome = self._welcome
+        if welcome is not None and welcome.is_attached:
+            welcome.offer(found)
+        elif found:
+            self._offer(found[0])
+
+    def _offer(self, server: FoundServer) -> None:
+        from artisan.tui.screens.welcome import ServerOffer
+
+        def answered(answer: str | None) -> None:
+            self._answer_offer(answer, server)
+
+        self.app.push_screen(ServerOffer(server), answered)
+
+    def _welcomed(self, answer: str | None) -> None:
+        from artisan.tui.screens.welcome import SETTINGS, USE
+
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            (self.data_dir / WELCOMED).touch()
+        except OSError:
+            pass  # the welcome shows again next time; nothing else depends on the mark
+        server = self._welcome.server if self._welcome is not None else None
+        self._welcome = None
+        if answer == SETTINGS:
+            self.open_settings()
+        elif answer == USE and server is not None:
+            self._answer_offer(USE, server)
+
+    def _answer_offer(self, answer: str | None, server: FoundServer) -> None:
+        from artisan.tui.screens.welcome import NEVER, USE, offered_model
+
+        if answer == USE:
+            changes = {"base_url": server.base_url}
+            model = offered_model(server)
+            if model:
+                changes["model"] = model
+            self._save(changes, f"Prompts are now written by {model or server.name}.")
+        elif answer == NEVER:
+            self._save({"local_servers": "never"}, "artisan will not offer local servers again.")
+
+    def _save(self, changes: dict[str, str], done: str) -> None:
+        async def save() -> None:
+            import asyncio
+
+            try:
+                for key, value in changes.items():
+                    await asyncio.to_thread(config.set_value, key, value)
+                loaded = await asyncio.to_thread(config.load)
+            except ArtisanError as error:
+                self.app.notify(f"Not saved: {error}", severity="error", timeout=12)
+                return
+            await self.apply(loaded.settings)
+            self.app.notify(done)
+
+        self.app.run_worker(save(), group="config-write")
+
+    # The settings screen ---------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        from artisan.tui.screens.settings import SettingsScreen
+
+        def closed(saved: bool | None) -> None:
+            if saved:
+                self.app.run_worker(self._reload(), group="config-write")
+
+        screen = SettingsScreen(self.settings(), self.catalog, list(self.app.available_themes))
+        self.app.push_screen(screen, closed)
+
+    async def _reload(self) -> None:
+        import asyncio
+
+        try:
+            loaded = await asyncio.to_thread(config.load)
+        except ArtisanError as error:
+            self.app.notify(str(error), severity="error", timeout=12)
+            return
+        for warning in loaded.warnings:
+            self.app.notify(warning, severity="warning", timeout=10)
+        await self.apply(loaded.settings)
+        self.app.notify("Settings saved; they apply from now on.")
