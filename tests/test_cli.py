@@ -291,7 +291,7 @@ def test_library_commands(cli: RunCli) -> None:
     removed = cli("library", "rm", second.id)
     assert removed.code == 0 and "trash" in removed.err
     assert second.id not in cli("library", "list").out
-    assert cli("library", "restore").out.split() == [second.id]
+    assert cli("library", "restore").out == f"{second.id}  Beach, calm\n"
     assert cli("library", "restore", second.id).code == 0
     assert second.id in cli("library", "list").out
 

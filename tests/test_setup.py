@@ -29,6 +29,7 @@ def fresh_app(**options: Any) -> ArtisanApp:
 async def click(pilot: Any, selector: str) -> None:
     """Click a widget once it has been laid out (a dialog's buttons get their place a frame
     after the dialog appears)."""
+    await wait_until(pilot, lambda: pilot.app.screen.query(selector), f"{selector} mounted")
     widget = pilot.app.screen.query_one(selector)
     await wait_until(pilot, lambda: widget.region.width > 0, f"{selector} laid out")
     await pilot.pause()

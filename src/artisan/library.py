@@ -296,6 +296,20 @@ class Library:
         """The ids in the trash."""
         return sorted(self._trashed_ids())
 
+    def trashed_titles(self) -> list[tuple[str, str]]:
+        """(id, title) of each prompt in the trash; a file that cannot be read has "?" as its
+        title (it is restored as it is)."""
+        listed = []
+        for entry_id in self.trashed():
+            path = self.folder / TRASH / f"{entry_id}.toml"
+            try:
+                data = files.read_bytes(path, files.LIBRARY_ENTRY, follow_symlinks=False)
+                title = loads_entry(data, path.name).title
+            except (OSError, files.FileProblem, EntryFormatError):
+                title = "?"
+            listed.append((entry_id, title))
+        return listed
+
     @_one_at_a_time
     def save_image(self, ref: str, image: ImageRecord) -> PromptEntry:
         """Record an image rendered from an entry."""

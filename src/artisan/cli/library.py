@@ -172,8 +172,11 @@ def run_rm(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     library = open_library()
     if args.id is None:
-        for entry_id in library.trashed():
-            say(entry_id)
+        trashed = library.trashed_titles()
+        if not trashed:
+            say("The trash is empty.", err=True)
+        for entry_id, title in trashed:
+            say(f"{entry_id}  {title}")
         return 0
     entry = library.restore(args.id)
     say(f"restored “{entry.title}” ({entry.id})", err=True)

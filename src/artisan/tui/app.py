@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -75,6 +75,9 @@ NARROW = 70
 """Below this many columns the panes stack instead of sitting side by side."""
 _EVERYWHERE = frozenset({"quit", "help", "command_palette", "settings"})
 """App actions that work over any screen; the others belong to the main screen."""
+_MAIN_SCREEN_ACTIONS = frozenset(
+    action.action.split("(")[0] for action in keymap.KEYMAP if action.scope == keymap.APP
+)
 _OUTCOMES = {
     "truncated": "The model stopped at its length limit; the prompt may be cut short.",
     "filtered": "The model's content filter stopped the answer.",
@@ -200,8 +203,9 @@ class ArtisanApp(App[None]):
         if not isinstance(self.screen, SettingsScreen):
             self.setup.open_settings()
 
-    def on_resize(self) -> None:
-        self._layout_for(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # The event carries the new size; the app's own `size` may still be the old one.
+        self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
         self.screen.set_class(width < NARROW, "-narrow")
@@ -265,8 +269,8 @@ class ArtisanApp(App[None]):
     # Keys ------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in _EVERYWHERE:
-            return True
+        if action in _EVERYWHERE or action not in _MAIN_SCREEN_ACTIONS:
+            return True  # Textual's own actions (focus_next, ...) work on every screen
         if self.screen is not self.screen_stack[0]:
             # A dialog or another screen is open: its own keys (Esc, ctrl+s on the settings)
             # come first, and the main screen's actions wait until it is closed.
@@ -276,21 +280,49 @@ class ArtisanApp(App[None]):
         return True
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every action of the keymap is also a command in the palette."""
-        yield from super().get_system_commands(screen)
+        """Every action of the keymap is also a command in the palette, with its key.
+
+        Textual's own "Keys" and "Quit" are left out (Help and Quit are in the keymap) and its
+        "Screenshot" saves into artisan's data folder instead of a Downloads folder that may
+        not exist.
+        """
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Quit", "Screenshot"):
+                yield command
+        yield SystemCommand(
+            "Screenshot",
+            "Save an SVG picture of the screen in artisan's data folder",
+            self._save_screenshot,
+        )
         for action in keymap.KEYMAP:
             if not action.palette or action.scope not in (keymap.APP, keymap.LIBRARY):
                 continue
+            keys = keymap.effective_keys(action, self.settings.keys)
+            shown = ", ".join(
+                self.get_key_display(Binding(key.strip(), action.action))
+                for key in keys.split(",")
+                if key.strip()
+            )
             yield SystemCommand(
                 action.label if action.scope == keymap.APP else f"Library: {action.label}",
-                action.help,
+                f"{shown} · {action.help}" if shown else action.help,
                 self._palette_callback(action),
             )
 
     def _palette_callback(self, action: keymap.KeyAction) -> Callable[[], Any]:
         if action.scope == keymap.LIBRARY:
-            return lambda: self.library_pane.list.run_action(action.action)
+            return lambda: self.library_pane.act_from_palette(action.action)
         return lambda: self.run_action(action.action)
+
+    def _save_screenshot(self) -> None:
+        folder = locations.data_dir() / "screenshots"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(path=str(folder))
+        except OSError as error:
+            self.notify(f"No screenshot: {error.strerror or error}.", severity="error")
+            return
+        self.notify(f"Saved a screenshot: {path}")
 
     def watch_theme(self, theme: str) -> None:
         # Compared with what the file holds now, not at start: going back to the theme the

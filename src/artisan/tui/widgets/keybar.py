@@ -53,23 +53,37 @@ class KeyBar(Widget):
             key=lambda item: _ORDER.get(item.binding.id or "", len(_ORDER)),
         )
         items = [(item.binding, item.enabled) for item in [*pane, *app]]
+        # Help and Quit are how a person finds everything else and leaves: they keep their
+        # place at the end of the line however narrow the terminal, and the rest fills in.
+        last = [item for item in items if item[0].id in ALWAYS_SHOWN]
+        first = [item for item in items if item[0].id not in ALWAYS_SHOWN]
 
         key_style = self.get_component_rich_style("keybar--key")
         disabled_style = self.get_component_rich_style("keybar--disabled")
-        line = Text(no_wrap=True, overflow="crop")
-        limit = self.size.width
+        pieces: list[tuple[str, str, bool]] = []
         seen: set[str] = set()
-        for binding, enabled in items:
+        for binding, enabled in [*first, *last]:
             if binding.action in seen:
                 continue
             seen.add(binding.action)
             key = f" {self.app.get_key_display(binding)} "
             label = (binding.description or binding.action.replace("_", " ").capitalize()) + " "
-            if cell_len(line.plain) + cell_len(key) + cell_len(label) > limit:
-                break
+            pieces.append((key, label, enabled))
+        tail = sum(cell_len(k) + cell_len(lb) for k, lb, _ in pieces[len(pieces) - len(last) :])
+        room = self.size.width - tail
+        line = Text(no_wrap=True, overflow="crop")
+        for number, (key, label, enabled) in enumerate(pieces):
+            size = cell_len(key) + cell_len(label)
+            is_tail = number >= len(pieces) - len(last)
+            if not is_tail:
+                if size > room:
+                    continue  # skipped: the key bar is too narrow for it
+                room -= size
             line.append(key, key_style)
             line.append(label, None if enabled else disabled_style)
         return line
 
 
 _ORDER = {action.id: index for index, action in enumerate(KEYMAP)}
+ALWAYS_SHOWN = ("help", "quit")
+"""Binding ids the key bar never drops for lack of room."""

@@ -15,9 +15,11 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
@@ -29,9 +31,20 @@ from artisan.library import Library
 from artisan.library_watch import LibraryWatch
 from artisan.sanitize import from_visible, visible
 from artisan.search import SearchIndex
-from artisan.tui.screens.ask import AskScreen
+from artisan.tui.screens.ask import AskScreen, ConfirmScreen
 from artisan.tui.text import plain
 from artisan.tui.widgets.library_list import LibraryList, fit
+
+
+class SearchBox(Input):
+    """The search box: Down (like Enter) goes to the results."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("down", "to_results", show=False)]
+
+    def action_to_results(self) -> None:
+        pane = next((a for a in self.ancestors if isinstance(a, LibraryPane)), None)
+        if pane is not None:
+            pane.list.focus()
 
 
 class LibraryPane(Vertical):
@@ -85,7 +98,9 @@ class LibraryPane(Vertical):
         """Problems already shown: a file that stays broken is reported once per session."""
         self._watch = LibraryWatch(library.folder, self._changed_elsewhere)
         self._early: LibraryPane.Loaded | None = None
-        self.search_box = Input(placeholder="Search  (ctrl+l)", id="library-search", compact=True)
+        self.search_box = SearchBox(
+            placeholder="Search  (ctrl+l)", id="library-search", compact=True
+        )
         self.list = LibraryList(id="library-list")
 
     def compose(self) -> ComposeResult:
@@ -256,6 +271,25 @@ class LibraryPane(Vertical):
             self.post_message(self.ShowImages(entry))
         elif event.action == "delete":
             self._delete(entry)
+
+    def act_from_palette(self, action: str) -> None:
+        """A library command chosen in the palette: it acts on the highlighted entry, so the
+        list gets the focus (the person sees which one), and a deletion is asked first."""
+        entry = self.list.highlighted_entry
+        if entry is None:
+            self.notify("The library is empty: ctrl+s saves the prompt you are working on.")
+            return
+        self.list.focus()
+        if action != "entry('delete')":
+            self.call_later(self.list.run_action, action)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(entry)
+
+        question = f"Move “{fit(entry.title, 50).strip()}” ({entry.id}) to the trash?"
+        self.app.push_screen(ConfirmScreen("Delete", question, "Delete"), answered)
 
     def _set_tags(self, entry: PromptEntry, answer: str | None) -> None:
         if answer is None:

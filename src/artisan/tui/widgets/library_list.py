@@ -6,6 +6,7 @@ re-filtering 100,000 entries costs the same as showing 20.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
@@ -25,6 +26,10 @@ from artisan.tui import keymap
 TARGET_WIDTH = 10
 TAGS_WIDTH = 18
 AGE_WIDTH = 4
+AGE_REFRESH = 20.0
+"""Seconds between repaints that bring the ages up to date."""
+ID_SHOWN = 4
+"""Characters of the id shown beside a title that other entries share."""
 
 
 class LibraryList(ScrollView, can_focus=True):
@@ -73,6 +78,8 @@ class LibraryList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.entries: list[PromptEntry] = []
         self._now = datetime.now().astimezone()
+        self._shared: set[str] = set()
+        """Titles more than one entry has: those rows show the start of the id too."""
 
     @property
     def highlighted_entry(self) -> PromptEntry | None:
@@ -84,11 +91,21 @@ class LibraryList(ScrollView, can_focus=True):
         """Show these entries; keep the cursor on the entry with id `keep` if it is there."""
         self.entries = entries
         self._now = datetime.now().astimezone()
+        titles = Counter(entry.title for entry in entries)
+        self._shared = {title for title, count in titles.items() if count > 1}
         self.virtual_size = Size(0, len(entries))
         index = 0
         if keep is not None:
             index = next((i for i, e in enumerate(entries) if e.id == keep), 0)
         self.cursor = index
+        self.refresh()
+
+    def on_mount(self) -> None:
+        # Ages ("17s", "3m") move on while the app stays open.
+        self.set_interval(AGE_REFRESH, self._age)
+
+    def _age(self) -> None:
+        self._now = datetime.now().astimezone()
         self.refresh()
 
     def validate_cursor(self, value: int) -> int:
@@ -136,24 +153,46 @@ class LibraryList(ScrollView, can_focus=True):
         star = base + self.get_component_rich_style("library-list--favorite", partial=True)
 
         # Tags and target come from the file as much as the title does: all are shown as text.
+        # What a narrow list keeps: the title, the age, then the target (short), then tags.
         tags = visible(" ".join("#" + t for t in entry.tags))
         right = [
-            (fit(visible(entry.target), TARGET_WIDTH) if width >= 45 else "", meta),
-            (fit(tags, TAGS_WIDTH) if width >= 70 else "", meta),
+            (fit(visible(entry.target), TARGET_WIDTH) if width >= 40 else "", meta),
+            (fit(tags, TAGS_WIDTH) if width >= 60 else "", meta),
             (age(entry.created, self._now).rjust(AGE_WIDTH), meta),
         ]
         right_width = sum(cell_len(text) + 1 for text, _ in right if text)
         title_width = max(4, width - 2 - right_width - 1)
-        segments = [
-            Segment("★ " if entry.favorite else "  ", star),
-            Segment(fit(visible(entry.title), title_width), base),
-        ]
+        title = visible(entry.title)
+        segments = [Segment("★ " if entry.favorite else "  ", star)]
+        if entry.title in self._shared:
+            # Entries with the same title are told apart by the start of their id.
+            tag = f" {entry.id[:ID_SHOWN]}"
+            title_width = max(4, title_width - len(tag))
+            segments += [Segment(fit_middle(title, title_width), base), Segment(tag, meta)]
+        else:
+            segments.append(Segment(fit_middle(title, title_width), base))
         for text, style in right:
             if text:
                 segments.append(Segment(" ", base))
                 segments.append(Segment(text, style))
         segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
+
+
+def fit_middle(text: str, width: int) -> str:
+    """Exactly `width` cells, cut in the middle where too long: titles often differ only at
+    their end ("harbour at dawn, number 1"), so both ends stay in sight."""
+    text = " ".join(text.split())
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    if width < 12:
+        return fit(text, width)
+    tail_width = (width - 1) * 2 // 5
+    head = set_cell_size(text, width - 1 - tail_width).rstrip()
+    tail = text[-tail_width:]
+    while cell_len(tail) > tail_width:
+        tail = tail[1:]
+    return set_cell_size(f"{head}…{tail.lstrip()}", width)
 
 
 def fit(text: str, width: int) -> str:

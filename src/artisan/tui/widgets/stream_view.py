@@ -45,12 +45,16 @@ class StreamView(ScrollView, can_focus=True):
         """The text of the last wrapped line, not yet final."""
         self._width = 0
         self._style: Style | None = None
+        self._from_top = False
+        """Showing a stored text from its start: a new width keeps the start in sight rather
+        than following the end, as text arriving does."""
 
     @property
     def text(self) -> str:
         return self._text
 
     def clear(self) -> None:
+        self._from_top = False
         self._text = ""
         self._lines = []
         self._tail = ""
@@ -58,9 +62,16 @@ class StreamView(ScrollView, can_focus=True):
 
     def show(self, text: str) -> None:
         """Show `text` from its first line (a stored prompt, read from the top)."""
-        self.clear()
-        self.append(text)
-        self.scroll_home(animate=False)
+        self._from_top = True
+        self._text = text
+        if self._width > 0:
+            lines = wrap(text, self._width)
+            self._lines, self._tail = lines[:-1], lines[-1]
+        else:
+            self._lines, self._tail = [], text  # wrapped once the view has its width
+        self.virtual_size = Size(0, len(self._lines) + 1)
+        self.scroll_home(animate=False, immediate=True)
+        self.refresh()
 
     def set_placeholder(self, text: str) -> None:
         if text != self.placeholder:
@@ -71,6 +82,7 @@ class StreamView(ScrollView, can_focus=True):
         """Add text at the end; only the last line is wrapped again."""
         if not text:
             return
+        self._from_top = False  # text arriving: the end is what matters now
         follow = self.scroll_offset.y >= self.max_scroll_y - 1
         broke_here = bool(self._lines) and not self._tail and not self._text.endswith("\n")
         self._text += text
@@ -93,7 +105,7 @@ class StreamView(ScrollView, can_focus=True):
             self._width = width
             lines = wrap(self._text, width)
             self._lines, self._tail = lines[:-1], lines[-1]
-            self._update_size(follow=True)
+            self._update_size(follow=not self._from_top)
 
     def _update_size(self, *, follow: bool) -> None:
         self.virtual_size = Size(0, len(self._lines) + 1)

@@ -62,7 +62,7 @@ class TargetPicker(Widget, can_focus=True):
 
     def render(self) -> RenderResult:
         target = self._current()
-        line = Text("Target  ", style="dim")
+        line = Text("Target  ", style="dim", no_wrap=True, overflow="ellipsis")
         line.append_text(rich_plain(target.name if target else self.value, "bold"))
         if target is not None and target.label:
             line.append_text(rich_plain(f" · {target.label}"))
