@@ -14,21 +14,74 @@ types is reported with `Edited`; the workshop decides which version it becomes.
 
 from __future__ import annotations
 
-from textual import on
-from textual.app import ComposeResult
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult, RenderResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import TextArea
 
 from artisan.draft import PromptVersion
 from artisan.sanitize import from_visible, visible
-from artisan.tui.text import plain
+from artisan.tui.text import plain, rich_plain
 from artisan.tui.widgets.stream_view import StreamView
 
 FLUSH_HZ = 20
 PLACEHOLDER = "ctrl+j writes a prompt from the idea"
 WAITING = "The request is out; waiting for the first words… (Esc stops it)"
+THINKING = "The model is thinking; its thoughts are kept apart from the prompt… (Esc stops it)"
+
+
+class ThoughtLine(Widget, can_focus=True):
+    """One dim line above a thinking model's prompt: "▸ thought for 12 s". Enter (or a click)
+    opens what it thought, below the line; the thoughts are never part of the prompt."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "open_thoughts", "Thoughts")]
+
+    DEFAULT_CSS = """
+    ThoughtLine {
+        height: auto; max-height: 12; padding: 0 1; color: $text-muted; text-style: italic;
+        display: none;
+        &.-shown { display: block; }
+        &:focus { background: $boost; }
+    }
+    """
+
+    open: reactive[bool] = reactive(False)
+
+    def __init__(self) -> None:
+        super().__init__(id="thoughts")
+        self.seconds = 0.0
+        self.reasoning = ""
+
+    def show_for(self, version: PromptVersion | None) -> None:
+        self.reasoning = version.reasoning if version is not None else ""
+        self.seconds = version.thinking_seconds if version is not None else 0.0
+        self.open = False
+        self.set_class(bool(self.reasoning), "-shown")
+        self.refresh(layout=True)
+
+    def render(self) -> RenderResult:
+        took = f" for {self.seconds:.0f} s" if self.seconds >= 1 else ""
+        head = f"{'▾' if self.open else '▸'} thought{took} (Enter shows it)"
+        if not self.open:
+            return Text(head, no_wrap=True, overflow="ellipsis")
+        line = Text(head.replace("shows", "hides") + "\n")
+        line.append_text(rich_plain(self.reasoning))
+        return line
+
+    def action_open_thoughts(self) -> None:
+        self.open = not self.open
+        self.refresh(layout=True)
+
+    def on_click(self) -> None:
+        self.action_open_thoughts()
 
 
 class PromptPane(Vertical):
@@ -60,8 +113,10 @@ class PromptPane(Vertical):
         self._editor: TextArea | None = None
         self.streaming = False
         self.stream = StreamView(id="prompt-stream", placeholder=PLACEHOLDER)
+        self.thoughts = ThoughtLine()
 
     def compose(self) -> ComposeResult:
+        yield self.thoughts
         yield self.stream
 
     def on_mount(self) -> None:
@@ -102,12 +157,17 @@ class PromptPane(Vertical):
         self._pending.clear()
         self._editor_had_focus = self._editor is not None and self._editor.has_focus
         self._show_in_view("")
+        self.thoughts.show_for(None)
         self.stream.set_placeholder(WAITING)
         self.add_class("-streaming")
         self.streaming = True
         self.set_caption(caption)
         if self._flusher is not None:
             self._flusher.resume()
+
+    def thinking(self, now: bool) -> None:
+        """A thinking model started (or stopped) thinking before the first words."""
+        self.stream.set_placeholder(THINKING if now else WAITING)
 
     def feed(self, text: str) -> None:
         """Queue a piece of streamed text; it is shown at the next flush."""
@@ -134,6 +194,7 @@ class PromptPane(Vertical):
     def show(self, version: PromptVersion | None, caption: str) -> None:
         """Show a stored version of the prompt (unless it is already what is shown)."""
         text = visible(version.text) if version else ""
+        self.thoughts.show_for(version)
         if text != self.shown_text:
             if self.editing:
                 self._load_editor(text)
@@ -152,9 +213,10 @@ class PromptPane(Vertical):
         self.add_class("-editing")
         editor.focus()
 
-    def on_descendant_focus(self) -> None:
-        # Coming to the pane (tab, click) means working with the text: the editor takes over.
-        self.use_editor()
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Coming to the text (tab, click) means working with it: the editor takes over.
+        if event.widget is self.stream:
+            self.use_editor()
 
     @on(TextArea.Changed, "#prompt")
     def _typed(self, event: TextArea.Changed) -> None:

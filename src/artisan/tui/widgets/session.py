@@ -38,6 +38,8 @@ class SessionView(Vertical):
         if job.kind == PROMPT:
             if job.running and not self.prompt_pane.streaming:
                 self.prompt_pane.begin(caption(self.workshop, self.workshop.streaming))
+            if job.running:
+                self.prompt_pane.thinking(job.thinking_since is not None)
             elif not job.running and self.prompt_pane.streaming:
                 self.prompt_pane.end()
                 self.show_version()

@@ -16,6 +16,7 @@ from textual.app import RenderResult
 from textual.timer import Timer
 from textual.widget import Widget
 
+from artisan.tui.text import shown
 from artisan.workshop import PROMPT, VARIATIONS, Job
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -66,19 +67,21 @@ class StatusLine(Widget):
     def render(self) -> RenderResult:
         line = Text(no_wrap=True, overflow="ellipsis")
         now = time.monotonic()
-        shown = [self.jobs[kind] for kind in _ORDER if kind in self.jobs]
-        running = [job for job in shown if job.running]
+        jobs = [self.jobs[kind] for kind in _ORDER if kind in self.jobs]
+        running = [job for job in jobs if job.running]
         for job in running:
             if line:
                 line.append("   ")
             line.append(f"{SPINNER[self._frame]} ", style="bold")
-            line.append(f"{job.label} · {job.elapsed(now):.0f} s")
+            line.append(shown(f"{job.label} · {job.elapsed(now):.0f} s"))
             if job.status:
-                line.append(f" · {job.status}", style="bold")
+                line.append(shown(f" · {job.status}"), style="bold")
+            elif job.thinking_since is not None:
+                line.append(f" · thinking {now - job.thinking_since:.0f} s", style="italic")
             elif job.first_text is None:
                 line.append(" · waiting for the first words")
         if not running:
-            line.append(self.engine)
-            for job in shown:
-                line.append(f"   {job.kind}: {job.outcome} in {job.elapsed(now):.1f} s")
+            line.append(shown(self.engine))
+            for job in jobs:
+                line.append(shown(f"   {job.kind}: {job.outcome} in {job.elapsed(now):.1f} s"))
         return line
