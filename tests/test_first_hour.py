@@ -285,3 +285,46 @@ def _run_in_a_terminal(code: str, extra: dict[str, str]) -> bytes:
     process.wait(timeout=30)
     assert b"PROTOCOL" in output
     return output
+
+
+async def test_what_changed_between_two_versions_can_be_seen(server: FakeOpenAI) -> None:
+    from artisan.tui.screens.compare import CompareScreen, changed_words
+
+    server.queue_chat(Chat(text="A red fox in the snow."), Chat(text="A red fox in the rain."))
+    app = make_app(server)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        app.idea_pane.editor.focus()
+        await pilot.press(*"a fox", "ctrl+j")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await pilot.press(*"rain", "enter")
+        await settle(pilot)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen), "compared")
+        await wait_until(pilot, lambda: "compared with v1" in screen_text(app), "the title")
+        assert "1 words taken out (struck through), 1 put in" in screen_text(app)
+    assert changed_words("a b c", "a x c d") == (1, 2)
+
+
+async def test_a_library_entry_can_be_read_before_it_is_loaded() -> None:
+    from artisan.tui.screens.entry_preview import EntryPreview
+
+    [entry] = fill_library(1)
+    app = make_app(engine="composer")
+    async with app.run_test(size=(120, 30)) as pilot:
+        listing = app.library_pane.list
+        await wait_until(pilot, lambda: len(listing.entries) == 1, "listed")
+        listing.focus()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, EntryPreview), "previewed")
+        await wait_until(pilot, lambda: entry.prompt in screen_text(app), "its prompt")
+        assert app.workshop.versions == []  # nothing loaded yet
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.workshop.versions == []
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, EntryPreview), "again")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.workshop.versions) == 1, "loaded")
+        assert app.workshop.versions[0].entry_id == entry.id

@@ -40,7 +40,7 @@ MARKER = "M[/]A[@click=app.quit]q[bold]B"
 """Markup that would raise, act or style if it were parsed."""
 SAFE_WRAPPERS = {"plain", "rich_plain", "shown", "visible"}
 """The functions of artisan.tui.text (and the picture map under them)."""
-RENDERABLE_BUILDERS = {"_table"}
+RENDERABLE_BUILDERS = {"_table", "word_diff", "_facts"}
 TITLES = ("border_title", "border_subtitle")
 """Methods that return a Rich renderable built only from `rich_plain` cells."""
 

@@ -144,6 +144,15 @@ KEYMAP: tuple[KeyAction, ...] = (
     ),
     KeyAction("quit", "ctrl+q", "quit", "Quit", "Quit (the draft is kept)", priority=True),
     KeyAction(
+        "compare",
+        "f3",
+        "compare",
+        "Compare",
+        "Show what changed from the version this one came from (or the one before)",
+        show=False,
+        priority=True,
+    ),
+    KeyAction(
         "new-draft",
         "",
         "new_draft",
@@ -195,6 +204,14 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Load the entry into Idea and Prompt",
         scope=LIBRARY,
         palette=False,
+    ),
+    KeyAction(
+        "library-preview",
+        "p,space",
+        "entry('preview')",
+        "Preview",
+        "Show the entry (prompt, tags, images) before loading it",
+        scope=LIBRARY,
     ),
     KeyAction(
         "library-favorite",

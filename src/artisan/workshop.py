@@ -600,6 +600,17 @@ class Workshop:
         self._append(version)
         return version
 
+    def compared_with(self) -> int | None:
+        """The index of the version the shown one is best compared with: the one it was
+        refined, promoted or edited from, else the one before it; None when there is none."""
+        version = self.version
+        if version is None:
+            return None
+        parent = version.parent
+        if parent is not None and 0 <= parent < len(self.versions) and parent != self.current:
+            return parent
+        return self.current - 1 if self.current > 0 else None
+
     def step(self, delta: int) -> bool:
         """Show an older (-1) or newer (+1) version; False when there is none that way."""
         if self._streaming is not None:

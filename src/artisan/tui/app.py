@@ -429,6 +429,19 @@ class ArtisanApp(App[None]):
     def action_history(self, step: int) -> None:
         self.workshop.step(step)
 
+    def action_compare(self) -> None:
+        from artisan.tui.screens.compare import CompareScreen
+
+        other = self.workshop.compared_with()
+        version = self.workshop.version
+        if version is None or other is None:
+            self.notify("There is no earlier version to compare with yet.")
+            return
+        current = self.workshop.current
+        older = self.workshop.versions[other]
+        title = f"v{current + 1} {version.label()}, compared with v{other + 1}"
+        self.push_screen(CompareScreen(title, older.text, version.text))
+
     def action_new_draft(self) -> None:
         from artisan.workshop import WorkshopBusy
 

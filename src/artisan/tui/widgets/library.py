@@ -247,6 +247,14 @@ class LibraryPane(Vertical):
             return
         if event.action == "load":
             self.post_message(self.Load(entry))
+        elif event.action == "preview":
+            from artisan.tui.screens.entry_preview import EntryPreview
+
+            def answered(load: bool | None) -> None:
+                if load:
+                    self.post_message(self.Load(entry))
+
+            self.app.push_screen(EntryPreview(entry), answered)
         elif event.action == "favorite":
             self._change(entry, _toggle_favorite, "")
         elif event.action == "tags":
