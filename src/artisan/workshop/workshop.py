@@ -1,29 +1,10 @@
-"""The workshop: one session of turning an idea into prompts, as plain Python.
-
-The workshop holds the idea, the target, every version of the prompt (each knowing where it came
-from), the variations written from each version and the jobs running now. It asks an engine for
-text (the chat engine or the composer: anything that is a `PromptEngine`) and tells a listener
-what changed, one event at a time. The app and the command line both drive a workshop, so every
-rule about versions lives here and the two faces cannot drift apart:
-
-- a version is history: an edit of an older version makes a new version at the end, it never
-  overwrites the one it started from;
-- variations belong to the version they were written from;
-- an answer that is stopped, cut off or fails keeps every word that arrived;
-- input is checked once, here, before any engine sees it.
-
-Events are plain objects (`TextArrived`, `JobChanged`, `VersionsChanged`, `VariationsChanged`,
-`Notice`); the listener is called on the event loop that runs the workshop's coroutines, so the
-app turns them into Textual messages and the command line into output.
-"""
+"""The `Workshop` class: the session's state and every action on it (see the package)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from artisan.draft import Draft, Origin, PromptVersion, Variation
@@ -38,15 +19,37 @@ from artisan.engine.answer import (
     check_input,
 )
 from artisan.errors import ArtisanError
+from artisan.workshop.events import (
+    CURRENT_JOB,
+    PROMPT,
+    VARIATIONS,
+    Event,
+    Job,
+    JobChanged,
+    Listener,
+    Notice,
+    TextArrived,
+    VariationsChanged,
+    VersionsChanged,
+)
+from artisan.workshop.saving import SavePlan
 
 if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.entry import PromptEntry
-    from artisan.library import Library
     from artisan.targets import Target, TargetCatalog
 
-PROMPT = "prompt"
-VARIATIONS = "variations"
+EngineFactory = Callable[["Settings", EngineHooks], PromptEngine]
+
+
+def default_engine(settings: Settings, hooks: EngineHooks) -> PromptEngine:
+    """The engine the `engine` setting picks: the chat engine (whose SDK is imported on its
+    first request, not here) or the offline composer."""
+    from artisan.engine.choice import make_engine
+
+    return make_engine(settings, hooks=hooks)
+
+
 FALLBACK_TARGET = "dalle"
 EXPANSIONS_AT_ONCE = 4
 """How many of a wildcard idea's expansions are written at the same time."""
@@ -58,105 +61,6 @@ class WorkshopBusy(ArtisanError):
 
 class NothingToDo(ArtisanError):
     """There is no prompt yet to refine, vary, save or render."""
-
-
-# Jobs --------------------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Job:
-    """Something the workshop is doing (or last did) for one part of the screen."""
-
-    kind: str
-    """PROMPT or VARIATIONS."""
-    label: str
-    """What it is doing, in a few words: "writing the prompt", "refining: “moodier”"."""
-    engine: str
-    model: str
-    started: float = field(default_factory=time.monotonic)
-    first_text: float | None = None
-    """When the first words arrived; until then the request is out and waiting."""
-    status: str = ""
-    """A live line about a wait: "retry 1 of 2 in 4 s: rate limited"."""
-    retry: RetryNotice | None = None
-    """The retry being waited for, when `status` is about one."""
-    thinking_since: float | None = None
-    """When a thinking model started thinking (None when it is not thinking now)."""
-    ended: float | None = None
-    outcome: str = ""
-    """How it ended, for the status line: "done", "4 finished: 2 done, 2 truncated"."""
-    kept: bool = False
-    """Whether it left a new version (a prompt job that failed before any text did not)."""
-    task: asyncio.Task[object] | None = field(default=None, repr=False)
-
-    @property
-    def running(self) -> bool:
-        return self.ended is None
-
-    def elapsed(self, now: float | None = None) -> float:
-        end = self.ended if self.ended is not None else (now or time.monotonic())
-        return max(0.0, end - self.started)
-
-
-_JOB: contextvars.ContextVar[Job | None] = contextvars.ContextVar("artisan_job", default=None)
-"""The job whose task is running: engine callbacks (a retry) find their job through it."""
-
-
-# Events ------------------------------------------------------------------------------------------
-
-
-class Event:
-    """Something in the workshop changed."""
-
-
-@dataclass(frozen=True)
-class TextArrived(Event):
-    """A piece of streamed text: of the prompt (`index` None) or of variation `index`."""
-
-    job: Job
-    index: int | None
-    text: str
-
-
-@dataclass(frozen=True)
-class JobChanged(Event):
-    """A job started, has news (waiting, retrying, first words) or ended."""
-
-    job: Job
-
-
-@dataclass(frozen=True)
-class VersionsChanged(Event):
-    """A version was added, or another one is now the current one, or its caption changed."""
-
-
-@dataclass(frozen=True)
-class VariationsChanged(Event):
-    """The variations of `version` changed: all of them (`index` None) or one that ended."""
-
-    version: PromptVersion
-    index: int | None
-
-
-@dataclass(frozen=True)
-class Notice(Event):
-    """Something worth telling the person that is not an error of an action they took."""
-
-    message: str
-    severity: str = "information"
-    """information, warning or error."""
-
-
-Listener = Callable[[Event], None]
-EngineFactory = Callable[["Settings", EngineHooks], PromptEngine]
-
-
-def default_engine(settings: Settings, hooks: EngineHooks) -> PromptEngine:
-    """The engine the `engine` setting picks: the chat engine (whose SDK is imported on its
-    first request, not here) or the offline composer."""
-    from artisan.engine.choice import make_engine
-
-    return make_engine(settings, hooks=hooks)
 
 
 # The workshop ------------------------------------------------------------------------------------
@@ -761,7 +665,7 @@ class Workshop:
         job = Job(kind=kind, label=label, engine=engine.name, model=model)
         job.task = asyncio.current_task()
         self.jobs[kind] = job
-        _JOB.set(job)
+        CURRENT_JOB.set(job)
         self.listener(JobChanged(job))
         return job
 
@@ -782,7 +686,7 @@ class Workshop:
         self.listener(Notice(message, "information"))
 
     def _thinking(self, notice: ThinkingNotice) -> None:
-        job = _JOB.get()
+        job = CURRENT_JOB.get()
         if job is None:
             return
         job.thinking_since = time.monotonic() if notice.thinking else None
@@ -790,7 +694,7 @@ class Workshop:
 
     def _restarted(self, index: int) -> None:
         """A variation starts again (the server ended it to serve another): clear its row."""
-        job = _JOB.get()
+        job = CURRENT_JOB.get()
         source = self._varying
         if job is None or source is None or not 0 <= index < len(source.variations):
             return
@@ -799,7 +703,7 @@ class Workshop:
         self.listener(TextArrived(job, index, ""))
 
     def _retrying(self, notice: RetryNotice) -> None:
-        job = _JOB.get()
+        job = CURRENT_JOB.get()
         text = f"retry {notice.attempt} of {notice.of} in {notice.delay:.0f} s: {notice.reason}"
         if job is None:
             self.listener(Notice(text, "warning"))
@@ -811,47 +715,6 @@ class Workshop:
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
-
-
-@dataclass(frozen=True)
-class SavePlan:
-    """A prompt about to be saved to the library, and what to call it in a message."""
-
-    text: str
-    idea: str
-    target: str
-    model: str
-    entry_id: str | None
-    """The entry to update, when the version was loaded from or saved to one."""
-    what: str
-    """"the prompt (v3, refined: “moodier”)", "variation 2 of v3"."""
-    version: PromptVersion | None
-
-    def new_entry(self) -> PromptEntry:
-        from artisan.entry import PromptEntry
-
-        return PromptEntry.create(self.text, idea=self.idea, target=self.target, model=self.model)
-
-
-def save(plan: SavePlan, library: Library) -> tuple[PromptEntry, bool]:
-    """Save a plan to the library (disk work: run it in a thread in the app).
-
-    Returns:
-        The entry, and True when it was an existing entry updated, False when it is new.
-    """
-    from artisan.errors import EntryNotFound
-
-    if plan.entry_id:
-        text = plan.text
-
-        def change(entry: PromptEntry) -> None:
-            entry.prompt = text
-
-        try:
-            return library.update(plan.entry_id, change), True
-        except EntryNotFound:
-            pass  # deleted meanwhile: saved anew below
-    return library.add(plan.new_entry()), False
 
 
 def _take_result(into: PromptVersion | Variation, result: Completion) -> None:
