@@ -328,3 +328,29 @@ async def test_a_library_entry_can_be_read_before_it_is_loaded() -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(app.workshop.versions) == 1, "loaded")
         assert app.workshop.versions[0].entry_id == entry.id
+
+
+async def test_a_second_app_on_the_same_folder_keeps_its_own_draft() -> None:
+    """Two SSH sessions, one data folder: the second app says where its draft goes, and
+    neither overwrites the other's."""
+    first = make_app(engine="composer")
+    second = make_app(engine="composer")
+    try:
+        assert first.keeper.path.name == "draft.json"
+        assert second.keeper.path.name == "draft-2.json"
+        async with second.run_test(notifications=True) as pilot:
+            await wait_until(
+                pilot, lambda: any("draft-2.json" in n for n in notifications(second)), "told"
+            )
+            second.idea_pane.editor.focus()
+            await pilot.press(*"second idea")
+            await pilot.press("ctrl+q")
+        first.workshop.idea = "first idea"
+        first.keeper.save_now()
+        import json
+
+        assert json.loads(first.keeper.path.read_text())["idea"] == "first idea"
+        assert json.loads(second.keeper.path.read_text())["idea"] == "second idea"
+    finally:
+        first.keeper.release()
+        second.keeper.release()
