@@ -354,3 +354,14 @@ async def test_a_second_app_on_the_same_folder_keeps_its_own_draft() -> None:
     finally:
         first.keeper.release()
         second.keeper.release()
+
+
+async def test_a_short_narrow_terminal_keeps_the_target_line_and_the_prompt() -> None:
+    app = make_app(engine="composer")
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-narrow")
+        picker = app.idea_pane.selector.region
+        assert picker.height == 1 and picker.bottom <= app.query_one("#idea-pane").region.bottom
+        assert app.query_one("#prompt-pane").region.height >= 5
+        assert "Target" in screen_text(app)
