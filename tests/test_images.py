@@ -385,7 +385,7 @@ async def test_base64_answer_and_revised_prompt(
 ) -> None:
     server.queue_images(Images(revised_prompt="A red fox in fresh snow, at dawn.", size=(48, 32)))
     [image] = await attempt(server, tmp_path, table, model="dall-e-3")
-    assert image.revised_prompt == "A red fox in fresh snow, at dawn."
+    assert image.record.revised_prompt == "A red fox in fresh snow, at dawn."
     assert (image.format, image.size, image.url) == ("png", "48x32", None)
     assert image.data.startswith(b"\x89PNG")
 
