@@ -149,6 +149,11 @@ class Images:
     """Seconds before answering; a client that hangs up meanwhile is noticed at once."""
     content: bytes | None = None
     """Send these bytes as every image instead of a made-up PNG (e.g. something not an image)."""
+    usage: bool = True
+    """Report token usage as GPT Image models do (a word of the prompt counts as a token);
+    False answers as DALL-E and local servers do, with none."""
+    output_tokens: int = 272
+    """Image tokens reported per image drawn."""
 
 
 Behaviour = Chat | Error | Drop | Images | Raw
@@ -178,6 +183,9 @@ class FakeOpenAI:
         self.files: dict[str, bytes] = {}
         self._chat_queue: deque[Behaviour] = deque()
         self._image_queue: deque[Behaviour] = deque()
+        self.image_rules: list[tuple[str, Behaviour]] = []
+        """Answer every image request whose prompt contains the text with its behaviour,
+        before the queue: concurrent requests get the answer meant for their prompt."""
         self.default_chat = Chat()
         self.default_images = Images()
         self.models: list[str] = ["gpt-5.4-mini"]
@@ -281,8 +289,13 @@ class FakeOpenAI:
             "calm sea, shot on 35mm film."
         )
 
-    def _next(self, path: str) -> Behaviour:
+    def _next(self, path: str, body: Any = None) -> Behaviour:
         with self._lock:
+            if path == IMAGES_PATH and isinstance(body, dict):
+                prompt = str(body.get("prompt", ""))
+                for text, behaviour in self.image_rules:
+                    if text in prompt:
+                        return behaviour
             if path == CHAT_PATH:
                 return self._chat_queue.popleft() if self._chat_queue else self.default_chat
             return self._image_queue.popleft() if self._image_queue else self.default_images
@@ -364,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
                 return
-            behaviour = self.fake._next(self.path)
+            behaviour = self.fake._next(self.path, body)
             if isinstance(behaviour, Error):
                 self._send_error(behaviour)
             elif isinstance(behaviour, Drop):
@@ -663,14 +676,17 @@ class _Handler(BaseHTTPRequestHandler):
             if images.revised_prompt is not None:
                 item["revised_prompt"] = images.revised_prompt
             data.append(item)
-        self._send_json(
-            200,
-            {
-                "created": int(time.time()),
-                "data": data,
-                "usage": {"input_tokens": 10, "output_tokens": 100, "total_tokens": 110},
-            },
-        )
+        answer: dict[str, Any] = {"created": int(time.time()), "data": data}
+        if images.usage:
+            words = len(prompt.split())
+            drawn = images.output_tokens * count
+            answer["usage"] = {
+                "input_tokens": words,
+                "input_tokens_details": {"text_tokens": words, "image_tokens": 0},
+                "output_tokens": drawn,
+                "total_tokens": words + drawn,
+            }
+        self._send_json(200, answer)
 
 
 def _convert(png: bytes, fmt: str) -> bytes:

@@ -339,7 +339,7 @@ def _with_costs(
             share = {k: v // count + (v % count if index == 0 else 0) for k, v in usage.items()}
         record = replace(
             image.record,
-            cost=None if cost is None else round(cost.dollars / count, 6),
+            cost=None if cost is None else cost.dollars / count,
             cost_estimated=cost is not None and cost.estimated,
             usage=share,
         )

@@ -506,7 +506,8 @@ class ArtisanApp(App[None]):
         entry: PromptEntry | str = plan.entry_id or plan.new_entry()
 
         def rendered(outcome: RenderOutcome) -> None:
-            self.workshop.linked(plan, outcome.entry)
+            if outcome.entry is not None:
+                self.workshop.linked(plan, outcome.entry)
 
         self.pictures.render(plan.text, entry, rendered)
 

@@ -87,7 +87,8 @@ class Pictures:
         self.app.push_screen(screen, done)
 
     def _rendered(self, outcome: RenderOutcome) -> None:
-        self.on_saved(outcome.entry)
+        if outcome.entry is not None:
+            self.on_saved(outcome.entry)
         self.last = (outcome.images[-1].path, outcome.images[-1].record)
         count = len(outcome.images)
         where = outcome.images[0].path.parent
