@@ -197,6 +197,13 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._active_streams = 0
         self.max_concurrent_streams = 0
+        self.vision = True
+        """Whether the chat model sees the pictures sent to it (it tells their size and
+        colour)."""
+        self.blind = "refuse"
+        """How a model that cannot see answers a picture: "refuse" with 400, as OpenAI does
+        for a text-only model, or "ignore" it and answer that there is no image, as a local
+        server that drops the picture does."""
         self.local: LocalServer | None = None
         """Behave like a local server with few slots; None: as many answers at once as asked."""
         self._arrivals = 0
@@ -269,11 +276,18 @@ class FakeOpenAI:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    @staticmethod
-    def default_text(body: dict[str, Any]) -> str:
+    def default_text(self, body: dict[str, Any]) -> str:
         """A made-up answer that shows which request it answers."""
         messages = body.get("messages") or [{}]
-        last = str(messages[-1].get("content", ""))
+        last, pictures = _text_and_pictures(messages[-1].get("content", ""))
+        if pictures:
+            if not self.vision:
+                return "I'm sorry, but I can't see images. Could you describe the picture?"
+            number = last.split("Write prompt", 1)[-1].split()[0] if "Write prompt" in last else "1"
+            return (
+                f"A picture {pictures[0]}, drawn in loose watercolour, soft morning light "
+                f"(description {number})."
+            )
         if "Write variation" in last:
             number = last.split("Write variation", 1)[1].split()[0]
             return (
@@ -464,6 +478,16 @@ class _Handler(BaseHTTPRequestHandler):
             fake._arrivals += 1
             ticket = fake._arrivals
         streamed = bool(body.get("stream"))
+        sees = any(_text_and_pictures(m.get("content", ""))[1] for m in body.get("messages", []))
+        if sees and not fake.vision and fake.blind == "refuse":
+            self._send_error(
+                Error(
+                    400,
+                    "Invalid content type. image_url is only supported by certain models.",
+                    type="invalid_request_error",
+                )
+            )
+            return
         if local is not None and local.context_words is not None:
             words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
             if words > local.context_words:
@@ -687,6 +711,36 @@ class _Handler(BaseHTTPRequestHandler):
                 "total_tokens": words + drawn,
             }
         self._send_json(200, answer)
+
+
+def _text_and_pictures(content: Any) -> tuple[str, list[str]]:
+    """A message's text, and what each picture in it looks like ("64x48, mostly rgb(...)")."""
+    if not isinstance(content, list):
+        return str(content), []
+    text = " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    pictures = []
+    for part in content:
+        if isinstance(part, dict) and part.get("type") == "image_url":
+            url = str((part.get("image_url") or {}).get("url", ""))
+            pictures.append(_looks_like(url))
+    return text, pictures
+
+
+def _looks_like(url: str) -> str:
+    """The size and average colour of a picture sent as a data: URL."""
+    import io
+
+    from PIL import Image, ImageStat
+
+    try:
+        data = base64.b64decode(url.split(",", 1)[1])
+        with Image.open(io.BytesIO(data)) as image:
+            mean = ImageStat.Stat(image.convert("RGB")).mean
+            width, height = image.size
+    except Exception:
+        return "that cannot be read"
+    r, g, b = (round(value) for value in mean)
+    return f"{width}x{height}, mostly rgb({r},{g},{b})"
 
 
 def _convert(png: bytes, fmt: str) -> bytes:
