@@ -24,13 +24,13 @@ from artisan.images import (
     ImageRequest,
     Stage,
     build_request,
-    list_images,
     load_image_models,
     read_metadata,
     render,
     render_and_record,
     validate,
 )
+from artisan.images.gallery import entry_images
 from artisan.images.rendering import download, request_body
 from artisan.library import Library
 from conftest import TEST_KEY
@@ -632,10 +632,11 @@ async def test_rendering_a_saved_prompt_again_adds_to_its_entry(
     [only] = library.entries()
     assert only.id == entry.id
     assert len(only.images) == 2
-    listed = list_images(only)
+    listed = entry_images(only)
     assert [item.exists for item in listed] == [True, True]
+    assert [item.record.prompt for item in listed] == ["A quiet harbour at dawn"] * 2
     listed[0].path.unlink()
-    assert [item.exists for item in list_images(only)] == [False, True]
+    assert [item.exists for item in entry_images(only)] == [False, True]
 
 
 async def test_a_draft_entry_is_saved_with_its_details(

@@ -74,15 +74,6 @@ class RenderOutcome:
     limit could not be checked."""
 
 
-@dataclass(frozen=True)
-class EntryImage:
-    """One image of a library entry, and whether its file is still there."""
-
-    record: ImageRecord
-    path: Path
-    exists: bool
-
-
 async def render_and_record(
     settings: Settings,
     checked: CheckedRequest,
@@ -207,15 +198,6 @@ def _note_spending(
             f"{error.strerror or error}. `artisan spend` will not count it."
         )
     return None
-
-
-def list_images(entry: PromptEntry) -> list[EntryImage]:
-    """An entry's images, oldest first, with whether each file still exists."""
-    listed = []
-    for record in entry.images:
-        path = Path(record.path).expanduser()
-        listed.append(EntryImage(record=record, path=path, exists=path.is_file()))
-    return listed
 
 
 def _save_one(
