@@ -20,7 +20,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -37,7 +37,7 @@ from artisan.tui.widgets.image_options import ImageOptions
 if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.entry import PromptEntry
-    from artisan.images import ImageModelTable
+    from artisan.images import CheckedRequest, ImageModelTable
     from artisan.images.batch import Batch, BatchItem
     from artisan.images.spending import Period
     from artisan.library import Library
@@ -202,7 +202,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
     # Rendering -------------------------------------------------------------------------------
 
-    def _checked(self) -> list[Any]:
+    def _checked(self) -> list[CheckedRequest]:
         """Each job's request as chosen, checked against its model (raises what is wrong)."""
         from artisan.images import build_request, validate
 
@@ -223,7 +223,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             checked.append(validate(request, self.table))
         return checked
 
-    def _batch(self, checked: list[Any]) -> Batch:
+    def _batch(self, checked: list[CheckedRequest]) -> Batch:
         from artisan.images.batch import Batch, BatchItem
 
         items = [

@@ -76,16 +76,11 @@ class ImageOptions(Vertical):
     def on_mount(self) -> None:
         self.fill(self.settings.image_model)
 
-    @on(Select.Changed, "#model")
-    def _model_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        if isinstance(event.value, str):
-            self.fill(event.value)
-        self.post_message(self.Changed())
-
     @on(Select.Changed)
     def _option_changed(self, event: Select.Changed) -> None:
         event.stop()
+        if event.select.id == "model" and isinstance(event.value, str):
+            self.fill(event.value)
         self.post_message(self.Changed())
 
     @on(Input.Changed, "#custom-size")
