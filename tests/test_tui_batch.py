@@ -121,7 +121,7 @@ async def test_four_marked_one_refused_three_kept_and_no_duplicate_entry(
 async def test_escape_mid_batch_keeps_what_finished_and_sends_no_more(
     server: FakeOpenAI,
 ) -> None:
-    server.image_rules = [("Variation 1", Images(delay=0.8))]
+    server.image_rules = [("Variation 1", Images(delay=2.0))]
     app = image_app(server, open_mode="never", image_parallel=1)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await four_variations(pilot)
@@ -149,7 +149,7 @@ async def test_escape_mid_batch_keeps_what_finished_and_sends_no_more(
 
 async def test_the_render_dialog_fits_80x24_with_progress_and_errors(server: FakeOpenAI) -> None:
     server.queue_images(
-        Images(delay=0.5),
+        Images(delay=2.0),
         Error(
             400,
             "Your request was rejected by the safety system: " + "a long reason, " * 8,
