@@ -5,6 +5,7 @@ cannot. No screen, as in test_workshop.py."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,17 @@ def picture(tmp_path: Path) -> PreparedImage:
     return prepare_image(path)
 
 
+_OPEN: list[Workshop] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_workshops() -> AsyncIterator[None]:
+    """Every workshop a test made lets go of its connections."""
+    yield
+    while _OPEN:
+        await _OPEN.pop().aclose()
+
+
 def online(server: FakeOpenAI, **settings: Any) -> tuple[Workshop, list[Event]]:
     events: list[Event] = []
     values: dict[str, Any] = {
@@ -47,6 +59,7 @@ def online(server: FakeOpenAI, **settings: Any) -> tuple[Workshop, list[Event]]:
     }
     values.update(settings)
     workshop = Workshop(Settings(**values), load_catalog(), listener=events.append)
+    _OPEN.append(workshop)
     return workshop, events
 
 
