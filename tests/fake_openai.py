@@ -149,6 +149,11 @@ class Images:
     """Seconds before answering; a client that hangs up meanwhile is noticed at once."""
     content: bytes | None = None
     """Send these bytes as every image instead of a made-up PNG (e.g. something not an image)."""
+    usage: bool = True
+    """Report token usage as GPT Image models do (a word of the prompt counts as a token);
+    False answers as DALL-E and local servers do, with none."""
+    output_tokens: int = 272
+    """Image tokens reported per image drawn."""
 
 
 Behaviour = Chat | Error | Drop | Images | Raw
@@ -178,6 +183,9 @@ class FakeOpenAI:
         self.files: dict[str, bytes] = {}
         self._chat_queue: deque[Behaviour] = deque()
         self._image_queue: deque[Behaviour] = deque()
+        self.image_rules: list[tuple[str, Behaviour]] = []
+        """Answer every image request whose prompt contains the text with its behaviour,
+        before the queue: concurrent requests get the answer meant for their prompt."""
         self.default_chat = Chat()
         self.default_images = Images()
         self.models: list[str] = ["gpt-5.4-mini"]
@@ -189,6 +197,13 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._active_streams = 0
         self.max_concurrent_streams = 0
+        self.vision = True
+        """Whether the chat model sees the pictures sent to it (it tells their size and
+        colour)."""
+        self.blind = "refuse"
+        """How a model that cannot see answers a picture: "refuse" with 400, as OpenAI does
+        for a text-only model, or "ignore" it and answer that there is no image, as a local
+        server that drops the picture does."""
         self.local: LocalServer | None = None
         """Behave like a local server with few slots; None: as many answers at once as asked."""
         self._arrivals = 0
@@ -261,11 +276,18 @@ class FakeOpenAI:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    @staticmethod
-    def default_text(body: dict[str, Any]) -> str:
+    def default_text(self, body: dict[str, Any]) -> str:
         """A made-up answer that shows which request it answers."""
         messages = body.get("messages") or [{}]
-        last = str(messages[-1].get("content", ""))
+        last, pictures = _text_and_pictures(messages[-1].get("content", ""))
+        if pictures:
+            if not self.vision:
+                return "I'm sorry, but I can't see images. Could you describe the picture?"
+            number = last.split("Write prompt", 1)[-1].split()[0] if "Write prompt" in last else "1"
+            return (
+                f"A picture {pictures[0]}, drawn in loose watercolour, soft morning light "
+                f"(description {number})."
+            )
         if "Write variation" in last:
             number = last.split("Write variation", 1)[1].split()[0]
             return (
@@ -281,8 +303,13 @@ class FakeOpenAI:
             "calm sea, shot on 35mm film."
         )
 
-    def _next(self, path: str) -> Behaviour:
+    def _next(self, path: str, body: Any = None) -> Behaviour:
         with self._lock:
+            if path == IMAGES_PATH and isinstance(body, dict):
+                prompt = str(body.get("prompt", ""))
+                for text, behaviour in self.image_rules:
+                    if text in prompt:
+                        return behaviour
             if path == CHAT_PATH:
                 return self._chat_queue.popleft() if self._chat_queue else self.default_chat
             return self._image_queue.popleft() if self._image_queue else self.default_images
@@ -364,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
                 return
-            behaviour = self.fake._next(self.path)
+            behaviour = self.fake._next(self.path, body)
             if isinstance(behaviour, Error):
                 self._send_error(behaviour)
             elif isinstance(behaviour, Drop):
@@ -451,6 +478,16 @@ class _Handler(BaseHTTPRequestHandler):
             fake._arrivals += 1
             ticket = fake._arrivals
         streamed = bool(body.get("stream"))
+        sees = any(_text_and_pictures(m.get("content", ""))[1] for m in body.get("messages", []))
+        if sees and not fake.vision and fake.blind == "refuse":
+            self._send_error(
+                Error(
+                    400,
+                    "Invalid content type. image_url is only supported by certain models.",
+                    type="invalid_request_error",
+                )
+            )
+            return
         if local is not None and local.context_words is not None:
             words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
             if words > local.context_words:
@@ -663,14 +700,47 @@ class _Handler(BaseHTTPRequestHandler):
             if images.revised_prompt is not None:
                 item["revised_prompt"] = images.revised_prompt
             data.append(item)
-        self._send_json(
-            200,
-            {
-                "created": int(time.time()),
-                "data": data,
-                "usage": {"input_tokens": 10, "output_tokens": 100, "total_tokens": 110},
-            },
-        )
+        answer: dict[str, Any] = {"created": int(time.time()), "data": data}
+        if images.usage:
+            words = len(prompt.split())
+            drawn = images.output_tokens * count
+            answer["usage"] = {
+                "input_tokens": words,
+                "input_tokens_details": {"text_tokens": words, "image_tokens": 0},
+                "output_tokens": drawn,
+                "total_tokens": words + drawn,
+            }
+        self._send_json(200, answer)
+
+
+def _text_and_pictures(content: Any) -> tuple[str, list[str]]:
+    """A message's text, and what each picture in it looks like ("64x48, mostly rgb(...)")."""
+    if not isinstance(content, list):
+        return str(content), []
+    text = " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    pictures = []
+    for part in content:
+        if isinstance(part, dict) and part.get("type") == "image_url":
+            url = str((part.get("image_url") or {}).get("url", ""))
+            pictures.append(_looks_like(url))
+    return text, pictures
+
+
+def _looks_like(url: str) -> str:
+    """The size and average colour of a picture sent as a data: URL."""
+    import io
+
+    from PIL import Image, ImageStat
+
+    try:
+        data = base64.b64decode(url.split(",", 1)[1])
+        with Image.open(io.BytesIO(data)) as image:
+            mean = ImageStat.Stat(image.convert("RGB")).mean
+            width, height = image.size
+    except Exception:
+        return "that cannot be read"
+    r, g, b = (round(value) for value in mean)
+    return f"{width}x{height}, mostly rgb({r},{g},{b})"
 
 
 def _convert(png: bytes, fmt: str) -> bytes:

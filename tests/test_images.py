@@ -24,13 +24,13 @@ from artisan.images import (
     ImageRequest,
     Stage,
     build_request,
-    list_images,
     load_image_models,
     read_metadata,
     render,
     render_and_record,
     validate,
 )
+from artisan.images.gallery import entry_images
 from artisan.images.rendering import download, request_body
 from artisan.library import Library
 from conftest import TEST_KEY
@@ -385,7 +385,7 @@ async def test_base64_answer_and_revised_prompt(
 ) -> None:
     server.queue_images(Images(revised_prompt="A red fox in fresh snow, at dawn.", size=(48, 32)))
     [image] = await attempt(server, tmp_path, table, model="dall-e-3")
-    assert image.revised_prompt == "A red fox in fresh snow, at dawn."
+    assert image.record.revised_prompt == "A red fox in fresh snow, at dawn."
     assert (image.format, image.size, image.url) == ("png", "48x32", None)
     assert image.data.startswith(b"\x89PNG")
 
@@ -632,10 +632,11 @@ async def test_rendering_a_saved_prompt_again_adds_to_its_entry(
     [only] = library.entries()
     assert only.id == entry.id
     assert len(only.images) == 2
-    listed = list_images(only)
+    listed = entry_images(only)
     assert [item.exists for item in listed] == [True, True]
+    assert [item.record.prompt for item in listed] == ["A quiet harbour at dawn"] * 2
     listed[0].path.unlink()
-    assert [item.exists for item in list_images(only)] == [False, True]
+    assert [item.exists for item in entry_images(only)] == [False, True]
 
 
 async def test_a_draft_entry_is_saved_with_its_details(

@@ -33,17 +33,39 @@ def printed_paths(out: str) -> list[Path]:
     return [Path(line) for line in out.splitlines()]
 
 
-def test_renders_saves_prints_the_path_and_links_the_prompt(
+def test_renders_and_prints_the_path_without_saving_the_prompt(
     cli: RunCli, online: FakeOpenAI
 ) -> None:
+    """As with `artisan prompt`, a typed prompt is kept in the library only with --save."""
     result = cli("image", "a lighthouse in a storm")
     assert result.code == 0, result.err
     [path] = printed_paths(result.out)
     assert path.parent == images_folder()
     assert path.is_file() and path.name.endswith("-a-lighthouse-in-a-storm.png")
+    assert entries() == []
+    # 5 prompt tokens at $5 and 272 image tokens at $30 a million, as the server reported.
+    assert result.err == "cost: $0.0082 (from the reported usage)\n"
+    found = read_metadata(path)
+    assert (found["prompt"], found["model"]) == ("a lighthouse in a storm", "gpt-image-2")
+    assert "entry" not in found
+    [request] = online.image_requests()
+    assert request.body == {
+        "model": "gpt-image-2",
+        "prompt": "a lighthouse in a storm",
+        "size": "1024x1024",
+        "quality": "auto",
+    }
+
+
+def test_save_keeps_the_prompt_with_its_tags_and_links_the_image(
+    cli: RunCli, online: FakeOpenAI
+) -> None:
+    result = cli("image", "a lighthouse in a storm", "--save", "--tag", "Sea")
+    assert result.code == 0, result.err
+    [path] = printed_paths(result.out)
     [entry] = entries()
-    assert result.err == f"saved the prompt as {entry.id}\n"
-    assert entry.prompt == "a lighthouse in a storm"
+    assert f"saved the prompt as {entry.id}\n" in result.err
+    assert (entry.prompt, entry.tags) == ("a lighthouse in a storm", ["sea"])
     assert [image.path for image in entry.images] == [str(path)]
     found = read_metadata(path)
     assert (found["prompt"], found["model"], found["entry"]) == (
@@ -61,7 +83,8 @@ def test_renders_saves_prints_the_path_and_links_the_prompt(
 
 
 def test_prompt_from_stdin_and_several_images(cli: RunCli, online: FakeOpenAI) -> None:
-    result = cli("image", "-", "-n", "3", "--quality", "low", stdin="a red fox\n")
+    """-n 3 makes one request and one entry holding all three images."""
+    result = cli("image", "-", "-n", "3", "--quality", "low", "--save", stdin="a red fox\n")
     assert result.code == 0, result.err
     paths = printed_paths(result.out)
     assert len(paths) == 3 and len(set(paths)) == 3
@@ -88,7 +111,7 @@ def test_from_a_saved_prompt_links_to_it(cli: RunCli, online: FakeOpenAI) -> Non
 
 def test_revised_prompt_goes_to_stderr(cli: RunCli, online: FakeOpenAI) -> None:
     online.queue_images(Images(revised_prompt="A red fox, curled up in fresh snow."))
-    result = cli("image", "a fox", "--model", "dall-e-3")
+    result = cli("image", "a fox", "--model", "dall-e-3", "--save")
     assert result.code == 0
     assert "revised prompt: A red fox, curled up in fresh snow.\n" in result.err
     assert "curled up" not in result.out
@@ -143,7 +166,7 @@ def test_a_prompt_too_long_for_the_model_sends_nothing(cli: RunCli, online: Fake
 def test_exactly_one_source_of_prompt(cli: RunCli, online: FakeOpenAI, args: list[str]) -> None:
     result = cli("image", *args)
     assert result.code == 2
-    assert "Give a PROMPT, - to read it from stdin, or --from ID" in result.err
+    assert "Give a PROMPT, - to read one prompt per line from stdin, or --from ID" in result.err
 
 
 def test_unknown_saved_prompt_sends_nothing(cli: RunCli, online: FakeOpenAI) -> None:
@@ -212,8 +235,8 @@ def test_output_to_a_file_name_never_replaces(
     cli: RunCli, online: FakeOpenAI, tmp_path: Path
 ) -> None:
     target = tmp_path / "out" / "fox.png"
-    first = cli("image", "a fox", "-o", str(target), "-n", "2")
-    second = cli("image", "a fox", "-o", str(target))
+    first = cli("image", "a fox", "-o", str(target), "-n", "2", "--save")
+    second = cli("image", "a fox", "-o", str(target), "--save")
     assert first.code == second.code == 0
     assert printed_paths(first.out) == [target, target.with_name("fox-2.png")]
     assert printed_paths(second.out) == [target.with_name("fox-3.png")]

@@ -4,20 +4,23 @@ that reads back from PNG, JPEG and WebP with the pixels untouched."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
+from artisan.entry import ImageRecord
 from artisan.images import files
 from artisan.images.files import (
     ImageFileError,
-    ImageMetadata,
     NotAnImage,
     read_metadata,
     save_image,
@@ -33,9 +36,11 @@ RESERVED = (
 )
 
 
-def metadata(prompt: str = "A lighthouse in a storm", **changes: str) -> ImageMetadata:
-    fields = {"model": "gpt-image-2", "size": "64x64", "quality": "high", **changes}
-    return ImageMetadata(prompt=prompt, created=MOMENT, **fields)
+def metadata(prompt: str = "A lighthouse in a storm", **changes: Any) -> ImageRecord:
+    record = ImageRecord(
+        path="", prompt=prompt, created=MOMENT, model="gpt-image-2", size="64x64", quality="high"
+    )
+    return replace(record, **changes)
 
 
 def encoded(fmt: str, mode: str = "RGB", **options: object) -> bytes:
@@ -223,12 +228,36 @@ def test_png_metadata_reads_back_and_pixels_are_untouched(tmp_path: Path) -> Non
     assert found["revised_prompt"] == "A red fox in snow."
     assert (found["model"], found["size"], found["quality"]) == ("gpt-image-2", "64x64", "high")
     assert found["created"] == "2026-11-26T12:30:01+01:00"
+    assert "cost" not in found and "usage" not in found  # not known: not claimed
     assert pixels(path) == pixels(data)
     with Image.open(path) as image:
         # Standard keys, for other tools.
         assert image.text["Description"] == "Un renard roux dans la neige 🦊\nsecond line"
         assert image.text["Source"] == "gpt-image-2"
         assert image.text["Software"].startswith("artisan ")
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+def test_cost_and_usage_read_back_from_every_format(tmp_path: Path, fmt: str) -> None:
+    """The record's cost and usage are in the file, so a copied image still says its price."""
+    record = metadata(
+        "A lighthouse",
+        cost=0.0421,
+        usage={"input_tokens": 12, "output_tokens": 1056, "total_tokens": 1068},
+        entry="3f9a2c81d0",
+    )
+    path = save_image(encoded(fmt), record, tmp_path)
+    found = read_metadata(path)
+    assert found["cost"] == "0.042100"
+    assert "cost_estimated" not in found
+    assert json.loads(found["usage"]) == {
+        "input_tokens": 12,
+        "output_tokens": 1056,
+        "total_tokens": 1068,
+    }
+    assert found["entry"] == "3f9a2c81d0"
+    estimated = save_image(encoded(fmt), metadata(cost=0.04, cost_estimated=True), tmp_path)
+    assert read_metadata(estimated)["cost_estimated"] == "yes"
 
 
 def test_png_keeps_a_32000_character_prompt_whole(tmp_path: Path) -> None:

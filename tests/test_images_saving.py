@@ -152,7 +152,7 @@ async def test_a_saved_entry_passed_in_keeps_its_images(
 FOUR_PROCESSES = """
 set -e
 for i in 1 2 3 4; do
-  "$PY" -m artisan image "$PROMPT" > /dev/null 2>"$ERR.$i" &
+  "$PY" -m artisan image "$PROMPT" --save > /dev/null 2>"$ERR.$i" &
 done
 wait
 """

@@ -58,6 +58,8 @@ print("HEAVY=" + ",".join(heavy))
         ["library", "search", "x"],
         ["library", "show", "nothing"],
         ["config", "path"],
+        ["spend"],
+        ["image", "a fox", "--dry-run"],
     ],
 )
 def test_headless_commands_do_not_import_textual_or_openai(args: list[str]) -> None:
@@ -75,7 +77,8 @@ def test_core_modules_do_not_import_textual_or_openai() -> None:
         "import sys\n"
         "import artisan.config, artisan.library, artisan.search, artisan.targets, "
         "artisan.transfer, artisan.themes, artisan.engine, artisan.connection, artisan.files, "
-        "artisan.library_index, artisan.actions, artisan.draft, artisan.workshop\n"
+        "artisan.library_index, artisan.actions, artisan.draft, artisan.workshop, "
+        "artisan.images.batch, artisan.images.spending, artisan.images.prices\n"
         "print(sorted(m for m in ('textual', 'openai', 'httpx2') if m in sys.modules))"
     )
     result = subprocess.run(

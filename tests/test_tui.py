@@ -502,6 +502,9 @@ async def test_help_lists_every_key(server: FakeOpenAI) -> None:
         await pilot.press("f1")
         await pilot.pause()
         text = screen_text(app)
+        app.screen.query_one("#help").scroll_end(animate=False)
+        await pilot.pause()
+        text += screen_text(app)
         for action in KEYMAP:
             assert action.id in text
         await pilot.press("escape")

@@ -16,7 +16,7 @@ from artisan.config import Settings
 from artisan.images import read_metadata
 from artisan.library import Library
 from artisan.tui.app import ArtisanApp
-from artisan.tui.screens.entry_images import EntryImagesScreen
+from artisan.tui.screens.gallery import GalleryScreen
 from artisan.tui.screens.preview import PreviewScreen
 from artisan.tui.screens.render import RenderScreen
 from artisan.tui.widgets.library_list import LibraryList
@@ -196,7 +196,7 @@ async def test_over_ssh_the_preview_is_used(
         assert launched == []
 
 
-async def test_library_entry_lists_its_images(server: FakeOpenAI) -> None:
+async def test_library_entry_shows_its_images_in_the_gallery(server: FakeOpenAI) -> None:
     app = image_app(server, open_mode="never")
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await write_prompt(pilot)
@@ -211,10 +211,11 @@ async def test_library_entry_lists_its_images(server: FakeOpenAI) -> None:
         app.query_one(LibraryList).focus()
         await pilot.press("i")
         await pilot.pause()
-        assert isinstance(app.screen, EntryImagesScreen)
-        assert app.screen.query_one("OptionList").option_count == 2
-        assert screen_text(app).count("gpt-image-2") == 2
+        assert isinstance(app.screen, GalleryScreen)
+        assert len(app.screen.tiles) == 2
+        assert screen_text(app).count("64x64 · $0.008") == 2
         await pilot.press("escape")
+        assert not isinstance(app.screen, GalleryScreen)
 
 
 def test_preview_screen_snapshot(snap_compare: Any, server: FakeOpenAI) -> None:

@@ -15,12 +15,14 @@ APP = "app"
 LIBRARY = "library"
 VARIATIONS = "variations"
 PROMPT = "prompt"
+GALLERY = "gallery"
 
 SCOPE_TITLES = {
     APP: "Everywhere",
     PROMPT: "Prompt pane",
     VARIATIONS: "Variations pane",
     LIBRARY: "Library list",
+    GALLERY: "Gallery",
 }
 
 
@@ -153,6 +155,23 @@ KEYMAP: tuple[KeyAction, ...] = (
         priority=True,
     ),
     KeyAction(
+        "describe",
+        "ctrl+t",
+        "describe",
+        "Describe",
+        "Describe a picture (a file, or an image in the library): its prompts become variations",
+        show=False,
+        priority=True,
+    ),
+    KeyAction(
+        "gallery",
+        "",
+        "gallery",
+        "Gallery",
+        "Show the images of the last render, or of the prompt shown, as a gallery",
+        show=False,
+    ),
+    KeyAction(
         "new-draft",
         "",
         "new_draft",
@@ -191,9 +210,28 @@ KEYMAP: tuple[KeyAction, ...] = (
         "variation-image",
         "g",
         "variation('image')",
-        "Render this",
-        "Render the highlighted variation as an image",
+        "Render",
+        "Render the marked variations together, one request each (none marked: the highlighted)",
         scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "variation-mark",
+        "space",
+        "mark",
+        "Mark",
+        "Mark or unmark the highlighted variation for rendering together",
+        scope=VARIATIONS,
+        palette=False,
+    ),
+    KeyAction(
+        "variation-mark-all",
+        "a",
+        "mark_all",
+        "Mark all",
+        "Mark every variation (when all are marked: unmark them)",
+        scope=VARIATIONS,
+        show=False,
         palette=False,
     ),
     KeyAction(
@@ -264,6 +302,70 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Undo",
         "Bring back the last deleted entry",
         scope=LIBRARY,
+    ),
+    KeyAction(
+        "gallery-show",
+        "enter",
+        "show",
+        "Show",
+        "Show the image large, with its whole prompt and the prompt the model drew",
+        scope=GALLERY,
+        palette=False,
+    ),
+    KeyAction(
+        "gallery-keep",
+        "k",
+        "keep",
+        "Keep",
+        "Keep the image (a favourite, and its prompt too); again: unkeep it",
+        scope=GALLERY,
+        palette=False,
+    ),
+    KeyAction(
+        "gallery-discard",
+        "d",
+        "discard",
+        "Discard",
+        "Move the image to the library's trash (u brings it back)",
+        scope=GALLERY,
+        palette=False,
+    ),
+    KeyAction(
+        "gallery-undo",
+        "u",
+        "undo",
+        "Undo",
+        "Bring back the last image discarded",
+        scope=GALLERY,
+        show=False,
+        palette=False,
+    ),
+    KeyAction(
+        "gallery-open",
+        "o",
+        "open",
+        "Open",
+        "Open the image in the system viewer",
+        scope=GALLERY,
+        palette=False,
+    ),
+    KeyAction(
+        "gallery-copy",
+        "c",
+        "copy_path",
+        "Copy path",
+        "Copy the image's path to the clipboard",
+        scope=GALLERY,
+        palette=False,
+    ),
+    KeyAction(
+        "gallery-close",
+        "escape",
+        "close",
+        "Close",
+        "Close the gallery",
+        scope=GALLERY,
+        palette=False,
     ),
 )
 

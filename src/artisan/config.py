@@ -198,6 +198,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Background for GPT Image models: auto, opaque or transparent",
         optional=True,
     ),
+    Setting(
+        "image.parallel",
+        "image_parallel",
+        int,
+        "Image requests sent at once when several prompts are rendered together",
+        minimum=1,
+        maximum=10,
+    ),
+    Setting(
+        "image.monthly_limit",
+        "image_monthly_limit",
+        float,
+        "US dollars of images a month; a render that would pass it is refused. Unset: no limit",
+        minimum=0,
+        optional=True,
+    ),
+    Setting(
+        "vision_model",
+        "vision_model",
+        str,
+        "Chat model that can see images, for describe; unset uses `model`",
+        optional=True,
+    ),
 )
 SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
 KEYS_TABLE = "keys"
@@ -230,6 +253,9 @@ class Settings:
     image_quality: str = "auto"
     image_style: str | None = None
     image_background: str | None = None
+    image_parallel: int = 3
+    image_monthly_limit: float | None = None
+    vision_model: str | None = None
     keys: Mapping[str, str] = field(default_factory=dict)
     """Key remapping: binding id to key(s), e.g. {"generate": "ctrl+g"}."""
     sources: Mapping[str, str] = field(default_factory=dict)

@@ -47,6 +47,8 @@ class Origin(StrEnum):
     VARIATION = "variation"
     EDITED = "edited"
     LIBRARY = "library"
+    DESCRIBED = "described"
+    """Written from a picture: its variations are the prompts that would draw it again."""
 
 
 @dataclass
@@ -93,7 +95,8 @@ class PromptVersion:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     instruction: str = ""
-    """The refine instruction that made this version."""
+    """The refine instruction that made this version; for a described one, the picture's
+    file name."""
     variation: int | None = None
     """The number (from 1) of the variation this version was promoted from."""
     parent: int | None = None
@@ -117,6 +120,8 @@ class PromptVersion:
             return f"edited v{self.parent + 1}" if self.parent is not None else "edited"
         if self.origin is Origin.LIBRARY:
             return "from the library"
+        if self.origin is Origin.DESCRIBED:
+            return f"described: “{_short(self.instruction)}”" if self.instruction else "described"
         return "generated"
 
 

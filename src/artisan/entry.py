@@ -7,6 +7,7 @@ a newer artisan or edited by hand keeps its extra data when artisan rewrites it.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -25,22 +26,56 @@ class EntryFormatError(ValueError):
 
 @dataclass
 class ImageRecord:
-    """An image rendered from a saved prompt."""
+    """One rendered image: everything artisan knows about it, in one place.
+
+    The same record travels from the server's answer (`images.rendering`) into the image
+    file's metadata (`images.metadata`) and into the entry's `[[images]]` table here; each edge
+    converts it, and nothing else describes an image. `prompt` and `entry` are not written to
+    the library file (the entry holding the table already says both) but go into the file's
+    metadata, where the image must speak for itself.
+    """
 
     path: str
+    """Where the file is; empty while the image exists only in memory."""
     model: str = ""
     size: str = ""
     revised_prompt: str = ""
+    """The prompt the model actually drew, when it says (dall-e-3 rewrites prompts)."""
     created: datetime | None = None
+    quality: str = ""
+    style: str = ""
+    background: str = ""
+    cost: float | None = None
+    """US dollars this image cost: from the usage the server reported, else estimated."""
+    cost_estimated: bool = False
+    """`cost` comes from the price table, not from reported usage."""
+    usage: dict[str, int] | None = None
+    """The tokens the server reported for this image (`input_tokens`, `output_tokens`, ...)."""
+    favorite: bool = False
+    """Kept from a gallery with `k`."""
+    prompt: str = ""
+    entry: str = ""
+    """Id of the library entry the image belongs to."""
     extra: dict[str, Any] = field(default_factory=dict)
+    """Keys this version of artisan does not know, kept as they were."""
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as an `[[images]]` table (without `prompt` and `entry`)."""
         data: dict[str, Any] = {"path": self.path, "model": self.model, "size": self.size}
-        if self.revised_prompt:
-            data["revised_prompt"] = self.revised_prompt
+        for key in ("quality", "style", "background", "revised_prompt"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
         if self.created is not None:
             data["created"] = self.created
+        if self.cost is not None:
+            data["cost"] = self.cost
+            if self.cost_estimated:
+                data["cost_estimated"] = True
+        if self.favorite:
+            data["favorite"] = True
         data.update(self.extra)
+        if self.usage:
+            data["usage"] = dict(self.usage)
         return data
 
     @classmethod
@@ -49,13 +84,23 @@ class ImageRecord:
             raise EntryFormatError(f"{where} must be a table")
         extra = dict(data)
         path = _take(extra, "path", str, where, required=True)
+        text = {
+            key: _take(extra, key, str, where) or ""
+            for key in ("model", "size", "revised_prompt", "quality", "style", "background")
+        }
+        cost = _take_number(extra, "cost", where)
+        usage = _take(extra, "usage", dict, where)
+        if usage is not None and not all(type(v) is int for v in usage.values()):
+            raise EntryFormatError(f"{where}: `usage` must be a table of whole numbers")
         return cls(
             path=path,
-            model=_take(extra, "model", str, where) or "",
-            size=_take(extra, "size", str, where) or "",
-            revised_prompt=_take(extra, "revised_prompt", str, where) or "",
             created=_take_datetime(extra, "created", where),
+            cost=cost,
+            cost_estimated=bool(_take(extra, "cost_estimated", bool, where)),
+            usage=usage or None,
+            favorite=bool(_take(extra, "favorite", bool, where)),
             extra=extra,
+            **text,
         )
 
 
@@ -313,6 +358,22 @@ def _take(
     return value
 
 
+def _take_number(extra: dict[str, Any], key: str, where: str) -> float | None:
+    if key not in extra:
+        return None
+    value = extra.pop(key)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise EntryFormatError(
+            f"{where}: `{key}` must be a number of at least 0, not {value!r:.40}"
+        )
+    return float(value)
+
+
 def _take_datetime(extra: dict[str, Any], key: str, where: str) -> datetime | None:
     if key not in extra:
         return None
@@ -343,4 +404,10 @@ def _parse_iso(text: str) -> datetime | None:
         return None
 
 
-_KIND_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list"}
+_KIND_NAMES = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}

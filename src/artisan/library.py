@@ -30,6 +30,7 @@ import contextlib
 import functools
 import os
 import re
+import shutil
 import stat
 import threading
 import time
@@ -63,6 +64,8 @@ from artisan.library_index import (
 )
 
 TRASH = ".trash"
+TRASHED_IMAGES = "images"
+"""Inside `.trash/`: images discarded from a gallery."""
 CORRUPT = ".corrupt"
 LOCK = ".lock"
 SUFFIX = ".toml"
@@ -72,6 +75,18 @@ _ENTRY_NAME = re.compile(ID_PATTERN.pattern + re.escape(SUFFIX))
 
 class FutureVersionError(EntryFormatError):
     """The file was written by a newer artisan; it is left as it is."""
+
+
+@dataclass(frozen=True)
+class DiscardedImage:
+    """An image taken out of an entry, and where its file went: enough to put it back."""
+
+    entry_id: str
+    record: ImageRecord
+    index: int
+    """Its place among the entry's images."""
+    trashed: Path | None
+    """Where the file is now; None when it was already gone."""
 
 
 @dataclass
@@ -315,7 +330,97 @@ class Library:
         """Record an image rendered from an entry."""
         return self.update(ref, lambda entry: entry.images.append(image))
 
+    @_one_at_a_time
+    def keep_image(self, ref: str, path: str, keep: bool = True) -> PromptEntry:
+        """Mark an entry's image as kept (a favourite), or unmark it; keeping an image marks
+        its prompt a favourite too, so the library shows where the good ones came from.
+
+        Raises:
+            EntryNotFound: no such entry, or no image of it at `path`.
+        """
+
+        def change(entry: PromptEntry) -> None:
+            record = _image_at(entry, path)
+            record.favorite = keep
+            if keep:
+                entry.favorite = True
+
+        return self.update(ref, change)
+
+    @_one_at_a_time
+    def discard_image(self, ref: str, path: str) -> DiscardedImage:
+        """Move an entry's image to the trash (`.trash/images/`) and drop it from the entry.
+
+        A file that is already gone is only dropped from the entry.
+
+        Raises:
+            EntryNotFound: no such entry, or no image of it at `path`.
+            LibraryError: the file could not be moved; nothing changed.
+        """
+        with self._lock():
+            entry_id = self.resolve(ref)
+            entry = self._read(entry_id)
+            record = _image_at(entry, path)
+            index = entry.images.index(record)
+            trashed = self._move_to_trash(Path(record.path).expanduser())
+            del entry.images[index]
+            entry.updated = now()
+            self._write(entry)
+        return DiscardedImage(entry_id, record, index, trashed)
+
+    @_one_at_a_time
+    def restore_image(self, discarded: DiscardedImage) -> PromptEntry:
+        """Undo `discard_image`: the file goes back where it was and the entry lists it again.
+
+        Raises:
+            EntryNotFound: the entry is gone.
+            LibraryError: a file now stands where the image was, or it cannot be moved back.
+        """
+        with self._lock():
+            entry = self._read(discarded.entry_id)
+            original = Path(discarded.record.path).expanduser()
+            if discarded.trashed is not None:
+                if os.path.lexists(original):
+                    raise LibraryError(
+                        f"Cannot put the image back: {original} exists again. It is kept in "
+                        f"{discarded.trashed}."
+                    )
+                try:
+                    shutil.move(discarded.trashed, original)
+                except OSError as error:
+                    raise LibraryError(
+                        f"Cannot move {discarded.trashed} back to {original}: "
+                        f"{error.strerror or error}."
+                    ) from None
+            entry.images.insert(min(discarded.index, len(entry.images)), discarded.record)
+            entry.updated = now()
+            self._write(entry)
+        return entry
+
     # Internals -----------------------------------------------------------------------------
+
+    def _move_to_trash(self, image: Path) -> Path | None:
+        """Move an image file into `.trash/images/` under a free name; None when it is gone."""
+        if not os.path.lexists(image):
+            return None
+        folder = self._subfolder(TRASH) / TRASHED_IMAGES
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as error:
+            raise LibraryError(f"Cannot create {folder}: {error.strerror or error}.") from None
+        target = folder / image.name
+        number = 1
+        while os.path.lexists(target):
+            number += 1
+            target = folder / f"{image.stem}-{number}{image.suffix}"
+        try:
+            # Across file systems (the pictures folder on another disk) this copies.
+            shutil.move(image, target)
+        except OSError as error:
+            raise LibraryError(
+                f"Cannot move {image} to the trash: {error.strerror or error}."
+            ) from None
+        return target
 
     def _load(self) -> LoadReport:
         report = LoadReport()
@@ -653,6 +758,13 @@ def _parse(data: bytes, path: Path) -> tuple[PromptEntry, str | None]:
     )
     entry.id = entry_id
     return entry, notice
+
+
+def _image_at(entry: PromptEntry, path: str) -> ImageRecord:
+    for record in entry.images:
+        if record.path == path:
+            return record
+    raise EntryNotFound(f"“{entry.title}” has no image at {path} (changed by another program?).")
 
 
 def _entry_id(name: str) -> str | None:

@@ -44,6 +44,11 @@ def draft_file() -> Path:
     return data_dir() / "draft.json"
 
 
+def spending_file() -> Path:
+    """What every render cost, one line each (see `artisan.images.spending`)."""
+    return data_dir() / "spending.jsonl"
+
+
 def log_file() -> Path:
     return data_dir() / "artisan.log"
 

@@ -3,7 +3,7 @@
 A target is TOML data. The shipped ones live in `artisan/data/targets/`; a file in
 `<config dir>/targets/` adds a target or, with the same `name`, replaces a shipped one. Besides its
 `rules`, a target may override any of the message templates of `artisan/data/prompting.toml`
-(`system`, `generate`, `refine`, `variation`, `angles`).
+(`system`, `generate`, `refine`, `variation`, `describe`, `angles`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from artisan import files, locations
 from artisan.errors import TargetError
 
-TEMPLATE_KEYS = ("system", "generate", "refine", "variation")
+TEMPLATE_KEYS = ("system", "generate", "refine", "variation", "describe")
 SYSTEM_MODES = ("separate", "merge")
 """How the rules reach the chat model: as a system message, or merged into the first user
 message (for local servers whose chat template drops system messages)."""
@@ -40,6 +40,8 @@ class Target:
     generate: str
     refine: str
     variation: str
+    describe: str
+    """What is sent with a picture to describe (`artisan describe`)."""
     angles: tuple[str, ...]
     source: Path | None = None
     max_tokens: int = DEFAULT_MAX_TOKENS
@@ -63,6 +65,11 @@ class Target:
         return _fill(
             self.variation, prompt=prompt.strip(), number=str(number), count=str(count), angle=angle
         )
+
+    def describe_message(self, number: int, count: int) -> str:
+        """The words sent with a picture, for prompt `number` of `count` describing it."""
+        angle = self.angles[(number - 1) % len(self.angles)]
+        return _fill(self.describe, number=str(number), count=str(count), angle=angle)
 
 
 @dataclass

@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from artisan.cli import doctor, generate, image, library, settings
+    from artisan.cli import describe, doctor, generate, image, library, settings, spend
 
     parser = _Parser(
         prog="artisan",
@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     generate.register(commands)
     image.register(commands)
+    describe.register(commands)
+    spend.register(commands)
     library.register(commands)
     settings.register(commands)
     doctor.register(commands)

@@ -1,8 +1,15 @@
-"""`artisan image`: render a prompt with an image model, save the images and link them.
+"""`artisan image`: render prompts with an image model and save the images.
 
-Paths of the saved files go to stdout, one per line, so `artisan image "a cat" | xargs open`
-works; revised prompts, warnings and the library id go to stderr. Options a model does not offer
-are refused before anything is sent (exit status 2).
+One prompt, one prompt per line of stdin (`-`), or saved prompts (`--from ID ...`): every
+prompt is one request, a few at a time (`image.parallel`). Paths of the saved files go to
+stdout, one per line, as each render finishes, so `artisan image "a cat" | xargs open` works;
+revised prompts, costs, warnings and library ids go to stderr. Everything is checked before
+anything is sent: options a model does not offer (exit status 2), ids that match no prompt,
+the images folder, and the monthly spending limit. `--dry-run` stops there and shows what
+would be sent and what it would cost.
+
+A prompt typed here is saved to the library only with `--save`, as with `artisan prompt`;
+`--from` links the images to the saved prompts they came from.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,28 +26,34 @@ from artisan.cli.output import say, warn
 from artisan.errors import UsageError
 
 if TYPE_CHECKING:
-    from artisan.images.models import CheckedRequest
-    from artisan.images.rendering import RenderProgress
-    from artisan.images.workflow import RenderOutcome
+    from artisan.entry import PromptEntry
+    from artisan.images.batch import Batch, BatchItem
+    from artisan.images.models import CheckedRequest, ImageModelTable
+    from artisan.images.prices import Cost
     from artisan.library import Library
 
 MAX_INPUT_CHARS = 50_000
 """Longer input is refused as a paste gone wrong; each model's own limit is checked after."""
+MAX_PROMPTS = 100
+"""More prompts at once from stdin is almost certainly the wrong file."""
 OUTPUT_FORMATS = ("png", "jpeg", "jpg", "webp")
 
 
 def register(commands: Any) -> None:
     image = commands.add_parser(
         "image",
-        help="render a prompt with an image model and save the image",
-        description="Render PROMPT (or a saved prompt) with an image model. The saved files' "
-        "paths are printed on stdout; the images are linked to the prompt's library entry, "
-        "which is saved first if needed.",
+        help="render prompts with an image model and save the images",
+        description="Render PROMPT, each line of stdin (-), or saved prompts (--from ID ...) "
+        "with an image model, one request per prompt. The saved files' paths are printed on "
+        "stdout. A prompt is kept in the library with --save; --from links the images to "
+        "the saved prompts.",
     )
     image.add_argument(
-        "prompt", metavar="PROMPT", nargs="?", help="the prompt, or - to read it from stdin"
+        "prompt", metavar="PROMPT", nargs="?", help="the prompt, or - to read one per line"
     )
-    image.add_argument("--from", dest="entry", metavar="ID", help="render a saved prompt")
+    image.add_argument(
+        "--from", dest="entries", nargs="+", metavar="ID", help="render saved prompts"
+    )
     image.add_argument(
         "-m", "--model", metavar="M", help="image model (default: the image.model setting)"
     )
@@ -49,7 +63,7 @@ def register(commands: Any) -> None:
     image.add_argument(
         "--background", metavar="B", help="auto, opaque or transparent (GPT Image models)"
     )
-    image.add_argument("-n", type=int, default=1, metavar="N", help="how many images (default 1)")
+    image.add_argument("-n", type=int, default=1, metavar="N", help="images per prompt (default 1)")
     image.add_argument(
         "--format",
         dest="output_format",
@@ -63,6 +77,23 @@ def register(commands: Any) -> None:
         help="save here instead of the images folder: a folder, or a file name",
     )
     image.add_argument(
+        "--save",
+        action="store_true",
+        help="keep the prompt in the library (with --from: always linked)",
+    )
+    image.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="tag for a prompt saved with --save (repeatable)",
+    )
+    image.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check everything and show what would be sent and its estimated cost; send nothing",
+    )
+    image.add_argument(
         "--open",
         action=argparse.BooleanOptionalAction,
         default=False,
@@ -72,13 +103,24 @@ def register(commands: Any) -> None:
     image.set_defaults(handler=run_image)
 
 
+@dataclass
+class _Prompt:
+    text: str
+    entry: PromptEntry | str | None
+
+
 def run_image(args: argparse.Namespace) -> int:
     from artisan import locations
-    from artisan.images.models import build_request, load_image_models, validate
+    from artisan.images.models import load_image_models
     from artisan.library import Library
 
-    if (args.prompt is None) == (args.entry is None):
-        raise UsageError("Give a PROMPT, - to read it from stdin, or --from ID (one of them).")
+    if (args.prompt is None) == (args.entries is None):
+        raise UsageError(
+            "Give a PROMPT, - to read one prompt per line from stdin, or --from ID ... "
+            "(one of them)."
+        )
+    if args.tag and not args.save:
+        raise UsageError("--tag needs --save: only a saved prompt has tags.")
     loaded = config.load()
     for warning in loaded.warnings:
         warn(warning)
@@ -88,14 +130,57 @@ def run_image(args: argparse.Namespace) -> int:
         warn(problem)
 
     library = Library(locations.library_dir())
-    if args.entry is not None:
-        entry = library.get(args.entry)
-        prompt, entry_id = entry.prompt, entry.id
-    else:
-        prompt, entry_id = _read_prompt(args.prompt), None
-
+    prompts = _prompts(args, library)
     folder, stem, suffix_format = _destination(args.output)
     output_format = _output_format(args.output_format, suffix_format, args.output)
+    checked = [_checked(args, settings, table, one.text, output_format) for one in prompts]
+
+    from artisan.images.batch import Batch, BatchItem
+
+    items = [
+        BatchItem(request, entry=one.entry) for one, request in zip(prompts, checked, strict=True)
+    ]
+    batch = Batch(
+        settings,
+        library,
+        items,
+        keep_prompts=args.save or args.entries is not None,
+        folder=folder,
+        stem=stem,
+        on_change=_Reporter(len(items), suffix_format, args.open, settings.open).changed,
+    )
+    if args.dry_run:
+        return _dry_run(batch, settings)
+
+    import asyncio
+
+    asyncio.run(batch.run())
+    return _finish(batch)
+
+
+def _prompts(args: argparse.Namespace, library: Library) -> list[_Prompt]:
+    """The prompts to render, each with the entry its images go to."""
+    if args.entries is not None:
+        # Every id is looked up before anything is sent: a typo costs nothing.
+        entries = [library.get(ref) for ref in args.entries]
+        return [_Prompt(entry.prompt, entry.id) for entry in entries]
+    texts = _read_prompts(args.prompt)
+    if not args.save:
+        return [_Prompt(text, None) for text in texts]
+    from artisan.entry import PromptEntry
+
+    return [_Prompt(text, PromptEntry.create(text, tags=args.tag)) for text in texts]
+
+
+def _checked(
+    args: argparse.Namespace,
+    settings: config.Settings,
+    table: ImageModelTable,
+    prompt: str,
+    output_format: str | None,
+) -> CheckedRequest:
+    from artisan.images.models import build_request, validate
+
     request, notes = build_request(
         settings,
         prompt,
@@ -108,78 +193,140 @@ def run_image(args: argparse.Namespace) -> int:
         background=args.background,
         output_format=output_format,
     )
-    for note in notes:
-        warn(note)
     checked = validate(request, table)
-    for warning in checked.warnings:
-        warn(warning)
+    for note in dict.fromkeys([*notes, *checked.warnings]):
+        warn(note)
+    return checked
 
-    import asyncio
 
-    outcome = asyncio.run(_render(settings, checked, library, entry_id, folder, stem))
-    _report(outcome, suffix_format)
-    if args.open:
-        _open(outcome, settings.open)
+def _dry_run(batch: Batch, settings: config.Settings) -> int:
+    """Say what would be sent and what it would cost; send nothing."""
+    from artisan.connection import server_name
+    from artisan.images.prices import dollars
+    from artisan.images.spending import SpendingLimitReached
+
+    count = len(batch.items)
+    noun = "request" if count == 1 else "requests"
+    say(f"Would send {count} {noun} to {server_name(settings)}; nothing was sent.")
+    for number, item in enumerate(batch.items, start=1):
+        request = item.checked.request
+        options = " ".join(
+            value
+            for value in (request.size, request.quality, request.style, request.background)
+            if value
+        )
+        images = f"{request.n} image{'s' if request.n != 1 else ''}"
+        cost = item.estimate.describe() if item.estimate is not None else "cost unknown"
+        say(f"{number:>3}. {request.model} {options} · {images} · {cost} · {_short(item.prompt)}")
+    total = batch.estimate
+    if total is None:
+        say("Estimated total: unknown (a model has no price in the table).")
+    else:
+        say(f"Estimated total: {total.describe()} ({_basis(batch)})")
+    try:
+        note = batch.check_limit()
+    except SpendingLimitReached as error:
+        warn(f"This would be refused. {error}")
+        return 0
+    if note:
+        warn(note)
+    elif settings.image_monthly_limit is not None:
+        warn(f"Within the monthly limit of {dollars(settings.image_monthly_limit)}.")
     return 0
 
 
-async def _render(
-    settings: config.Settings,
-    checked: CheckedRequest,
-    library: Library,
-    entry_id: str | None,
-    folder: Path | None,
-    stem: str | None,
-) -> RenderOutcome:
-    from artisan.images.workflow import render_and_record
-
-    return await render_and_record(
-        settings,
-        checked,
-        library,
-        entry=entry_id,
-        folder=folder,
-        stem=stem,
-        on_progress=_progress,
-    )
+def _basis(batch: Batch) -> str:
+    """Where the estimate comes from, in a few words."""
+    prices = [
+        item.checked.model.price
+        for item in batch.items
+        if item.checked.model is not None and item.checked.model.price is not None
+    ]
+    checked = sorted({str(price.checked) for price in prices if price.checked})
+    when = f"prices checked {', '.join(checked)}" if checked else "prices of the model table"
+    if any(price.estimate for price in prices):
+        return f"{when}; some are estimates, see image-models.toml"
+    if any(price.billing == "tokens" for price in prices):
+        return f"{when}; the tokens an image takes vary"
+    return when
 
 
-def _progress(step: RenderProgress) -> None:
-    from artisan.images.rendering import Stage
+class _Reporter:
+    """Prints each render as it finishes: paths on stdout, the rest on stderr."""
 
-    # Retries always deserve a line; the other steps only help someone watching a terminal.
-    if step.stage is Stage.RETRYING or _isatty(sys.stderr):
-        warn(step.message)
+    def __init__(self, count: int, suffix_format: str | None, open_: bool, mode: str) -> None:
+        self.count = count
+        self.suffix_format = suffix_format
+        self.open = open_
+        self.mode = mode
+        self.warned: set[str] = set()
+
+    def changed(self, item: BatchItem) -> None:
+        from artisan.images.batch import ItemState
+
+        which = f"“{_short(item.prompt, 40)}”: " if self.count > 1 else ""
+        if item.state is ItemState.RENDERING and _isatty(sys.stderr):
+            warn(f"{which}{item.stage}")
+        elif item.state is ItemState.FAILED:
+            warn(f"{which}{item.error}")
+        elif item.state is ItemState.DONE and item.outcome is not None:
+            self._report(item, which)
+
+    def _report(self, item: BatchItem, which: str) -> None:
+        from artisan.images.files import FORMATS_BY_SUFFIX
+
+        outcome = item.outcome
+        assert outcome is not None
+        many = len(outcome.images) > 1
+        for number, image in enumerate(outcome.images, start=1):
+            say(str(image.path))
+            revised = image.record.revised_prompt
+            if revised:
+                label = f"revised prompt {number}" if many else "revised prompt"
+                say(f"{which}{label}: {revised}", err=True)
+            actual = FORMATS_BY_SUFFIX.get(image.path.suffix.lower())
+            if self.suffix_format is not None and actual != self.suffix_format:
+                warn(
+                    f"The server sent a {actual or image.path.suffix} image rather than "
+                    f"{self.suffix_format}, so it was saved as {image.path.name}."
+                )
+        for note in outcome.warnings:
+            if note not in self.warned:
+                self.warned.add(note)
+                warn(note)
+        say(f"{which}{_cost_line(outcome.cost)}", err=True)
+        if outcome.entry is not None and outcome.saved_entry:
+            say(f"{which}saved the prompt as {outcome.entry.id}", err=True)
+        elif outcome.entry is not None:
+            say(f"{which}linked to saved prompt {outcome.entry.id}", err=True)
+        if self.open:
+            _open([image.path for image in outcome.images], self.mode)
 
 
-def _report(outcome: RenderOutcome, suffix_format: str | None) -> None:
-    from artisan.images.files import FORMATS_BY_SUFFIX
-
-    many = len(outcome.images) > 1
-    for number, image in enumerate(outcome.images, start=1):
-        say(str(image.path))
-        revised = image.record.revised_prompt
-        if revised:
-            label = f"revised prompt {number}" if many else "revised prompt"
-            say(f"{label}: {revised}", err=True)
-        actual = FORMATS_BY_SUFFIX.get(image.path.suffix.lower())
-        if suffix_format is not None and actual != suffix_format:
-            warn(
-                f"The server sent a {actual or image.path.suffix} image rather than "
-                f"{suffix_format}, so it was saved as {image.path.name}."
-            )
-    if outcome.saved_entry:
-        say(f"saved the prompt as {outcome.entry.id}", err=True)
-    else:
-        say(f"linked to saved prompt {outcome.entry.id}", err=True)
+def _cost_line(cost: Cost | None) -> str:
+    if cost is None:
+        return "cost: unknown (the model has no price in the table)"
+    basis = "estimated from the price table" if cost.estimated else "from the reported usage"
+    return f"cost: {cost.describe()} ({basis})"
 
 
-def _open(outcome: RenderOutcome, mode: str) -> None:
+def _finish(batch: Batch) -> int:
+    """Exit status 1 when any render failed (each failure was reported as it happened)."""
+    from artisan.images.batch import ItemState
+
+    if len(batch.items) > 1:
+        spent = batch.spent()
+        total = f"; spent {spent.describe()}" if spent is not None else ""
+        warn(f"{batch.summary()}{total}.")
+    return 1 if any(item.state is ItemState.FAILED for item in batch.items) else 0
+
+
+def _open(paths: list[Path], mode: str) -> None:
     from artisan.images.opener import SYSTEM, ViewerError, show_image
 
-    for image in outcome.images:
+    for path in paths:
         try:
-            choice = show_image(image.path, mode)
+            choice = show_image(path, mode)
         except ViewerError as error:
             warn(str(error))
             return
@@ -220,17 +367,43 @@ def _output_format(asked: str | None, from_suffix: str | None, output: str | Non
     return fmt
 
 
-def _read_prompt(value: str) -> str:
-    text = sys.stdin.read() if value == "-" else value
-    if not text.strip():
-        source = "stdin" if value == "-" else "the command line"
-        raise UsageError(f"The prompt from {source} is empty.")
+def _read_prompts(value: str) -> list[str]:
+    """The prompt given, or each non-empty line of stdin for `-`."""
+    if value != "-":
+        text = value.strip()
+        if not text:
+            raise UsageError("The prompt from the command line is empty.")
+        _check_length(text)
+        return [text]
+    data = sys.stdin.read()
+    if len(data) > MAX_INPUT_CHARS * 4:
+        raise UsageError(
+            f"stdin holds {len(data):,} characters; artisan reads at most "
+            f"{MAX_INPUT_CHARS * 4:,}. Was something else piped by mistake?"
+        )
+    lines = [line.strip() for line in data.splitlines() if line.strip()]
+    if not lines:
+        raise UsageError("stdin is empty: give one prompt per line.")
+    if len(lines) > MAX_PROMPTS:
+        raise UsageError(
+            f"stdin holds {len(lines)} prompts; artisan renders at most {MAX_PROMPTS} at once."
+        )
+    for line in lines:
+        _check_length(line)
+    return lines
+
+
+def _check_length(text: str) -> None:
     if len(text) > MAX_INPUT_CHARS:
         raise UsageError(
             f"The prompt is {len(text):,} characters long; the limit is {MAX_INPUT_CHARS:,}. "
             "Was something else pasted by mistake?"
         )
-    return text.strip()
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _isatty(stream: Any) -> bool:

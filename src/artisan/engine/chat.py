@@ -37,13 +37,15 @@ from artisan.engine.answer import (
     IndexedTextCallback,
     NoticeCallback,
     RestartCallback,
+    ResultCallback,
     RetryCallback,
     RetryNotice,
     TextCallback,
     ThinkingNotice,
     ThinkingNoticeCallback,
 )
-from artisan.engine.parallel import Attempt, ResultCallback, run_variations
+from artisan.engine.describe import answered_blind, no_vision, refused_the_image
+from artisan.engine.parallel import Attempt, run_variations
 from artisan.engine.reply import Reply, ThinkingCallback
 from artisan.engine.stream import read_reply
 
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
     from artisan.config import Settings
+    from artisan.images.vision import PreparedImage
     from artisan.targets import Target
 
 Messages = list["ChatCompletionMessageParam"]
@@ -166,6 +169,64 @@ class Engine:
         ended_by_server = reply.saw_done and reply.finish is None
         return Attempt(result, started, time.monotonic(), ended_by_server)
 
+    async def describe(
+        self,
+        image: PreparedImage,
+        target: Target,
+        count: int,
+        on_text: IndexedTextCallback,
+        *,
+        on_done: ResultCallback | None = None,
+    ) -> list[Completion | ApiError]:
+        """Write `count` prompts that would recreate `image`, each its own request with the
+        picture, run as variations are (see `variations`). A server that refuses the picture,
+        or a model that answers that it sees none, gives `NoVision` in that place."""
+
+        def one(index: int) -> Awaitable[Attempt]:
+            def relay(text: str) -> None:
+                on_text(index, text)
+
+            return self._attempt_description(image, target, index, count, relay)
+
+        return await run_variations(
+            one,
+            count,
+            self.settings,
+            self.memory,
+            notice=self.notice,
+            restart=self.restart,
+            on_done=on_done,
+        )
+
+    async def _attempt_description(
+        self, image: PreparedImage, target: Target, index: int, count: int, on_text: TextCallback
+    ) -> Attempt:
+        rules = target.system_message()
+        words = target.describe_message(index + 1, count)
+        merged = (self.settings.system_mode or target.system_mode) == "merge"
+        user: ChatCompletionMessageParam = {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": f"{rules}\n\n{words}" if merged else words},
+                {"type": "image_url", "image_url": {"url": image.data_url()}},
+            ],
+        }
+        messages: Messages = [user] if merged else [{"role": "system", "content": rules}, user]
+        reply = Reply(self.settings, on_text, self._thinking_relay(index))
+        started = time.monotonic()
+        result: Completion | ApiError
+        try:
+            result = await self._answer(reply, messages, target.max_tokens)
+        except ApiError as error:
+            result = error
+            if refused_the_image(error):
+                result = no_vision(self.settings, self.settings.model, error.message)
+        else:
+            if answered_blind(result.text):
+                result = no_vision(self.settings, self.settings.model, result.text)
+        ended_by_server = reply.saw_done and reply.finish is None
+        return Attempt(result, started, time.monotonic(), ended_by_server)
+
     def messages(self, target: Target, request: str) -> Messages:
         """The messages for one request: the target's rules, then `request`.
 
@@ -228,7 +289,7 @@ class Engine:
             failure = answer_too_slow(self.settings)
             failure.partial = reply.text()
             raise failure from None
-        return reply.completion(sum(len(str(m.get("content", ""))) for m in messages))
+        return reply.completion(sum(_text_chars(m.get("content", "")) for m in messages))
 
     def notice(self, message: str) -> None:
         """Tell the caller about something the engine decided on its own."""
@@ -316,3 +377,12 @@ class Engine:
                         RetryNotice(attempt, self.settings.max_retries, delay, failure.message)
                     )
                 await asyncio.sleep(delay)
+
+
+def _text_chars(content: object) -> int:
+    """The characters of text in a message's content (a picture's data is not text)."""
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        return sum(len(str(part.get("text", ""))) for part in content if isinstance(part, dict))
+    return 0

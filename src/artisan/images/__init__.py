@@ -4,7 +4,11 @@
   anything is sent;
 - `rendering`: the `images.generate` request and the downloads;
 - `files` and `metadata`: safe file names, atomic writes, metadata inside the file;
-- `workflow`: `render_and_record`, the one path the CLI and the app both take;
+- `workflow`: `render_and_record`, the one path the CLI and the app both take, and `batch`,
+  which runs it for several prompts at once;
+- `prices` and `spending`: what a render costs, before and after, and what was spent;
+- `gallery`: the images of an entry or a batch, and their thumbnails;
+- `vision`: a picture made ready for a model that describes it;
 - `opener`: how to show an image here (system viewer, terminal preview, or nothing).
 
 Importing this package imports neither `openai` nor Pillow nor Textual: the SDK and Pillow are
@@ -41,17 +45,14 @@ _HOMES = {
     "RenderProgress": "rendering",
     "Stage": "rendering",
     "render": "rendering",
-    "EntryImage": "workflow",
     "RenderOutcome": "workflow",
     "SavedImage": "workflow",
-    "list_images": "workflow",
     "render_and_record": "workflow",
 }
 
 __all__ = [
     "CheckedRequest",
     "DownloadFailed",
-    "EntryImage",
     "ImageFileError",
     "ImageModel",
     "ImageModelTable",
@@ -66,7 +67,6 @@ __all__ = [
     "ViewerError",
     "build_request",
     "choose_viewer",
-    "list_images",
     "load_image_models",
     "open_image",
     "read_metadata",
@@ -105,10 +105,8 @@ if TYPE_CHECKING:
         render,
     )
     from artisan.images.workflow import (
-        EntryImage,
         RenderOutcome,
         SavedImage,
-        list_images,
         render_and_record,
     )
 

@@ -21,10 +21,10 @@ from datetime import datetime
 from pathlib import Path
 
 from artisan.atomic import write_atomic
+from artisan.entry import ImageRecord
 from artisan.images.metadata import (
     ImageFileError,
     ImageInfo,
-    ImageMetadata,
     NotAnImage,
     embed_metadata,
     inspect_image,
@@ -34,7 +34,6 @@ from artisan.images.metadata import (
 __all__ = [
     "ImageFileError",
     "ImageInfo",
-    "ImageMetadata",
     "NotAnImage",
     "check_writable",
     "extension_for",
@@ -92,14 +91,13 @@ def extension_for(fmt: str) -> str:
     return EXTENSIONS.get(fmt, fmt)
 
 
-def save_image(
-    data: bytes, metadata: ImageMetadata, folder: Path, *, stem: str | None = None
-) -> Path:
+def save_image(data: bytes, record: ImageRecord, folder: Path, *, stem: str | None = None) -> Path:
     """Write an image with its metadata to a new file in `folder`.
 
     Args:
         data: The image as the server sent it.
-        metadata: Prompt, model, size and so on, written into the file.
+        record: Prompt, model, size, cost and so on, written into the file (its `created`
+            must be set).
         folder: Where to write; created if needed.
         stem: The file name without extension; by default made from the time and the prompt.
             When taken, `-2`, `-3`, ... is added: an existing file is never replaced.
@@ -112,8 +110,8 @@ def save_image(
         ImageFileError: the folder cannot be created or written. No file is left behind.
     """
     info = inspect_image(data)
-    content = embed_metadata(data, info.format, metadata)
-    stem = stem or file_stem(metadata.prompt, metadata.created)
+    content = embed_metadata(data, info.format, record)
+    stem = stem or file_stem(record.prompt, record.created or datetime.now().astimezone())
     if Path(stem).name != stem or stem in ("", ".", ".."):
         raise ValueError(f"{stem!r} is not a file name")
     _ensure_folder(folder)

@@ -1,4 +1,4 @@
-"""What an image file says about itself: its prompt, revised prompt, model, size and time.
+"""What an image file says about itself: its prompt, revised prompt, model, size, cost and time.
 
 The fields go into the file the way image tools look for them, and without touching a single pixel
 (the bytes of the picture are copied as the server sent them, never decoded and encoded again):
@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from artisan import __version__, files
+from artisan.entry import ImageRecord
 from artisan.errors import ArtisanError
 
 METADATA_KEY = "artisan"
@@ -64,36 +65,28 @@ class ImageInfo:
         return f"{self.width}x{self.height}"
 
 
-@dataclass(frozen=True)
-class ImageMetadata:
-    """The fields artisan writes into every image it saves."""
+def metadata_fields(record: ImageRecord) -> dict[str, str]:
+    """What an image file says about itself, as text: the record's fields, empty ones left out.
 
-    prompt: str
-    model: str
-    size: str
-    created: datetime
-    quality: str = ""
-    revised_prompt: str = ""
-    style: str = ""
-    background: str = ""
-    entry: str = ""
-    """Id of the library entry the image belongs to."""
-
-    def to_dict(self) -> dict[str, str]:
-        """The fields as text; empty ones are left out."""
-        fields = {
-            "prompt": self.prompt,
-            "revised_prompt": self.revised_prompt,
-            "model": self.model,
-            "size": self.size,
-            "quality": self.quality,
-            "style": self.style,
-            "background": self.background,
-            "created": self.created.isoformat(),
-            "entry": self.entry,
-            "software": SOFTWARE,
-        }
-        return {key: value for key, value in fields.items() if value}
+    Unlike the library's `[[images]]` table, the file carries the prompt and the entry's id:
+    a file copied elsewhere still says where it came from.
+    """
+    fields = {
+        "prompt": record.prompt,
+        "revised_prompt": record.revised_prompt,
+        "model": record.model,
+        "size": record.size,
+        "quality": record.quality,
+        "style": record.style,
+        "background": record.background,
+        "created": record.created.isoformat() if record.created is not None else "",
+        "entry": record.entry,
+        "cost": "" if record.cost is None else f"{record.cost:.6f}",
+        "cost_estimated": "yes" if record.cost is not None and record.cost_estimated else "",
+        "usage": json.dumps(record.usage, sort_keys=True) if record.usage else "",
+        "software": SOFTWARE,
+    }
+    return {key: value for key, value in fields.items() if value}
 
 
 def inspect_image(data: bytes) -> ImageInfo:
@@ -118,13 +111,13 @@ def inspect_image(data: bytes) -> ImageInfo:
     return ImageInfo(fmt, width, height)
 
 
-def embed_metadata(data: bytes, fmt: str, metadata: ImageMetadata) -> bytes:
-    """`data` with the metadata written into it; formats other than PNG, JPEG and WebP as is.
+def embed_metadata(data: bytes, fmt: str, record: ImageRecord) -> bytes:
+    """`data` with the record written into it; formats other than PNG, JPEG and WebP as is.
 
     Raises:
         NotAnImage: the data is not a well-formed file of that format.
     """
-    fields = metadata.to_dict()
+    fields = metadata_fields(record)
     try:
         if fmt == "png":
             return _png_with(data, fields)
@@ -141,7 +134,8 @@ def read_metadata(path: Path) -> dict[str, str]:
     """The metadata artisan wrote into an image file.
 
     Returns:
-        The fields (`prompt`, `revised_prompt`, `model`, `size`, `quality`, `created`, ...).
+        The fields (`prompt`, `revised_prompt`, `model`, `size`, `quality`, `created`, `cost`,
+        `usage`, ...) as `metadata_fields` wrote them.
         For an image artisan did not write, what standard fields it has; possibly nothing.
 
     Raises:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from artisan import files, locations
 from artisan.errors import UsageError
+from artisan.images.prices import Price, PriceTableError, read_price
 
 if TYPE_CHECKING:
     from artisan.config import Settings
@@ -52,7 +53,7 @@ _FREE_SIZE_KEYS = (
     "min_pixels",
     "experimental_pixels",
 )
-_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_INT_KEYS, "free_sizes", "shutdown"}
+_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_INT_KEYS, "free_sizes", "shutdown", "price"}
 _OPTIONS = {
     "quality": "qualities",
     "style": "styles",
@@ -135,6 +136,8 @@ class ImageModel:
     shutdown: date | None = None
     replacement: str = ""
     note: str = ""
+    price: Price | None = None
+    """What it costs (see `artisan.images.prices`); None when the table has no price."""
 
     @property
     def response_format(self) -> str | None:
@@ -560,6 +563,11 @@ def _build(name: str, raw: dict[str, Any], path: Path) -> ImageModel:
         values["shutdown"] = raw["shutdown"]
     if "free_sizes" in raw:
         values["free_sizes"] = _free_sizes(raw["free_sizes"], where)
+    if "price" in raw:
+        try:
+            values["price"] = read_price(raw["price"], where)
+        except PriceTableError as error:
+            raise ModelTableError(str(error)) from None
     values.setdefault("label", name)
     return ImageModel(name=name, **values)
 

@@ -17,7 +17,7 @@ import asyncio
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,9 @@ from artisan.connection import (
     server_name,
     translate,
 )
+from artisan.entry import ImageRecord
 from artisan.images.metadata import ImageInfo, NotAnImage, inspect_image
+from artisan.images.prices import actual, flat_usage
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -80,17 +82,12 @@ class DownloadFailed(ApiError):
 
 @dataclass(frozen=True)
 class RenderedImage:
-    """One image as it arrived, checked to be a whole picture."""
+    """One image as it arrived, checked to be a whole picture, with its record (no path yet:
+    the file is written later)."""
 
     data: bytes
     info: ImageInfo
-    prompt: str
-    model: str
-    revised_prompt: str = ""
-    """The prompt the model actually drew (dall-e-3 rewrites prompts)."""
-    quality: str = ""
-    style: str = ""
-    background: str = ""
+    record: ImageRecord
     url: str | None = None
     """Where it was downloaded from, when it came as a link."""
 
@@ -163,22 +160,19 @@ async def render(
                 raise ProtocolError(
                     f"{server_name(settings)} sent something that is not an image: {error}"
                 ) from None
-            images.append(
-                RenderedImage(
-                    data=data,
-                    info=info,
-                    prompt=request.prompt,
-                    model=request.model,
-                    revised_prompt=item.revised_prompt or "",
-                    quality=str(getattr(response, "quality", None) or request.quality or ""),
-                    style=request.style or "",
-                    background=str(
-                        getattr(response, "background", None) or request.background or ""
-                    ),
-                    url=None if item.b64_json else item.url,
-                )
+            record = ImageRecord(
+                path="",
+                prompt=request.prompt,
+                model=request.model,
+                size=info.size,
+                revised_prompt=item.revised_prompt or "",
+                quality=str(getattr(response, "quality", None) or request.quality or ""),
+                style=request.style or "",
+                background=str(getattr(response, "background", None) or request.background or ""),
             )
-        return images
+            url = None if item.b64_json else item.url
+            images.append(RenderedImage(data=data, info=info, record=record, url=url))
+        return _with_costs(images, checked, flat_usage(getattr(response, "usage", None)))
     finally:
         if own_client:
             await sdk.close()
@@ -325,6 +319,32 @@ def _explain_retired(failure: ApiError, checked: CheckedRequest) -> ApiError:
         status=failure.status,
         code=failure.code,
     )
+
+
+def _with_costs(
+    images: list[RenderedImage], checked: CheckedRequest, usage: dict[str, int] | None
+) -> list[RenderedImage]:
+    """Each image with its share of what the request cost and used.
+
+    A request for n images is billed as one: each image records 1/n of the cost, and of each
+    token count (the remainder on the first image), so the images of a request add up to it.
+    """
+    count = len(images)
+    request = replace(checked.request, n=count)
+    cost = actual(checked.model, request, usage)
+    shared = []
+    for index, image in enumerate(images):
+        share = None
+        if usage:
+            share = {k: v // count + (v % count if index == 0 else 0) for k, v in usage.items()}
+        record = replace(
+            image.record,
+            cost=None if cost is None else cost.dollars / count,
+            cost_estimated=cost is not None and cost.estimated,
+            usage=share,
+        )
+        shared.append(replace(image, record=record))
+    return shared
 
 
 def _decode(text: str, settings: Settings) -> bytes:

@@ -41,10 +41,10 @@ def run() -> int:
 
 
 def _start_graphics_probe(settings: config.Settings) -> GraphicsProbe | None:
-    """Ask the terminal for its image protocol, when images may be previewed in it."""
-    from artisan.images.opener import choose_viewer
-
-    if choose_viewer(settings.open, sys.platform, os.environ).how != "terminal":
+    """Ask the terminal for its image protocol: previews and the gallery draw with it (the
+    gallery's thumbnails are in the terminal even on a desktop). With `open = never` nothing is
+    asked, and the gallery draws half-blocks."""
+    if settings.open == "never":
         return None
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         return None

@@ -67,7 +67,7 @@ from artisan.workshop import (
 
 if TYPE_CHECKING:
     from artisan.discovery import KnownServer
-    from artisan.images import RenderOutcome
+    from artisan.images.batch import BatchItem
     from artisan.images.opener import Launcher
 
 log = logging.getLogger("artisan")
@@ -491,7 +491,7 @@ class ArtisanApp(App[None]):
             elif event.action == "copy":
                 self._copy(self.workshop.save_plan(index).text)
             elif event.action == "image":
-                self._render(self.workshop.save_plan(index))
+                self._render_variations(self.variations_pane.marked_indexes() or [index])
         except ArtisanError as error:
             self.notify(str(error), severity="warning")
 
@@ -580,25 +580,82 @@ class ArtisanApp(App[None]):
 
     def action_image(self) -> None:
         try:
-            self._render(self.workshop.save_plan())
+            self._render([self.workshop.save_plan()])
         except ArtisanError:
             self.notify("There is no prompt to render yet.", severity="warning")
 
-    def _render(self, plan: SavePlan) -> None:
-        entry: PromptEntry | str = plan.entry_id or plan.new_entry()
+    def _render_variations(self, indexes: list[int]) -> None:
+        """Render these variations together (the marked ones), one request each."""
+        plans, left_out = [], []
+        for index in indexes:
+            try:
+                plans.append(self.workshop.save_plan(index))
+            except ArtisanError:
+                left_out.append(str(index + 1))
+        if left_out:
+            self.notify(
+                f"Variation {', '.join(left_out)} is not finished or empty; left out.",
+                severity="warning",
+            )
+        if plans:
+            self._render(plans)
 
-        def rendered(outcome: RenderOutcome) -> None:
-            self.workshop.linked(plan, outcome.entry)
+    def _render(self, plans: list[SavePlan]) -> None:
+        """Render the plans; a rendered prompt is kept in the library (a prompt worth an image
+        here is a kept one), and its version linked to its entry."""
+        from artisan.tui.screens.render import RenderJob
 
-        self.pictures.render(plan.text, entry, rendered)
+        jobs = [RenderJob(p.text, p.entry_id or p.new_entry(), p.what) for p in plans]
+
+        def rendered(items: list[BatchItem]) -> None:
+            for plan, item in zip(plans, items, strict=True):
+                if item.outcome is not None and item.outcome.entry is not None:
+                    self.workshop.linked(plan, item.outcome.entry)
+
+        self.pictures.render(jobs, rendered)
 
     def action_open_image(self) -> None:
         version = self.workshop.version
         self.pictures.open_last(version.entry_id if version is not None else None)
 
+    def action_gallery(self) -> None:
+        version = self.workshop.version
+        self.pictures.gallery(version.entry_id if version is not None else None)
+
     @on(LibraryPane.ShowImages)
     def _show_images(self, event: LibraryPane.ShowImages) -> None:
         self.pictures.show_entry_images(event.entry)
+
+    def action_describe(self) -> None:
+        from artisan.engine.describe import CannotDescribe
+
+        try:
+            self.workshop.describer  # noqa: B018  (the composer cannot: say so before asking)
+        except CannotDescribe as error:
+            self.notify(str(error), severity="warning", timeout=12)
+            return
+        if self.workshop.busy(PROMPT) or self.workshop.busy(VARIATIONS):
+            self.notify("Something is being written; Esc stops it first.", severity="warning")
+            return
+        count = self.settings.variations
+        what = (
+            f"Writes {count} prompt{'s' if count != 1 else ''} (the `variations` setting) for "
+            f"the {self.workshop.target().label} target; they arrive as variations."
+        )
+        self.pictures.pick_picture(
+            what, lambda path: self._run(VARIATIONS, lambda: self._describe(path))
+        )
+
+    async def _describe(self, path: Path) -> object:
+        import asyncio
+
+        from artisan.images.vision import prepare_image
+
+        image = await asyncio.to_thread(prepare_image, path)
+        self.notify(f"Sending {image.name} as {image.describe()} to describe it.")
+        version = await self.workshop.describe(image)
+        self.variations_pane.option_list.focus()
+        return version
 
     # The draft and errors --------------------------------------------------------------------
 

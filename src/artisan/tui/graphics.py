@@ -22,7 +22,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -112,11 +112,19 @@ def _quiet_stdout(quiet: bool) -> Iterator[None]:
         sys.__stdout__ = real  # type: ignore[misc]
 
 
-def image_widget_class(protocol: str) -> Callable[[str], Widget]:
-    """The textual-image widget that draws with `protocol` (a name from PROTOCOLS)."""
+def image_widget_class(protocol: str) -> Callable[[Any], Widget]:
+    """The textual-image widget that draws with `protocol` (a name from PROTOCOLS).
+
+    When no probe ran (stdout is not a terminal), textual-image is imported as if stdout were
+    not one: importing it asks the terminal questions, which must never happen once Textual
+    reads the terminal's answers itself.
+    """
+    if "textual_image.widget" not in sys.modules:
+        with _quiet_stdout(True):
+            from textual_image import widget
     from textual_image import widget
 
-    found: Callable[[str], Widget] = getattr(widget, protocol, widget.HalfcellImage)
+    found: Callable[[Any], Widget] = getattr(widget, protocol, widget.HalfcellImage)
     return found
 
 

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 
 from artisan.actions import (
     APP,
+    GALLERY,
     KEYMAP,
     KEYMAP_BY_ID,
     LIBRARY,
@@ -24,6 +25,7 @@ from artisan.actions import (
 
 __all__ = [
     "APP",
+    "GALLERY",
     "KEYMAP",
     "KEYMAP_BY_ID",
     "LIBRARY",

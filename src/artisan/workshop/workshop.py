@@ -18,6 +18,7 @@ from artisan.engine.answer import (
     batch_summary,
     check_input,
 )
+from artisan.engine.describe import NoVision
 from artisan.errors import ArtisanError
 from artisan.workshop.events import (
     CURRENT_JOB,
@@ -36,7 +37,9 @@ from artisan.workshop.saving import SavePlan
 
 if TYPE_CHECKING:
     from artisan.config import Settings
+    from artisan.engine.describe import Describer
     from artisan.entry import PromptEntry
+    from artisan.images.vision import PreparedImage
     from artisan.targets import Target, TargetCatalog
 
 EngineFactory = Callable[["Settings", EngineHooks], PromptEngine]
@@ -63,6 +66,28 @@ class NothingToDo(ArtisanError):
     """There is no prompt yet to refine, vary, save or render."""
 
 
+DescriberFactory = Callable[["Settings", EngineHooks], "Describer | None"]
+
+
+def default_describer(settings: Settings, hooks: EngineHooks) -> Describer | None:
+    """The chat engine with the `vision_model` (else `model`), when the `engine` setting
+    picks the chat engine; None when it picks the composer, which cannot see."""
+    from artisan.config import with_overrides
+    from artisan.engine.choice import COMPOSER, choose_engine
+
+    if choose_engine(settings) == COMPOSER:
+        return None
+    from artisan.engine.chat import Engine
+
+    return Engine(
+        with_overrides(settings, model=settings.vision_model or settings.model),
+        on_retry=hooks.on_retry,
+        on_notice=hooks.on_notice,
+        on_thinking=hooks.on_thinking,
+        on_restart=hooks.on_restart,
+    )
+
+
 # The workshop ------------------------------------------------------------------------------------
 
 
@@ -76,6 +101,8 @@ class Workshop:
         listener: Told about every change (see the module docstring).
         engine_factory: Builds the engine on first use; by default the one the `engine`
             setting picks.
+        describer_factory: Builds what describes pictures, on first use; None when nothing
+            here can see (see `default_describer`).
         seed: Makes wildcard expansions (and the composer) reproducible.
     """
 
@@ -87,6 +114,7 @@ class Workshop:
         draft: Draft | None = None,
         listener: Listener | None = None,
         engine_factory: EngineFactory | None = None,
+        describer_factory: DescriberFactory | None = None,
         seed: int | None = None,
     ) -> None:
         self.settings = settings
@@ -94,12 +122,14 @@ class Workshop:
         self.draft = draft if draft is not None else Draft()
         self.listener: Listener = listener or _ignore
         self.engine_factory = engine_factory or default_engine
+        self.describer_factory = describer_factory or default_describer
         self.seed = seed
         self.on_change: Callable[[], None] | None = None
         """Called after every change worth keeping (the draft keeper writes the draft)."""
         self.jobs: dict[str, Job] = {}
         """The running or last job of each kind."""
         self._engine: PromptEngine | None = None
+        self._describer: Describer | None = None
         self._varying: PromptVersion | None = None
         """The version whose variations are being written."""
         self._streaming: PromptVersion | None = None
@@ -182,14 +212,31 @@ class Workshop:
     def engine(self) -> PromptEngine:
         """The engine, built on first use."""
         if self._engine is None:
-            hooks = EngineHooks(
-                on_retry=self._retrying,
-                on_notice=self._engine_says,
-                on_thinking=self._thinking,
-                on_restart=self._restarted,
-            )
-            self._engine = self.engine_factory(self.settings, hooks)
+            self._engine = self.engine_factory(self.settings, self._hooks())
         return self._engine
+
+    @property
+    def describer(self) -> Describer:
+        """What describes pictures, built on first use.
+
+        Raises:
+            CannotDescribe: the composer writes the prompts here, and it cannot see.
+        """
+        if self._describer is None:
+            from artisan.engine.describe import composer_cannot_describe
+
+            self._describer = self.describer_factory(self.settings, self._hooks())
+            if self._describer is None:
+                raise composer_cannot_describe()
+        return self._describer
+
+    def _hooks(self) -> EngineHooks:
+        return EngineHooks(
+            on_retry=self._retrying,
+            on_notice=self._engine_says,
+            on_thinking=self._thinking,
+            on_restart=self._restarted,
+        )
 
     def engine_name(self) -> str:
         """The engine that writes the next prompt: "chat" or "composer"."""
@@ -202,14 +249,15 @@ class Workshop:
     async def reconfigure(self, settings: Settings) -> None:
         """Use new settings; the next request builds its engine from them."""
         self.settings = settings
-        engine, self._engine = self._engine, None
-        if engine is not None:
-            await engine.aclose()
+        await self.aclose()
 
     async def aclose(self) -> None:
-        if self._engine is not None:
-            await self._engine.aclose()
-            self._engine = None
+        engine, self._engine = self._engine, None
+        describer, self._describer = self._describer, None
+        if engine is not None:
+            await engine.aclose()
+        if describer is not None:
+            await describer.aclose()
 
     def snapshot(self) -> Draft:
         """The draft as it is now, with the text still streaming in as the current version."""
@@ -389,6 +437,112 @@ class Workshop:
                 self.listener(VariationsChanged(source, index))
         self._end(job, batch_summary(item.state for item in source.variations))
         return source.variations
+
+    async def describe(self, image: PreparedImage, count: int | None = None) -> PromptVersion:
+        """Write prompts that would make the image model draw `image` again.
+
+        They stream in as the variations of a new version (its origin `described`, its label
+        the picture's name), ready to be used, refined, saved or rendered like any variation;
+        the version's own text is the first that arrived whole. Each is written for the
+        chosen target, by the vision model (`vision_model`, else `model`).
+
+        Returns:
+            The new version.
+
+        Raises:
+            CannotDescribe: the composer writes prompts here; nothing was sent.
+            WorkshopBusy: a prompt or variations are being written.
+            NoVision: the model cannot see images (every answer said so); the version is not
+                kept.
+            ArtisanError: every request failed otherwise (the first failure); not kept.
+        """
+        self._check_free(PROMPT)
+        self._check_free(VARIATIONS)
+        describer = self.describer
+        count = count or self.settings.variations
+        target = self.target()
+        model = self.settings.vision_model or self.settings.model
+        version = PromptVersion(
+            text="",
+            origin=Origin.DESCRIBED,
+            engine=describer.name,
+            model=model,
+            target=target.name,
+            idea=f"described from {image.name}",
+            state="streaming",
+            instruction=image.name,
+            variations=[Variation(engine=describer.name, model=model) for _ in range(count)],
+        )
+        self._append(version)
+        job = self._start(VARIATIONS, f"describing {image.name}: {image.describe()}", describer)
+        job.model = model
+        self._varying = version
+        self.listener(VariationsChanged(version, None))
+
+        def on_text(index: int, text: str) -> None:
+            if job.first_text is None:
+                self._first_words(job)
+            version.variations[index].text += text
+            self.listener(TextArrived(job, index, text))
+
+        def on_done(index: int, result: Completion | ArtisanError) -> None:
+            self._settle(version.variations[index], result)
+            self.listener(VariationsChanged(version, index))
+
+        try:
+            results = await describer.describe(image, target, count, on_text, on_done=on_done)
+        except asyncio.CancelledError:
+            for item in version.variations:
+                if item.state == "streaming":
+                    item.state = Finish.CANCELLED.value
+            self._described(version, job, "cancelled")
+            raise
+        except ArtisanError as error:
+            for item in version.variations:
+                if item.state == "streaming":
+                    item.state, item.error = "error", str(error)
+            self._described(version, job, "error")
+            raise
+        finally:
+            self._varying = None
+        for index, result in enumerate(results):
+            item = version.variations[index]
+            if item.state == "streaming":
+                self._settle(item, result)
+                self.listener(VariationsChanged(version, index))
+        outcome = batch_summary(item.state for item in version.variations)
+        if not self._described(version, job, outcome):
+            failures = [result for result in results if isinstance(result, ArtisanError)]
+            blind = [failure for failure in failures if isinstance(failure, NoVision)]
+            raise (blind or failures or [NothingToDo(f"Nothing was described: {outcome}.")])[0]
+        return version
+
+    def _described(self, version: PromptVersion, job: Job, outcome: str) -> bool:
+        """End a describe job: the version takes its first whole prompt as its text; one
+        without any is removed again. Whether it was kept."""
+        first = next(
+            (
+                item
+                for item in version.variations
+                if item.text.strip() and item.state == Finish.DONE.value
+            ),
+            None,
+        ) or next(
+            (item for item in version.variations if item.text.strip() and item.state != "error"),
+            None,
+        )
+        kept = first is not None
+        if first is not None:
+            version.text = first.text.strip()
+            version.state = first.state
+            version.usage = sum(item.usage or 0 for item in version.variations) or None
+        elif version in self.draft.versions:
+            self.draft.versions.remove(version)
+            self.draft.current = len(self.draft.versions) - 1
+        job.kept = kept
+        self._end(job, outcome)
+        self.listener(VersionsChanged())
+        return kept
 
     async def _write(
         self,
@@ -660,7 +814,7 @@ class Workshop:
         if kind == VARIATIONS and self.busy(PROMPT):
             raise WorkshopBusy("A prompt is being written; variations start from a finished one.")
 
-    def _start(self, kind: str, label: str, engine: PromptEngine) -> Job:
+    def _start(self, kind: str, label: str, engine: PromptEngine | Describer) -> Job:
         model = "composer" if engine.name == "composer" else self.settings.model
         job = Job(kind=kind, label=label, engine=engine.name, model=model)
         job.task = asyncio.current_task()
@@ -704,7 +858,10 @@ class Workshop:
 
     def _retrying(self, notice: RetryNotice) -> None:
         job = CURRENT_JOB.get()
-        text = f"retry {notice.attempt} of {notice.of} in {notice.delay:.0f} s: {notice.reason}"
+        when = f"in {notice.delay:.0f} s" if notice.delay >= 1 else "now"
+        # It is being retried for the person: advice to try again would contradict the line.
+        reason = notice.reason.replace(" Wait a moment and try again.", "")
+        text = f"retry {notice.attempt} of {notice.of} {when}: {reason}"
         if job is None:
             self.listener(Notice(text, "warning"))
             return

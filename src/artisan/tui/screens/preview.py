@@ -1,15 +1,16 @@
 """A full-screen preview of a rendered image, drawn inside the terminal.
 
-Used over SSH and wherever no local viewer can be opened. The picture is drawn with
-textual-image using the protocol chosen when the app started (Kitty graphics, Sixel, or
-half-block characters, which every colour terminal shows); beside it: the file path, the model,
-the size and the prompt the model actually drew.
+Used over SSH and wherever no local viewer can be opened, and by the gallery's Enter. The
+picture is drawn with textual-image using the protocol chosen when the app started (Kitty
+graphics, Sixel, or half-block characters, which every colour terminal shows); beside it: the
+file path, the model, the size, the cost, the whole prompt and the prompt the model drew.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -48,7 +49,7 @@ class PreviewScreen(Screen[None]):
     """
 
     def __init__(
-        self, path: Path, record: ImageRecord, image_class: Callable[[str], Widget]
+        self, path: Path, record: ImageRecord, image_class: Callable[[Any], Widget]
     ) -> None:
         super().__init__()
         self.path = path
@@ -64,8 +65,14 @@ class PreviewScreen(Screen[None]):
                 yield Static(plain(str(self.path)), id="path")
                 yield Static("Model and size", classes="heading")
                 yield Static(plain(f"{self.record.model or '?'} · {self.record.size or '?'}"))
+                if self.record.cost is not None:
+                    yield Static("Cost", classes="heading")
+                    yield Static(plain(_cost(self.record)), id="cost")
                 yield Static("Drawn with", classes="heading")
                 yield Static(plain(protocol_name(self.image_class)), id="protocol")
+                if self.record.prompt:
+                    yield Static("Prompt", classes="heading")
+                    yield Static(plain(self.record.prompt), id="prompt")
                 if self.record.revised_prompt:
                     yield Static("Revised prompt (what the model drew)", classes="heading")
                     yield Static(plain(self.record.revised_prompt), id="revised")
@@ -74,3 +81,12 @@ class PreviewScreen(Screen[None]):
     def action_copy_path(self) -> None:
         self.app.copy_to_clipboard(str(self.path))
         self.notify(f"Copied the path: {self.path}")
+
+
+def _cost(record: ImageRecord) -> str:
+    from artisan.images.prices import Cost
+
+    if record.cost is None:
+        return ""
+    basis = "estimated" if record.cost_estimated else "from the usage reported"
+    return f"{Cost(record.cost, record.cost_estimated).describe()} ({basis})"

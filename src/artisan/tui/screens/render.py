@@ -1,210 +1,217 @@
-"""The render dialog (ctrl+g): choose the image model and its options, then render.
+"""The render dialog: one prompt (ctrl+g) or several (marked variations), the model and its
+options, what it will cost, then the renders.
 
-Only the options the chosen model accepts are offered, filled in from the `image.*` settings,
-with the Render button focused so that Enter renders at once. While the request runs the dialog
-shows what is happening and for how long; Escape stops it (nothing is written), and Escape again
-closes the dialog.
+The options are those the chosen model accepts, filled in from the `image.*` settings, with the
+Render button focused so that Enter renders at once. Under them, the estimated cost of what is
+about to be sent (the total, for several prompts) and this month's spending against
+`image.monthly_limit`: a render that would pass the limit is refused here, before anything is
+sent. While rendering, the options give way to the progress (a line with the elapsed time for
+one prompt, a table with a row per prompt for several), so the dialog fits 80x24 with the
+progress and any error showing.
+
+Escape stops: for one prompt, the request (nothing is written); for several, first the prompts
+not started (the running ones finish and are kept), then, pressed again, the running ones too.
+What finished is kept. Escape once everything has ended closes the dialog.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static
+from textual.widgets import Button, Label, LoadingIndicator, Static
 
 from artisan.errors import ArtisanError
-from artisan.images import RenderOutcome
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
+from artisan.tui.widgets.image_options import ImageOptions
 
 if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.entry import PromptEntry
-    from artisan.images import ImageModel, ImageModelTable, RenderProgress
+    from artisan.images import CheckedRequest, ImageModelTable
+    from artisan.images.batch import Batch, BatchItem
+    from artisan.images.spending import Period
     from artisan.library import Library
 
-MAX_IMAGES_OFFERED = 4
-"""More images per request are possible from the command line; the dialog keeps it short."""
 
-OPTION_FIELDS = ("size", "quality", "style", "background")
+@dataclass(frozen=True)
+class RenderJob:
+    """One prompt to render, and where its images go."""
+
+    text: str
+    entry: PromptEntry | str | None
+    """The saved entry's id, or an unsaved entry (idea, target, model) to save with them."""
+    label: str = ""
+    """What the person calls it: "variation 2 of v3"."""
 
 
-class RenderScreen(Dialog[RenderOutcome | None]):
-    """Asks how to render a prompt, renders it, and answers with what was saved."""
+class RenderScreen(Dialog["list[BatchItem] | None"]):
+    """Asks how to render, renders, and answers with every item (None when nothing was sent).
+
+    Args:
+        jobs: The prompts, one request each.
+        settings: The `image.*` settings, the server, `image.parallel`, the monthly limit.
+        table: The image models.
+        library: Where the images are linked.
+        show_gallery: Shows the images of finished renders (the Gallery button).
+    """
 
     BINDINGS = [Binding("escape", "stop_or_close", "Stop / close")]
 
     DEFAULT_CSS = """
     RenderScreen {
-        #render { width: 76; }
-        #render-prompt { color: $text-muted; max-height: 4; margin-bottom: 1; }
-        #custom-size { width: 1fr; }
-        .option { height: 1; margin-bottom: 1; }
-        .option Label { width: 12; color: $text-muted; }
-        .option Select { width: 1fr; }
-        #model-note { color: $text-muted; height: auto; }
-        #buttons { height: 3; margin-top: 1; align-horizontal: right; }
-        #buttons Button { margin-left: 2; }
-        #buttons Button.-busy { text-style: dim; }
-        #progress { height: 1; display: none; }
+        #render { width: 84; }
+        #render-prompt { color: $text-muted; max-height: 2; }
+        #render-body { height: auto; margin: 1 0 0 0; }
+        #estimate { height: auto; margin-top: 1; }
+        #estimate.-refused { color: $error; }
+        #summary { color: $text-muted; display: none; }
+        #progress { height: 1; display: none; margin-top: 1; }
         #progress.-running { display: block; }
         #progress LoadingIndicator { width: 4; height: 1; }
-        #status { height: auto; max-height: 4; color: $text-muted; }
+        #render-table { display: none; margin-top: 1; }
+        #status { height: auto; max-height: 5; color: $text-muted; }
         #status.-error { color: $error; }
+        #buttons { height: 1; margin-top: 1; align-horizontal: right; }
+        #buttons Button { margin-left: 2; }
+        #buttons Button.-busy { text-style: dim; }
+        #gallery-button { display: none; }
+        &.-rendering #render-body { display: none; }
+        &.-rendering #summary { display: block; }
+        &.-several #render-table { display: block; }
     }
     """
 
     def __init__(
         self,
-        prompt: str,
+        jobs: list[RenderJob],
         settings: Settings,
         table: ImageModelTable,
         library: Library,
-        entry: PromptEntry | str | None,
+        show_gallery: Callable[[list[BatchItem]], None] | None = None,
     ) -> None:
         super().__init__()
-        self.prompt = prompt
+        self.jobs = jobs
         self.settings = settings
         self.table = table
         self.library = library
-        self.entry = entry
-        """The saved entry's id, or an unsaved entry (idea, target, model) to save with the
-        image."""
+        self.show_gallery = show_gallery
+        self.items: list[BatchItem] = []
+        self.renders: Batch | None = None
+        self._month: Period | None = None
         self._started = 0.0
-        self._stage = ""
         self._ticker: Timer | None = None
+        self._refused = ""
+
+    @property
+    def several(self) -> bool:
+        return len(self.jobs) > 1
 
     def compose(self) -> ComposeResult:
-        models = self.table.current()
-        names = [m.name for m in models]
-        chosen = self.settings.image_model
-        options = [(f"{m.name} · {m.label}", m.name) for m in models]
-        if chosen not in names:
-            known = self.table.get(chosen)
-            options.insert(
-                0, (f"{chosen} · {known.label if known else 'not in the table'}", chosen)
+        with Vertical(id="render", classes="dialog") as box:
+            box.border_title = plain(
+                f"Render {len(self.jobs)} prompts" if self.several else "Render image"
             )
-        with VerticalScroll(id="render", classes="dialog") as box:
-            box.border_title = "Render image"
-            yield Static(plain(_clip_lines(self.prompt, 4)), id="render-prompt")
-            with Horizontal(classes="option"):
-                yield Label("Model")
-                yield Select(options, value=chosen, allow_blank=False, compact=True, id="model")
-            for field in OPTION_FIELDS:
-                with Horizontal(classes="option", id=f"row-{field}"):
-                    yield Label(plain(field.capitalize()))
-                    yield Select([], allow_blank=True, compact=True, id=field)
-            with Horizontal(classes="option", id="row-custom"):
-                yield Label("Custom size")
-                yield Input(
-                    placeholder="WIDTHxHEIGHT, e.g. 1536x864", compact=True, id="custom-size"
-                )
-            with Horizontal(classes="option", id="row-n"):
-                yield Label("Images")
-                yield Select([("1", 1)], value=1, allow_blank=False, compact=True, id="n")
-            yield Static("", id="model-note")
+            box.border_subtitle = "Enter renders · Esc stops or closes"
+            yield Static(plain(self._heading()), id="render-prompt")
+            with Vertical(id="render-body"):
+                yield ImageOptions(self.settings, self.table)
+                yield Static("", id="estimate")
+            yield Static("", id="summary")
             with Horizontal(id="progress"):
                 yield LoadingIndicator()
                 yield Label("", id="elapsed")
             yield Static("", id="status")
             with Horizontal(id="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Render", id="render-button", variant="primary")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Gallery", id="gallery-button", compact=True)
+                yield Button("Render", id="render-button", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        self._fill_options(self.settings.image_model)
+        self.set_class(self.several, "-several")
         self.query_one("#render-button", Button).focus()
+        self._read_month()
 
-    # Options ---------------------------------------------------------------------------------
+    def _heading(self) -> str:
+        if not self.several:
+            return _clip_lines(self.jobs[0].text, 2)
+        labels = ", ".join(job.label or _first_words(job.text) for job in self.jobs)
+        return f"{len(self.jobs)} prompts, one request each: {labels}"
 
-    @on(Select.Changed, "#model")
-    def _model_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
-            self._fill_options(event.value)
+    # The estimate ----------------------------------------------------------------------------
 
-    def _fill_options(self, name: str) -> None:
-        model = self.table.get(name)
-        note = self.query_one("#model-note", Static)
-        for field in OPTION_FIELDS:
-            values = _values(model, field)
-            configured = getattr(self.settings, f"image_{field}")
-            if (
-                field == "size"
-                and configured
-                and configured not in values
-                and model
-                and (model.size_problem(configured) is None)
-            ):
-                values = (configured, *values)
-            select: Select[str] = self.query_one(f"#{field}", Select)
-            # An option the model offers always has a value: no blank entry to choose.
-            select.set_options([(v, v) for v in values])
-            if configured in values:
-                select.value = configured
-            elif values:
-                select.value = "auto" if "auto" in values else values[0]
-            self.query_one(f"#row-{field}").display = bool(values)
-        count = min(MAX_IMAGES_OFFERED, model.n_max if model else 1)
-        counter: Select[int] = self.query_one("#n", Select)
-        counter.set_options([(str(i), i) for i in range(1, count + 1)])
-        counter.value = 1
-        self.query_one("#row-n").display = count > 1
-        self.query_one("#row-custom").display = model is not None and model.free_sizes is not None
-        if model is None:
-            note.update(
-                plain(
-                    f"{name} is not in artisan's model table: it is sent as asked, with "
-                    "only the options you set."
-                )
-            )
-        else:
-            parts = [model.note] if model.note else []
-            if model.shutdown:
-                parts.append(
-                    f"Shut down on {model.shutdown:%Y-%m-%d}"
-                    + (f"; use {model.replacement}" if model.replacement else "")
-                    + "."
-                )
-            note.update(plain(" ".join(parts)))
+    @work(thread=True, group="month")
+    def _read_month(self) -> None:
+        from artisan.images import spending
 
-    def _chosen(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for field in (*OPTION_FIELDS, "n", "model"):
-            widget: Select[Any] = self.query_one(f"#{field}", Select)
-            if widget.display is False and field not in ("n", "model"):
-                continue
-            value = widget.value
-            if value is not Select.NULL and value is not None:
-                values[field] = value
-        custom = self.query_one("#custom-size", Input)
-        if custom.display and self.query_one("#row-custom").display and custom.value.strip():
-            values["size"] = custom.value.strip().lower().replace(" ", "")
-        return values
+        try:
+            month = spending.read().month()
+        except ArtisanError as error:
+            self.app.call_from_thread(self._say, str(error), error=True)
+            return
+        self.app.call_from_thread(self._month_read, month)
+
+    def _month_read(self, month: Period) -> None:
+        self._month = month
+        self._show_estimate()
+
+    @on(ImageOptions.Changed)
+    def _options_changed(self) -> None:
+        self._show_estimate()
+
+    def _show_estimate(self) -> None:
+        from artisan.images.prices import dollars
+
+        try:
+            batch = self._batch(self._checked())
+        except ArtisanError as error:
+            self._estimate_line(str(error), refused=True)
+            return
+        total = batch.estimate
+        what = "the total of " if self.several else ""
+        cost = total.describe() if total is not None else "unknown (no price for this model)"
+        line = f"Estimated cost: {what}{cost}"
+        limit = self.settings.image_monthly_limit
+        self._refused = ""
+        if self._month is not None:
+            spent = self._month.cost.describe()
+            if limit is not None:
+                line += f" · this month {spent} of {dollars(limit)}"
+                if total is not None and self._month.dollars + total.dollars > limit:
+                    self._refused = (
+                        f"This would pass the monthly limit of {dollars(limit)} "
+                        f"(image.monthly_limit): {spent} is spent this month."
+                    )
+            else:
+                line += f" · this month {spent}"
+        self._estimate_line(self._refused or line, refused=bool(self._refused))
+
+    def _estimate_line(self, text: str, *, refused: bool) -> None:
+        estimate = self.query_one("#estimate", Static)
+        estimate.update(plain(text))
+        estimate.set_class(refused, "-refused")
 
     # Rendering -------------------------------------------------------------------------------
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_stop_or_close()
-
-    @on(Button.Pressed, "#render-button")
-    def _render_pressed(self) -> None:
+    def _checked(self) -> list[CheckedRequest]:
+        """Each job's request as chosen, checked against its model (raises what is wrong)."""
         from artisan.images import build_request, validate
 
-        if self._render_running():
-            return
-        chosen = self._chosen()
-        try:
-            request, warnings = build_request(
+        chosen = self.query_one(ImageOptions).chosen()
+        checked = []
+        for job in self.jobs:
+            request, _ = build_request(
                 self.settings,
-                self.prompt,
+                job.text,
                 self.table,
                 model=chosen.get("model"),
                 n=chosen.get("n", 1),
@@ -213,99 +220,191 @@ class RenderScreen(Dialog[RenderOutcome | None]):
                 style=chosen.get("style"),
                 background=chosen.get("background"),
             )
-            checked = validate(request, self.table)
+            checked.append(validate(request, self.table))
+        return checked
+
+    def _batch(self, checked: list[CheckedRequest]) -> Batch:
+        from artisan.images.batch import Batch, BatchItem
+
+        items = [
+            BatchItem(request, entry=job.entry, label=job.label)
+            for job, request in zip(self.jobs, checked, strict=True)
+        ]
+        return Batch(self.settings, self.library, items, on_change=self._item_changed)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_stop_or_close()
+
+    @on(Button.Pressed, "#gallery-button")
+    def _gallery_pressed(self) -> None:
+        if self.show_gallery is not None:
+            self.show_gallery(self.items)
+
+    @on(Button.Pressed, "#render-button")
+    def _render_pressed(self) -> None:
+        if self._rendering() or (self.items and self.several):
+            return
+        try:
+            checked = self._checked()
         except ArtisanError as error:
             self._say(str(error), error=True)
             return
-        for warning in [*warnings, *checked.warnings]:
+        warnings = [warning for request in checked for warning in request.warnings]
+        if self._refused:
+            self._say(f"Not sent. {self._refused}", error=True)
+            return
+        for warning in dict.fromkeys(warnings):
             self.notify(warning, severity="warning", timeout=10)
-        self._start_render(checked)
+        self.renders = self._batch(checked)
+        self.items = self.renders.items
+        self._start(self.renders)
 
     @work(group="render", exclusive=True)
-    async def _start_render(self, checked: Any) -> None:
-        from artisan.images import render_and_record
-
-        self._begin()
+    async def _start(self, batch: Batch) -> None:
+        self._begin(batch)
         try:
-            outcome = await render_and_record(
-                self.settings,
-                checked,
-                self.library,
-                entry=self.entry,
-                on_progress=self._progress,
-            )
+            await batch.run()
         except asyncio.CancelledError:
-            self._end()
-            self._say("Stopped; nothing was saved. Enter renders again, Esc closes.")
+            self._end(batch)
             raise
         except ArtisanError as error:
-            self._end()
+            # Refused before anything was sent (the limit, no key): the options come back.
+            self._end(batch)
             self._say(str(error), error=True)
             return
         except Exception as error:
-            self._end()
+            self._end(batch)
             report = getattr(self.app, "_report_unexpected", None)
             if report is not None:
                 report(error)
             self._say(f"Unexpected error: {type(error).__name__}: {error}", error=True)
             return
-        self._end()
-        self.dismiss(outcome)
+        self._end(batch)
+        self._finished(batch)
 
-    def _progress(self, progress: RenderProgress) -> None:
-        self._stage = progress.message
-        self._tick()
+    def _begin(self, batch: Batch) -> None:
+        from artisan.tui.widgets.render_table import RenderTable
 
-    def _begin(self) -> None:
         self._started = time.monotonic()
-        self._stage = "Sending the request…"
-        self.query_one("#progress").add_class("-running")
-        # Not disabled: a disabled button loses the focus, and Enter would then land elsewhere.
-        # A press while a render runs is ignored (see `_render_pressed`).
+        request = batch.items[0].checked.request
+        options = " · ".join(
+            value
+            for value in (request.model, request.size, request.quality, request.style)
+            if value
+        )
+        count = f"{request.n} image{'s' if request.n != 1 else ''}{' each' if self.several else ''}"
+        total = batch.estimate
+        cost = f" · about {total.describe().lstrip('~')}" if total is not None else ""
+        self.query_one("#summary", Static).update(plain(f"{options} · {count}{cost}"))
+        self.add_class("-rendering")
         self.query_one("#render-button", Button).add_class("-busy")
         self._say("")
+        if self.several:
+            if not self.query(RenderTable):
+                self.mount(RenderTable(batch.items), after=self.query_one("#summary"))
+        else:
+            self.query_one("#progress").add_class("-running")
         self._ticker = self.set_interval(0.5, self._tick)
         self._tick()
 
-    def _end(self) -> None:
+    def _end(self, batch: Batch) -> None:
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
         self.query_one("#progress").remove_class("-running")
         button = self.query_one("#render-button", Button)
         button.remove_class("-busy")
-        button.focus()
+        if not any(item.finished for item in batch.items):
+            # Nothing was sent: back to the options, to change them.
+            self.remove_class("-rendering")
+
+    def _finished(self, batch: Batch) -> None:
+        from artisan.images.batch import ItemState
+
+        items = batch.items
+        if not self.several:
+            [item] = items
+            if item.state is ItemState.DONE:
+                self.dismiss(items)
+                return
+            self.remove_class("-rendering")
+            if item.state is ItemState.FAILED:
+                self._say(item.error, error=True)
+            else:
+                self._say("Stopped; nothing was saved. Enter renders again, Esc closes.")
+            self.items = []
+            self.query_one("#render-button", Button).focus()
+            return
+        spent = batch.spent()
+        cost = f" · spent {spent.describe()}" if spent is not None else ""
+        failures = [
+            f"{item.label or _first_words(item.prompt)}: {item.error}"
+            for item in items
+            if item.state is ItemState.FAILED
+        ]
+        self._say("\n".join([f"{batch.summary()}{cost}.", *failures]), error=bool(failures))
+        self.query_one("#render-button").display = False
+        self.query_one("#cancel", Button).label = "Close"
+        if any(item.outcome and item.outcome.images for item in items):
+            gallery = self.query_one("#gallery-button", Button)
+            gallery.display = True
+            gallery.focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    def _item_changed(self, item: BatchItem) -> None:
+        from artisan.tui.widgets.render_table import RenderTable
+
+        for table in self.query(RenderTable):
+            table.refresh_item(item)
+        if not self.several:
+            self._tick()
 
     def _tick(self) -> None:
+        from artisan.tui.widgets.render_table import RenderTable
+
+        if self.several:
+            for table in self.query(RenderTable):
+                table.tick()
+            return
+        stage = self.items[0].stage if self.items else ""
         elapsed = time.monotonic() - self._started
-        self.query_one("#elapsed", Label).update(
-            plain(f"{self._stage}  {elapsed:.0f}s  (Esc stops)")
-        )
+        self.query_one("#elapsed", Label).update(plain(f"{stage}  {elapsed:.0f}s  (Esc stops)"))
 
     def _say(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#status", Static)
         status.update(plain(text))
         status.set_class(error, "-error")
 
-    def _render_running(self) -> bool:
+    def _rendering(self) -> bool:
         return any(w.group == "render" and w.is_running for w in self.workers)
 
     def action_stop_or_close(self) -> None:
-        if self._render_running():
-            self.workers.cancel_group(self, "render")
+        batch = self.renders
+        if not self._rendering() or batch is None:
+            self.dismiss(self.items or None)
+            return
+        if not self.several:
+            batch.stop()  # the request is closed: nothing is written
+            return
+        waiting = batch.cancel_waiting()
+        if waiting:
+            self._say(
+                f"Cancelled {waiting} not started; the running ones finish and are kept "
+                "(Esc again stops them too)."
+            )
         else:
-            self.dismiss(None)
-
-
-def _values(model: ImageModel | None, field: str) -> tuple[str, ...]:
-    if model is None:
-        return ()
-    if field == "size":
-        return model.sizes
-    return model.choices(field)
+            stopped = batch.stop()
+            self._say(f"Stopping {stopped}; nothing of theirs is saved.")
 
 
 def _clip_lines(text: str, lines: int) -> str:
     kept = text.strip().splitlines()[:lines]
     shown = "\n".join(kept)
-    return shown if len(shown) <= 300 else shown[:299] + "…"
+    return shown if len(shown) <= 200 else shown[:199] + "…"
+
+
+def _first_words(text: str, limit: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -35,13 +35,20 @@ _REASONS = {
 
 
 class VariationList(OptionList):
-    """The list itself; Enter promotes the highlighted variation, s saves it."""
+    """The list itself; Enter promotes the highlighted variation, s saves it, space marks it."""
 
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings(keymap.VARIATIONS)
 
     def action_variation(self, what: str) -> None:
         if self.highlighted is not None:
             self.post_message(VariationsPane.Chosen(what, self.highlighted))
+
+    def action_mark(self) -> None:
+        if self.highlighted is not None:
+            self.query_ancestor(VariationsPane).toggle_mark(self.highlighted)
+
+    def action_mark_all(self) -> None:
+        self.query_ancestor(VariationsPane).toggle_all()
 
 
 class VariationsPane(Vertical):
@@ -67,6 +74,9 @@ class VariationsPane(Vertical):
         super().__init__(id="variations-pane")
         self.border_title = "Variations"
         self.items: list[Variation] = []
+        self.marked: set[int] = set()
+        """The variations marked to be rendered together (their indexes)."""
+        self._summary = ""
         self._dirty: set[int] = set()
         self._flusher: Timer | None = None
         self.option_list = VariationList(id="variations")
@@ -86,7 +96,13 @@ class VariationsPane(Vertical):
         return index if index is not None and index < len(self.items) else None
 
     def show(self, items: list[Variation], title: str, summary: str = "") -> None:
-        """Show these variations (the list is the workshop's: it fills in as they stream)."""
+        """Show these variations (the list is the workshop's: it fills in as they stream).
+
+        Marks stay while the same list is shown again, and go when another list is shown.
+        """
+        if items is not self.items:
+            self.marked.clear()
+        self.marked = {index for index in self.marked if index < len(items)}
         self.items = items
         self._dirty.clear()
         option_list = self.option_list
@@ -104,7 +120,35 @@ class VariationsPane(Vertical):
                 self._flusher.pause()
 
     def set_summary(self, summary: str) -> None:
+        self._summary = summary
+        if self.marked:
+            count = len(self.marked)
+            marks = f"{count} marked · g renders {'it' if count == 1 else 'them'}"
+            summary = f"{marks} · {summary}" if summary else marks
         self.border_subtitle = plain(summary)
+
+    def toggle_mark(self, index: int) -> None:
+        """Mark variation `index` to be rendered with the others marked, or unmark it."""
+        if index >= len(self.items):
+            return
+        self.marked ^= {index}
+        self._repaint(index)
+
+    def toggle_all(self) -> None:
+        """Mark every variation; when every one is marked already, unmark them all."""
+        everything = set(range(len(self.items)))
+        changed = everything if self.marked != everything else set(self.marked)
+        self.marked = set() if self.marked == everything else everything
+        for index in sorted(changed):
+            self._repaint(index)
+
+    def marked_indexes(self) -> list[int]:
+        """The marked variations, in list order."""
+        return sorted(self.marked)
+
+    def _repaint(self, index: int) -> None:
+        self.option_list.replace_option_prompt_at_index(index, self._prompt(index))
+        self.set_summary(self._summary)
 
     def feed(self, index: int) -> None:
         """Variation `index` grew; its row is repainted at the next flush."""
@@ -130,6 +174,8 @@ class VariationsPane(Vertical):
     def _prompt(self, index: int) -> Text:
         item = self.items[index]
         line = Text(no_wrap=False)
+        if index in self.marked:
+            line.append("● ", style="bold reverse")
         line.append(f"{index + 1} ", style="bold")
         if item.idea:
             line.append_text(rich_plain(f"{item.idea}: ", "italic"))
