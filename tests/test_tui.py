@@ -598,13 +598,16 @@ async def test_narrow_terminal_stacks_panes(server: FakeOpenAI) -> None:
             assert region.right <= 80 and region.bottom <= 23, pane_id
 
 
+COPIED = f"Copied the prompt ({len(EXPECTED)} characters)"
+
+
 @pytest.mark.parametrize(
     ("environment", "tmux_answer", "words"),
     [
-        ({"TERM_PROGRAM": "WezTerm"}, None, f"Copied {len(EXPECTED)} characters"),
+        ({"TERM_PROGRAM": "WezTerm"}, None, COPIED),
         ({"TERM_PROGRAM": "Apple_Terminal"}, None, "Not copied: Terminal.app ignores OSC 52."),
         ({"TMUX": "/tmp/tmux-0/default,1,0"}, "external", "set -g set-clipboard on"),
-        ({"TMUX": "/tmp/tmux-0/default,1,0"}, "on", f"Copied {len(EXPECTED)} characters"),
+        ({"TMUX": "/tmp/tmux-0/default,1,0"}, "on", COPIED),
     ],
     ids=["wezterm", "terminal-app", "tmux-external", "tmux-on"],
 )

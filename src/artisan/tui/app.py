@@ -35,6 +35,7 @@ from artisan.errors import ArtisanError
 from artisan.library import Library
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
+from artisan.tui.clipboard import copy_and_tell
 from artisan.tui.images import Pictures
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.screens.ask import AskScreen
@@ -489,7 +490,7 @@ class ArtisanApp(App[None]):
             elif event.action == "save":
                 self._save(self.workshop.save_plan(index))
             elif event.action == "copy":
-                self._copy(self.workshop.save_plan(index).text)
+                self._copy(self.workshop.save_plan(index).text, f"variation {index + 1}")
             elif event.action == "image":
                 self._render_variations(self.variations_pane.marked_indexes() or [index])
         except ArtisanError as error:
@@ -541,7 +542,7 @@ class ArtisanApp(App[None]):
 
     @on(LibraryPane.Copy)
     def _copy_entry(self, event: LibraryPane.Copy) -> None:
-        self._copy(event.text)
+        self._copy(event.text, "the saved prompt")
 
     def action_copy(self) -> None:
         try:
@@ -549,32 +550,8 @@ class ArtisanApp(App[None]):
         except ArtisanError:
             self.notify("There is nothing to copy yet.", severity="warning")
 
-    def _copy(self, text: str) -> None:
-        self.copy_to_clipboard(text)
-        self._say_what_was_copied(len(text))
-
-    @work(thread=True, group="clipboard")
-    def _say_what_was_copied(self, length: int) -> None:
-        """Tell what became of a copy, never claiming more than was done (under tmux this asks
-        tmux, which takes a moment: hence a thread)."""
-        from artisan.terminal import clipboard_support
-
-        support = clipboard_support()
-        fix = f" {support.fix}" if support.fix else ""
-        if support.works:
-            message, severity = f"Copied {length:,} characters to the clipboard (OSC 52).", ""
-        elif support.works is None:
-            message = (
-                f"Sent {length:,} characters to the clipboard with OSC 52. {support.reason} "
-                f"If pasting gives nothing:{fix or ' select the text with the mouse instead.'}"
-            )
-            severity = "warning"
-        else:
-            message = f"Not copied: {support.reason}{fix}"
-            severity = "warning"
-        self.call_from_thread(
-            self.notify, message, severity="warning" if severity else "information", timeout=10
-        )
+    def _copy(self, text: str, what: str = "the prompt") -> None:
+        copy_and_tell(self, text, what)
 
     # Images ----------------------------------------------------------------------------------
 

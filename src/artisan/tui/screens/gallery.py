@@ -29,6 +29,7 @@ from textual.widgets import Static
 from artisan.errors import ArtisanError
 from artisan.images.gallery import GalleryImage, thumbnail
 from artisan.tui import keymap
+from artisan.tui.clipboard import copy_and_tell
 from artisan.tui.text import plain
 from artisan.tui.widgets.gallery_tile import GalleryTile
 from artisan.tui.widgets.keybar import KeyBar
@@ -310,20 +311,7 @@ class GalleryScreen(Screen[None]):
     def action_copy_path(self) -> None:
         tile = self.current
         if tile is not None:
-            self.app.copy_to_clipboard(str(tile.image.path))
-            self._say_copied(str(tile.image.path))
-
-    @work(thread=True, group="clipboard")
-    def _say_copied(self, path: str) -> None:
-        from artisan.terminal import clipboard_support
-
-        support = clipboard_support()
-        if support.works:
-            message = f"Copied the path: {path}"
-        else:
-            fix = f" {support.fix}" if support.fix else ""
-            message = f"Sent the path to the clipboard (OSC 52): {path}. {support.reason}{fix}"
-        self.app.call_from_thread(self.notify, message, timeout=10)
+            copy_and_tell(self.app, str(tile.image.path), "the path")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from artisan.entry import ImageRecord
+from artisan.tui.clipboard import copy_and_tell
 from artisan.tui.graphics import protocol_name
 from artisan.tui.text import plain
 
@@ -79,8 +80,7 @@ class PreviewScreen(Screen[None]):
         yield Static("Esc close · c copy the path", id="keys")
 
     def action_copy_path(self) -> None:
-        self.app.copy_to_clipboard(str(self.path))
-        self.notify(f"Copied the path: {self.path}")
+        copy_and_tell(self.app, str(self.path), "the path")
 
 
 def _cost(record: ImageRecord) -> str:
