@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,17 @@ def offline(**settings: object) -> tuple[Workshop, list[Event]]:
     return workshop, events
 
 
+_OPEN: list[Workshop] = []
+"""Workshops made by `online`, whose HTTP connections are closed after each test."""
+
+
+@pytest.fixture(autouse=True)
+async def _close_workshops() -> AsyncIterator[None]:
+    yield
+    while _OPEN:
+        await _OPEN.pop().aclose()
+
+
 def online(server: FakeOpenAI, **settings: object) -> tuple[Workshop, list[Event]]:
     events: list[Event] = []
     values: dict[str, object] = {
@@ -60,6 +72,7 @@ def online(server: FakeOpenAI, **settings: object) -> tuple[Workshop, list[Event
     }
     values.update(settings)
     workshop = Workshop(Settings(**values), load_catalog(), listener=events.append)  # type: ignore[arg-type]
+    _OPEN.append(workshop)
     workshop.idea = IDEA
     return workshop, events
 
@@ -279,6 +292,8 @@ def test_a_second_app_on_the_same_folder_keeps_its_own_draft(tmp_path: Path) -> 
     first.release()
     third = DraftKeeper(tmp_path, Draft)
     assert third.claim() is None and third.path.name == "draft.json"
+    second.release()
+    third.release()
 
 
 @pytest.mark.parametrize(
@@ -319,9 +334,7 @@ def test_a_first_format_draft_is_read_with_its_variations(tmp_path: Path) -> Non
         "variations": [{"text": "a", "state": "done", "error": ""}],
     }
     (tmp_path / "draft.json").write_text(json.dumps(old))
-    keeper = DraftKeeper(tmp_path, Draft)
-    keeper.claim()
-    draft, problem = keeper.read()
+    draft, problem = DraftKeeper(tmp_path, Draft).read()
     assert problem is None and draft.current == 1
     origins = [v.origin for v in draft.versions]
     assert origins == [Origin.GENERATED, Origin.EDITED, Origin.VARIATION, Origin.REFINED]
@@ -341,9 +354,7 @@ def test_text_still_streaming_when_the_app_ended_is_marked_interrupted(tmp_path:
             current=0,
         ),
     )
-    keeper = DraftKeeper(tmp_path, Draft)
-    keeper.claim()
-    draft, _ = keeper.read()
+    draft, _ = DraftKeeper(tmp_path, Draft).read()
     workshop = Workshop(Settings(engine="composer"), load_catalog(), draft=draft)
     version = workshop.version
     assert version is not None and version.state == "interrupted"
