@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.paths import APPS, PYTHON, TEST_KEY, child_env
+from benchmarks.paths import PYTHON, ROOT, TEST_KEY, child_env
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -36,13 +36,15 @@ def served(text: str, work: Path, *, delay: float = 0.0, chunk_words: int = 1) -
     process = subprocess.Popen(
         [
             PYTHON,
-            str(APPS / "fake_server.py"),
+            "-m",
+            "benchmarks.apps.fake_server",
             str(text_file),
             "--delay",
             str(delay),
             "--chunk-words",
             str(chunk_words),
         ],
+        cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -108,8 +110,12 @@ class Moment:
         self.at: float | None = None
         self._event = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def changed() -> None:
+            loop.call_soon(self._check)
+
         for node, attribute in watched:
-            app.watch(node, attribute, lambda: loop.call_soon(self._check), init=False)
+            app.watch(node, attribute, changed, init=False)
 
     def _check(self) -> None:
         if self.at is None and self.condition():

@@ -185,7 +185,7 @@ HEADERS = (
 
 
 def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
-    out = []
+    out: list[tuple[str, ...]] = []
     for row in rows:
         summary = row.summary()
         baseline = row.baseline_summary()

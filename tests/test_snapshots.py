@@ -71,8 +71,8 @@ async def _ready(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     for widget in pilot.app.query(TextArea):
         widget.cursor_blink = False
-    for widget in pilot.app.query(Input):
-        widget.cursor_blink = False
+    for box in pilot.app.query(Input):
+        box.cursor_blink = False
     await pilot.pause()
 
 

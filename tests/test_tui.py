@@ -276,7 +276,7 @@ async def test_library_search_load_favourite_tag_delete_undo(server: FakeOpenAI)
         assert str(app.query_one("#library-pane").border_subtitle) == "31 saved"
 
         await pilot.press("ctrl+l", *"neon")
-        assert app.focused is app.query_one("#library-search", Input)
+        assert app.query_one("#library-search", Input).has_focus
         assert [e.title for e in library_list.entries] == ["neon idea 0"]
         assert "1 of 31" in str(app.query_one("#library-pane").border_subtitle)
         await pilot.press("enter")  # from the search box to the list

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Select, TextArea
+from textual.widgets import Button, OptionList, Select, TextArea
 
 from artisan import locations
 from artisan.config import Settings
@@ -212,7 +212,7 @@ async def test_library_entry_lists_its_images(server: FakeOpenAI) -> None:
         await pilot.press("i")
         await pilot.pause()
         assert isinstance(app.screen, EntryImagesScreen)
-        assert app.screen.query_one("OptionList").option_count == 2
+        assert app.screen.query_one(OptionList).option_count == 2
         assert screen_text(app).count("gpt-image-2") == 2
         await pilot.press("escape")
 

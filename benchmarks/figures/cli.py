@@ -14,9 +14,10 @@ import subprocess
 import time
 from collections.abc import Callable
 
+import fake_openai
 from benchmarks import data
 from benchmarks.context import Context
-from benchmarks.paths import APPS, PYTHON, TEST_KEY, artisan_command, child_env, fake_openai
+from benchmarks.paths import APPS, PYTHON, TEST_KEY, artisan_command, child_env
 from benchmarks.results import Budget, Row
 
 RAW_READ = """
@@ -120,7 +121,7 @@ def measure_library_list(ctx: Context) -> list[Row]:
 
 
 def measure_prompt(ctx: Context) -> list[Row]:
-    fake = fake_openai()
+    fake = fake_openai
     answer = data.long_text(ctx.profile.prompt_words, seed=7)
     home = ctx.home()
     body_file = ctx.work / "prompt-request.json"

@@ -62,12 +62,13 @@ async def sdk_stream(url: str, expected: str) -> float:
 
     started = time.perf_counter()
     client = AsyncOpenAI(base_url=url, api_key=TEST_KEY, max_retries=0, timeout=60.0)
-    stream: Any = await client.chat.completions.create(
-        model="gpt-5.4-mini",
-        messages=messages(),  # type: ignore[arg-type]
-        stream=True,
-        stream_options={"include_usage": True},
-    )
+    request: dict[str, Any] = {
+        "model": "gpt-5.4-mini",
+        "messages": messages(),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    stream: Any = await client.chat.completions.create(**request)
     parts: list[str] = []
     async for chunk in stream:
         for choice in chunk.choices:

@@ -16,9 +16,11 @@ body for a prompt longer than the context, and a length cap (`max_tokens`) that 
 Every request is recorded (path, headers, JSON body), with whether the client hung up before the
 answer was complete, so tests assert on what went over the wire.
 
-Run it by hand to try the app against it:
+The test suite and the benchmarks both import it (it sits at the repository root, which pytest's
+`pythonpath` and `python -m benchmarks` put on the import path). Run it by hand to try the app
+against it:
 
-    python tests/fake_openai.py --port 8089 --delay 0.03 [--slots 1]
+    python fake_openai.py --port 8089 --delay 0.03 [--slots 1]
     OPENAI_BASE_URL=http://127.0.0.1:8089/v1 OPENAI_API_KEY=sk-test artisan
 """
 
@@ -302,6 +304,9 @@ class _Cut(Exception):
 
 
 class _Server(ThreadingHTTPServer):
+    fake: FakeOpenAI
+    """The fake whose behaviours the handlers follow."""
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up on a kept-alive connection is normal, not worth a traceback.
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -315,6 +320,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # keep test output quiet; requests are recorded instead
+
+    server: _Server
 
     @property
     def fake(self) -> FakeOpenAI:
@@ -469,7 +476,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._begin_stream()
         queued = local is not None and local.when_busy == "queue"
-        if queued and not self._wait_for_slot(local):
+        if queued and local is not None and not self._wait_for_slot(local):
             record.client_hung_up = True
             return
         fake._stream_started()
@@ -599,10 +606,10 @@ class _Handler(BaseHTTPRequestHandler):
         cap = body.get("max_tokens") or body.get("max_completion_tokens")
         if local is not None and local.honour_max_tokens and isinstance(cap, int):
             kept: list[str] = []
-            words = 0
+            count = 0
             for piece in pieces:
-                words += len(piece.split())
-                if words > cap:
+                count += len(piece.split())
+                if count > cap:
                     return kept, "length"
                 kept.append(piece)
         return pieces, chat.finish
