@@ -153,6 +153,10 @@ class PtyProcess:
         while self._proc.poll() is None and time.perf_counter() < deadline:
             self._read(0.02)
 
+    def send(self, keys: bytes) -> None:
+        """Type `keys` into the terminal, as a person would (b"\r" is Enter, b"\x0c" ctrl+l)."""
+        os.write(self._master, keys)
+
     # Reading ---------------------------------------------------------------------------------
 
     def _read(self, timeout: float) -> bool:
@@ -203,6 +207,24 @@ class PtyProcess:
             position = found + len(pattern)
         self._searched = position
         index = bisect.bisect_left(self._arrivals, position, key=lambda item: item[0])
+        return self._arrivals[index][1]
+
+    def wait_for_match(self, pattern: re.Pattern[bytes], timeout: float = 30.0) -> float:
+        """Like `wait_for`, for a regular expression."""
+        deadline = time.perf_counter() + timeout
+        while (found := pattern.search(self.output, self._searched)) is None:
+            now = time.perf_counter()
+            if now > deadline:
+                raise TerminalTimeout(
+                    f"{self.argv[-1]}: nothing matched {pattern.pattern!r} after {timeout:.0f}s; "
+                    f"last output {bytes(self.output[-300:])!r}"
+                )
+            if not self._read(min(0.05, deadline - now)):
+                if pattern.search(self.output, self._searched) is not None:
+                    continue
+                raise TerminalTimeout(f"{self.argv[-1]} exited before matching {pattern.pattern!r}")
+        self._searched = found.end()
+        index = bisect.bisect_left(self._arrivals, found.end(), key=lambda item: item[0])
         return self._arrivals[index][1]
 
     def peak_rss(self) -> int:

@@ -321,29 +321,6 @@ async def test_library_search_load_favourite_tag_delete_undo(server: FakeOpenAI)
         assert (locations.library_dir() / f"{entries[5].id}.toml").exists()
 
 
-async def test_library_edit_in_editor(
-    server: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """e hands the prompt to $EDITOR and saves what comes back."""
-    [entry] = fill_library(1)
-    editor = tmp_path / "editor.sh"
-    editor.write_text('#!/bin/sh\nprintf "Edited in the editor." > "$1"\n')
-    editor.chmod(0o755)
-    monkeypatch.setenv("EDITOR", str(editor))
-    monkeypatch.delenv("VISUAL", raising=False)
-    app = make_app(server)
-    async with app.run_test(notifications=True) as pilot:
-        await settle(pilot)
-        app.query_one(LibraryList).focus()
-        await pilot.press("e")
-        await settle(pilot)
-        changed = Library(locations.library_dir()).get(entry.id).prompt
-        if changed == entry.prompt:
-            assert any("cannot hand over" in n for n in notifications(app))
-        else:
-            assert changed == "Edited in the editor."
-
-
 async def test_library_sees_changes_from_another_process(server: FakeOpenAI) -> None:
     fill_library(2)
     app = make_app(server)
