@@ -114,6 +114,11 @@ class SearchIndex:
         the first typo. Searches work without it, only slower on rare words."""
         self._all_words()
 
+    @property
+    def warmed(self) -> bool:
+        """Whether `warm` has run (or a typo made the search gather the words itself)."""
+        return self._words is not None
+
     def __len__(self) -> int:
         return len(self._built) if self._built is not None else len(self._entries)
 
