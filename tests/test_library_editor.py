@@ -47,7 +47,7 @@ def edit_first_entry(app: PtyProcess) -> None:
     handled). Then wait until the editor has run and the app has taken the screen back."""
     app.wait_for(b" 1 saved", timeout=DEADLINE)
     app.send(CTRL_L)
-    app.wait_for_match(SEARCH_BOX_FOCUSED, timeout=DEADLINE)
+    app.wait_for(SEARCH_BOX_FOCUSED, timeout=DEADLINE)
     app.send(ENTER)  # from the search box to the list: the key bar shows the list's keys
     app.wait_for(b"Rename", timeout=DEADLINE)
     app.send(b"e")
