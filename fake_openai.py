@@ -480,19 +480,33 @@ class _Handler(BaseHTTPRequestHandler):
             record.client_hung_up = True
             return
         fake._stream_started()
+        streaming = True
+
+        def ending() -> None:
+            # A stream ends, for `max_concurrent_streams`, before its last bytes are sent (the
+            # [DONE] event, or the end of the body): a client that waits for them before its
+            # next request never overlaps with it, however late this thread runs again.
+            nonlocal streaming
+            if streaming:
+                streaming = False
+                fake._stream_ended()
+
         try:
             events = self._chat_events(chat, body, ticket)
             if chat.trickle is not None:
                 self._trickle(b"".join(events), chat.trickle)
             else:
                 for event in events:
+                    if event.startswith(b"data: [DONE]"):
+                        ending()
                     self._write_chunk(event)
+            ending()
             self._end_body()
         except _Cut:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)  # abruptly: no final chunk, no [DONE]
         finally:
-            fake._stream_ended()
+            ending()
             if queued and fake._slots is not None:
                 fake._slots.release()
 

@@ -12,6 +12,7 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from artisan.tui.widgets.stream_view import StreamView, wrap
+from tui_helpers import wait_until
 
 pieces = st.lists(
     st.sampled_from(["a", "bb", "ccc", "longerword", "🌅", "日本語", "x" * 25, " ", "  ", "\n"]),
@@ -41,7 +42,11 @@ def appended(width: int, text: str, cuts: list[int]) -> tuple[list[str], list[st
             for end in [*sorted(set(cuts)), len(text)]:
                 view.append(text[start:end])
                 start = max(start, end)
-            await pilot.pause()
+            # The view scrolls to its end once the screen is refreshed: wait for it (a view
+            # that stopped following the text never gets there, and fails here).
+            await wait_until(
+                pilot, lambda: view.scroll_offset.y >= view.max_scroll_y, "the end in view", 10
+            )
             lines = [view.render_line(row).text for row in range(view.size.height)]
             return [*view._lines, view._tail], lines
 
