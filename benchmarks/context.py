@@ -15,7 +15,7 @@ from benchmarks import data
 
 @dataclass(frozen=True)
 class Profile:
-    """Sizes and repetitions. `quick` is for CI (about a minute); `full` for the real numbers."""
+    """Sizes and repetitions. `quick` is for CI (a minute or two); `full` for the real numbers."""
 
     name: str
     runs: int
@@ -30,25 +30,27 @@ class Profile:
     stream_words: int
     """Words of the answer streamed at full speed."""
     multi_words: int
-    """Words of each of the 5 streams (prompt + 4 variations) streamed at `multi_delay`."""
-    multi_delay: float
+    """Words of each of the 5 streams (prompt + 4 variations) streamed at full speed."""
     key_samples: int
     key_stream_words: int
     save_samples: int
     prompt_words: int = 150
     """Words of the answer of `artisan prompt IDEA`."""
+    tmux: bool = False
+    """Also launch the app in a tmux pane (when tmux is installed)."""
 
 
 QUICK = Profile(
     name="quick",
-    runs=1,
-    pty_rounds=1,
+    runs=5,
+    pty_rounds=3,
     cold_runs=1,
-    library_size=1_000,
+    # The sizes of the figures a quick run fails on are those of a full run, so that a ratio
+    # means the same in both; a quick run takes fewer samples and skips the large curves.
+    library_size=10_000,
     curve_sizes=(100, 1_000),
-    stream_words=500,
-    multi_words=60,
-    multi_delay=0.005,
+    stream_words=5_000,
+    multi_words=2_000,
     key_samples=20,
     key_stream_words=3_000,
     save_samples=5,
@@ -61,11 +63,11 @@ FULL = Profile(
     library_size=10_000,
     curve_sizes=(100, 1_000, 10_000, 100_000),
     stream_words=5_000,
-    multi_words=300,
-    multi_delay=0.005,
+    multi_words=2_000,
     key_samples=100,
     key_stream_words=4_000,
     save_samples=30,
+    tmux=True,
 )
 
 

@@ -1,4 +1,9 @@
-"""Driving the real app in this process (headless), and the loopback server it talks to.
+"""Driving the real app in this process, and the loopback server it talks to.
+
+The app runs with a driver that takes every frame Textual paints (`Frames`): each frame is
+rendered to the bytes a terminal would get, exactly as on a real terminal, and the moment it is
+written is recorded, so a figure can end on the first frame that shows something. (A headless
+app skips that last step of painting.)
 
 The server runs in a process of its own (`apps/fake_server.py`), as a real server would: in this
 process its threads would take the interpreter lock from the app being measured, and from the
@@ -8,6 +13,7 @@ baseline.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import os
 import subprocess
 import time
@@ -16,10 +22,11 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.paths import APPS, PYTHON, TEST_KEY, child_env
+from benchmarks.paths import PYTHON, ROOT, TEST_KEY, child_env
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+    from textual.driver import Driver
     from textual.pilot import Pilot
 
     from artisan.tui.app import ArtisanApp
@@ -36,13 +43,15 @@ def served(text: str, work: Path, *, delay: float = 0.0, chunk_words: int = 1) -
     process = subprocess.Popen(
         [
             PYTHON,
-            str(APPS / "fake_server.py"),
+            "-m",
+            "benchmarks.apps.fake_server",
             str(text_file),
             "--delay",
             str(delay),
             "--chunk-words",
             str(chunk_words),
         ],
+        cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -77,11 +86,60 @@ def make_app(url: str | None, home: Path, **settings: Any) -> ArtisanApp:
     return ArtisanApp(Settings(**options))
 
 
+class Frames:
+    """What the app painted: when each frame was written, and when a text was first in one."""
+
+    def __init__(self) -> None:
+        self.written: list[float] = []
+        """perf_counter of every write (a frame, or the start or end of one)."""
+        self._looked_for: dict[str, asyncio.Future[float]] = {}
+
+    def painted(self, text: str) -> asyncio.Future[float]:
+        """The moment (perf_counter) a frame holding `text` is written, from now on."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._looked_for[text] = future
+        return future
+
+    def first_after(self, moment: float) -> float | None:
+        """When the first write after `moment` happened, if one did."""
+        index = bisect.bisect_right(self.written, moment)
+        return self.written[index] if index < len(self.written) else None
+
+    def write(self, data: str) -> None:
+        now = time.perf_counter()
+        self.written.append(now)
+        for text, future in list(self._looked_for.items()):
+            if text in data and not future.done():
+                future.set_result(now)
+                del self._looked_for[text]
+
+
+def painting_driver(frames: Frames) -> type[Driver]:
+    """A driver class for `App.run_test(headless=False)` that paints into `frames`.
+
+    Textual renders each frame to terminal bytes only when its driver is not headless; this
+    one says it is not, and keeps what would go to the terminal as `frames`.
+    """
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    class PaintingDriver(HeadlessDriver):
+        @property
+        def is_headless(self) -> bool:
+            return False
+
+        def write(self, data: str) -> None:
+            frames.write(data)
+
+    return PaintingDriver
+
+
 @asynccontextmanager
-async def running(app: ArtisanApp) -> AsyncIterator[Pilot[None]]:
-    """The app running headless at 120x40."""
+async def running(app: ArtisanApp, frames: Frames | None = None) -> AsyncIterator[Pilot[None]]:
+    """The app running at 120x40: headless, or painting every frame into `frames`."""
+    if frames is not None:
+        app.driver_class = painting_driver(frames)
     try:
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, headless=frames is None) as pilot:
             await pilot.pause()
             yield pilot
     finally:
@@ -108,8 +166,12 @@ class Moment:
         self.at: float | None = None
         self._event = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def changed() -> None:
+            loop.call_soon(self._check)
+
         for node, attribute in watched:
-            app.watch(node, attribute, lambda: loop.call_soon(self._check), init=False)
+            app.watch(node, attribute, changed, init=False)
 
     def _check(self) -> None:
         if self.at is None and self.condition():

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root."""
@@ -16,7 +14,6 @@ APPS = BENCHMARKS / "apps"
 DATA = BENCHMARKS / ".data"
 """Generated libraries, cached between runs (git-ignored)."""
 DEFAULT_RESULTS = BENCHMARKS / "results.json"
-TESTS = ROOT / "tests"
 
 PYTHON = sys.executable
 TEST_KEY = "sk-test"
@@ -80,10 +77,3 @@ def isolate_this_process(home: Path) -> None:
     for key in _FOREIGN_VARIABLES:
         os.environ.pop(key, None)
     os.environ.update(child_env(home))
-
-
-def fake_openai() -> ModuleType:
-    """The loopback OpenAI server the test suite uses (`tests/fake_openai.py`)."""
-    if str(TESTS) not in sys.path:
-        sys.path.insert(0, str(TESTS))
-    return importlib.import_module("fake_openai")

@@ -15,6 +15,19 @@ MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A budget the program does not meet yet, the level it is at, and why.
+
+    benchmarks/README.md explains each gap with a profile. A quick run fails only when the
+    figure goes beyond `level` (and its noise): a gap is known, a regression is not.
+    """
+
+    level: float
+    """The figure's median over 5 quick runs on the reference machine."""
+    why: str
+
+
+@dataclass(frozen=True)
 class Budget:
     """The limit a figure must stay within.
 
@@ -28,6 +41,10 @@ class Budget:
     kind: BudgetKind
     limit: float
     stat: str = "median"
+    noise: float = 0.0
+    """How far apart this figure falls in repeated quick runs on the reference machine (a
+    2-core machine shared with other work): (max - min) / median of 5 runs."""
+    gap: Gap | None = None
 
     def text(self, unit: Unit) -> str:
         if self.kind == "ratio":
@@ -38,6 +55,18 @@ class Budget:
             return f"slope <= {self.limit:g}"
         prefix = "p95 " if self.stat == "p95" else ""
         return f"{prefix}<= {format_value(self.limit, unit)}"
+
+    @property
+    def gated(self) -> bool:
+        """Whether a quick run fails on it: ratios only (an absolute time depends on the
+        machine; a ratio to a baseline taken in the same run does not)."""
+        return self.kind == "ratio"
+
+    def gate(self) -> float:
+        """The most a quick run may measure: the budget (or the level of a known gap), plus
+        the noise."""
+        level = max(self.limit, self.gap.level) if self.gap is not None else self.limit
+        return level * (1 + self.noise)
 
 
 @dataclass
@@ -99,8 +128,16 @@ class Row:
             return "report"
         measured = self.measured()
         if measured is None:
-            return "report"
+            return "ERROR"  # a budgeted figure that cannot be computed is not a pass
         return "ok" if measured <= self.budget.limit else "OVER"
+
+    def gate_failed(self) -> bool:
+        """Whether a quick run must fail on this figure: a ratio beyond its budget (or known
+        gap) by more than its noise."""
+        if self.budget is None or not self.budget.gated or self.verdict() in ("ERROR", "n/a"):
+            return False
+        measured = self.measured()
+        return measured is not None and measured > self.budget.gate()
 
     def over_by(self) -> float | None:
         """How far over the budget, as a fraction of the limit (0.25 = 25 % over)."""
@@ -151,6 +188,11 @@ class Row:
             },
             "measured": self.measured(),
             "verdict": self.verdict(),
+            "gate": self.budget.gate() if self.budget is not None and self.budget.gated else None,
+            "gate_failed": self.gate_failed(),
+            "known_gap": None
+            if self.budget is None or self.budget.gap is None
+            else {"level": self.budget.gap.level, "why": self.budget.gap.why},
             "over_by": self.over_by(),
             "note": self.note,
             "error": self.error,
@@ -185,7 +227,7 @@ HEADERS = (
 
 
 def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
-    out = []
+    out: list[tuple[str, ...]] = []
     for row in rows:
         summary = row.summary()
         baseline = row.baseline_summary()
@@ -193,6 +235,10 @@ def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
         over = row.over_by()
         if over is not None:
             verdict += f" (+{over:.0%})"
+            if row.budget is not None and row.budget.gap is not None and not row.gate_failed():
+                verdict += " known gap"
+        if row.gate_failed():
+            verdict += " FAIL"
         out.append(
             (
                 row.figure,
@@ -239,3 +285,47 @@ def write_json(path: Path, rows: list[Row], meta: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"meta": meta, "rows": [row.to_json() for row in rows]}
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def noise_of(runs: list[list[Row]]) -> list[tuple[Row, list[float], float]]:
+    """For each figure with a ratio (or any budget) measured in every run: the measured value
+    of each run and their spread, (max - min) / median."""
+    out = []
+    for row in runs[0]:
+        values = []
+        for run in runs:
+            same = next((other for other in run if other.id == row.id), None)
+            measured = same.measured() if same is not None else None
+            if measured is None:
+                break
+            values.append(measured)
+        else:
+            if values and (row.ratios() is not None or row.budget is not None):
+                middle = Summary.of(values).median
+                spread = (max(values) - min(values)) / middle if middle else 0.0
+                out.append((row, values, spread))
+    return out
+
+
+def render_noise(runs: list[list[Row]]) -> str:
+    """One line per figure: what each run measured, and how far apart they fell."""
+    lines = [f"Noise over {len(runs)} runs: (max - min) / median of each measured figure", ""]
+    for row, values, spread in noise_of(runs):
+        shown = ", ".join(
+            f"{value:.2f}x" if row.budget is None or row.budget.kind == "ratio" else
+            format_value(value, row.unit)
+            for value in values
+        )  # fmt: skip
+        gated = " (gated)" if row.budget is not None and row.budget.gated else ""
+        lines.append(f"{row.id:40} spread {spread:6.1%}{gated}: {shown}")
+    return "\n".join(lines)
+
+
+def write_noise_json(path: Path, runs: list[list[Row]], meta: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figures = [
+        {"id": row.id, "figure": row.figure, "measured": values, "spread": spread}
+        for row, values, spread in noise_of(runs)
+    ]
+    body = {"meta": meta, "noise": figures, "runs": [[r.to_json() for r in run] for run in runs]}
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

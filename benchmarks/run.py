@@ -1,9 +1,12 @@
 """The benchmark command: run the figures, print the table, write the JSON.
 
     python -m benchmarks [--quick] [--strict] [--runs N] [--only PATTERN ...] [-o FILE]
+    python -m benchmarks --quick --noise 5      # how far apart repeated runs fall
 
-Exit status: 0 when every figure was measured; 1 with --strict when a budget is over; 2 on a
-usage error; 3 when a figure could not be measured.
+Exit status: 0 when every figure was measured (and, in a quick run, no ratio is beyond its
+gate: its budget or known gap, plus its noise); 1 when a quick run's ratio is beyond its gate,
+or with --strict when any budget is over; 2 on a usage error; 3 when a figure could not be
+measured.
 """
 
 from __future__ import annotations
@@ -26,14 +29,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from benchmarks.context import FULL, QUICK, Context
+from benchmarks.context import FULL, QUICK, Context, Profile
 from benchmarks.figures.cli import measure_library_list, measure_prompt
 from benchmarks.figures.curve import measure_curve
 from benchmarks.figures.interaction import measure_keys, measure_save, measure_search
 from benchmarks.figures.startup import measure_startup
 from benchmarks.figures.streaming import measure_stream_five, measure_stream_single
 from benchmarks.paths import DEFAULT_RESULTS, ROOT, isolate_this_process
-from benchmarks.results import Row, render_table, write_json
+from benchmarks.results import Row, render_noise, render_table, write_json, write_noise_json
 
 EXIT_OK = 0
 EXIT_OVER_BUDGET = 1
@@ -63,10 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="small sizes, one run each, budgets reported but never failing (for CI)",
+        help="fewer runs, small curves (for CI): exit 1 when a ratio is beyond its budget "
+        "(or known gap) by more than its noise",
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a budget is over (full mode only)"
+    )
+    parser.add_argument(
+        "--noise",
+        type=int,
+        metavar="N",
+        help="run everything N times and report how far apart each ratio falls "
+        "((max - min) / median), the noise budgets.py allows for",
     )
     parser.add_argument("--runs", type=int, metavar="N", help="paired runs per ratio figure")
     parser.add_argument(
@@ -110,9 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.quick and args.strict:
-        parser.error("--strict applies to full runs; --quick never fails on a budget")
+        parser.error("--strict applies to full runs; --quick fails on its gates instead")
     if args.runs is not None and args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.noise is not None and args.noise < 2:
+        parser.error("--noise needs at least 2 runs")
     groups = [
         g for g in GROUPS if not args.only or any(fnmatch.fnmatch(g[0], p) for p in args.only)
     ]
@@ -125,8 +138,38 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
 
     compile_sources()
-    rows: list[Row] = []
     started = time.perf_counter()
+    if args.noise is not None:
+        runs = []
+        for number in range(args.noise):
+            print(f"[noise] run {number + 1}/{args.noise}", file=sys.stderr, flush=True)
+            measured = measure_all(profile, groups)
+            if measured is None:
+                return 130
+            runs.append(measured)
+        duration = time.perf_counter() - started
+        print(render_noise(runs))
+        meta = metadata(profile.name, duration, args)
+        write_noise_json(args.output, runs, meta)
+        return EXIT_NOT_MEASURED if any(r.verdict() == "ERROR" for run in runs for r in run) else 0
+
+    rows = measure_all(profile, groups)
+    if rows is None:
+        return 130
+    duration = time.perf_counter() - started
+
+    print(render_table(rows))
+    print(
+        f"\n{profile.name} run, {duration:.0f}s; ratios are medians of per-run ratios "
+        f"(subject and baseline alternate); JSON: {args.output}"
+    )
+    write_json(args.output, rows, metadata(profile.name, duration, args))
+    return exit_status(rows, quick=args.quick, strict=args.strict)
+
+
+def measure_all(profile: Profile, groups: list[tuple[str, str, Measure]]) -> list[Row] | None:
+    """Every row of `groups`, in a scratch folder of their own; None when interrupted."""
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="artisan-bench-") as scratch:
         work = Path(scratch)
         isolate_this_process(work / "this-process")
@@ -138,23 +181,22 @@ def main(argv: list[str] | None = None) -> int:
                 rows.extend(measure(ctx))
             except KeyboardInterrupt:
                 ctx.log("interrupted")
-                return 130
+                return None
             except Exception as error:  # reported as a row; the other groups go on
                 detail = traceback.format_exception_only(error)[-1].strip()
                 ctx.log(f"{name} failed:\n{traceback.format_exc()}")
                 rows.append(Row(id=f"{name}.error", figure=title, error=detail))
-    duration = time.perf_counter() - started
+    return rows
 
-    print(render_table(rows))
-    print(
-        f"\n{profile.name} run, {duration:.0f}s; ratios are medians of per-run ratios "
-        f"(subject and baseline alternate); JSON: {args.output}"
-    )
-    write_json(args.output, rows, metadata(profile.name, duration, args))
 
+def exit_status(rows: list[Row], *, quick: bool, strict: bool) -> int:
+    """3 when a figure could not be measured; 1 when a quick run's ratio is beyond its gate,
+    or (strict) a budget is over; 0 otherwise."""
     if any(row.verdict() == "ERROR" for row in rows):
         return EXIT_NOT_MEASURED
-    if args.strict and any(row.verdict() == "OVER" for row in rows):
+    if quick and any(row.gate_failed() for row in rows):
+        return EXIT_OVER_BUDGET
+    if strict and any(row.verdict() == "OVER" for row in rows):
         return EXIT_OVER_BUDGET
     return EXIT_OK
 

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
 from fake_openai import FakeOpenAI
 
 TEST_KEY = "sk-test-0123456789abcdefSECRET"

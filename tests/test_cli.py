@@ -8,16 +8,18 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from artisan import __version__, locations
+from artisan.entry import PromptEntry
 from artisan.library import Library
 from conftest import TEST_KEY, RunCli, run_artisan
 from fake_openai import Chat, Error, FakeOpenAI
 
 
-def saved_entries() -> list:
+def saved_entries() -> list[PromptEntry]:
     library = Library(locations.library_dir())
     library.load()
     return library.entries()
@@ -204,7 +206,7 @@ def test_truncated_answer_warns_and_exits_1(cli: RunCli, online: FakeOpenAI) -> 
     assert "length limit" in result.err
 
 
-def test_ctrl_c_exits_130_and_keeps_output(online: FakeOpenAI, tmp_path) -> None:
+def test_ctrl_c_exits_130_and_keeps_output(online: FakeOpenAI, tmp_path: Path) -> None:
     online.queue_chat(Chat(text=" ".join(f"w{i}" for i in range(400)), delay=0.02))
     child = subprocess.Popen(
         [sys.executable, "-m", "artisan", "prompt", "a cat"],
@@ -300,7 +302,7 @@ def test_library_commands(cli: RunCli) -> None:
     assert "No saved prompt has the id `nothere`" in missing.err
 
 
-def test_export_and_import_round_trip(cli: RunCli, tmp_path) -> None:
+def test_export_and_import_round_trip(cli: RunCli, tmp_path: Path) -> None:
     from artisan.entry import PromptEntry
 
     library = Library(locations.library_dir())
@@ -326,7 +328,7 @@ def test_export_and_import_round_trip(cli: RunCli, tmp_path) -> None:
     assert sorted(e.id for e in saved_entries()) == sorted(e.id for e in entries)
 
 
-def test_import_of_garbage_is_one_clear_error(cli: RunCli, tmp_path) -> None:
+def test_import_of_garbage_is_one_clear_error(cli: RunCli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{oops")
     result = cli("library", "import", str(bad))

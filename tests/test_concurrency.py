@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 
+import pytest
 from textual.widgets import TextArea
 
 from artisan import locations
@@ -24,7 +25,10 @@ done
 """
 
 
+@pytest.mark.slow
 async def test_app_and_cli_together(server: FakeOpenAI) -> None:
+    """51 command-line processes change the library while the app saves and marks
+    favourites."""
     shared, doomed, favourite = fill_library(3)
     env = {
         **os.environ,

@@ -85,7 +85,7 @@ def test_draft_survives_a_killed_app(server: FakeOpenAI) -> None:
     try:
         _read_until(fd, b"Idea", timeout=30)
         os.write(fd, b"a killed sunset")
-        time.sleep(0.3)
+        _read_until(fd, b"killed sunset", timeout=30)  # the idea is on screen
         os.write(fd, b"\n")  # ctrl+j
         deadline = time.monotonic() + 30
         draft_path = locations.draft_file()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from artisan import connection as api
 from artisan.config import Settings
-from artisan.engine import Engine, Finish
+from artisan.engine import Completion, Engine, Finish
+from artisan.engine.answer import RetryNotice
 from artisan.targets import Target, load_catalog
 from conftest import TEST_KEY
-from fake_openai import Chat, Drop, Error, FakeOpenAI
+from fake_openai import Behaviour, Chat, Drop, Error, FakeOpenAI
 
 
 @pytest.fixture
@@ -28,10 +30,11 @@ def engine_for(server: FakeOpenAI, **changes: object) -> Engine:
 
 async def generate(
     engine: Engine, target: Target, idea: str = "a beach sunset"
-) -> tuple[list[str], object]:
+) -> tuple[list[str], Any]:
+    """The pieces streamed, and the answer (a `Completion`) or the `ApiError` raised."""
     pieces: list[str] = []
     try:
-        result: object = await engine.generate(idea, target, pieces.append)
+        result: Any = await engine.generate(idea, target, pieces.append)
     except api.ApiError as error:
         result = error
     finally:
@@ -219,7 +222,7 @@ async def test_malformed_chunk(server: FakeOpenAI, dalle: Target) -> None:
     ],
 )
 async def test_failures_become_clear_errors(
-    server: FakeOpenAI, dalle: Target, reply: object, kind: type, words: str, attempts: int
+    server: FakeOpenAI, dalle: Target, reply: Behaviour, kind: type, words: str, attempts: int
 ) -> None:
     """Each failure is its own error with words for a person; only transient ones retry."""
     server.queue_chat(*[reply] * 3)
@@ -235,7 +238,7 @@ async def test_retry_then_success(server: FakeOpenAI, dalle: Target) -> None:
         Error(429, "Slow down", code="rate_limit_exceeded", headers={"retry-after-ms": "1"}),
         Error(503, "Busy"),
     )
-    notices = []
+    notices: list[RetryNotice] = []
     engine = engine_for(server)
     engine.on_retry = notices.append
     _, result = await generate(engine, dalle)
@@ -310,13 +313,16 @@ async def test_variations_stream_concurrently(server: FakeOpenAI, dalle: Target)
     )
     await engine.aclose()
     assert server.max_concurrent_streams == 4
-    assert [r.text.split(":")[0] for r in results] == [
+    assert all(isinstance(r, Completion) for r in results)
+    assert [r.text.split(":")[0] for r in results if isinstance(r, Completion)] == [
         "Variation 1",
         "Variation 2",
         "Variation 3",
         "Variation 4",
     ]
-    assert ["".join(seen[i]) for i in range(4)] == [r.text for r in results]
+    assert ["".join(seen[i]) for i in range(4)] == [
+        r.text for r in results if isinstance(r, Completion)
+    ]
     asks = [r.body["messages"][1]["content"] for r in server.chat_requests()]
     assert len({ask.split("changes ")[1] for ask in asks}) == 4
 

@@ -39,7 +39,7 @@ MIB = 1024 * 1024
 
 # Building blocks ---------------------------------------------------------------------------------
 
-text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 key = st.one_of(
     st.sampled_from(
         ["id", "prompt", "title", "tags", "images", "created", "version", "favorite", "path"]

@@ -16,10 +16,10 @@ from artisan.library import Library, is_entry_id
 
 EXAMPLES = int(os.environ.get("ARTISAN_HOSTILE_EXAMPLES", "60"))
 ANY_TEXT = st.text(
-    st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=40
+    st.characters(exclude_categories=["Cs"]), min_size=0, max_size=40
 ) | st.sampled_from(["..", "../x", "/etc/passwd", ".trash/x", "a\n", "A", "x" * 300, " a "])
 FILE_NAME = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
+    st.characters(exclude_categories=["Cs"], exclude_characters="/\x00"),
     min_size=1,
     max_size=60,
 ).filter(lambda name: name not in (".", "..") and len(name.encode()) < 240)

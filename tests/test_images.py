@@ -603,7 +603,7 @@ async def test_an_unsaved_prompt_is_saved_and_lists_every_image(
     settings = settings_for(server, tmp_path)
     checked = validate(ImageRequest("A quiet harbour at dawn", "dall-e-2", n=3), table)
     outcome = await render_and_record(settings, checked, library)
-    assert outcome.saved_entry
+    assert outcome.saved_entry and outcome.entry is not None
     saved = library.get(outcome.entry.id)
     assert saved.prompt == "A quiet harbour at dawn"
     assert [image.path for image in saved.images] == [str(i.path) for i in outcome.images]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from artisan import config, locations
+from artisan.entry import PromptEntry
 from artisan.images import opener, read_metadata
 from artisan.library import Library
 from conftest import TEST_KEY, RunCli
@@ -23,7 +24,7 @@ def images_folder() -> Path:
     return config.load().settings.images_path()
 
 
-def entries() -> list:
+def entries() -> list[PromptEntry]:
     library = Library(locations.library_dir())
     library.load()
     return library.entries()

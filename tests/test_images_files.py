@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
+from artisan.atomic import write_atomic
 from artisan.entry import ImageRecord
 from artisan.images import files
 from artisan.images.files import (
@@ -152,7 +153,7 @@ def test_without_hard_links_names_still_do_not_collide(
     def no_links(source: object, target: object) -> None:
         raise PermissionError(1, "Operation not permitted")
 
-    monkeypatch.setattr(files.os, "link", no_links)
+    monkeypatch.setattr("artisan.images.files.os.link", no_links)
     first = save_image(make_png(8, 8, "a"), metadata(), tmp_path, stem="cat")
     second = save_image(make_png(8, 8, "b"), metadata(), tmp_path, stem="cat")
     assert everything_in(tmp_path) == ["cat-2.png", "cat.png"]
@@ -188,7 +189,7 @@ def test_a_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_failed_write_leaves_no_partial_or_empty_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_write = files.write_atomic
+    real_write = write_atomic
 
     def disk_full(path: Path, data: bytes, *, mode: int | None = None) -> None:
         real_write(path, data[: len(data) // 2])  # as if the disk filled up half way...
@@ -207,8 +208,8 @@ def test_a_failed_link_leaves_no_staging_file(
     def broken(source: object, target: object) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(files.os, "link", broken)
-    monkeypatch.setattr(files.os, "replace", broken)
+    monkeypatch.setattr("artisan.images.files.os.link", broken)
+    monkeypatch.setattr("artisan.images.files.os.replace", broken)
     with pytest.raises(ImageFileError, match="Input/output error"):
         save_image(make_png(8, 8), metadata(), tmp_path)
     assert everything_in(tmp_path) == []
@@ -231,6 +232,7 @@ def test_png_metadata_reads_back_and_pixels_are_untouched(tmp_path: Path) -> Non
     assert "cost" not in found and "usage" not in found  # not known: not claimed
     assert pixels(path) == pixels(data)
     with Image.open(path) as image:
+        assert isinstance(image, PngImagePlugin.PngImageFile)
         # Standard keys, for other tools.
         assert image.text["Description"] == "Un renard roux dans la neige 🦊\nsecond line"
         assert image.text["Source"] == "gpt-image-2"
@@ -275,6 +277,7 @@ def test_png_text_the_server_wrote_is_replaced_not_doubled(tmp_path: Path) -> No
     Image.new("RGB", (8, 8)).save(out, format="PNG", pnginfo=info)
     path = save_image(out.getvalue(), metadata("my prompt"), tmp_path)
     with Image.open(path) as image:
+        assert isinstance(image, PngImagePlugin.PngImageFile)
         assert image.text["Description"] == "my prompt"
         assert image.text["Author"] == "server"
     assert path.read_bytes().count(b"Description") == 1

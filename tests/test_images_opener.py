@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from artisan.images import opener
 from artisan.images.opener import ViewChoice, ViewerError, choose_viewer, open_image, show_image
 
 DESKTOP = {"DISPLAY": ":0"}
@@ -118,7 +117,7 @@ def test_viewer_runs_from_an_argument_list_never_a_shell(
     def popen(args: Any, **options: Any) -> None:
         started.append((args, options))
 
-    monkeypatch.setattr(opener.subprocess, "Popen", popen)
+    monkeypatch.setattr("artisan.images.opener.subprocess.Popen", popen)
     image = tmp_path / "$(touch pwned) `id`.png"
     assert open_image(image, ViewChoice("system", ("xdg-open",)))
     [(args, options)] = started

@@ -10,6 +10,7 @@ import textwrap
 import tomllib
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ def library() -> Library:
     return Library(locations.library_dir())
 
 
-def make(prompt: str = "A tranquil beach at sunset", **kwargs: object) -> PromptEntry:
+def make(prompt: str = "A tranquil beach at sunset", **kwargs: Any) -> PromptEntry:
     return PromptEntry.create(
         prompt, idea=str(kwargs.pop("idea", "a beach sunset")), target="dalle", **kwargs
     )

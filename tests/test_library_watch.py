@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,9 @@ def edit_in_place(path: Path, old: bytes, new: bytes) -> None:
 
 
 @pytest.fixture(params=["watchfiles", "polling"])
-def watching(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[LibraryWatch, Changes]:
+def watching(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[LibraryWatch, Changes]]:
     folder = tmp_path / "library"
     folder.mkdir()
     (folder / "entry.toml").write_text('id = "entry"\nprompt = "before"\n')

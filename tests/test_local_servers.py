@@ -127,9 +127,10 @@ async def test_one_slot_server_variations_run_in_turn_and_it_is_remembered(
     await engine.aclose()
 
     assert server.interrupted >= 1
-    assert all(isinstance(r, Completion) and r.ok for r in results)
-    assert [r.text.split(":")[0] for r in results] == [f"Variation {n}" for n in range(1, 5)]
-    assert ["".join(streamed[i]) for i in range(4)] == [r.text for r in results]
+    answers = [r for r in results if isinstance(r, Completion) and r.ok]
+    assert len(answers) == 4
+    assert [r.text.split(":")[0] for r in answers] == [f"Variation {n}" for n in range(1, 5)]
+    assert ["".join(streamed[i]) for i in range(4)] == [r.text for r in answers]
     assert sorted(seen.restarts) == sorted(set(seen.restarts))
     assert len(seen.restarts) == server.interrupted
     [notice] = seen.notices

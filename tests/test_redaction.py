@@ -91,7 +91,9 @@ async def test_credentials_in_base_url_never_show(server: FakeOpenAI) -> None:
         assert not leaks(str(error))
 
 
-def test_cli_never_prints_credentials(cli: RunCli, server: FakeOpenAI, monkeypatch) -> None:
+def test_cli_never_prints_credentials(
+    cli: RunCli, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", server.url.replace("http://", f"http://me:{PASSWORD}@"))
     monkeypatch.setenv("OPENAI_API_KEY", LOCAL_KEY)
     server.queue_chat(Error(403, f"key {LOCAL_KEY[:20]} may not use this model"))

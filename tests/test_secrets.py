@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import logging
 import stat
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from textual.widgets import TextArea
 
-from artisan import config, locations
+from artisan import config, connection, locations
+from artisan.engine.answer import Completion, TextCallback
+from artisan.engine.chat import Engine
+from artisan.targets import Target
+from artisan.tui import _log_to_file
 from conftest import TEST_KEY, RunCli
 from fake_openai import Error, FakeOpenAI
-from tui_helpers import make_app, notifications, screen_text, settle
+from tui_helpers import make_app, notifications, screen_text, settle, wait_until
 
 
 def everything_on_disk() -> str:
@@ -22,16 +29,46 @@ def everything_on_disk() -> str:
     return "\n".join(texts)
 
 
-async def test_key_not_on_screen_or_disk_after_errors(server: FakeOpenAI) -> None:
-    """A server that echoes the key in its error: the key appears nowhere."""
-    server.queue_chat(
-        Error(
-            401,
-            f"Incorrect API key provided: {TEST_KEY}. Bearer {TEST_KEY}",
-            code="invalid_api_key",
-        )
-    )
-    logging.getLogger("artisan").setLevel(logging.DEBUG)
+@pytest.fixture
+def app_log() -> Iterator[Path]:
+    """artisan.log, written as `artisan` writes it (the handler its start-up installs), with
+    every record of the `artisan` logger, debug ones included. The logger is put back as it
+    was afterwards, so nothing here reaches later tests."""
+    logger = logging.getLogger("artisan")
+    level, handlers = logger.level, list(logger.handlers)
+    _log_to_file()
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield locations.log_file()
+    finally:
+        for handler in logger.handlers:
+            if handler not in handlers:
+                logger.removeHandler(handler)
+                handler.close()
+        logger.setLevel(level)
+
+
+ECHOED_KEY = f"Incorrect API key provided: {TEST_KEY}. Bearer {TEST_KEY}"
+
+
+async def test_key_not_on_screen_or_disk_after_errors(
+    server: FakeOpenAI, app_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that echoes the key in its error, then a bug met while that error is in hand
+    (logged with its traceback): the key is on screen nowhere, and on disk nowhere, the log
+    included."""
+    server.queue_chat(Error(401, ECHOED_KEY, code="invalid_api_key"))
+    server.queue_chat(Error(401, ECHOED_KEY, code="invalid_api_key"))
+    answer = Engine.generate
+
+    async def broken_after_the_error(
+        self: Engine, idea: str, target: Target, on_text: TextCallback
+    ) -> Completion:
+        try:
+            return await answer(self, idea, target, on_text)
+        except connection.ApiError as error:
+            raise RuntimeError("a bug while the server's error was in hand") from error
+
     app = make_app(server)
     async with app.run_test(notifications=True, size=(160, 50)) as pilot:
         app.query_one("#idea", TextArea).focus()
@@ -41,9 +78,15 @@ async def test_key_not_on_screen_or_disk_after_errors(server: FakeOpenAI) -> Non
         assert any("rejected (401)" in n for n in shown)
         assert TEST_KEY not in screen_text(app)
         assert not any(TEST_KEY in n for n in shown)
+
+        monkeypatch.setattr(Engine, "generate", broken_after_the_error)
         await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: any("Unexpected error" in n for n in notifications(app)))
         await settle(pilot)
+        assert TEST_KEY not in screen_text(app)
         await pilot.press("ctrl+s", "ctrl+q")
+    log = app_log.read_text(encoding="utf-8")
+    assert "a bug while the server's error was in hand" in log  # the log was written
     assert TEST_KEY not in everything_on_disk()
 
 

@@ -166,7 +166,7 @@ def test_deeply_nested_json_is_a_protocol_error() -> None:
 
 # Server-sent events, split anywhere -------------------------------------------------------------
 
-line_text = st.text(st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)))
+line_text = st.text(st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]))
 event = st.tuples(
     st.sampled_from(["", "message", "error"]),
     st.lists(line_text, min_size=1, max_size=3),

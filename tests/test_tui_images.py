@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from artisan.tui.screens.render import RenderScreen
 from artisan.tui.widgets.library_list import LibraryList
 from conftest import TEST_KEY
 from fake_openai import Error, FakeOpenAI, Images
-from tui_helpers import notifications, screen_text, settle
+from tui_helpers import notifications, screen_text, settle, wait_until
 
 IDEA = "a beach sunset"
 
@@ -120,12 +119,12 @@ async def test_escape_cancels_the_request(server: FakeOpenAI) -> None:
         await pilot.press("ctrl+g")
         await pilot.pause()
         app.simulate_key("enter")
-        while not server.image_requests():
-            await asyncio.sleep(0.02)
+        await wait_until(pilot, server.image_requests, "the image request")
         assert app.screen.query_one("#progress").has_class("-running")
         app.simulate_key("escape")
-        while app.screen.query_one("#progress").has_class("-running"):
-            await asyncio.sleep(0.02)
+        await wait_until(
+            pilot, lambda: not app.screen.query_one("#progress").has_class("-running"), "stopped"
+        )
         await pilot.pause()
         assert isinstance(app.screen, RenderScreen)
         assert "nothing was saved" in screen_text(app)
@@ -218,13 +217,17 @@ async def test_library_entry_shows_its_images_in_the_gallery(server: FakeOpenAI)
         assert not isinstance(app.screen, GalleryScreen)
 
 
-def test_preview_screen_snapshot(snap_compare: Any, server: FakeOpenAI) -> None:
+def test_preview_screen_snapshot(
+    snap_compare: Any, server: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The preview, drawn with half-block characters (what plain terminals get)."""
     from artisan.entry import ImageRecord
     from fake_openai import make_png
 
-    # A fixed path: the preview shows it, and the snapshot must not depend on pytest's folders.
-    path = Path(tempfile.gettempdir()) / "artisan-preview-snapshot" / "sample.png"
+    # The preview shows the path as given: a relative one reads the same on every machine
+    # (whatever TMPDIR is, on macOS too) and in every run.
+    monkeypatch.chdir(tmp_path)
+    path = Path("artisan-preview-snapshot") / "sample.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(make_png(96, 64, seed="preview"))
     record = ImageRecord(
@@ -238,7 +241,15 @@ def test_preview_screen_snapshot(snap_compare: Any, server: FakeOpenAI) -> None:
     async def open_preview(pilot: Pilot[Any]) -> None:
         await pilot.app.workers.wait_for_complete()
         pilot.app.push_screen(PreviewScreen(path, record, _halfcell()))
-        await pilot.pause(0.3)
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(pilot.app.screen, PreviewScreen)
+                and any(path.region.width > 0 for path in pilot.app.screen.query("#path"))
+            ),
+            "the preview laid out",
+        )
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=open_preview)
 

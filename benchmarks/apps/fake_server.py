@@ -2,7 +2,8 @@
 request with one fixed text. It prints its base URL on the first line of stdout and runs until
 its stdin is closed (so it never outlives the benchmark that started it).
 
-Usage: python fake_server.py TEXT_FILE --delay SECONDS --chunk-words N
+Usage (from the repository root): python -m benchmarks.apps.fake_server TEXT_FILE
+    --delay SECONDS --chunk-words N
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
 from fake_openai import Chat, FakeOpenAI
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 import json
 import subprocess
 
-from benchmarks import data
+from benchmarks import budgets, data
 from benchmarks.context import Context
 from benchmarks.paths import PYTHON, ROOT
-from benchmarks.results import Budget, Row
+from benchmarks.results import Row
 from benchmarks.stats import Summary, growth_exponent
 
-GROWTH_LIMIT = 1.15
 FLOOR = 0.010
 """Seconds; a step of the curve is judged only when its smaller time is at least this."""
 TITLES = {
@@ -85,7 +84,7 @@ def measure_curve(ctx: Context) -> list[Row]:
                 unit="exponent",
                 judged=slope,
                 values=[slope] if slope is not None else [],
-                budget=Budget("growth", GROWTH_LIMIT),
+                budget=budgets.GROWTH,
                 note=f"time per size step {steps} (steps from under {FLOOR * 1000:g} ms not judged)"
                 if steps
                 else "",

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import data
+from benchmarks import budgets, data
 from benchmarks.context import Context
 from benchmarks.figures.streaming import IDEA, seed_draft
 from benchmarks.harness import make_app, running, served, wait_for
 from benchmarks.queries import QUERIES, keystrokes
-from benchmarks.results import Budget, Row
+from benchmarks.results import Row
 from benchmarks.stats import Summary
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def measure_keys(ctx: Context) -> list[Row]:
             figure=f"key press handled while 5 streams of {words:,} words run "
             f"({1 / delay:.0f} chunks/s each), p95",
             values=[latency for latency, _ in busy],
-            budget=Budget("at_most", 0.050, stat="p95"),
+            budget=budgets.KEYS_WHILE_STREAMING,
             note=note,
         ),
     ]
@@ -226,7 +226,7 @@ def measure_search(ctx: Context) -> list[Row]:
             figure=f"library search per keystroke, {size:,} prompts (TUI)",
             cache="warm",
             values=tui,
-            budget=Budget("at_most", 0.016, stat="p95"),
+            budget=budgets.SEARCH_KEYSTROKE,
             note="key event to list re-filtered (Library pane refresh_list returned)",
         ),
         Row(
@@ -297,7 +297,7 @@ def measure_save(ctx: Context) -> list[Row]:
             id="tui.save",
             figure=f"saving one prompt into a {size:,}-prompt library (TUI, ctrl+s)",
             values=tui,
-            budget=Budget("at_most", 0.010),
+            budget=budgets.SAVE,
             note="key to the entry shown in the list; includes the write and its fsync",
         ),
         Row(

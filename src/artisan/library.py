@@ -622,7 +622,7 @@ class Library:
             path.mkdir()
             return path
         except FileExistsError:
-            pass
+            pass  # there already: whether it is a real folder is checked below
         except OSError as error:
             raise LibraryError(f"Cannot create {path}: {error.strerror or error}.") from None
         if stat.S_ISDIR(os.lstat(path).st_mode):

@@ -12,7 +12,7 @@ from typing import Any
 
 from artisan import locations
 from artisan.cli.output import clip, escape_c1, print_json, say, terminal_width, warn, write
-from artisan.entry import PromptEntry, age, normalize_tags
+from artisan.entry import PromptEntry, age, normalize_tags, now
 from artisan.errors import UsageError
 from artisan.library import Library
 
@@ -273,12 +273,13 @@ def _print_entries(entries: list[PromptEntry], as_json: bool) -> None:
     target_width = min(18, max(len(e.target) for e in entries) or 1)
     tag_width = 22
     title_width = max(20, width - 10 - 2 - 2 - target_width - tag_width - 5 - 6)
+    moment = now()  # one clock reading for every line: ages are relative to the same moment
     lines = []
     for entry in entries:
         tags = " ".join("#" + t for t in entry.tags)
         lines.append(
             f"{entry.id:<10}  {'★' if entry.favorite else ' '} "
             f"{clip(entry.title, title_width)}  {clip(entry.target, target_width)}  "
-            f"{clip(tags, tag_width)}  {age(entry.created):>4}"
+            f"{clip(tags, tag_width)}  {age(entry.created, moment):>4}"
         )
     say("\n".join(lines))

@@ -10,6 +10,7 @@ carries on with the new settings at once: the next request builds its engine fro
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 WELCOMED = ".welcomed"
 """A file in the data folder: the welcome was shown once."""
+
+log = logging.getLogger("artisan")
 
 
 def is_first_start(settings: config.Settings, data_dir: Path | None = None) -> bool:
@@ -116,8 +119,9 @@ class Setup:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             (self.data_dir / WELCOMED).touch()
-        except OSError:
-            pass  # the welcome shows again next time; nothing else depends on the mark
+        except OSError as error:
+            # Nothing else depends on the mark: the welcome shows again next time.
+            log.warning("Could not note that the welcome was shown: %s", error)
         server = self._welcome.server if self._welcome is not None else None
         self._welcome = None
         if answer == SETTINGS:

@@ -16,9 +16,11 @@ body for a prompt longer than the context, and a length cap (`max_tokens`) that 
 Every request is recorded (path, headers, JSON body), with whether the client hung up before the
 answer was complete, so tests assert on what went over the wire.
 
-Run it by hand to try the app against it:
+The test suite and the benchmarks both import it (it sits at the repository root, which pytest's
+`pythonpath` and `python -m benchmarks` put on the import path). Run it by hand to try the app
+against it:
 
-    python tests/fake_openai.py --port 8089 --delay 0.03 [--slots 1]
+    python fake_openai.py --port 8089 --delay 0.03 [--slots 1]
     OPENAI_BASE_URL=http://127.0.0.1:8089/v1 OPENAI_API_KEY=sk-test artisan
 """
 
@@ -329,6 +331,9 @@ class _Cut(Exception):
 
 
 class _Server(ThreadingHTTPServer):
+    fake: FakeOpenAI
+    """The fake whose behaviours the handlers follow."""
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up on a kept-alive connection is normal, not worth a traceback.
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -342,6 +347,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # keep test output quiet; requests are recorded instead
+
+    server: _Server
 
     @property
     def fake(self) -> FakeOpenAI:
@@ -506,23 +513,37 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._begin_stream()
         queued = local is not None and local.when_busy == "queue"
-        if queued and not self._wait_for_slot(local):
+        if queued and local is not None and not self._wait_for_slot(local):
             record.client_hung_up = True
             return
         fake._stream_started()
+        streaming = True
+
+        def ending() -> None:
+            # A stream ends, for `max_concurrent_streams`, before its last bytes are sent (the
+            # [DONE] event, or the end of the body): a client that waits for them before its
+            # next request never overlaps with it, however late this thread runs again.
+            nonlocal streaming
+            if streaming:
+                streaming = False
+                fake._stream_ended()
+
         try:
             events = self._chat_events(chat, body, ticket)
             if chat.trickle is not None:
                 self._trickle(b"".join(events), chat.trickle)
             else:
                 for event in events:
+                    if event.startswith(b"data: [DONE]"):
+                        ending()
                     self._write_chunk(event)
+            ending()
             self._end_body()
         except _Cut:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)  # abruptly: no final chunk, no [DONE]
         finally:
-            fake._stream_ended()
+            ending()
             if queued and fake._slots is not None:
                 fake._slots.release()
 
@@ -636,10 +657,10 @@ class _Handler(BaseHTTPRequestHandler):
         cap = body.get("max_tokens") or body.get("max_completion_tokens")
         if local is not None and local.honour_max_tokens and isinstance(cap, int):
             kept: list[str] = []
-            words = 0
+            count = 0
             for piece in pieces:
-                words += len(piece.split())
-                if words > cap:
+                count += len(piece.split())
+                if count > cap:
                     return kept, "length"
                 kept.append(piece)
         return pieces, chat.finish
