@@ -92,10 +92,17 @@ class Context:
 
     def home(self, library: Path | None = None) -> Path:
         """A fresh home for one measured process: `config/` and `data/` folders, and
-        `data/library` pointing at `library` when given."""
+        `data/library` pointing at `library` when given.
+
+        The home is that of someone who has used artisan before: the welcome of the very
+        first start (a modal over the panes) is marked as shown.
+        """
+        from artisan.tui.setup import WELCOMED
+
         home = self.work / f"home-{next(self._homes)}"
         (home / "config").mkdir(parents=True)
         (home / "data").mkdir()
+        (home / "data" / WELCOMED).touch()
         if library is not None:
             os.symlink(library, home / "data" / "library")
         return home

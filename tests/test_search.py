@@ -128,6 +128,29 @@ def test_upsert_and_remove_keep_order_and_results() -> None:
     assert len(index) == 2
 
 
+def test_an_entry_added_while_a_search_is_typed_is_found_as_it_goes_on() -> None:
+    index = SearchIndex([entry("Old rain", age_days=3)])
+    assert titles(index.search("rai")) == ["Old rain"]
+    index.upsert(entry("New rain"))
+    assert titles(index.search("rain")) == ["New rain", "Old rain"]  # "rain" narrows "rai"
+
+
+def test_titles_more_than_one_entry_has_follow_adds_renames_and_removals() -> None:
+    first, second = entry("Harbour", age_days=1), entry("Harbour")
+    index = SearchIndex([first])
+    assert set(index.shared_titles) == set()
+    index.upsert(second)
+    assert set(index.shared_titles) == {"Harbour"}
+    second.title = "Harbour at dawn"  # renamed in place, as a library update does
+    index.upsert(second)
+    assert set(index.shared_titles) == set()
+    index.upsert(entry("Harbour at dawn", age_days=2))
+    assert set(index.shared_titles) == {"Harbour at dawn"}
+    index.remove(second.id)
+    assert set(index.shared_titles) == set()
+    assert titles(index.entries()) == ["Harbour", "Harbour at dawn"]
+
+
 def test_words_match_where_a_word_starts_never_inside_one() -> None:
     index = SearchIndex(
         [

@@ -86,7 +86,7 @@ async def settled(pilot: Pilot[Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "size", [(120, 40), (80, 24), (60, 20), (200, 60)], ids=lambda size: "%dx%d" % size
+    "size", [(120, 40), (80, 24), (60, 20), (200, 60)], ids=lambda size: f"{size[0]}x{size[1]}"
 )
 def test_main_screen(snap_compare: Any, sample: None, size: tuple[int, int]) -> None:
     assert snap_compare(sample_app(), terminal_size=size, run_before=settled)

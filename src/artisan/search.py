@@ -21,7 +21,8 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
 from artisan.bulk import collector_paused
@@ -88,6 +89,11 @@ class SearchIndex:
         self._words: _Words | None = None
         self._last_words: list[str] | None = None
         self._last_rows: list[_Row] = []
+        self._titles: dict[str, str] = {}
+        """Each row's entry id and title, made with the rows."""
+        self._title_counts: Counter[str] = Counter()
+        self._shared: set[str] = set()
+        """Titles more than one entry has, kept as rows come and go."""
 
     @property
     def _rows(self) -> list[_Row]:
@@ -97,7 +103,10 @@ class SearchIndex:
             with self._lock:
                 if self._built is None:
                     with collector_paused():
-                        self._built = [_make_row(entry) for entry in self._entries]
+                        built = [_make_row(entry) for entry in self._entries]
+                        for row in built:
+                            self._count(row.entry.id, row.entry.title, 1)
+                        self._built = built
                 rows = self._built
         return rows
 
@@ -128,12 +137,25 @@ class SearchIndex:
             return list(self._entries)
         return [row.entry for row in self._built]
 
+    @property
+    def shared_titles(self) -> Set[str]:
+        """The titles more than one entry has (a live view: it changes with the index)."""
+        self._rows  # noqa: B018 - counted with the rows
+        return self._shared
+
     def upsert(self, entry: PromptEntry) -> None:
-        """Add an entry, or replace the one with its id, keeping newest-first order."""
+        """Add an entry, or replace the one with its id, keeping newest-first order.
+
+        Adding takes a binary search and an insert; only replacing reads every row.
+        """
         row = _make_row(entry)
         with self._lock:
-            self._drop(entry.id)
             rows = self._rows
+            if entry.id in self._titles:
+                self._drop(entry.id)
+                rows = self._rows
+            self._last_words = None
+            self._last_rows = []
             key = (entry.created, entry.id)
             low, high = 0, len(rows)
             while low < high:  # the rows are sorted newest first: find the first older row
@@ -144,6 +166,7 @@ class SearchIndex:
                 else:
                     high = middle
             rows.insert(low, row)
+            self._count(entry.id, entry.title, 1)
             if self._words is not None:
                 self._words.add(row)
 
@@ -153,9 +176,30 @@ class SearchIndex:
 
     def _drop(self, entry_id: str) -> None:
         # A dropped row stays in the word lists: searches only ever keep rows they were given.
-        self._built = [row for row in self._rows if row.entry.id != entry_id]
+        rows = self._rows
+        if entry_id not in self._titles:
+            return
+        # The title as counted: the entry object may have been renamed in place since.
+        self._count(entry_id, self._titles[entry_id], -1)
+        self._built = [row for row in rows if row.entry.id != entry_id]
         self._last_words = None
         self._last_rows = []
+
+    def _count(self, entry_id: str, title: str, change: int) -> None:
+        """Count an entry's title in (1) or out (-1), keeping `_shared` up to date."""
+        count = self._title_counts[title] + change
+        if change > 0:
+            self._titles[entry_id] = title
+        else:
+            del self._titles[entry_id]
+        if count > 0:
+            self._title_counts[title] = count
+        else:
+            del self._title_counts[title]
+        if count > 1:
+            self._shared.add(title)
+        else:
+            self._shared.discard(title)
 
     def search(self, query: str) -> list[PromptEntry]:
         """Entries matching every word of `query`, best first. An empty query matches all."""

@@ -27,13 +27,14 @@ def run() -> int:
     # Textual is imported while the terminal answers the probe: the waits overlap.
     from artisan.discovery import WELL_KNOWN
     from artisan.tui.app import ArtisanApp
-    from artisan.tui.setup import is_first_start
+    from artisan.tui.setup import SERVER_SEARCH_DELAY, is_first_start
 
     app = ArtisanApp(
         settings,
         warnings=warnings,
         welcome=is_first_start(settings),
         local_servers=WELL_KNOWN,
+        server_search_delay=SERVER_SEARCH_DELAY,
     )
     app.pictures.graphics = probe.result() if probe is not None else None
     app.run()

@@ -108,6 +108,7 @@ class ArtisanApp(App[None]):
         image_launcher: Launcher | None = None,
         welcome: bool = False,
         local_servers: Sequence[KnownServer] = (),
+        server_search_delay: float = 0.0,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -145,6 +146,7 @@ class ArtisanApp(App[None]):
             self.catalog,
             welcome=welcome,
             servers=local_servers,
+            search_delay=server_search_delay,
             data_dir=data_dir,
         )
         self._choose_theme()

@@ -10,6 +10,7 @@ carries on with the new settings at once: the next request builds its engine fro
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,11 @@ WELCOMED = ".welcomed"
 
 log = logging.getLogger("artisan")
 
+SERVER_SEARCH_DELAY = 0.5
+"""Seconds `artisan` waits after the first frame before looking for servers. The search loads
+an HTTP client and opens sockets; begun at once, it put about 100 ms on the first paint of the
+panes, while an offer half a second later is as useful."""
+
 
 def is_first_start(settings: config.Settings, data_dir: Path | None = None) -> bool:
     """Nothing configured (no setting from a file or the environment) and no welcome shown."""
@@ -47,6 +53,7 @@ class Setup:
         welcome: Open the welcome after the first frame (the very first start).
         servers: The ports to look at for a model server (none: do not look). `artisan`
             gives the well-known ones; tests give a loopback server's.
+        search_delay: Seconds from the first frame to the search (see SERVER_SEARCH_DELAY).
         data_dir: Where the welcome leaves its mark.
     """
 
@@ -59,6 +66,7 @@ class Setup:
         *,
         welcome: bool = False,
         servers: Sequence[KnownServer] = (),
+        search_delay: float = 0.0,
         data_dir: Path | None = None,
     ) -> None:
         self.app = app
@@ -67,6 +75,7 @@ class Setup:
         self.catalog = catalog
         self.welcome = welcome
         self.servers = servers
+        self.search_delay = search_delay
         self.data_dir = data_dir or locations.data_dir()
         self._welcome: Any = None
 
@@ -92,13 +101,22 @@ class Setup:
             self.welcome = False
             self._welcome = WelcomeScreen(str(locations.library_dir()), searching)
             self.app.push_screen(self._welcome, self._welcomed)
-        if searching:
-            self.app.run_worker(self._look(), group="servers", exclusive=True)
+        if searching and self.search_delay > 0:
+            self.app.set_timer(self.search_delay, self._search)
+        elif searching:
+            self._search()
 
-    async def _look(self) -> None:
+    def _search(self) -> None:
+        self.app.run_worker(self._look, thread=True, group="servers", exclusive=True)
+
+    def _look(self) -> None:
+        """In a thread: the probes' imports and sockets stay off the event loop."""
         from artisan.discovery import find_local_servers
 
-        found = await find_local_servers(self.servers)
+        found = asyncio.run(find_local_servers(self.servers))
+        self.app.call_from_thread(self._found, found)
+
+    def _found(self, found: list[FoundServer]) -> None:
         welcome = self._welcome
         if welcome is not None and welcome.is_attached:
             welcome.offer(found)

@@ -219,7 +219,7 @@ class LibraryPane(Vertical):
             keep = keep or (current.id if current else None)
         query = self.search_box.value
         entries = self.index.search(query)
-        self.list.set_entries(entries, keep)
+        self.list.set_entries(entries, keep, self.index.shared_titles)
         total = len(self.index)
         if query.strip():
             shown = fit(query.strip(), 20).strip()

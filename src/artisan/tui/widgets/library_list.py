@@ -6,7 +6,7 @@ re-filtering 100,000 entries costs the same as showing 20.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Set
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
@@ -78,7 +78,7 @@ class LibraryList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.entries: list[PromptEntry] = []
         self._now = datetime.now().astimezone()
-        self._shared: set[str] = set()
+        self._shared: Set[str] = frozenset()
         """Titles more than one entry has: those rows show the start of the id too."""
 
     @property
@@ -87,12 +87,16 @@ class LibraryList(ScrollView, can_focus=True):
             return self.entries[self.cursor]
         return None
 
-    def set_entries(self, entries: list[PromptEntry], keep: str | None = None) -> None:
-        """Show these entries; keep the cursor on the entry with id `keep` if it is there."""
+    def set_entries(
+        self, entries: list[PromptEntry], keep: str | None = None, shared: Set[str] = frozenset()
+    ) -> None:
+        """Show these entries; keep the cursor on the entry with id `keep` if it is there.
+
+        Entries whose title is in `shared` show the start of their id too.
+        """
         self.entries = entries
         self._now = datetime.now().astimezone()
-        titles = Counter(entry.title for entry in entries)
-        self._shared = {title for title, count in titles.items() if count > 1}
+        self._shared = shared
         self.virtual_size = Size(0, len(entries))
         index = 0
         if keep is not None:
