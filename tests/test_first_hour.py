@@ -12,7 +12,7 @@ from rich.cells import cell_len
 from textual.widgets import TextArea
 
 from artisan import locations
-from artisan.draft import Draft, PromptVersion, save_draft
+from artisan.draft import Draft, PromptVersion, load_draft, save_draft
 from artisan.library import Library
 from artisan.tui.screens.ask import ConfirmScreen
 from fake_openai import Chat, FakeOpenAI
@@ -365,3 +365,43 @@ async def test_a_short_narrow_terminal_keeps_the_target_line_and_the_prompt() ->
         assert picker.height == 1 and picker.bottom <= app.query_one("#idea-pane").region.bottom
         assert app.query_one("#prompt-pane").region.height >= 5
         assert "Target" in screen_text(app)
+
+
+async def write_with_composer(pilot: Any, idea: str) -> None:
+    app = pilot.app
+    app.idea_pane.editor.focus()
+    await pilot.press(*idea, "ctrl+j")
+    await wait_until(pilot, lambda: app.workshop.versions, "a prompt written")
+    await settle(pilot)
+
+
+async def test_a_new_draft_keeps_the_old_one_in_the_history() -> None:
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await write_with_composer(pilot, "a fox in the snow")
+        written = app.workshop.versions[0].text
+        await pilot.press("ctrl+p")
+        await pilot.press(*"new draft")
+        await wait_until(pilot, lambda: "Start over" in screen_text(app), "the command listed")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.workshop.versions, "an empty draft")
+        await settle(pilot)
+        assert app.idea_pane.idea == ""
+        assert written not in screen_text(app)
+        [kept] = (locations.data_dir() / "drafts").iterdir()
+        old, damage = load_draft(kept)
+        assert damage is None
+        assert old.idea == "a fox in the snow" and old.versions[0].text == written
+        assert any(f"kept in {kept}" in " ".join(n.split()) for n in notifications(app))
+
+
+async def test_a_new_draft_that_cannot_keep_the_old_one_changes_nothing() -> None:
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await write_with_composer(pilot, "a fox in the snow")
+        (locations.data_dir() / "drafts").write_text("a file where the history would go")
+        app.action_new_draft()
+        await settle(pilot)
+        assert app.idea_pane.idea == "a fox in the snow"
+        assert len(app.workshop.versions) == 1
+        assert any("could not be kept" in n for n in notifications(app))

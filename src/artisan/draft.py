@@ -483,20 +483,24 @@ class DraftKeeper:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, data)
 
-    def archive(self) -> Path | None:
-        """Move the draft file into `drafts/` (the history), named by the time; None when
-        there was nothing to keep."""
-        if not self.path.is_file():
+    def archive(self, draft: Draft) -> Path | None:
+        """Keep `draft` in `drafts/` (the history), named by the time, never over an earlier
+        one; None when it held nothing (no idea and no version) and so was not kept.
+
+        The draft is written from memory, not moved from its file: the file may lag behind it
+        by a pending write, or already hold the draft that replaces it.
+        """
+        if not draft.idea.strip() and not draft.versions:
             return None
         history = self.folder / "drafts"
+        history.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = history / f"draft-{stamp}.json"
         number = 1
         while target.exists():
             number += 1
             target = history / f"draft-{stamp}-{number}.json"
-        history.mkdir(parents=True, exist_ok=True)
-        os.replace(self.path, target)
+        write_atomic(target, draft.to_json())
         return target
 
 

@@ -446,29 +446,27 @@ class ArtisanApp(App[None]):
         self.push_screen(CompareScreen(title, older.text, version.text))
 
     def action_new_draft(self) -> None:
+        """Start over; the old draft goes into the history first (a small write, done here so
+        that a failure leaves everything as it was)."""
         from artisan.workshop import WorkshopBusy
 
+        kept: list[Path | None] = []
         try:
-            self.workshop.start_over()
+            self.workshop.start_over(keep=lambda old: kept.append(self.keeper.archive(old)))
         except WorkshopBusy as error:
             self.notify(str(error), severity="warning")
             return
-        self._archive_old_draft()
-        self.idea_pane.idea = ""
-        self.idea_pane.editor.focus()
-
-    @work(thread=True, group="draft")
-    def _archive_old_draft(self) -> None:
-        try:
-            kept = self.keeper.archive()
         except OSError as error:
-            self.call_from_thread(
-                self.notify, f"The old draft could not be kept: {error}", severity="error"
+            self.notify(
+                f"The draft could not be kept in the history ({error.strerror or error}), "
+                "so it stays as it is.",
+                severity="error",
             )
             return
-        self.call_from_thread(self.keeper.save_soon)
-        where = f" (the old one is in {kept})" if kept else ""
-        self.call_from_thread(self.notify, f"A new draft{where}.")
+        self.idea_pane.idea = ""
+        self.idea_pane.editor.focus()
+        where = f" (the old one is kept in {kept[0]})" if kept and kept[0] else ""
+        self.notify(f"A new draft{where}.")
 
     @on(TextArea.Changed, "#idea")
     def _idea_edited(self) -> None:

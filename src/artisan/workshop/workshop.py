@@ -703,14 +703,20 @@ class Workshop:
         self._append(version)
         return version
 
-    def start_over(self) -> None:
-        """An empty draft: no idea, no versions (the caller keeps the old one in the history).
+    def start_over(self, keep: Callable[[Draft], object] | None = None) -> None:
+        """An empty draft: no idea, no versions, the same target.
+
+        Args:
+            keep: Given the old draft first, to keep it (in the history); when it raises,
+                nothing changes.
 
         Raises:
             WorkshopBusy: something is being written.
         """
         self._check_free(PROMPT)
         self._check_free(VARIATIONS)
+        if keep is not None:
+            keep(self.draft)
         self.draft = Draft(target=self.draft.target)
         self.listener(VersionsChanged())
         self._changed()
