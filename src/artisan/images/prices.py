@@ -16,10 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from artisan.images.models import ImageModel, ImageRequest
+from typing import Any, Protocol
 
 PER_MILLION = 1_000_000
 REFERENCE_PIXELS = 1024 * 1024
@@ -151,7 +148,27 @@ def read_price(raw: Any, where: str) -> Price:
     return Price(**values)
 
 
-def estimate(model: ImageModel | None, request: ImageRequest) -> Cost | None:
+class PricedModel(Protocol):
+    """What pricing needs of an image model (`ImageModel` has it)."""
+
+    @property
+    def price(self) -> Price | None: ...
+
+
+class PricedRequest(Protocol):
+    """What pricing needs of a request (`ImageRequest` has it)."""
+
+    @property
+    def prompt(self) -> str: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def size(self) -> str | None: ...
+    @property
+    def quality(self) -> str | None: ...
+
+
+def estimate(model: PricedModel | None, request: PricedRequest) -> Cost | None:
     """What a request will cost, or None when the table has no price for it.
 
     `auto` quality and size are priced as the table's `auto_quality` and `auto_size`. The
@@ -178,7 +195,7 @@ def estimate(model: ImageModel | None, request: ImageRequest) -> Cost | None:
 
 
 def actual(
-    model: ImageModel | None, request: ImageRequest, usage: Mapping[str, int] | None
+    model: PricedModel | None, request: PricedRequest, usage: Mapping[str, int] | None
 ) -> Cost | None:
     """What a render cost: from the usage the server reported when the model bills by token,
     from the price per image when it bills per image, else the estimate (marked as one)."""
