@@ -78,7 +78,7 @@ async def test_four_marked_one_refused_three_kept_and_no_duplicate_entry(
         assert isinstance(screen, RenderScreen) and len(screen.jobs) == 4
         shown = screen_text(app)
         assert "Render 4 prompts" in shown
-        assert "Estimated cost: the total of ~$0.845" in shown
+        assert "Estimated cost: ~$0.845 for 4 images" in shown
         await pilot.press("enter")
         await wait_until(pilot, lambda: all(item.finished for item in screen.items), "renders")
         await settle(pilot)
@@ -202,7 +202,7 @@ async def test_the_estimate_follows_the_options(server: FakeOpenAI) -> None:
         assert "Estimated cost: ~$0.0061" in screen_text(app)
         screen.query_one("#n", Select).value = 3
         await pilot.pause()
-        assert "Estimated cost: ~$0.018" in screen_text(app)
+        assert "Estimated cost: ~$0.018 for 3 images" in screen_text(app)
         screen.query_one("#model", Select).value = "gpt-image-1.5"
         await pilot.pause()
         # Another model's options start again from the settings: auto quality, one image.

@@ -177,9 +177,13 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             self._estimate_line(str(error), refused=True)
             return
         total = batch.estimate
-        what = "the total of " if self.several else ""
-        cost = total.describe() if total is not None else "unknown (no price for this model)"
-        line = f"Estimated cost: {what}{cost}"
+        images = sum(item.checked.request.n for item in batch.items)
+        if total is None:
+            line = "Estimated cost: unknown (no price for this model)"
+        elif images > 1:
+            line = f"Estimated cost: {total.describe()} for {images} images"
+        else:
+            line = f"Estimated cost: {total.describe()}"
         limit = self.settings.image_monthly_limit
         self._refused = ""
         if self._month is not None:
