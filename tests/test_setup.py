@@ -74,9 +74,13 @@ async def test_a_server_found_here_is_offered_and_used(server: FakeOpenAI) -> No
     here = [KnownServer("Ollama", server.port)]
     app = fresh_app(local_servers=here)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        offer = f"Ollama is running here ({server.url}) with 1 model: use gpt-5.4-mini?"
+
+        def shown() -> str:
+            return " ".join(str(s.render()) for s in app.screen.query(Static))
+
         await wait_until(pilot, lambda: isinstance(app.screen, ServerOffer), "the offer")
-        shown = " ".join(str(s.render()) for s in app.screen.query(Static))
-        assert f"Ollama is running here ({server.url}) with 1 model: use gpt-5.4-mini?" in shown
+        await wait_until(pilot, lambda: offer in shown(), "the offer's words")
         await pilot.press("enter")  # Use it
         await wait_until(pilot, lambda: app.settings.base_url == server.url, "settings applied")
         saved = config.load().settings

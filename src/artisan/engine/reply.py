@@ -226,7 +226,7 @@ class Reply:
             usage=usage,
             note=self._note(finish, text, reasoning),
             reasoning=reasoning,
-            thinking_seconds=round(self.thinking_seconds, 1),
+            thinking_seconds=self.thinking_seconds,
         )
 
     def _note(self, finish: Finish, text: str, reasoning: str) -> str:
