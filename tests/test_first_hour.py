@@ -405,3 +405,26 @@ async def test_a_new_draft_that_cannot_keep_the_old_one_changes_nothing() -> Non
         assert app.idea_pane.idea == "a fox in the snow"
         assert len(app.workshop.versions) == 1
         assert any("could not be kept" in n for n in notifications(app))
+
+
+async def test_ages_in_the_library_move_on_while_the_app_is_open(monkeypatch: Any) -> None:
+    from datetime import datetime, timedelta
+
+    from artisan.entry import PromptEntry
+    from artisan.tui.widgets import library_list
+
+    monkeypatch.setattr(library_list, "AGE_REFRESH", 0.1)
+    library = Library(locations.library_dir())
+    entry = PromptEntry.create("A harbour at dawn", title="Harbour")
+    entry.created = datetime.now().astimezone() - timedelta(seconds=50)
+    library.add(entry)
+    app = make_app(engine="composer")
+
+    def age_shown() -> str:
+        row = next(line for line in screen_text(app).splitlines() if "Harbour" in line)
+        return row.rstrip(" │").split()[-1]
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: "Harbour" in screen_text(app), "listed")
+        assert age_shown().endswith("s")  # seconds old when listed...
+        await wait_until(pilot, lambda: age_shown() == "1m", "a minute old", timeout=60)

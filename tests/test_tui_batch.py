@@ -229,3 +229,27 @@ async def test_the_monthly_limit_refuses_in_the_dialog(server: FakeOpenAI) -> No
         await pilot.press("enter")
         await settle(pilot)
     assert len(server.image_requests()) == 1
+
+
+async def test_a_custom_size_is_checked_as_typed_and_sent(server: FakeOpenAI) -> None:
+    from textual.widgets import Button, Input
+
+    app = image_app(server)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await write_prompt(pilot)
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: isinstance(app.screen, RenderScreen), "the dialog")
+        screen = app.screen
+        custom = screen.query_one("#custom-size", Input)
+        await wait_until(pilot, lambda: custom.display, "the custom size, for gpt-image-2")
+        custom.value = "1537x7"
+        await wait_until(pilot, lambda: "1537x7" in screen_text(app), "the size refused")
+        screen.query_one("#render-button", Button).press()
+        await pilot.pause()
+        assert server.image_requests() == []  # refused before anything was sent
+        custom.value = "1536x864"
+        await wait_until(pilot, lambda: "Estimated cost" in screen_text(app), "accepted")
+        screen.query_one("#render-button", Button).press()
+        await settle(pilot)
+        [request] = server.image_requests()
+        assert request.body["size"] == "1536x864"

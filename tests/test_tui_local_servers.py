@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fake_openai import Chat, FakeOpenAI, LocalServer, Raw
+from fake_openai import Chat, Error, FakeOpenAI, LocalServer, Raw
 from tui_helpers import make_app, notifications, prompt_text, screen_text, settle, wait_until
 
 IN_TURN = "runs one request at a time; variations now run in turn"
@@ -177,3 +177,35 @@ async def test_system_mode_merge_sends_the_rules_in_the_user_message(server: Fak
         await write_prompt(pilot)
         [user] = server.chat_requests()[0].body["messages"]
         assert user["role"] == "user" and user["content"].startswith("Act as a prompt generator")
+
+
+async def test_a_retry_is_told_in_the_status_line_not_in_notices(server: FakeOpenAI) -> None:
+    server.queue_chat(
+        Error(429, "Slow down.", code="rate_limit_exceeded", headers={"retry-after": "1"})
+    )
+    app = make_app(server, max_retries=2)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        app.idea_pane.editor.focus()
+        await pilot.press(*"a fox", "ctrl+j")
+        status = app.status_line
+        await wait_until(pilot, lambda: "retry 1 of 2 in 1 s" in str(status.render()), "retry")
+        await settle(pilot)
+        assert prompt_text(app).startswith("A vivid picture of a fox")
+        assert "prompt: done" in str(status.render())
+        assert not [n for n in notifications(app) if "retry" in n.lower() or "Slow" in n]
+
+
+async def test_waiting_for_the_first_words_is_shown(server: FakeOpenAI) -> None:
+    server.queue_chat(Chat(stall_after=0, stall_seconds=30))
+    app = make_app(server)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        app.idea_pane.editor.focus()
+        await pilot.press(*"a fox", "ctrl+j")
+        status = app.status_line
+        await wait_until(
+            pilot, lambda: "waiting for the first words" in str(status.render()), "waiting"
+        )
+        assert "ctrl+j writes" not in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "prompt: cancelled" in str(status.render())
