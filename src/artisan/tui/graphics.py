@@ -65,6 +65,12 @@ class GraphicsProbe:
         self._protocol: str | None = None
 
     def start(self) -> None:
+        if not self.ask:
+            # Half-blocks: nothing to ask, and textual-image is loaded when a picture is first
+            # shown. Loading it now, in a thread, slowed the first paint by ~40 ms (the main
+            # thread waited for the lock and the interpreter while it ran).
+            self._protocol = HALF_BLOCKS
+            return
         # textual-image shares rich with Textual; loading rich here first means the two threads
         # never import the same modules at the same time.
         import rich.color
@@ -78,7 +84,8 @@ class GraphicsProbe:
 
     def result(self) -> str:
         """The protocol's widget class name (waits for the probe to finish)."""
-        self._thread.join()
+        if self._thread.ident is not None:
+            self._thread.join()
         return self._protocol or HALF_BLOCKS
 
     def _run(self) -> None:
@@ -86,12 +93,9 @@ class GraphicsProbe:
         # which the main thread is importing meanwhile. Importing the widget module asks about
         # Sixel and Kitty graphics and the size of a cell in pixels, and keeps the answers.
         try:
-            with _quiet_stdout(not self.ask):
-                from textual_image import widget
-                from textual_image.renderable import Image
-            if not self.ask:
-                self._protocol = HALF_BLOCKS
-                return
+            from textual_image import widget
+            from textual_image.renderable import Image
+
             found = _MODULE_CLASSES.get(Image.__module__.rsplit(".", 1)[-1], HALF_BLOCKS)
             self._protocol = found if hasattr(widget, found) else HALF_BLOCKS
         except Exception as error:
