@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from artisan.draft import Draft, Origin, PromptVersion, Variation
@@ -12,7 +12,9 @@ from artisan.engine.answer import (
     Completion,
     EngineHooks,
     Finish,
+    IndexedTextCallback,
     PromptEngine,
+    ResultCallback,
     RetryNotice,
     ThinkingNotice,
     batch_summary,
@@ -399,42 +401,19 @@ class Workshop:
         engine = self.engine
         source.variations = [Variation(engine=engine.name) for _ in range(count)]
         job = self._start(VARIATIONS, f"writing {count} variations", engine)
-        self._varying = source
-        self.listener(VariationsChanged(source, None))
 
-        def on_text(index: int, text: str) -> None:
-            if job.first_text is None:
-                self._first_words(job)
-            source.variations[index].text += text
-            self.listener(TextArrived(job, index, text))
-
-        def on_done(index: int, result: Completion | ArtisanError) -> None:
-            self._settle(source.variations[index], result)
-            self.listener(VariationsChanged(source, index))
-
-        try:
-            results = await engine.variations(prompt, target, count, on_text, on_done=on_done)
-        except asyncio.CancelledError:
-            for item in source.variations:
-                if item.state == "streaming":
-                    item.state = Finish.CANCELLED.value
-            self._end(job, "cancelled")
+        def ended(outcome: str) -> None:
+            self._end(job, outcome)
             self.listener(VariationsChanged(source, None))
-            raise
-        except ArtisanError as error:
-            for item in source.variations:
-                if item.state == "streaming":
-                    item.state, item.error = "error", str(error)
-            self._end(job, "error")
-            self.listener(VariationsChanged(source, None))
-            raise
-        finally:
-            self._varying = None
-        for index, result in enumerate(results):
-            item = source.variations[index]
-            if item.state == "streaming":  # an engine that does not tell `on_done`
-                self._settle(item, result)
-                self.listener(VariationsChanged(source, index))
+
+        await self._stream_variations(
+            source,
+            job,
+            lambda on_text, on_done: engine.variations(
+                prompt, target, count, on_text, on_done=on_done
+            ),
+            ended,
+        )
         self._end(job, batch_summary(item.state for item in source.variations))
         return source.variations
 
@@ -476,8 +455,38 @@ class Workshop:
         self._append(version)
         job = self._start(VARIATIONS, f"describing {image.name}: {image.describe()}", describer)
         job.model = model
-        self._varying = version
-        self.listener(VariationsChanged(version, None))
+        results = await self._stream_variations(
+            version,
+            job,
+            lambda on_text, on_done: describer.describe(
+                image, target, count, on_text, on_done=on_done
+            ),
+            lambda outcome: self._described(version, job, outcome),
+        )
+        outcome = batch_summary(item.state for item in version.variations)
+        if not self._described(version, job, outcome):
+            failures = [result for result in results if isinstance(result, ArtisanError)]
+            blind = [failure for failure in failures if isinstance(failure, NoVision)]
+            raise (blind or failures or [NothingToDo(f"Nothing was described: {outcome}.")])[0]
+        return version
+
+    async def _stream_variations(
+        self,
+        version: PromptVersion,
+        job: Job,
+        ask: Callable[
+            [IndexedTextCallback, ResultCallback],
+            Awaitable[Sequence[Completion | ArtisanError]],
+        ],
+        ended: Callable[[str], object],
+    ) -> Sequence[Completion | ArtisanError]:
+        """Stream the answers `ask` gets into `version.variations` (made by the caller, one
+        per answer), and settle each as its result comes.
+
+        When the job is stopped or fails as a whole, the variations still streaming are marked
+        so, `ended` is told ("cancelled" or "error") and the exception goes on. Otherwise the
+        results are returned, and the caller ends the job.
+        """
 
         def on_text(index: int, text: str) -> None:
             if job.first_text is None:
@@ -489,33 +498,30 @@ class Workshop:
             self._settle(version.variations[index], result)
             self.listener(VariationsChanged(version, index))
 
+        self._varying = version
+        self.listener(VariationsChanged(version, None))
         try:
-            results = await describer.describe(image, target, count, on_text, on_done=on_done)
+            results = await ask(on_text, on_done)
         except asyncio.CancelledError:
             for item in version.variations:
                 if item.state == "streaming":
                     item.state = Finish.CANCELLED.value
-            self._described(version, job, "cancelled")
+            ended("cancelled")
             raise
         except ArtisanError as error:
             for item in version.variations:
                 if item.state == "streaming":
                     item.state, item.error = "error", str(error)
-            self._described(version, job, "error")
+            ended("error")
             raise
         finally:
             self._varying = None
         for index, result in enumerate(results):
             item = version.variations[index]
-            if item.state == "streaming":
+            if item.state == "streaming":  # an engine that does not tell `on_done`
                 self._settle(item, result)
                 self.listener(VariationsChanged(version, index))
-        outcome = batch_summary(item.state for item in version.variations)
-        if not self._described(version, job, outcome):
-            failures = [result for result in results if isinstance(result, ArtisanError)]
-            blind = [failure for failure in failures if isinstance(failure, NoVision)]
-            raise (blind or failures or [NothingToDo(f"Nothing was described: {outcome}.")])[0]
-        return version
+        return results
 
     def _described(self, version: PromptVersion, job: Job, outcome: str) -> bool:
         """End a describe job: the version takes its first whole prompt as its text; one
