@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from artisan.connection import (
@@ -130,20 +130,11 @@ class Engine:
             on_done: Told each variation's final result as soon as it is known (in any order).
         """
 
-        def one(index: int) -> Awaitable[Attempt]:
-            def relay(text: str) -> None:
-                on_text(index, text)
-
-            return self.attempt_variation(prompt, target, index, count, relay)
-
-        return await run_variations(
-            one,
+        return await self._run_each(
             count,
-            self.settings,
-            self.memory,
-            notice=self.notice,
-            restart=self.restart,
-            on_done=on_done,
+            lambda index, relay: self.attempt_variation(prompt, target, index, count, relay),
+            on_text,
+            on_done,
         )
 
     async def variation(
@@ -182,11 +173,28 @@ class Engine:
         picture, run as variations are (see `variations`). A server that refuses the picture,
         or a model that answers that it sees none, gives `NoVision` in that place."""
 
+        return await self._run_each(
+            count,
+            lambda index, relay: self._attempt_description(image, target, index, count, relay),
+            on_text,
+            on_done,
+        )
+
+    async def _run_each(
+        self,
+        count: int,
+        attempt: Callable[[int, TextCallback], Awaitable[Attempt]],
+        on_text: IndexedTextCallback,
+        on_done: ResultCallback | None,
+    ) -> list[Completion | ApiError]:
+        """Make `count` attempts (`attempt(index, its text callback)`), as many at once as the
+        server takes (see `run_variations`); each one's text goes to `on_text` with its index."""
+
         def one(index: int) -> Awaitable[Attempt]:
             def relay(text: str) -> None:
                 on_text(index, text)
 
-            return self._attempt_description(image, target, index, count, relay)
+            return attempt(index, relay)
 
         return await run_variations(
             one,
