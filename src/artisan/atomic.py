@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -61,3 +62,13 @@ def _fsync_dir(folder: Path) -> None:
         return
     finally:
         os.close(fd)
+
+
+def unused_path(first: Path, numbered: Callable[[int], Path]) -> Path:
+    """`first`, else `numbered(2)`, `numbered(3)`, ...: the first of them that nothing holds,
+    not even a dangling link, to move or write a file to without replacing another."""
+    path, number = first, 1
+    while os.path.lexists(path):
+        number += 1
+        path = numbered(number)
+    return path

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from artisan import files
-from artisan.atomic import write_atomic
+from artisan.atomic import unused_path, write_atomic
 
 log = logging.getLogger("artisan")
 
@@ -362,11 +362,10 @@ def _kind(value: Any) -> str:
 def _set_aside(path: Path) -> str:
     """Move the draft file aside, never over an earlier one; the words saying where (or
     nothing when it could not be moved)."""
-    aside = path.with_name(path.name + ".damaged")
-    number = 1
-    while aside.exists():
-        number += 1
-        aside = path.with_name(f"{path.name}.damaged-{number}")
+    aside = unused_path(
+        path.with_name(path.name + ".damaged"),
+        lambda number: path.with_name(f"{path.name}.damaged-{number}"),
+    )
     try:
         os.replace(path, aside)
     except OSError:
@@ -495,11 +494,10 @@ class DraftKeeper:
         history = self.folder / "drafts"
         history.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = history / f"draft-{stamp}.json"
-        number = 1
-        while target.exists():
-            number += 1
-            target = history / f"draft-{stamp}-{number}.json"
+        target = unused_path(
+            history / f"draft-{stamp}.json",
+            lambda number: history / f"draft-{stamp}-{number}.json",
+        )
         write_atomic(target, draft.to_json())
         return target
 

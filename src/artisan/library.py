@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from artisan import files
-from artisan.atomic import write_atomic
+from artisan.atomic import unused_path, write_atomic
 from artisan.bulk import collector_paused
 from artisan.entry import (
     FORMAT_VERSION,
@@ -408,11 +408,9 @@ class Library:
             folder.mkdir(exist_ok=True)
         except OSError as error:
             raise LibraryError(f"Cannot create {folder}: {error.strerror or error}.") from None
-        target = folder / image.name
-        number = 1
-        while os.path.lexists(target):
-            number += 1
-            target = folder / f"{image.stem}-{number}{image.suffix}"
+        target = unused_path(
+            folder / image.name, lambda number: folder / f"{image.stem}-{number}{image.suffix}"
+        )
         try:
             # Across file systems (the pictures folder on another disk) this copies.
             shutil.move(image, target)
@@ -638,11 +636,9 @@ class Library:
             corrupt = self._subfolder(CORRUPT)
         except LibraryError as error:
             return f"{path} cannot be read ({reason}) and was not moved aside: {error}"
-        target = corrupt / path.name
-        counter = 1
-        while os.path.lexists(target):
-            counter += 1
-            target = corrupt / f"{path.stem}.{counter}{SUFFIX}"
+        target = unused_path(
+            corrupt / path.name, lambda number: corrupt / f"{path.stem}.{number}{SUFFIX}"
+        )
         try:
             os.replace(path, target)
         except OSError as move_error:
