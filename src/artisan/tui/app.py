@@ -504,11 +504,8 @@ class ArtisanApp(App[None]):
         except ArtisanError as error:
             self.notify(str(error), severity="warning")
 
-    def _save(self, plan: SavePlan) -> None:
-        self._save_in_background(plan)
-
     @work(thread=True, group="library-write")
-    def _save_in_background(self, plan: SavePlan) -> None:
+    def _save(self, plan: SavePlan) -> None:
         try:
             entry, updated = save(plan, self.library)
         except ArtisanError as error:
