@@ -8,13 +8,19 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from artisan.clock import fixed_clock
 from fake_openai import FakeOpenAI
 
 TEST_KEY = "sk-test-0123456789abcdefSECRET"
+TEST_TIME = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
+"""The moment the tests' apps live in: what they expect of the model table holds on that day,
+whatever day the suite runs."""
+TEST_CLOCK = fixed_clock(TEST_TIME)
 PROXY_VARIABLES = (
     "HTTP_PROXY",
     "HTTPS_PROXY",

@@ -7,13 +7,14 @@ import asyncio
 import base64
 import dataclasses
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from artisan import connection as api
+from artisan.clock import fixed_clock
 from artisan.config import Settings
 from artisan.entry import PromptEntry
 from artisan.errors import EntryNotFound
@@ -107,6 +108,20 @@ def test_current_models_leave_out_retired_ones(table: ImageModelTable) -> None:
     names = [model.name for model in table.current(TODAY)]
     assert "gpt-image-2" in names and "gpt-image-1.5" in names
     assert not {"dall-e-2", "dall-e-3", "gpt-image-1"} & set(names)
+
+
+def test_past_every_shutdown_only_undated_models_are_current() -> None:
+    """The table's rules as of a day after every shutdown it lists: what is left is served,
+    a retired model is still sent (compatible servers) but says it was retired."""
+    later = date(2027, 12, 31)
+    table = load_image_models(clock=fixed_clock(datetime(2027, 12, 31, 12, 0, tzinfo=UTC)))
+    assert all(m.shutdown is None or m.shutdown < later for m in table.models.values())
+    names = [model.name for model in table.current()]
+    assert names and all(table.models[name].shutdown is None for name in names)
+    checked = validate(ImageRequest(prompt="a fox", model="gpt-image-1.5"), table)
+    assert checked.checked_on == later
+    assert any("was retired on 2026-12-01" in w for w in checked.warnings)
+    assert "gpt-image-2" in names
 
 
 # Validation before anything is sent ----------------------------------------------------------

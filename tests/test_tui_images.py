@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Select, TextArea
 
 from artisan import locations
+from artisan.clock import Clock, fixed_clock
 from artisan.config import Settings
 from artisan.images import read_metadata
 from artisan.library import Library
@@ -19,7 +21,7 @@ from artisan.tui.screens.gallery import GalleryScreen
 from artisan.tui.screens.preview import PreviewScreen
 from artisan.tui.screens.render import RenderScreen
 from artisan.tui.widgets.library_list import LibraryList
-from conftest import TEST_KEY
+from conftest import TEST_CLOCK, TEST_KEY
 from fake_openai import Error, FakeOpenAI, Images
 from tui_helpers import notifications, screen_text, settle, wait_until
 
@@ -31,6 +33,7 @@ def image_app(
     *,
     open_mode: str = "terminal",
     launched: list[tuple[tuple[str, ...], Path]] | None = None,
+    clock: Clock = TEST_CLOCK,
     **settings: Any,
 ) -> ArtisanApp:
     values: dict[str, Any] = {
@@ -46,7 +49,9 @@ def image_app(
         if launched is not None:
             launched.append((tuple(command), path))
 
-    return ArtisanApp(Settings(**values), graphics="HalfcellImage", image_launcher=record)
+    return ArtisanApp(
+        Settings(**values), graphics="HalfcellImage", image_launcher=record, clock=clock
+    )
 
 
 async def write_prompt(pilot: Pilot[Any]) -> None:
@@ -109,6 +114,26 @@ async def test_dialog_offers_only_the_models_options(server: FakeOpenAI) -> None
         await pilot.pause()
         sizes = [str(prompt) for prompt, _ in screen.query_one("#size", Select)._options]
         assert "1536x1024" in sizes and "2048x2048" not in sizes
+
+
+async def test_past_every_shutdown_the_dialog_offers_only_current_models(
+    server: FakeOpenAI,
+) -> None:
+    """A year after the last shutdown in the table, the dialog offers no retired model."""
+    from artisan.images import load_image_models
+
+    later = datetime(2027, 12, 31, 23, 0, tzinfo=UTC)
+    table = load_image_models()
+    retired = {model.name for model in table.models.values() if model.retired(later.date())}
+    assert {"dall-e-3", "gpt-image-1", "gpt-image-1.5"} <= retired
+    app = image_app(server, clock=fixed_clock(later))
+    async with app.run_test(notifications=True, size=(120, 50)) as pilot:
+        await write_prompt(pilot)
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        offered = {str(value) for _, value in app.screen.query_one("#model", Select)._options}
+        assert "gpt-image-2" in offered
+        assert not offered & retired
 
 
 async def test_escape_cancels_the_request(server: FakeOpenAI) -> None:

@@ -16,7 +16,7 @@ from artisan.config import Settings
 from artisan.entry import PromptEntry
 from artisan.library import Library
 from artisan.tui.app import ArtisanApp
-from conftest import TEST_KEY
+from conftest import TEST_CLOCK, TEST_KEY
 from fake_openai import FakeOpenAI
 
 
@@ -26,7 +26,7 @@ def make_app(server: FakeOpenAI | None = None, **settings: Any) -> ArtisanApp:
     if server is not None:
         base.update(base_url=server.url, api_key=TEST_KEY)
     base.update(settings)
-    return ArtisanApp(Settings(**base))
+    return ArtisanApp(Settings(**base), clock=TEST_CLOCK)
 
 
 async def settle(pilot: Pilot[Any]) -> None:

@@ -23,7 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from artisan import clock as clocks
 from artisan import files, locations
+from artisan.clock import Clock, system_clock
 from artisan.errors import UsageError
 from artisan.images.prices import Price, PriceTableError, read_price
 
@@ -211,6 +213,8 @@ class CheckedRequest:
     model: ImageModel | None
     """The model's capabilities; None when it is not in the table and is sent as asked."""
     warnings: tuple[str, ...] = ()
+    checked_on: date | None = None
+    """The day it was checked, by the table's clock: a shutdown is weighed as of that day."""
 
 
 @dataclass
@@ -219,6 +223,11 @@ class ImageModelTable:
 
     models: dict[str, ImageModel]
     problems: list[str] = field(default_factory=list)
+    clock: Clock = system_clock
+    """What "today" is when a model's shutdown date is weighed."""
+
+    def today(self) -> date:
+        return clocks.today(self.clock)
 
     def get(self, name: str) -> ImageModel | None:
         return self.models.get(name)
@@ -228,7 +237,7 @@ class ImageModelTable:
 
     def current(self, today: date | None = None) -> list[ImageModel]:
         """The models that are still served, for the app to offer."""
-        today = today or date.today()
+        today = today or self.today()
         return [model for model in self.models.values() if not model.retired(today)]
 
     def suggest(self, name: str) -> list[str]:
@@ -241,7 +250,9 @@ class ImageModelTable:
         return difflib.get_close_matches(lowered, list(self.models), n=3, cutoff=0.75)
 
 
-def load_image_models(user_file: Path | None = None) -> ImageModelTable:
+def load_image_models(
+    user_file: Path | None = None, *, clock: Clock = system_clock
+) -> ImageModelTable:
     """Load the shipped table and the user's additions.
 
     Problems with the user's file (not TOML, a wrong type, an unknown key) come back in
@@ -271,7 +282,7 @@ def load_image_models(user_file: Path | None = None) -> ImageModelTable:
                 continue
             problems.append(f"{error} The shipped definition of `{name}` is used.")
             models[name] = _build(name, _resolve(name, builtin, BUILTIN_FILE), BUILTIN_FILE)
-    return ImageModelTable(models=models, problems=problems)
+    return ImageModelTable(models=models, problems=problems, clock=clock)
 
 
 def build_request(
@@ -342,7 +353,7 @@ def validate(
     Raises:
         ImageOptionError: listing every option the model does not offer, with what it allows.
     """
-    today = today or date.today()
+    today = today or table.today()
     if not request.prompt.strip():
         raise ImageOptionError("The prompt is empty: there is nothing to draw.")
     request = _normalized(request)
@@ -358,7 +369,7 @@ def validate(
             f"checked; it is sent as asked.{hint} Describe it in "
             f"{locations.user_image_models_file()} to have it checked."
         )
-        return CheckedRequest(request, None, tuple(warnings))
+        return CheckedRequest(request, None, tuple(warnings), today)
 
     problems = _problems(request, model)
     if problems:
@@ -372,7 +383,7 @@ def validate(
         if note:
             warnings.append(note)
     warnings.extend(_lifecycle_warnings(model, today))
-    return CheckedRequest(request, model, tuple(warnings))
+    return CheckedRequest(request, model, tuple(warnings), today)
 
 
 def _problems(request: ImageRequest, model: ImageModel) -> list[str]:

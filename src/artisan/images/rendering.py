@@ -18,7 +18,6 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -305,7 +304,10 @@ def _explain_retired(failure: ApiError, checked: CheckedRequest) -> ApiError:
         "model_not_found",
         "model_deprecated",
     )
-    if model is None or model.shutdown is None or not gone or not model.retired(date.today()):
+    day = checked.checked_on
+    if model is None or model.shutdown is None or day is None or not gone:
+        return failure
+    if not model.retired(day):
         return failure
     instead = (
         f" Use {model.replacement} instead (--model {model.replacement}, or `artisan config set "

@@ -28,6 +28,7 @@ from textual.screen import Screen
 from textual.widgets import TextArea
 
 from artisan import locations
+from artisan.clock import Clock, system_clock
 from artisan.config import Settings
 from artisan.draft import DraftKeeper, PromptVersion
 from artisan.entry import PromptEntry
@@ -109,9 +110,12 @@ class ArtisanApp(App[None]):
         welcome: bool = False,
         local_servers: Sequence[KnownServer] = (),
         server_search_delay: float = 0.0,
+        clock: Clock = system_clock,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self.clock = clock
+        """What time it is, for everything decided by the date."""
         self.startup_warnings = list(warnings)
         self.catalog = catalog if catalog is not None else load_catalog()
         self.library = library if library is not None else Library(locations.library_dir())
@@ -136,7 +140,12 @@ class ArtisanApp(App[None]):
         self.variations_pane = self.session.variations_pane
         self.status_line = StatusLine(id="status-line")
         self.pictures = Pictures(
-            self, lambda: self.settings, self.library, self.library_pane.entry_saved, image_launcher
+            self,
+            lambda: self.settings,
+            self.library,
+            self.library_pane.entry_saved,
+            image_launcher,
+            clock,
         )
         self.pictures.graphics = graphics
         self.setup = Setup(
@@ -148,6 +157,7 @@ class ArtisanApp(App[None]):
             servers=local_servers,
             search_delay=server_search_delay,
             data_dir=data_dir,
+            clock=clock,
         )
         self._choose_theme()
 

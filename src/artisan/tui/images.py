@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from artisan.clock import Clock, system_clock
 from artisan.entry import ImageRecord, PromptEntry
 from artisan.errors import ArtisanError
 
@@ -41,6 +42,7 @@ class Pictures:
         library: The library the images are linked in.
         on_saved: Told each library entry a render, a keep or a discard saved or changed.
         launcher: Starts the system viewer; None uses the real one (tests pass a recorder).
+        clock: What day it is, for the models still served.
     """
 
     def __init__(
@@ -50,8 +52,10 @@ class Pictures:
         library: Library,
         on_saved: Callable[[PromptEntry], None],
         launcher: Launcher | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.app = app
+        self.clock = clock
         self.settings = settings
         self.library = library
         self.on_saved = on_saved
@@ -79,7 +83,7 @@ class Pictures:
         from artisan.images import load_image_models
         from artisan.tui.screens.render import RenderScreen
 
-        table = load_image_models()
+        table = load_image_models(clock=self.clock)
         for problem in table.problems:
             self.app.notify(problem, severity="warning", timeout=10)
 

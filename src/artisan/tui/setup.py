@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artisan import config, locations
+from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
 
 if TYPE_CHECKING:
@@ -68,8 +69,10 @@ class Setup:
         servers: Sequence[KnownServer] = (),
         search_delay: float = 0.0,
         data_dir: Path | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.app = app
+        self.clock = clock
         self.settings = settings
         self.apply = apply
         self.catalog = catalog
@@ -184,7 +187,9 @@ class Setup:
             if saved:
                 self.app.run_worker(self._reload(), group="config-write")
 
-        screen = SettingsScreen(self.settings(), self.catalog, list(self.app.available_themes))
+        screen = SettingsScreen(
+            self.settings(), self.catalog, list(self.app.available_themes), clock=self.clock
+        )
         self.app.push_screen(screen, closed)
 
     async def _reload(self) -> None:

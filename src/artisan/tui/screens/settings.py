@@ -22,6 +22,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
 from artisan import config
+from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
 from artisan.tui.text import plain
 
@@ -117,10 +118,18 @@ class SettingsScreen(Screen[bool]):
     """
 
     def __init__(
-        self, settings: Settings, catalog: TargetCatalog, themes: list[str], spent: str = ""
+        self,
+        settings: Settings,
+        catalog: TargetCatalog,
+        themes: list[str],
+        spent: str = "",
+        *,
+        clock: Clock = system_clock,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self.clock = clock
+        """What day it is, for the image models still served."""
         self.catalog = catalog
         self.themes = themes
         self.spent = spent
@@ -198,7 +207,7 @@ class SettingsScreen(Screen[bool]):
         if key == "image.model":
             from artisan.images import load_image_models
 
-            return [model.name for model in load_image_models().current()]
+            return [model.name for model in load_image_models(clock=self.clock).current()]
         return []
 
     def _current(self, key: str) -> str:
