@@ -8,10 +8,11 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from artisan.clock import fixed_clock
 from fake_openai import FakeOpenAI
@@ -29,6 +30,29 @@ PROXY_VARIABLES = (
     "https_proxy",
     "all_proxy",
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-at",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="run every test with the wall clock moved to noon UTC on this day, ticking "
+        "(the monotonic clock, which timeouts use, is left alone); for example a year ahead, to "
+        "show that nothing the suite checks depends on the day it runs",
+    )
+
+
+@pytest.fixture(autouse=True)
+def moved_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The wall clock as `--clock-at` says, for code in this process (see the option)."""
+    day = request.config.getoption("--clock-at")
+    if not day:
+        yield
+        return
+    moment = datetime.combine(date.fromisoformat(day), time(12, 0), tzinfo=UTC)
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
