@@ -17,6 +17,10 @@ from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain, rich_plain
 
 
+PREVIEW = 80
+"""Characters of a row: the name and as much of the template as fits on one line."""
+
+
 class StylePicker(Dialog[list[Style] | None]):
     """Asks for styles: Tab stacks the highlighted one (again: takes it off), Enter applies
     the stack in order (or, with nothing stacked, the highlighted style)."""
@@ -74,7 +78,9 @@ class StylePicker(Dialog[list[Style] | None]):
         place = next((n for n, s in enumerate(self.stack, 1) if s is style), None)
         row = Text(f"{place} " if place else "  ", style="bold", no_wrap=True, overflow="ellipsis")
         row.append_text(rich_plain(style.name, "bold"))
-        row.append_text(rich_plain(f"  {style.prompt}", "dim"))
+        room = max(10, PREVIEW - len(style.name))
+        preview = style.prompt if len(style.prompt) <= room else style.prompt[: room - 1] + "…"
+        row.append_text(rich_plain(f"  {preview}", "dim"))
         return row
 
     def _show_stack(self) -> None:

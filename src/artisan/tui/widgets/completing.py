@@ -51,7 +51,10 @@ class Completing:
         self.where = where
         self.menu: CompletionMenu | None = None
         self.typed = False
-        """The next change of the text comes from a key typed."""
+        """The last key was one that types (or deletes): the changes of the text that follow
+        come from it. A burst of keys (a fast typist, a slow link) reaches the editor before
+        the changes they made are reported, so this is set by each key, not used up by the
+        first change."""
 
     def key(self, event: events.Key) -> bool:
         """Handle a key that chooses a completion; False to let the editor have it."""
@@ -81,9 +84,8 @@ class Completing:
 
     def changed(self, before: str, whole: str, cursor: Offset) -> None:
         """The text changed: look up completions if a key typed changed it."""
-        typed, self.typed = self.typed, False
         source = getattr(self.widget.app, "completions", None)
-        if not typed or not isinstance(source, CompletionSource):
+        if not self.typed or not self.widget.has_focus or not isinstance(source, CompletionSource):
             self.hide()
             return
         found = source.complete(before, whole, self.where)
@@ -99,6 +101,15 @@ class Completing:
     def hide(self) -> None:
         if self.menu is not None:
             self.menu.hide()
+
+    def taken(self) -> None:
+        """A completion is about to change the text: that change is no typing."""
+        self.typed = False
+
+    def left(self) -> None:
+        """The editor lost the focus."""
+        self.typed = False
+        self.hide()
 
     @property
     def shown(self) -> Completion | None:
@@ -136,6 +147,7 @@ class CompletingTextArea(TextArea):
         self.completing.changed(before, self.text, self.cursor_screen_offset)
 
     def _on_completed(self, event: Completed) -> None:
+        self.completing.taken()
         row, column = self.cursor_location
         start = (row, max(0, column - event.completion.replaces))
         result = self.replace(
@@ -144,7 +156,7 @@ class CompletingTextArea(TextArea):
         self.cursor_location = result.end_location
 
     def _on_blur(self, event: events.Blur) -> None:
-        self.completing.hide()
+        self.completing.left()
 
 
 class CompletingInput(Input):
@@ -165,10 +177,11 @@ class CompletingInput(Input):
         self.completing.changed(before, self.value, self.cursor_screen_offset)
 
     def _on_completed(self, event: Completed) -> None:
+        self.completing.taken()
         position = self.cursor_position
         start = max(0, position - event.completion.replaces)
         self.value = self.value[:start] + event.completion.text + self.value[position:]
         self.cursor_position = start + len(event.completion.text)
 
     def _on_blur(self, event: events.Blur) -> None:
-        self.completing.hide()
+        self.completing.left()
