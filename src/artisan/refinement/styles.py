@@ -255,11 +255,11 @@ def _csv_rows(text: str, source: Path) -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     skipped: list[str] = []
     try:
-        for number, raw in enumerate(reader, 2):
+        for raw in reader:
             row = {(k or "").strip(): (v or "") for k, v in raw.items() if isinstance(v, str)}
             rows.append(
                 (
-                    f"line {number}",
+                    f"line {reader.line_num}",
                     row.get("name", ""),
                     row.get("prompt", ""),
                     row.get("negative_prompt", ""),
