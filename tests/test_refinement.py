@@ -177,7 +177,8 @@ def test_styles_stack_in_order_around_the_description() -> None:
     second = Style("two", "{prompt}, detailed", "text")
     styled = apply_styles(MJ, [first, second], "midjourney")
     assert styled.text == (
-        "first of a fox in the snow, golden light, grain, detailed --ar 16:9 --v 7 --no blurry, text"
+        "first of a fox in the snow, golden light, grain, detailed "
+        "--ar 16:9 --v 7 --no blurry, text"
     )
     assert styled.names == ("one", "two")
     other_order = apply_styles(MJ, [second, first], "midjourney").text
@@ -254,5 +255,5 @@ def test_a_file_that_is_no_style_collection_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_unknown_style_names_those_there_are() -> None:
-    with pytest.raises(StyleError, match="There is no style called “nope”. Styles: cinematic"):
+    with pytest.raises(StyleError, match=r"There is no style called “nope”\. Styles: cinematic"):
         load_style_book().get("nope")

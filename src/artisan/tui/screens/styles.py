@@ -65,10 +65,17 @@ class StylePicker(Dialog[list[Style] | None]):
 
     def _list(self, query: str) -> None:
         wanted = query.casefold().split()
-        self.found = [
+        by_name = [
             style
             for style in self.book.styles.values()
-            if all(word in f"{style.name} {style.prompt}".casefold() for word in wanted)
+            if all(word in style.name.casefold() for word in wanted)
+        ]
+        # Styles whose name says what was typed come first, then those whose template does.
+        self.found = by_name + [
+            style
+            for style in self.book.styles.values()
+            if style not in by_name
+            and all(word in f"{style.name} {style.prompt}".casefold() for word in wanted)
         ]
         listing = self.query_one("#style-list", OptionList)
         listing.set_options([Option(self._row(style)) for style in self.found])
