@@ -82,5 +82,7 @@ STREAM_FIVE = Budget(
 """Prompt and 4 variations at full speed over the engine reading the 5 streams at once."""
 KEYS_WHILE_STREAMING = Budget("at_most", 0.050, stat="p95")
 SEARCH_KEYSTROKE = Budget("at_most", 0.016, stat="p95")
+COMPLETION_KEYSTROKE = Budget("at_most", 0.016, stat="p95")
+"""A key typed into the Idea pane with completions on, 10,000 prompts: within one frame."""
 SAVE = Budget("at_most", 0.010)
 GROWTH = Budget("growth", 1.15)
