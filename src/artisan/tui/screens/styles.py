@@ -16,7 +16,6 @@ from artisan.refinement.styles import Style, StyleBook
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain, rich_plain
 
-
 PREVIEW = 80
 """Characters of a row: the name and as much of the template as fits on one line."""
 
