@@ -111,11 +111,7 @@ async def test_dashes_in_a_midjourney_prompt_list_its_parameters(server: FakeOpe
     app = make_app(server, target="midjourney")
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
-        app.idea_pane.editor.focus()
-        await pilot.press(*"a fox", "ctrl+j")
-        await settle(pilot)
-        app.prompt_pane.use_editor()
-        await pilot.pause()
+        await write_and_edit(pilot, app)
         await pilot.press(*" --o")
         await wait_until(pilot, lambda: menu(app) is not None, "parameters shown")
         assert [text.strip() for text in offered(app)] == ["--oref", "--ow"]
@@ -151,6 +147,15 @@ async def test_the_refine_instruction_offers_completions(server: FakeOpenAI) -> 
         assert version.text == "A quay at night, lanterns."
 
 
+async def write_and_edit(pilot: Pilot[Any], app: ArtisanApp) -> None:
+    """Write a prompt for "a fox" and come to the Prompt pane's editor, its cursor at the end."""
+    app.idea_pane.editor.focus()
+    await pilot.press(*"a fox", "ctrl+j")
+    await settle(pilot)
+    app.prompt_pane.use_editor()
+    await pilot.pause()
+
+
 async def pick_phrase(pilot: Pilot[Any], app: ArtisanApp, search: str) -> None:
     await pilot.press("f4")
     await wait_until(pilot, lambda: isinstance(app.screen, PhrasePicker), "the picker")
@@ -166,11 +171,7 @@ async def test_a_phrase_goes_into_a_midjourney_prompt_as_a_comma_item(server: Fa
     server.queue_chat(Chat(text=MJ_PROMPT))
     app = make_app(server, target="midjourney")
     async with app.run_test(size=(120, 40)) as pilot:
-        app.idea_pane.editor.focus()
-        await pilot.press(*"a fox", "ctrl+j")
-        await settle(pilot)
-        app.prompt_pane.use_editor()
-        await pilot.pause()
+        await write_and_edit(pilot, app)
         await pick_phrase(pilot, app, "rim")
         expected = "a fox in the snow, golden light, dramatic rim light --ar 16:9 --v 7"
         assert app.prompt_pane.editor.text == expected
@@ -185,11 +186,7 @@ async def test_a_phrase_goes_into_a_gpt_image_prompt_as_a_sentence(server: FakeO
     server.queue_chat(Chat(text="A fox sits in the snow. The light is soft."))
     app = make_app(server, target="dalle")
     async with app.run_test(size=(120, 40)) as pilot:
-        app.idea_pane.editor.focus()
-        await pilot.press(*"a fox", "ctrl+j")
-        await settle(pilot)
-        app.prompt_pane.use_editor()
-        await pilot.pause()
+        await write_and_edit(pilot, app)
         await pick_phrase(pilot, app, "golden hour")
         text = "A fox sits in the snow. The light is soft. Golden hour light."
         assert app.prompt_pane.editor.text == text

@@ -15,6 +15,7 @@ from typing import Any
 
 from artisan import files, locations
 from artisan.errors import ArtisanError
+from artisan.refinement.user_files import read_each
 
 
 class PhraseFileError(ArtisanError):
@@ -79,28 +80,17 @@ def load_phrase_book(user_dir: Path | None = None) -> PhraseBook:
     with shipped.open("rb") as handle:
         categories = _categories(tomllib.load(handle), shipped)  # tested: any error is a bug
     problems: list[str] = []
-    user_dir = locations.user_phrases_dir() if user_dir is None else user_dir
-    if user_dir.is_dir():
-        for path in sorted(user_dir.glob("*.toml")):
-            try:
-                theirs = _categories(files.read_toml(path, files.PHRASES), path)
-            except FileNotFoundError:
-                continue
-            except files.FileProblem as problem:
-                problems.append(f"Phrase file {problem}; it was skipped.")
-                continue
-            except PhraseFileError as error:
-                problems.append(str(error))
-                continue
-            for key, category in theirs.items():
-                known = categories.get(key)
-                if known is None:
-                    categories[key] = category
-                else:
-                    added = tuple(p for p in category.phrases if p not in known.phrases)
-                    categories[key] = Category(
-                        known.id, known.name, known.phrases + added, known.negative
-                    )
+    folder = locations.user_phrases_dir() if user_dir is None else user_dir
+    for theirs in read_each(folder, files.PHRASES, "Phrase file", _categories, problems):
+        for key, category in theirs.items():
+            known = categories.get(key)
+            if known is None:
+                categories[key] = category
+            else:
+                added = tuple(p for p in category.phrases if p not in known.phrases)
+                categories[key] = Category(
+                    known.id, known.name, known.phrases + added, known.negative
+                )
     return PhraseBook(categories, problems)
 
 

@@ -33,6 +33,7 @@ from artisan.refinement.placing import (
     reads_negative,
     without_stated_exclusions,
 )
+from artisan.refinement.user_files import read_each
 
 PLACEHOLDER = "{prompt}"
 
@@ -96,24 +97,13 @@ def load_style_book(user_dir: Path | None = None) -> StyleBook:
     with shipped.open("rb") as handle:
         styles = {s.name: s for s in _styles_in(tomllib.load(handle), shipped, None)}
     problems: list[str] = []
-    user_dir = locations.user_styles_dir() if user_dir is None else user_dir
-    if user_dir.is_dir():
-        for path in sorted(user_dir.glob("*.toml")):
-            try:
-                found = _styles_in(files.read_toml(path, files.STYLES), path, path)
-            except FileNotFoundError:
-                continue
-            except files.FileProblem as problem:
-                problems.append(f"Style file {problem}; it was skipped.")
-                continue
-            except StyleError as error:
-                problems.append(str(error))
-                continue
-            for style in found:
-                replaced = next((k for k in styles if k.casefold() == style.name.casefold()), None)
-                if replaced is not None:
-                    del styles[replaced]
-                styles[style.name] = style
+    folder = locations.user_styles_dir() if user_dir is None else user_dir
+    for found in read_each(folder, files.STYLES, "Style file", _user_styles, problems):
+        for style in found:
+            replaced = next((k for k in styles if k.casefold() == style.name.casefold()), None)
+            if replaced is not None:
+                del styles[replaced]
+            styles[style.name] = style
     return StyleBook(styles, problems)
 
 
@@ -292,6 +282,10 @@ def _json_rows(text: str, source: Path) -> tuple[list[Row], list[str]]:
             continue
         rows.append((where, *values))
     return rows, skipped
+
+
+def _user_styles(data: dict[str, Any], path: Path) -> list[Style]:
+    return _styles_in(data, path, path)
 
 
 def _styles_in(data: dict[str, Any], path: Path, source: Path | None) -> list[Style]:
