@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from artisan.refinement.phrases import Phrase, PhraseBook
     from artisan.refinement.styles import Style
     from artisan.tui.app import ArtisanApp
+    from artisan.tui.widgets.completion_menu import CompletionMenu
 
 
 class Refining:
@@ -34,6 +35,7 @@ class Refining:
         self.ready = False
         """The vocabulary, library included, has been built."""
         self._book: PhraseBook | None = None
+        self._open: set[CompletionMenu] = set()
 
     # Completions ---------------------------------------------------------------------------
 
@@ -46,12 +48,14 @@ class Refining:
             found = [item for item in found if item.kind != WILDCARD]
         return found
 
-    def close_menus(self) -> None:
-        """Close the lists of completions on the screen, if any is open."""
-        from artisan.tui.widgets.completion_menu import CompletionMenu
+    def opened(self, menu: CompletionMenu) -> None:
+        self._open.add(menu)
 
-        for menu in self.app.screen.query(CompletionMenu):
-            menu.hide()
+    def close_menus(self) -> None:
+        """Close the lists of completions that are open (called for every action: nothing
+        is looked up when none is)."""
+        while self._open:
+            self._open.pop().hide()
 
     def learn(self, entries: list[PromptEntry]) -> None:
         """Build the vocabulary from the composer's data, the phrase book and `entries`, in a

@@ -42,6 +42,9 @@ class CompletionSource(Protocol):
 
     def complete(self, before: str, whole: str, where: str) -> list[Completion]: ...
 
+    def opened(self, menu: CompletionMenu) -> None:
+        """A list of completions is shown (the source closes it when an action runs)."""
+
 
 class Completing:
     """The completion behaviour of one editor (shared by the text areas and the input)."""
@@ -97,6 +100,7 @@ class Completing:
             menu = self.menu = CompletionMenu()
             self.widget.screen.mount(menu)
         menu.show(found, cursor)
+        source.opened(menu)
 
     def hide(self) -> None:
         if self.menu is not None:
