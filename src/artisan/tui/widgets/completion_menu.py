@@ -29,7 +29,6 @@ class CompletionMenu(Widget, can_focus=False):
     CompletionMenu {
         overlay: screen;
         display: none;
-        width: auto;
         max-width: 64;
         height: auto;
         background: $panel;
@@ -65,6 +64,7 @@ class CompletionMenu(Widget, can_focus=False):
         y = below if below + height <= screen.height else max(0, cursor.y - height)
         x = max(0, min(cursor.x - 1, screen.width - width))
         self.absolute_offset = Region(x, y, width, height).offset
+        self.styles.width = width
         self.add_class("-shown")
         self.refresh(layout=True)
 
