@@ -82,5 +82,14 @@ STREAM_FIVE = Budget(
 """Prompt and 4 variations at full speed over the engine reading the 5 streams at once."""
 KEYS_WHILE_STREAMING = Budget("at_most", 0.050, stat="p95")
 SEARCH_KEYSTROKE = Budget("at_most", 0.016, stat="p95")
+COMPLETION_KEYSTROKE = Budget(
+    "at_most",
+    0.016,
+    stat="p95",
+    # p95 5.7 6.1 11.3 10.8 10.7 ms in 5 quick runs on 2026-12-07 (other work on the cores).
+    noise=noise(0.523),
+)
+"""A key typed into the Idea pane with completions on, 10,000 prompts: within one frame.
+Absolute, so reported against its budget and not failed on (see the module docstring)."""
 SAVE = Budget("at_most", 0.010)
 GROWTH = Budget("growth", 1.15)

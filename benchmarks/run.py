@@ -31,6 +31,7 @@ from typing import Any
 
 from benchmarks.context import FULL, QUICK, Context, Profile
 from benchmarks.figures.cli import measure_library_list, measure_prompt
+from benchmarks.figures.completions import measure_completions
 from benchmarks.figures.curve import measure_curve
 from benchmarks.figures.interaction import measure_keys, measure_save, measure_search
 from benchmarks.figures.startup import measure_startup
@@ -54,6 +55,7 @@ GROUPS: tuple[tuple[str, str, Measure], ...] = (
     ("keys", "TUI: key latency while streaming", measure_keys),
     ("search", "TUI: search per keystroke", measure_search),
     ("save", "TUI: saving a prompt", measure_save),
+    ("completions", "TUI: typing with completions on", measure_completions),
     ("curve", "load and search at growing library sizes", measure_curve),
 )
 

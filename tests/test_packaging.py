@@ -60,6 +60,7 @@ print("HEAVY=" + ",".join(heavy))
         ["config", "path"],
         ["spend"],
         ["image", "a fox", "--dry-run"],
+        ["styles"],
     ],
 )
 def test_headless_commands_do_not_import_textual_or_openai(args: list[str]) -> None:
@@ -78,7 +79,8 @@ def test_core_modules_do_not_import_textual_or_openai() -> None:
         "import artisan.config, artisan.library, artisan.search, artisan.targets, "
         "artisan.transfer, artisan.themes, artisan.engine, artisan.connection, artisan.files, "
         "artisan.library_index, artisan.actions, artisan.draft, artisan.workshop, "
-        "artisan.images.batch, artisan.images.spending, artisan.images.prices\n"
+        "artisan.images.batch, artisan.images.spending, artisan.images.prices, "
+        "artisan.refinement.completions, artisan.refinement.styles, artisan.refinement.phrases\n"
         "print(sorted(m for m in ('textual', 'openai', 'httpx2') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -49,6 +49,8 @@ class Origin(StrEnum):
     LIBRARY = "library"
     DESCRIBED = "described"
     """Written from a picture: its variations are the prompts that would draw it again."""
+    STYLED = "styled"
+    """The version before it with style templates applied (`styles` names them)."""
 
 
 @dataclass
@@ -109,6 +111,8 @@ class PromptVersion:
     """What a thinking model thought before answering; never part of the prompt."""
     thinking_seconds: float = 0.0
     variations: list[Variation] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+    """The style templates applied to make this version, in order."""
 
     def label(self) -> str:
         """Where it came from, in a few words: `refined: "moodier"`, `variation 3`."""
@@ -120,6 +124,8 @@ class PromptVersion:
             return f"edited v{self.parent + 1}" if self.parent is not None else "edited"
         if self.origin is Origin.LIBRARY:
             return "from the library"
+        if self.origin is Origin.STYLED:
+            return f"styled: “{_short(' + '.join(self.styles))}”" if self.styles else "styled"
         if self.origin is Origin.DESCRIBED:
             return f"described: “{_short(self.instruction)}”" if self.instruction else "described"
         return "generated"
@@ -270,6 +276,7 @@ def _version(item: Any, where: str, dropped: list[str]) -> PromptVersion | None:
             for index, raw in enumerate(record.items("variations"))
             if (kept := _variation(raw, f"{where}.variations[{index}]", dropped)) is not None
         ],
+        styles=record.texts("styles"),
     )
 
 
@@ -339,6 +346,13 @@ class _Record:
     def flag(self, key: str) -> bool:
         value: bool = self._get(key, (bool,), False, "true or false")
         return value
+
+    def texts(self, key: str) -> list[str]:
+        values = self.items(key)
+        if all(isinstance(value, str) for value in values):
+            return values
+        self.dropped.append(f"{self.where}.{key} is not a list of text")
+        return []
 
     def items(self, key: str) -> list[Any]:
         value: list[Any] = self._get(key, (list,), [], "a list")

@@ -120,6 +120,8 @@ class PromptEntry:
     updated: datetime = field(default_factory=lambda: now())
     notes: str = ""
     images: list[ImageRecord] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+    """The style templates applied to the prompt, in order."""
     version: int = FORMAT_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys this version of artisan does not know, kept as they were."""
@@ -135,6 +137,7 @@ class PromptEntry:
         title: str = "",
         tags: list[str] | None = None,
         notes: str = "",
+        styles: list[str] | None = None,
     ) -> PromptEntry:
         stamp = now()
         return cls(
@@ -148,6 +151,7 @@ class PromptEntry:
             created=stamp,
             updated=stamp,
             notes=notes,
+            styles=list(styles or []),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,6 +170,8 @@ class PromptEntry:
             "prompt": self.prompt,
             "notes": self.notes,
         }
+        if self.styles:
+            data["styles"] = list(self.styles)
         for key, value in self.extra.items():
             data.setdefault(key, value)
         if self.images:
@@ -190,6 +196,7 @@ class PromptEntry:
             self.version,
             [image.to_dict() for image in self.images] or None,
             self.extra or None,
+            list(self.styles),
         ]
 
     @classmethod
@@ -215,6 +222,7 @@ class PromptEntry:
             version,
             images,
             extra,
+            styles,
         ) = row
         if not (
             type(entry_id) is str
@@ -228,6 +236,8 @@ class PromptEntry:
             and type(version) is int
             and type(tags) is list
             and set(map(type, tags)) <= _STR_ONLY
+            and type(styles) is list
+            and set(map(type, styles)) <= _STR_ONLY
         ):
             raise TypeError("cache row has a value of the wrong type")
         if extra is not None and type(extra) is not dict:
@@ -247,6 +257,7 @@ class PromptEntry:
             images=[ImageRecord.from_dict(image, "cache") for image in images] if images else [],
             version=version,
             extra=extra or {},
+            styles=styles,
         )
 
     @classmethod
@@ -267,6 +278,9 @@ class PromptEntry:
         tags = _take(extra, "tags", list, where) or []
         if not all(isinstance(tag, str) for tag in tags):
             raise EntryFormatError(f"{where}: `tags` must be a list of text")
+        styles = _take(extra, "styles", list, where) or []
+        if not all(isinstance(style, str) for style in styles):
+            raise EntryFormatError(f"{where}: `styles` must be a list of text")
         favorite = _take(extra, "favorite", bool, where)
         created = _take_datetime(extra, "created", where)
         updated = _take_datetime(extra, "updated", where)
@@ -291,6 +305,7 @@ class PromptEntry:
             updated=updated or stamp,
             notes=_take(extra, "notes", str, where) or "",
             images=images,
+            styles=styles,
             version=FORMAT_VERSION if version is None else version,
             extra=extra,
         )

@@ -70,6 +70,12 @@ IMAGE_METADATA = Limits("image metadata", 1 * MIB, 8)
 """The JSON artisan writes into an image it saves (read back from any image given to it)."""
 SPENDING = Limits("the spending record", 64 * MIB, 3)
 """`spending.jsonl`: one line per render (about 250 bytes), so years of renders."""
+PHRASES = Limits("a phrase file", 256 * KIB, 8)
+"""The person's own phrases for the phrase picker: a few tables of short lists."""
+STYLES = Limits("a style file", 4 * MIB, 8)
+"""Style templates: an imported collection holds a few thousand styles at most."""
+STYLE_IMPORT = Limits("a style collection", 16 * MIB, 8)
+"""AUTOMATIC1111's `styles.csv` or an SDXL prompt-styler JSON file, before it is imported."""
 EDITED_PROMPT = Limits("an edited prompt", LIBRARY_ENTRY.max_bytes, 1)
 """The prompt as the person's editor left it (artisan wrote the file; the editor may not)."""
 

@@ -47,7 +47,7 @@ from artisan.atomic import write_atomic
 from artisan.entry import EntryFormatError, PromptEntry, json_default
 
 CACHE = ".index.json"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 RACY_SECONDS = 2
 _RACY_NS = RACY_SECONDS * 1_000_000_000
 

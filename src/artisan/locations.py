@@ -74,6 +74,16 @@ def user_wildcards_dir() -> Path:
     return config_dir() / "wildcards"
 
 
+def user_phrases_dir() -> Path:
+    """The person's own phrases for the phrase picker."""
+    return config_dir() / "phrases"
+
+
+def user_styles_dir() -> Path:
+    """The person's style templates, and those `artisan styles import` brought in."""
+    return config_dir() / "styles"
+
+
 def user_image_models_file() -> Path:
     return config_dir() / "image-models.toml"
 

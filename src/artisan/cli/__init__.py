@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from artisan.cli import describe, doctor, generate, image, library, settings, spend
+    from artisan.cli import describe, doctor, generate, image, library, settings, spend, styles
 
     parser = _Parser(
         prog="artisan",
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     spend.register(commands)
     library.register(commands)
     settings.register(commands)
+    styles.register(commands)
     doctor.register(commands)
     return parser
 

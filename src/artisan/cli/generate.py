@@ -19,8 +19,11 @@ from artisan.targets import load_catalog
 from artisan.wildcards import has_wildcards
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from artisan.draft import Variation
     from artisan.entry import PromptEntry
+    from artisan.refinement.styles import Style
     from artisan.targets import TargetCatalog
     from artisan.workshop import Event, Workshop
 
@@ -90,6 +93,14 @@ def _add_generation_options(parser: argparse.ArgumentParser) -> None:
         help="tag for the saved prompt (repeatable)",
     )
     parser.add_argument(
+        "--style",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="apply a style template to the prompt (repeatable: applied in order; "
+        "`artisan styles` lists them)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON object instead of the text"
     )
 
@@ -99,9 +110,10 @@ def run_prompt(args: argparse.Namespace) -> int:
     if not 0 <= args.variations <= 12:
         raise UsageError("--variations must be between 0 and 12.")
     settings, catalog = _prepare(args)
+    styles = _styles(args)
     import asyncio
 
-    return asyncio.run(_run(args, settings, catalog, idea=idea))
+    return asyncio.run(_run(args, settings, catalog, idea=idea, styles=styles))
 
 
 def run_refine(args: argparse.Namespace) -> int:
@@ -120,10 +132,19 @@ def run_refine(args: argparse.Namespace) -> int:
     if args.target is None and source is not None and source.target:
         args.target = source.target
     settings, catalog = _prepare(args)
+    styles = _styles(args)
     import asyncio
 
     return asyncio.run(
-        _run(args, settings, catalog, prompt=prompt, instruction=instruction, source=source)
+        _run(
+            args,
+            settings,
+            catalog,
+            prompt=prompt,
+            instruction=instruction,
+            source=source,
+            styles=styles,
+        )
     )
 
 
@@ -146,6 +167,21 @@ def _prepare(args: argparse.Namespace) -> tuple[config.Settings, TargetCatalog]:
     return settings, catalog
 
 
+def _styles(args: argparse.Namespace) -> list[Style]:
+    """The styles named with --style, checked before anything is sent."""
+    if not args.style:
+        return []
+    from artisan.refinement.styles import StyleError, load_style_book
+
+    book = load_style_book()
+    for problem in book.problems:
+        warn(problem)
+    try:
+        return book.pick(args.style)
+    except StyleError as error:
+        raise UsageError(str(error)) from None
+
+
 async def _run(
     args: argparse.Namespace,
     settings: config.Settings,
@@ -155,12 +191,14 @@ async def _run(
     prompt: str = "",
     instruction: str = "",
     source: PromptEntry | None = None,
+    styles: Sequence[Style] = (),
 ) -> int:
     import asyncio
 
     from artisan.workshop import Workshop
 
-    printer = _Printer(show_text=not args.json)
+    # With styles, the prompt is printed once styled, not as it streams in.
+    printer = _Printer(show_text=not args.json and not styles)
     workshop = Workshop(settings, catalog, listener=printer.event, seed=args.seed)
     result: PromptVersion | None = None
     try:
@@ -180,6 +218,12 @@ async def _run(
         finally:
             printer.writer.finish()
         status = _report_finish(result)
+        if styles and result.text.strip():
+            result, notes = workshop.apply_styles(styles)
+            for note in notes:
+                warn(note)
+            if not args.json:
+                say(result.text)
         variations: list[Variation] = list(result.variations)
         wanted = getattr(args, "variations", 0)
         if wanted and result.text.strip() and not printer.expansions:
@@ -348,6 +392,7 @@ def _json_result(
         "model": result.model,
         "target": result.target,
         "variations": [answer(item) for item in variations],
+        "styles": list(result.styles),
         "id": saved.id if saved else None,
     }
 

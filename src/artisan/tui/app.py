@@ -14,7 +14,7 @@ with their traceback, to the log file in the data folder.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,6 +39,7 @@ from artisan.tui import keymap
 from artisan.tui.clipboard import copy_and_tell
 from artisan.tui.images import Pictures
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
+from artisan.tui.refining import Refining
 from artisan.tui.screens.ask import AskScreen
 from artisan.tui.screens.help import HelpScreen
 from artisan.tui.setup import Setup
@@ -68,6 +69,9 @@ from artisan.workshop import (
 )
 
 if TYPE_CHECKING:
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
+
     from artisan.discovery import KnownServer
     from artisan.images.batch import BatchItem
     from artisan.images.opener import Launcher
@@ -148,6 +152,7 @@ class ArtisanApp(App[None]):
             clock,
         )
         self.pictures.graphics = graphics
+        self.refining = Refining(self)
         self.setup = Setup(
             self,
             lambda: self.settings,
@@ -281,6 +286,32 @@ class ArtisanApp(App[None]):
 
     # Keys ------------------------------------------------------------------------------------
 
+    @property
+    def completions(self) -> Refining:
+        """What the editors offer as completions while the person types."""
+        return self.refining
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        # A key bound to an action (ctrl+j, F4, a priority key the editor never sees) ends
+        # any offer of completions: the Escape that follows must stop, not close a list.
+        self.refining.close_menus()
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def action_phrases(self) -> None:
+        self.refining.pick_phrase()
+
+    def action_styles(self) -> None:
+        self.refining.pick_styles()
+
+    @on(LibraryPane.Read)
+    def _library_read(self, event: LibraryPane.Read) -> None:
+        self.refining.learn(event.entries)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _EVERYWHERE or action not in _MAIN_SCREEN_ACTIONS:
             return True  # Textual's own actions (focus_next, ...) work on every screen
@@ -403,6 +434,7 @@ class ArtisanApp(App[None]):
                 "Refine",
                 "How should the prompt change? Enter refines, Esc cancels",
                 placeholder="moodier, shot on 35mm",
+                completing=True,
             ),
             refine,
         )

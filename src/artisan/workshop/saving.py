@@ -25,11 +25,19 @@ class SavePlan:
     what: str
     """"the prompt (v3, refined: “moodier”)", "variation 2 of v3"."""
     version: PromptVersion | None
+    styles: tuple[str, ...] = ()
+    """The style templates the text was made with (recorded in the entry)."""
 
     def new_entry(self) -> PromptEntry:
         from artisan.entry import PromptEntry
 
-        return PromptEntry.create(self.text, idea=self.idea, target=self.target, model=self.model)
+        return PromptEntry.create(
+            self.text,
+            idea=self.idea,
+            target=self.target,
+            model=self.model,
+            styles=list(self.styles),
+        )
 
 
 def save(plan: SavePlan, library: Library) -> tuple[PromptEntry, bool]:
@@ -45,6 +53,7 @@ def save(plan: SavePlan, library: Library) -> tuple[PromptEntry, bool]:
 
         def change(entry: PromptEntry) -> None:
             entry.prompt = text
+            entry.styles = list(plan.styles)
 
         try:
             return library.update(plan.entry_id, change), True

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from artisan.engine.describe import Describer
     from artisan.entry import PromptEntry
     from artisan.images.vision import PreparedImage
+    from artisan.refinement.styles import Style
     from artisan.targets import Target, TargetCatalog
 
 EngineFactory = Callable[["Settings", EngineHooks], PromptEngine]
@@ -664,6 +665,41 @@ class Workshop:
         self._append(version)
         return version
 
+    def apply_styles(self, styles: Sequence[Style]) -> tuple[PromptVersion, tuple[str, ...]]:
+        """Apply style templates, in order, to the version shown: a new version (`styled`)
+        that names them; the one it came from stays as it was.
+
+        Returns:
+            The new version, and notes for the person (negative terms the target cannot read).
+
+        Raises:
+            NothingToDo: there is no prompt yet, or no style was given.
+            WorkshopBusy: a prompt is being written.
+        """
+        from artisan.refinement.styles import apply_styles
+
+        current = self.version
+        if current is None or not current.text.strip():
+            raise NothingToDo("There is no prompt to style yet: ctrl+j writes one.")
+        if not styles:
+            raise NothingToDo("No style was chosen.")
+        self._check_free(PROMPT)
+        target = self.target(current.target)
+        styled = apply_styles(current.text.strip(), styles, target.format, target.label)
+        version = PromptVersion(
+            text=styled.text,
+            origin=Origin.STYLED,
+            engine=current.engine,
+            model=current.model,
+            target=target.name,
+            idea=current.idea,
+            state=current.state,
+            parent=self.current,
+            styles=list(styled.names),
+        )
+        self._append(version)
+        return version, styled.notes
+
     def compared_with(self) -> int | None:
         """The index of the version the shown one is best compared with: the one it was
         refined, promoted or edited from, else the one before it; None when there is none."""
@@ -757,6 +793,7 @@ class Workshop:
                 entry_id=version.entry_id,
                 what=f"the prompt (v{number}, {version.label()})",
                 version=version,
+                styles=tuple(version.styles),
             )
         if not 0 <= variation < len(version.variations):
             raise NothingToDo("There is no variation to save.")

@@ -9,6 +9,7 @@ from textual.widgets import Button, Input, Label
 
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
+from artisan.tui.widgets.completing import INSTRUCTION, CompletingInput
 
 
 class AskScreen(Dialog[str | None]):
@@ -18,17 +19,32 @@ class AskScreen(Dialog[str | None]):
     AskScreen #ask Label { color: $text-muted; }
     """
 
-    def __init__(self, title: str, hint: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        hint: str,
+        value: str = "",
+        placeholder: str = "",
+        *,
+        completing: bool = False,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.hint = hint
         self.value = value
         self.placeholder = placeholder
+        self.completing = completing
+        """Offer completions while the person types (the refine instruction)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask", classes="dialog") as box:
             box.border_title = plain(self.title_text)
-            yield Input(self.value, placeholder=self.placeholder, id="answer")
+            if self.completing:
+                yield CompletingInput(
+                    self.value, placeholder=self.placeholder, id="answer", where=INSTRUCTION
+                )
+            else:
+                yield Input(self.value, placeholder=self.placeholder, id="answer")
             yield Label(plain(self.hint))
 
     @on(Input.Submitted, "#answer")

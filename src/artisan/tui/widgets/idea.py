@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import TextArea
 
 from artisan.targets import Target
+from artisan.tui.widgets.completing import IDEA, CompletingTextArea
 from artisan.tui.widgets.target_picker import TargetPicker
 
 
@@ -23,8 +23,9 @@ class IdeaPane(Vertical):
         super().__init__(id="idea-pane")
         self.border_title = "Idea"
         self._targets = targets
-        self.editor = TextArea(
+        self.editor = CompletingTextArea(
             idea,
+            where=IDEA,
             id="idea",
             soft_wrap=True,
             tab_behavior="focus",

@@ -87,6 +87,14 @@ class LibraryPane(Vertical):
             self.provisional = provisional
             """Read from the cache alone; the files are still to be checked."""
 
+    class Read(Message):
+        """The library has been read and its search is ready: the entries, for whatever
+        else learns from them (completions)."""
+
+        def __init__(self, entries: list[PromptEntry]) -> None:
+            super().__init__()
+            self.entries = entries
+
     def __init__(self, library: Library) -> None:
         super().__init__(id="library-pane")
         self.library = library
@@ -183,6 +191,7 @@ class LibraryPane(Vertical):
                 self.post_message(self.Loaded(SearchIndex(entries), report.problems))
                 return
         index.warm()  # the typo vocabulary, ready before the first typo
+        self.post_message(self.Read(index.entries()))
 
     @work(thread=True, group="library-watch")
     def _start_watching(self) -> None:
