@@ -196,6 +196,11 @@ class FakeOpenAI:
         """Answer `GET /v1/models` with these bytes instead (a proxy's page, a wrong API)."""
         self.models_delay = 0.0
         """Seconds to wait before answering `GET /v1/models` (a server that hangs)."""
+        self.models_trickle: float | None = None
+        """Send the model list one byte at a time, this many seconds apart (a server that
+        never trips a per-read timeout)."""
+        self.props: dict[str, Any] | None = None
+        """Answer `GET /props` with this, as llama.cpp's server does; None: 404."""
         self._lock = threading.Lock()
         self._active_streams = 0
         self.max_concurrent_streams = 0
@@ -372,7 +377,13 @@ class _Handler(BaseHTTPRequestHandler):
                     {"id": name, "object": "model", "created": 0, "owned_by": "fake"}
                     for name in self.fake.models
                 ]
-                self._send_json(200, {"object": "list", "data": models})
+                body = json.dumps({"object": "list", "data": models}).encode()
+                if self.fake.models_trickle is not None:
+                    self._trickle_body(body, self.fake.models_trickle, record)
+                else:
+                    self._send_bytes(200, body, "application/json")
+        elif self.path == "/props" and self.fake.props is not None:
+            self._send_json(200, self.fake.props)
         else:
             self._send_json(404, {"error": {"message": "Unknown path", "type": "not_found"}})
         record.finished = time.monotonic()
@@ -679,6 +690,22 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             **({"usage": _usage(body, pieces, 1)} if chat.usage else {}),
         }
+
+    def _trickle_body(self, data: bytes, interval: float, record: Request) -> None:
+        """A whole answer with its length announced, one byte at a time."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                record.chunks_sent += 1
+                time.sleep(interval)
+        except (BrokenPipeError, ConnectionResetError):
+            record.client_hung_up = True
+            self.close_connection = True
 
     def _trickle(self, data: bytes, interval: float) -> None:
         for byte in data:
