@@ -242,7 +242,7 @@ def test_doctor_ends_with_the_server_in_use_trickling(cli: RunCli, online: FakeO
     online.models_trickle = 0.2
     result = finishes_within(20, lambda: cli("doctor"))
     assert isinstance(result, Result) and result.code == 1
-    assert "did not answer within 4 seconds" in result.out
+    assert "did not answer within 3.5 seconds" in result.out
 
 
 def test_doctor_survives_a_model_list_nested_100000_deep(

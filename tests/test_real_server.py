@@ -82,7 +82,7 @@ async def test_a_prompt_streams_in_pieces_with_its_usage(
     assert result.text.strip()
     assert len(pieces) > 3 and "".join(pieces) == result.text
     assert result.model == MODEL_NAME
-    assert not result.usage.estimated
+    assert result.usage is not None and not result.usage.estimated
     assert 0 < result.usage.completion_tokens <= 24
 
 
@@ -201,3 +201,12 @@ def test_four_variations_on_one_slot_each_wait_their_turn(
         "source": "props",
         "learnt": "",
     }
+
+
+def test_doctor_reports_the_server_in_use(llama_one_slot: LlamaServer, cli: RunCli) -> None:
+    configure(llama_one_slot)
+    result = cli("doctor")
+    assert result.code == 0, result.out
+    assert "  kind        llama.cpp's server: 1 slot, context 1,024 tokens" in result.out
+    assert f"  models      1: {MODEL_NAME}" in result.out
+    assert f"  model       {MODEL_NAME}: listed, answered" in result.out

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from artisan.discovery import FoundServer
     from artisan.engine.checkup import ServerCheck
 
-SURVEY_DEADLINE = 4.0
+SURVEY_DEADLINE = 3.5
 """Seconds for reaching every server, the configured one and the usual ports together."""
 
 

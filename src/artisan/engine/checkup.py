@@ -32,7 +32,7 @@ from artisan.discovery import (
 if TYPE_CHECKING:
     from artisan.config import Settings
 
-DEADLINE = 4.0
+DEADLINE = 3.5
 """Seconds the whole check may take."""
 
 

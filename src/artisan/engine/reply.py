@@ -426,19 +426,19 @@ class _TailRepeats:
         if last < size * (REPEAT_LIMIT - 1):
             return False
         probe = tail[last:]
+        # Candidate lengths come shortest first: the first that repeats is the unit itself
+        # ("Hmm. " repeats, and so does "Hmm. Hmm. Hmm. ", which is no unit of its own).
         start = tail.rfind(probe, 0, last + size - 1)
         while start >= 0:
             unit = last - start
             if unit * REPEAT_LIMIT > len(tail):
                 return False
-            if (
-                unit >= size
-                and tail[-unit * REPEAT_LIMIT : -unit] == tail[-unit * (REPEAT_LIMIT - 1) :]
-            ):
+            if tail[-unit * REPEAT_LIMIT : -unit] == tail[-unit * (REPEAT_LIMIT - 1) :]:
                 words = tail[-unit:]
-                if len(words.split()) >= 2:
-                    self.repeated = " ".join(_from_a_start(words).split())
-                    return True
+                if unit < size or len(words.split()) < 2:
+                    return False
+                self.repeated = " ".join(_from_a_start(words).split())
+                return True
             start = tail.rfind(probe, 0, start + size - 1)
         return False
 
