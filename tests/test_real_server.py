@@ -23,8 +23,10 @@ from artisan.config import Settings
 from artisan.discovery import KnownServer, ServerProps, find_local_servers, read_props
 from artisan.engine import Completion, Engine, Finish
 from artisan.targets import Target, load_catalog
+from artisan.workshop import PROMPT
 from conftest import RunCli
 from llama_server import MODEL_NAME, LlamaServer
+from tui_helpers import make_app, prompt_text, screen_text, settle, wait_until
 
 pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real")]
 
@@ -149,7 +151,7 @@ async def test_four_slots_write_four_variations_at_once(
     llama_four_slots: LlamaServer, dalle: Target
 ) -> None:
     log_start = len(llama_four_slots.log_text())
-    engine = Engine(settings_for(llama_four_slots))
+    engine = Engine(settings_for(llama_four_slots, max_tokens=12))
     results = await asyncio.wait_for(
         engine.variations("A fox asleep in the snow.", dalle, 4, lambda i, t: None), DEADLINE
     )
@@ -187,7 +189,7 @@ def test_four_variations_on_one_slot_each_wait_their_turn(
     """One slot: sent together, the variations behind the first would wait in the server's
     queue, sent nothing, until `timeout` ran out (and be tried again, and queue again). Sent
     in turn, each request's wait starts when its turn does, and all four arrive."""
-    configure(llama_one_slot, timeout=15, max_tokens=64, max_retries=0)
+    configure(llama_one_slot, timeout=15, max_tokens=40, max_retries=0)
     result = cli("prompt", "a lonely surfer at dusk", "-n", "4")
     assert "did not" not in result.err and "timeout" not in result.err, result.err
     variations = re.findall(r"^Variation (\d):\n(.+)", result.out, re.MULTILINE)
@@ -210,3 +212,26 @@ def test_doctor_reports_the_server_in_use(llama_one_slot: LlamaServer, cli: RunC
     assert "  kind        llama.cpp's server: 1 slot, context 1,024 tokens" in result.out
     assert f"  models      1: {MODEL_NAME}" in result.out
     assert f"  model       {MODEL_NAME}: listed, answered" in result.out
+
+
+# The app ----------------------------------------------------------------------------------------
+
+
+async def test_the_app_writes_a_prompt_with_the_real_server(llama_one_slot: LlamaServer) -> None:
+    app = make_app(None, base_url=llama_one_slot.url, model=MODEL_NAME, max_tokens=24, timeout=20.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.idea_pane.editor.focus()
+        await pilot.press(*"a lonely surfer at dusk", "ctrl+j")
+
+        def ended() -> bool:
+            job = app.workshop.jobs.get(PROMPT)
+            return job is not None and not job.running
+
+        await wait_until(pilot, ended, "the prompt", DEADLINE)
+        await settle(pilot)
+        assert prompt_text(app).strip()
+        version = app.workshop.version
+        assert version is not None and version.model == MODEL_NAME
+        assert re.search(
+            rf"{MODEL_NAME} · 127\.0\.0\.1:\d+ +prompt: (done|truncated) in", screen_text(app)
+        )
