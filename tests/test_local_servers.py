@@ -305,8 +305,9 @@ async def test_a_sentence_repeated_on_one_line_is_stopped(
         "**Prompt:** A red fox asleep in deep snow, low winter sun.",
         "“A red fox asleep in deep snow, low winter sun.”",
         "```\nA red fox asleep in deep snow, low winter sun.\n```",
+        "A variation of the original prompt is:\n\nA red fox asleep in deep snow, low winter sun.",
     ],
-    ids=["here-is-quoted", "sure-ill", "label", "curly-quotes", "fence"],
+    ids=["here-is-quoted", "sure-ill", "label", "curly-quotes", "fence", "a-variation-is"],
 )
 async def test_chatter_and_wrapping_quotes_come_off(
     server: FakeOpenAI, dalle: Target, answer: str
