@@ -226,7 +226,7 @@ def test_think_blocks_never_reach_the_answer(
 def test_answers_without_a_think_block_are_kept_whole(content: str, cuts: list[int]) -> None:
     """An answer that starts like a prompt (not like a tag, a quote, a fence or a word of
     chatter such as "Here") arrives whole, however the stream cuts it."""
-    if content.lstrip()[:1].lower() in set('<"“`*hscoagibtp'):
+    if content.lstrip()[:1].lower() in set('<"“`*hscoagibtpv'):
         content = "x" + content
     streamed: list[str] = []
     reply = Reply(SETTINGS, streamed.append)
