@@ -48,6 +48,7 @@ def settings_for(server: LlamaServer, **changes: Any) -> Settings:
         "timeout": 20.0,
         "max_retries": 0,
         "max_tokens": 24,
+        "temperature": 0.0,  # the same answer every run: greedy decoding
     }
     return Settings(**{**values, **changes})
 
@@ -67,7 +68,7 @@ async def generate(settings: Settings, target: Target, idea: str) -> tuple[list[
 
 def configure(server: LlamaServer, **settings: object) -> None:
     """Write config.toml as a person would, pointing artisan at the server."""
-    lines = [f'base_url = "{server.url}"', f'model = "{MODEL_NAME}"']
+    lines = [f'base_url = "{server.url}"', f'model = "{MODEL_NAME}"', "temperature = 0.0"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     locations.config_file().parent.mkdir(parents=True, exist_ok=True)
     locations.config_file().write_text("\n".join(lines) + "\n")
@@ -218,7 +219,14 @@ def test_doctor_reports_the_server_in_use(llama_one_slot: LlamaServer, cli: RunC
 
 
 async def test_the_app_writes_a_prompt_with_the_real_server(llama_one_slot: LlamaServer) -> None:
-    app = make_app(None, base_url=llama_one_slot.url, model=MODEL_NAME, max_tokens=24, timeout=20.0)
+    app = make_app(
+        None,
+        base_url=llama_one_slot.url,
+        model=MODEL_NAME,
+        max_tokens=24,
+        timeout=20.0,
+        temperature=0.0,
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         app.idea_pane.editor.focus()
         await pilot.press(*"a lonely surfer at dusk", "ctrl+j")
