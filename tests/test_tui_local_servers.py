@@ -6,11 +6,15 @@ test_cli_local_servers.py; here, the same servers through the app's panes and st
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import pytest
 
+from artisan import config
+from artisan.discovery import KnownServer
+from artisan.tui.app import ArtisanApp
 from artisan.tui.screens.thinking import ThinkingScreen
 from fake_openai import Chat, Error, FakeOpenAI, LocalServer, Raw
 from tui_helpers import make_app, notifications, prompt_text, screen_text, settle, wait_until
@@ -252,3 +256,21 @@ async def test_the_thinking_of_a_variation_is_shown(server: FakeOpenAI) -> None:
         await pilot.press("f4")
         await settle(pilot)
         assert any("v1: the model wrote no thinking" in n for n in notifications(app))
+
+
+async def test_quitting_while_a_port_trickles_its_model_list_at_the_first_start(
+    server: FakeOpenAI,
+) -> None:
+    """The search for local servers runs in a thread the app waits for when it quits: a
+    port answering a byte every 0.2 s would hold ctrl+q for minutes without its deadline."""
+    server.models = [f"model-{n}" for n in range(50)]
+    server.models_trickle = 0.2
+    app = ArtisanApp(config.load().settings, local_servers=[KnownServer("Ollama", server.port)])
+
+    async def quit_at_once() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: server.requests, "the probe")
+            await pilot.press("ctrl+q")
+
+    await asyncio.wait_for(quit_at_once(), 15)
+    assert app.return_code == 0
