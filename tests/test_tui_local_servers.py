@@ -274,3 +274,6 @@ async def test_quitting_while_a_port_trickles_its_model_list_at_the_first_start(
 
     await asyncio.wait_for(quit_at_once(), 15)
     assert app.return_code == 0
+    # The search let go of the port: nothing is left reading it, which a process ending
+    # after the app would otherwise wait for.
+    assert await asyncio.to_thread(server.wait_for_hang_up, 5)
