@@ -8,7 +8,9 @@ stalls, an error event inside a 200 stream, a malformed chunk, an HTML page from
 
 It can also behave like the local servers and proxies people use (see `LocalServer` and the
 `Chat` fields): one slot that interrupts the running answer when a new request arrives (as
-llama.cpp's server does) or queues requests with `: ping` keep-alives, no usage chunk, reasoning
+llama-cpp-python's server does), queues requests with `: ping` keep-alives, or holds them
+sending nothing (as llama.cpp's own server does, which also says its slots at `/props`), a
+model list trickled one byte at a time, no usage chunk, reasoning
 fields and `<think>` tags, a whole JSON completion answering a stream request, an event whose
 JSON spans several `data:` lines, `event: error`, a trickle of one byte at a time, an empty 200
 body for a prompt longer than the context, and a length cap (`max_tokens`) that it honours.
@@ -110,7 +112,9 @@ class LocalServer:
     """Chat answers it writes at once."""
     when_busy: str = "interrupt"
     """`interrupt`: a new request ends the running answer with `[DONE]` and no finish reason
-    (llama.cpp's server by default); `queue`: the new request waits, with keep-alive pings."""
+    (llama-cpp-python's server by default); `queue`: the new request waits, with keep-alive
+    pings; `hold`: it waits sent nothing at all, not even its headers (llama.cpp's own
+    server)."""
     ping_every: float = 15.0
     """Seconds between `: ping` lines while a request waits in the queue."""
     honour_max_tokens: bool = True
@@ -196,6 +200,11 @@ class FakeOpenAI:
         """Answer `GET /v1/models` with these bytes instead (a proxy's page, a wrong API)."""
         self.models_delay = 0.0
         """Seconds to wait before answering `GET /v1/models` (a server that hangs)."""
+        self.models_trickle: float | None = None
+        """Send the model list one byte at a time, this many seconds apart (a server that
+        never trips a per-read timeout)."""
+        self.props: dict[str, Any] | None = None
+        """Answer `GET /props` with this, as llama.cpp's server does; None: 404."""
         self._lock = threading.Lock()
         self._active_streams = 0
         self.max_concurrent_streams = 0
@@ -372,7 +381,13 @@ class _Handler(BaseHTTPRequestHandler):
                     {"id": name, "object": "model", "created": 0, "owned_by": "fake"}
                     for name in self.fake.models
                 ]
-                self._send_json(200, {"object": "list", "data": models})
+                body = json.dumps({"object": "list", "data": models}).encode()
+                if self.fake.models_trickle is not None:
+                    self._trickle_body(body, self.fake.models_trickle, record)
+                else:
+                    self._send_bytes(200, body, "application/json")
+        elif self.path == "/props" and self.fake.props is not None:
+            self._send_json(200, self.fake.props)
         else:
             self._send_json(404, {"error": {"message": "Unknown path", "type": "not_found"}})
         record.finished = time.monotonic()
@@ -511,9 +526,12 @@ class _Handler(BaseHTTPRequestHandler):
         if chat.as_json or not streamed:
             self._send_json(200, self._completion(chat, body))
             return
+        queued = local is not None and local.when_busy in ("queue", "hold")
+        if local is not None and local.when_busy == "hold" and not self._hold_for_slot(local):
+            record.client_hung_up = True
+            return
         self._begin_stream()
-        queued = local is not None and local.when_busy == "queue"
-        if queued and local is not None and not self._wait_for_slot(local):
+        if local is not None and local.when_busy == "queue" and not self._wait_for_slot(local):
             record.client_hung_up = True
             return
         fake._stream_started()
@@ -556,13 +574,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _wait_for_slot(self, local: LocalServer) -> bool:
         """Wait for a free slot, sending `: ping` meanwhile; False if the client left."""
-        with self.fake._lock:
-            if self.fake._slots is None:
-                self.fake._slots = threading.Semaphore(local.slots)
-            slots = self.fake._slots
+        slots = self._slot_gate(local)
         while not slots.acquire(timeout=local.ping_every):
             self._write_chunk(b": ping\n\n")
         return True
+
+    def _hold_for_slot(self, local: LocalServer) -> bool:
+        """Wait for a free slot sending nothing, not even the headers (llama.cpp's server);
+        False if the client left meanwhile."""
+        slots = self._slot_gate(local)
+        while not slots.acquire(timeout=0.02):
+            if self._client_left_within(0.001):
+                return False
+        return True
+
+    def _slot_gate(self, local: LocalServer) -> threading.Semaphore:
+        with self.fake._lock:
+            if self.fake._slots is None:
+                self.fake._slots = threading.Semaphore(local.slots)
+            return self.fake._slots
 
     def _interrupted(self, ticket: int) -> bool:
         """Whether a newer request arrived at a one-slot server that interrupts."""
@@ -638,7 +668,7 @@ class _Handler(BaseHTTPRequestHandler):
         yield deltas({}, finish)
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         if include_usage and chat.usage:
-            yield event({**_chunk(model, []), "usage": _usage(body, pieces, choices)})
+            yield event({**_chunk(model, []), "usage": _usage(body, pieces, choices, finish)})
         yield b"data: [DONE]\n\n"
 
     def _pieces(self, chat: Chat, body: dict[str, Any]) -> tuple[list[str], str | None]:
@@ -677,8 +707,24 @@ class _Handler(BaseHTTPRequestHandler):
             "created": int(time.time()),
             "model": chat.model or str(body.get("model") or "gpt-5.4-mini"),
             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            **({"usage": _usage(body, pieces, 1)} if chat.usage else {}),
+            **({"usage": _usage(body, pieces, 1, finish)} if chat.usage else {}),
         }
+
+    def _trickle_body(self, data: bytes, interval: float, record: Request) -> None:
+        """A whole answer with its length announced, one byte at a time."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                record.chunks_sent += 1
+                time.sleep(interval)
+        except (BrokenPipeError, ConnectionResetError):
+            record.client_hung_up = True
+            self.close_connection = True
 
     def _trickle(self, data: bytes, interval: float) -> None:
         for byte in data:
@@ -783,10 +829,16 @@ def _encode(data: str, multiline: bool) -> bytes:
     return ("".join(f"data: {line}\n" for line in data.split("\n")) + "\n").encode()
 
 
-def _usage(body: dict[str, Any], pieces: list[str], choices: int) -> dict[str, int]:
-    """Token counts, a word standing for a token."""
+def _usage(
+    body: dict[str, Any], pieces: list[str], choices: int, finish: str | None = None
+) -> dict[str, int]:
+    """Token counts, a word standing for a token; an answer the length cap stopped used all of
+    the cap (its thinking counts too), as a real server reports it."""
     prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
     completion_tokens = sum(len(piece.split()) for piece in pieces) * choices
+    cap = body.get("max_tokens") or body.get("max_completion_tokens")
+    if finish == "length" and isinstance(cap, int):
+        completion_tokens = max(completion_tokens, cap * choices)
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
@@ -846,7 +898,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--when-busy",
-        choices=("interrupt", "queue"),
+        choices=("interrupt", "queue", "hold"),
         default="interrupt",
         help="with --slots: end the running answer for a new request, or make it wait",
     )

@@ -16,6 +16,7 @@ import time_machine
 
 from artisan.clock import fixed_clock
 from fake_openai import FakeOpenAI
+from llama_server import LlamaServer
 
 TEST_KEY = "sk-test-0123456789abcdefSECRET"
 TEST_TIME = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
@@ -130,3 +131,33 @@ def run_artisan(
         timeout=timeout,
         check=False,
     )
+
+
+# llama.cpp's own server, for the tests marked `real` -------------------------------------------
+
+
+def _llama(slots: int, context: int, folder: Path) -> Iterator[LlamaServer]:
+    from llama_server import CannotRun, NotInstalled, start
+
+    try:
+        server = start(slots, context, folder / f"llama-server-{slots}-slots.log")
+    except CannotRun as reason:
+        pytest.skip(f"llama.cpp's server cannot run here: {reason}")
+    except NotInstalled as missing:
+        pytest.fail(str(missing), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def llama_one_slot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """llama-server with one slot of 1,024 tokens (its default: one request at a time)."""
+    yield from _llama(1, 1024, tmp_path_factory.mktemp("llama-one"))
+
+
+@pytest.fixture(scope="session")
+def llama_four_slots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """llama-server with four slots of 512 tokens each."""
+    yield from _llama(4, 512, tmp_path_factory.mktemp("llama-four"))

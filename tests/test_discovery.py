@@ -94,3 +94,50 @@ async def test_listing_the_models_of_something_else(server: FakeOpenAI) -> None:
     server.models_answer = b"<html>login</html>"
     with pytest.raises(ModelListError, match="not with a list of models"):
         await list_models(server.url, timeout=5)
+
+
+# A stranger on the port: a trickle, a bottomless nesting ---------------------------------------
+
+
+async def test_a_server_trickling_its_list_ends_the_survey_within_its_timeout(
+    server: FakeOpenAI,
+) -> None:
+    """One byte every 0.2 s never trips a per-read timeout; the survey's deadline ends it."""
+    server.models = [f"model-{n}" for n in range(20)]
+    server.models_trickle = 0.2
+    assert await survey(KnownServer("Ollama", server.port), timeout=0.5) == []
+    assert await asyncio.to_thread(server.wait_for_hang_up, DEADLINE)
+
+
+async def test_listing_the_models_of_a_trickling_server_has_one_deadline(
+    server: FakeOpenAI,
+) -> None:
+    server.models = [f"model-{n}" for n in range(20)]
+    server.models_trickle = 0.2
+    with pytest.raises(ModelListError, match=r"did not answer within 0.5 seconds"):
+        await asyncio.wait_for(list_models(server.url, timeout=0.5), DEADLINE)
+
+
+async def test_json_nested_100000_deep_is_no_model_list(server: FakeOpenAI) -> None:
+    server.models_answer = b"[" * 100_000 + b"]" * 100_000
+    assert await survey(KnownServer("llama.cpp", server.port)) == []
+    with pytest.raises(ModelListError, match="not with a list of models"):
+        await list_models(server.url, timeout=5)
+
+
+async def test_an_endless_answer_is_read_no_further_than_the_limit(server: FakeOpenAI) -> None:
+    from artisan.discovery import MAX_ANSWER_BYTES
+
+    server.models_answer = b'{"data": [' + b" " * (MAX_ANSWER_BYTES + 10) + b"]}"
+    with pytest.raises(ModelListError, match="not with a list of models"):
+        await list_models(server.url, timeout=5)
+
+
+async def test_llama_cpp_says_its_slots_and_context(server: FakeOpenAI) -> None:
+    from artisan.discovery import ServerProps, read_props
+
+    assert await read_props(server.url) is None  # no /props: not llama.cpp's server
+    server.props = {"total_slots": 1, "default_generation_settings": {"n_ctx": 4096}}
+    assert await read_props(server.url) == ServerProps(slots=1, context=4096)
+    server.props = {"total_slots": "many"}
+    assert await read_props(server.url) is None

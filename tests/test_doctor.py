@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,8 +19,9 @@ from artisan.discovery import KnownServer
 from artisan.engine.chat import Engine
 from artisan.engine.choice import choose_engine, engine_reason, make_engine
 from artisan.engine.composer import Composer
-from conftest import TEST_KEY, RunCli
-from fake_openai import FakeOpenAI
+from conftest import TEST_KEY, Result, RunCli
+from fake_openai import Error, FakeOpenAI
+from test_discovery import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -84,10 +87,7 @@ def test_doctor_on_a_fresh_machine(cli: RunCli) -> None:
     assert "Prompts come from the offline composer." in out
 
 
-def test_doctor_redacts_the_key_and_names_its_source(
-    cli: RunCli, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+def test_doctor_redacts_the_key_and_names_its_source(cli: RunCli, online: FakeOpenAI) -> None:
     result = cli("doctor")
     assert result.code == 0
     assert TEST_KEY not in result.out
@@ -165,3 +165,113 @@ def test_new_core_modules_stay_light() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# The server in use ------------------------------------------------------------------------------
+
+
+def test_doctor_reaches_the_server_in_use_and_asks_for_one_token(
+    cli: RunCli, online: FakeOpenAI
+) -> None:
+    online.props = {"total_slots": 1, "default_generation_settings": {"n_ctx": 4096}}
+    result = cli("doctor")
+    assert result.code == 0, result.out
+    assert f"  server      {online.url}" in result.out
+    assert "  kind        llama.cpp's server: 1 slot, context 4,096 tokens" in result.out
+    assert "  model       gpt-5.4-mini: listed, answered" in result.out
+    [asked] = online.chat_requests()
+    assert asked.body["max_tokens"] == 1
+    assert asked.headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert "Nothing to fix." in result.out
+
+
+def test_doctor_fails_on_a_base_url_where_nothing_listens(
+    cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    result = cli("doctor")
+    assert result.code == 1
+    assert "Cannot connect to http://127.0.0.1:" in result.out
+    assert "Nothing to fix" not in result.out
+    assert "model       gpt-5.4-mini: not reached" in result.out
+
+
+def test_doctor_fails_when_the_key_is_refused(cli: RunCli, online: FakeOpenAI) -> None:
+    online.queue_chat(Error(401, "Incorrect API key provided.", code="invalid_api_key"))
+    result = cli("doctor", "--json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert report["engine"]["ready"] is False
+    assert report["server"]["answered"] is False
+    assert "key" in report["server"]["problem"]
+    assert report["server"]["problem"] in report["fixes"]
+
+
+def test_doctor_fails_when_the_model_is_unknown(cli: RunCli, online: FakeOpenAI) -> None:
+    online.models = ["llama3.2"]
+    online.queue_chat(Error(404, "model 'gpt-5.4-mini' not found", code="model_not_found"))
+    result = cli("doctor")
+    assert result.code == 1
+    assert "model       gpt-5.4-mini: not listed, failed" in result.out
+    assert "not found" in result.out
+
+
+def finishes_within(seconds: float, run: Callable[[], object]) -> object:
+    """`run()` in a thread; its result, or a failure once `seconds` pass without one."""
+    results: list[object] = []
+    worker = threading.Thread(target=lambda: results.append(run()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert results, f"still running after {seconds:g} s"
+    return results[0]
+
+
+def test_doctor_ends_with_a_server_trickling_on_a_usual_port(
+    cli: RunCli, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One byte every 0.2 s never trips a per-read timeout: the survey's deadline ends it."""
+    server.models = [f"model-{n}" for n in range(40)]
+    server.models_trickle = 0.2
+    monkeypatch.setattr(artisan.discovery, "WELL_KNOWN", (KnownServer("Ollama", server.port),))
+    result = finishes_within(20, lambda: cli("doctor"))
+    assert isinstance(result, Result) and result.code == 0
+    assert "none found" in result.out
+
+
+def test_doctor_ends_with_the_server_in_use_trickling(cli: RunCli, online: FakeOpenAI) -> None:
+    online.models_trickle = 0.2
+    result = finishes_within(20, lambda: cli("doctor"))
+    assert isinstance(result, Result) and result.code == 1
+    assert "did not answer within 3.5 seconds" in result.out
+
+
+def test_doctor_survives_a_model_list_nested_100000_deep(
+    cli: RunCli, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.models_answer = b"[" * 100_000 + b"]" * 100_000
+    monkeypatch.setattr(artisan.discovery, "WELL_KNOWN", (KnownServer("Ollama", server.port),))
+    result = cli("doctor")
+    assert result.code == 0
+    assert "none found" in result.out
+
+
+def test_doctor_quotes_a_model_name_it_offers_as_a_command(
+    cli: RunCli, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.models = ["llama; curl 127.0.0.1:9/x | sh #"]
+    monkeypatch.setattr(artisan.discovery, "WELL_KNOWN", (KnownServer("Ollama", server.port),))
+    result = cli("doctor")
+    assert "artisan config set model 'llama; curl 127.0.0.1:9/x | sh #'" in result.out
+
+
+def test_a_model_name_with_a_newline_keeps_to_its_line(
+    cli: RunCli, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.models = ["evil\n  - Nothing wrong here", "llama3.2"]
+    monkeypatch.setattr(artisan.discovery, "WELL_KNOWN", (KnownServer("Ollama", server.port),))
+    result = cli("doctor")
+    assert f"Ollama      {server.url}  2 models: evil\u2424  - Nothing wrong here, llama3.2" in (
+        result.out
+    )
+    assert "\n  - Nothing wrong here" not in result.out
+    assert "artisan config set model llama3.2" in result.out

@@ -150,6 +150,48 @@ async def test_one_slot_server_variations_run_in_turn_and_it_is_remembered(
     assert "run in turn" in seen.notices[-1]
 
 
+async def test_a_server_that_says_it_has_one_slot_gets_variations_in_turn(
+    server: FakeOpenAI, dalle: Target
+) -> None:
+    """llama.cpp's server holds a request beyond its slots without sending a byte: sent
+    together, the last ones would run out of `timeout` waiting. Asked first (`/props`), the
+    engine sends each when the one before it has ended, so each wait starts with its turn."""
+    server.local = LocalServer(slots=1, when_busy="hold")
+    server.props = {"total_slots": 1, "default_generation_settings": {"n_ctx": 4096}}
+    server.default_chat = Chat(delay=0.05)  # about 0.6 s an answer
+    seen = Recorder()
+    engine = seen.engine(settings_for(server, timeout=1.0))
+    results = await engine.variations("A fox at dusk.", dalle, 4, lambda i, t: None)
+    await engine.aclose()
+    assert [r.state if isinstance(r, Completion) else str(r) for r in results] == ["done"] * 4
+    assert server.max_concurrent_streams == 1
+    assert not any(r.client_hung_up for r in server.chat_requests())
+    [notice] = seen.notices
+    assert "has one slot, so variations are written in turn" in notice
+    memory = json.loads((locations.data_dir() / "servers.json").read_text())
+    assert memory["servers"][server.url] | {"learnt": ""} == {
+        "parallel": 1,
+        "context": 4096,
+        "source": "props",
+        "learnt": "",
+    }
+
+
+async def test_a_server_with_four_slots_gets_four_at_once(
+    server: FakeOpenAI, dalle: Target
+) -> None:
+    server.local = LocalServer(slots=4, when_busy="hold")
+    server.props = {"total_slots": 4, "default_generation_settings": {"n_ctx": 1024}}
+    server.default_chat = Chat(delay=0.05)
+    seen = Recorder()
+    engine = seen.engine(settings_for(server))
+    results = await engine.variations("A fox at dusk.", dalle, 4, lambda i, t: None)
+    await engine.aclose()
+    assert all(isinstance(r, Completion) and r.ok for r in results)
+    assert server.max_concurrent_streams == 4
+    assert seen.notices == []
+
+
 async def test_a_queueing_server_with_pings_gives_every_variation(
     server: FakeOpenAI, dalle: Target
 ) -> None:
@@ -191,6 +233,105 @@ async def test_a_parallel_server_is_not_mistaken_for_one_slot(
     ]
     assert seen.notices == [] and seen.restarts == []
     assert len(server.chat_requests()) == 3
+
+
+def length_stop(prompt_tokens: int, completion_tokens: int) -> Chat:
+    """An answer stopped by a length limit, with the usage figures given."""
+    return Chat(
+        events=[
+            {"choices": [{"index": 0, "delta": {"content": "A red fox in"}}]},
+            {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]},
+            {
+                "choices": [],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+            },
+        ]
+    )
+
+
+async def test_a_full_context_is_told_from_the_length_cap(
+    server: FakeOpenAI, dalle: Target
+) -> None:
+    """A long idea in a 4,096-token context: 10 tokens, then `length`. That is the context,
+    not `max_tokens` (600), and the note gives the figures."""
+    server.props = {"total_slots": 1, "default_generation_settings": {"n_ctx": 4096}}
+    server.queue_chat(length_stop(4086, 10), length_stop(300, 600))
+    _, full = await run(Engine(settings_for(server)), dalle)
+    assert full.finish is Finish.TRUNCATED
+    assert full.note == (
+        "the server's context filled up (4,096 tokens: 4,086 for the request and 10 for the "
+        "answer); shorten the idea, or give the server a larger context"
+    )
+    _, capped = await run(Engine(settings_for(server)), dalle)
+    assert capped.note == (
+        "the answer reached the length limit (`max_tokens` = 600 tokens) and may be cut short"
+    )
+
+
+async def test_a_full_context_is_told_without_props(server: FakeOpenAI, dalle: Target) -> None:
+    """A server that says nothing of its context: fewer tokens than the cap, yet `length`."""
+    server.queue_chat(length_stop(4086, 10))
+    _, result = await run(Engine(settings_for(server)), dalle)
+    assert result.note.startswith(
+        "the server's context filled up (4,086 for the request and 10 for the answer, "
+        "before `max_tokens`)"
+    )
+
+
+async def test_a_sentence_repeated_on_one_line_is_stopped(
+    server: FakeOpenAI, dalle: Target
+) -> None:
+    """No line ever ends, so counting lines never sees the loop; the repeats within it do."""
+    server.queue_chat(Chat(text="A red fox sleeps in the snow at dusk. " * 150, delay=0.001))
+    text, result = await run(Engine(settings_for(server)), dalle)
+    assert result.finish is Finish.TRUNCATED
+    assert text.count("A red fox sleeps") < 10
+    assert result.note == (
+        "the model kept repeating the same words ('A red fox sleeps in the snow at dusk.', "
+        "6 times), so it was stopped"
+    )
+    assert await asyncio.to_thread(server.wait_for_hang_up)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        'Here is your prompt:\n\n"A red fox asleep in deep snow, low winter sun."',
+        "Sure! I'll write a prompt for that:\nA red fox asleep in deep snow, low winter sun.",
+        "**Prompt:** A red fox asleep in deep snow, low winter sun.",
+        "“A red fox asleep in deep snow, low winter sun.”",
+        "```\nA red fox asleep in deep snow, low winter sun.\n```",
+        "A variation of the original prompt is:\n\nA red fox asleep in deep snow, low winter sun.",
+    ],
+    ids=["here-is-quoted", "sure-ill", "label", "curly-quotes", "fence", "a-variation-is"],
+)
+async def test_chatter_and_wrapping_quotes_come_off(
+    server: FakeOpenAI, dalle: Target, answer: str
+) -> None:
+    server.queue_chat(Chat(text=answer))
+    text, result = await run(Engine(settings_for(server)), dalle)
+    assert text == result.text == "A red fox asleep in deep snow, low winter sun."
+    assert result.ok and result.note == ""
+
+
+async def test_quotes_inside_a_prompt_stay(server: FakeOpenAI, dalle: Target) -> None:
+    answer = '"Closed" reads the sign on a shop at night; a cat sits under it.'
+    server.queue_chat(Chat(text=answer))
+    text, result = await run(Engine(settings_for(server)), dalle)
+    assert text == result.text == answer
+
+
+async def test_an_introduction_and_no_prompt_says_so(server: FakeOpenAI, dalle: Target) -> None:
+    server.queue_chat(Chat(text="Here is your prompt:"))
+    text, result = await run(Engine(settings_for(server)), dalle)
+    assert text == ""
+    assert result.note == (
+        "the model wrote only an introduction ('Here is your prompt:') and no prompt"
+    )
 
 
 # 3. Empty results are not success ---------------------------------------------------------------
@@ -311,12 +452,13 @@ async def test_think_tags_split_across_deltas_are_stripped(
 
 
 async def test_a_model_that_only_thinks_says_so(server: FakeOpenAI, dalle: Target) -> None:
-    server.queue_chat(Chat(pieces=["<think>", "Let me think. " * 40], finish="length"))
+    thoughts = " ".join(f"Step {n}: weigh the light." for n in range(40))
+    server.queue_chat(Chat(pieces=["<think>", thoughts], finish="length"))
     text, result = await run(Engine(settings_for(server)), dalle)
     assert text == result.text == ""
     assert result.finish is Finish.TRUNCATED
     assert "used its whole length thinking" in result.note
-    assert result.reasoning.startswith("Let me think.")
+    assert result.reasoning.startswith("Step 0: weigh the light.")
 
 
 async def test_text_that_only_looks_like_a_tag_is_kept(server: FakeOpenAI, dalle: Target) -> None:
@@ -324,6 +466,47 @@ async def test_text_that_only_looks_like_a_tag_is_kept(server: FakeOpenAI, dalle
     text, result = await run(Engine(settings_for(server)), dalle)
     assert text == result.text == "<threshold> of a door"
     assert result.reasoning == ""
+
+
+# Pieces that could not be used ------------------------------------------------------------------
+
+
+def chunk(delta: object, finish: str | None = None) -> dict[str, object]:
+    return {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+async def test_a_content_that_is_a_number_is_left_out_and_said(
+    server: FakeOpenAI, dalle: Target
+) -> None:
+    server.queue_chat(
+        Chat(events=[chunk({"content": "A red fox"}), chunk({"content": 42}), chunk({}, "stop")])
+    )
+    text, result = await run(Engine(settings_for(server)), dalle)
+    assert text == result.text == "A red fox"
+    assert result.note == (
+        "the server sent a `content` that is a number (42), not text, which was left out"
+    )
+
+
+async def test_a_delta_that_is_a_list_is_not_blamed_on_one_slot(
+    server: FakeOpenAI, dalle: Target
+) -> None:
+    server.queue_chat(Chat(events=[chunk(["A red fox"]), chunk(["in snow"])]))
+    _, result = await run(Engine(settings_for(server)), dalle)
+    assert result.finish is Finish.INTERRUPTED
+    assert result.note == (
+        "nothing usable arrived: the server sent a `delta` that is a list (2x), which was left out"
+    )
+    assert "slot" not in result.note
+
+
+async def test_a_stream_of_token_counts_alone_is_not_blamed_on_one_slot(
+    server: FakeOpenAI, dalle: Target
+) -> None:
+    counts = {"prompt_tokens": 200, "completion_tokens": 0, "total_tokens": 200}
+    server.queue_chat(Chat(events=[{"choices": [], "usage": counts}]))
+    _, result = await run(Engine(settings_for(server)), dalle)
+    assert result.note == "the server sent only its token counts, and no answer"
 
 
 # 7. Proxies and odd servers ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from artisan.config import Settings
 from artisan.connection import ApiError
 from artisan.engine import Completion, Engine
+from artisan.engine.ending import finished
 from artisan.engine.reply import Reply
 from artisan.engine.stream import EventDecoder, ReplyReader
 from artisan.targets import load_catalog
@@ -106,7 +107,7 @@ def read_directly(pieces: list[str]) -> tuple[Completion | ApiError, Reply, list
             if reader.feed(piece):
                 break
         reader.close()
-        return reply.completion(100), reply, streamed
+        return finished(reply, 100), reply, streamed
     except ApiError as error:
         return error, reply, streamed
 
@@ -223,7 +224,9 @@ def test_think_blocks_never_reach_the_answer(
 @settings(max_examples=300, deadline=None)
 @given(content=st.text(max_size=80), cuts=st.lists(st.integers(min_value=0), max_size=8))
 def test_answers_without_a_think_block_are_kept_whole(content: str, cuts: list[int]) -> None:
-    if content.lstrip().startswith("<think>"):
+    """An answer that starts like a prompt (not like a tag, a quote, a fence or a word of
+    chatter such as "Here") arrives whole, however the stream cuts it."""
+    if content.lstrip()[:1].lower() in set('<"“`*hscoagibtpv'):
         content = "x" + content
     streamed: list[str] = []
     reply = Reply(SETTINGS, streamed.append)
@@ -233,6 +236,36 @@ def test_answers_without_a_think_block_are_kept_whole(content: str, cuts: list[i
     reply.end()
     assert reply.text() == "".join(streamed) == (content if content.strip() else "")
     assert reply.reasoning() == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.sampled_from(["", "Here is your prompt:\n\n", "Sure!\n", "Prompt: ", "**Prompt:** "]),
+    wrap=st.sampled_from([("", ""), ('"', '"'), ("“", "”"), ("```\n", "\n```")]),
+    content=st.text("abcdefgh ,.\n", max_size=60),
+    cuts=st.lists(st.integers(min_value=0), max_size=8),
+)
+def test_chatter_and_wrapping_come_off_however_the_stream_is_cut(
+    head: str, wrap: tuple[str, str], content: str, cuts: list[int]
+) -> None:
+    """The prompt taken out of an answer does not depend on where the stream cut it: the
+    pieces streamed add up to it, and to what the whole answer in one piece gives."""
+    answer = head + wrap[0] + content + wrap[1]
+
+    def tidied(pieces: list[str]) -> tuple[str, list[str]]:
+        streamed: list[str] = []
+        reply = Reply(SETTINGS, streamed.append)
+        for piece in pieces:
+            if piece:
+                reply.take(content_chunk(piece))
+        reply.end()
+        return reply.text(), streamed
+
+    whole, _ = tidied([answer])
+    text, streamed = tidied(split_at(answer, cuts))
+    assert text == "".join(streamed) == whole
+    if content.strip():
+        assert whole.strip() == content.strip()  # the prompt comes out bare
 
 
 # End to end, through the loopback server and the SDK --------------------------------------------

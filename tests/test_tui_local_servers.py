@@ -6,10 +6,16 @@ test_cli_local_servers.py; here, the same servers through the app's panes and st
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Any
 
 import pytest
 
+from artisan import config
+from artisan.discovery import KnownServer
+from artisan.tui.app import ArtisanApp
+from artisan.tui.screens.thinking import ThinkingScreen
 from fake_openai import Chat, Error, FakeOpenAI, LocalServer, Raw
 from tui_helpers import make_app, notifications, prompt_text, screen_text, settle, wait_until
 
@@ -104,7 +110,8 @@ async def test_thinking_to_the_limit_is_told(server: FakeOpenAI) -> None:
 
 
 async def test_the_status_line_says_the_model_is_thinking(server: FakeOpenAI) -> None:
-    server.queue_chat(Chat(text="A fox.", reasoning="Let me think about it. " * 40, delay=0.02))
+    thoughts = " ".join(f"Thought {n} about the fox." for n in range(40))
+    server.queue_chat(Chat(text="A fox.", reasoning=thoughts, delay=0.02))
     app = make_app(server)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         app.idea_pane.editor.focus()
@@ -209,3 +216,64 @@ async def test_waiting_for_the_first_words_is_shown(server: FakeOpenAI) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert "prompt: cancelled" in str(status.render())
+
+
+async def test_a_model_that_only_thought_says_why_and_shows_its_thinking(
+    server: FakeOpenAI,
+) -> None:
+    """No prompt, only thinking: at 120 columns the status line and the Prompt pane say so in
+    full, and F4 (or the palette's Thinking) shows what it thought."""
+    thoughts = " ".join(f"Step {n}: weigh the light on the water." for n in range(12))
+    server.queue_chat(Chat(pieces=["<think>", thoughts, "</think>"]))
+    app = make_app(server)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await write_prompt(pilot)
+        screen = screen_text(app)
+        assert re.search(r"prompt: no prompt, only thinking \(\d+\.\d s; f6 reads it\)", screen)
+        assert "last request: no prompt, only thinking" in screen
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThinkingScreen), "the thinking")
+        assert "Step 11: weigh the light on the water." in screen_text(app)
+        assert "The last request: what the model thought" in screen_text(app)
+
+
+async def test_the_thinking_of_a_variation_is_shown(server: FakeOpenAI) -> None:
+    server.queue_chat(
+        Chat(text="A red fox."),
+        Chat(text="A fox at dawn.", reasoning="Dawn suits a fox: cold pink light."),
+    )
+    app = make_app(server, variations=1)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await write_prompt(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        app.variations_pane.option_list.focus()
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThinkingScreen), "the thinking")
+        assert "Dawn suits a fox: cold pink light." in screen_text(app)
+        await pilot.press("escape")
+        app.idea_pane.editor.focus()
+        await pilot.press("f6")
+        await settle(pilot)
+        assert any("v1: the model wrote no thinking" in n for n in notifications(app))
+
+
+async def test_quitting_while_a_port_trickles_its_model_list_at_the_first_start(
+    server: FakeOpenAI,
+) -> None:
+    """The search for local servers runs in a thread the app waits for when it quits: a
+    port answering a byte every 0.2 s would hold ctrl+q for minutes without its deadline."""
+    server.models = [f"model-{n}" for n in range(50)]
+    server.models_trickle = 0.2
+    app = ArtisanApp(config.load().settings, local_servers=[KnownServer("Ollama", server.port)])
+
+    async def quit_at_once() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: server.requests, "the probe")
+            await pilot.press("ctrl+q")
+
+    await asyncio.wait_for(quit_at_once(), 15)
+    assert app.return_code == 0
+    # The search let go of the port: nothing is left reading it, which a process ending
+    # after the app would otherwise wait for.
+    assert await asyncio.to_thread(server.wait_for_hang_up, 5)

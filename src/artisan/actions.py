@@ -155,6 +155,16 @@ KEYMAP: tuple[KeyAction, ...] = (
         priority=True,
     ),
     KeyAction(
+        "thinking",
+        "f6",
+        "thinking",
+        "Thinking",
+        "Read what the model thought before writing the prompt shown (in Variations: the "
+        "highlighted one)",
+        show=False,
+        priority=True,
+    ),
+    KeyAction(
         "describe",
         "ctrl+t",
         "describe",

@@ -310,6 +310,8 @@ def _report_finish(result: PromptVersion) -> int:
     from artisan.engine import Finish
 
     if result.state == Finish.DONE and result.text.strip():
+        if result.note:
+            warn(f"Note: {result.note}.")  # whole, but something the server sent was left out
         return 0
     note = result.note or _NOTES.get(result.state, result.state)
     if not result.text.strip():

@@ -1,8 +1,10 @@
 """What artisan has learnt about the servers it talks to, kept between runs.
 
-Today that is one fact: a server that runs one request at a time (llama.cpp's server with one
-slot ends the running answer when another request arrives). Once learnt, variations for that
-server run in turn from the start instead of being cut and tried again.
+How many requests a server runs at once, and how much context each gets. llama.cpp's server
+says both at `GET /props` (`total_slots`, `n_ctx`); llama-cpp-python's says nothing, and is
+learnt instead when its one slot ends the running answer as another request arrives. Once
+known, variations for that server run in turn (or as many at once as it has slots) from the
+start, and an answer stopped by a full context says so with the figures.
 
 The file is `servers.json` in the data folder, keyed by `base_url` without credentials. It is a
 cache: a file that cannot be read is treated as empty and replaced at the next write.
@@ -21,6 +23,7 @@ from artisan.connection.server import server_key
 
 if TYPE_CHECKING:
     from artisan.config import Settings
+    from artisan.discovery import ServerProps
 
 FILE_NAME = "servers.json"
 MAX_BYTES = 256 * 1024
@@ -41,26 +44,44 @@ class ServerMemory:
 
     def parallel(self, settings: Settings) -> int | None:
         """How many requests the server runs at once, when artisan has learnt it."""
-        entry = self._read().get(server_key(settings))
-        if not isinstance(entry, dict):
-            return None
-        value = entry.get("parallel")
-        if type(value) is int and 1 <= value <= 64:
-            return value
-        return None
+        return self._fact(settings, "parallel", 1024)
+
+    def context(self, settings: Settings) -> int | None:
+        """Tokens of context the server gives one request, when it said."""
+        return self._fact(settings, "context", 100_000_000)
 
     def remember_parallel(self, settings: Settings, parallel: int) -> None:
-        """Record that the server runs `parallel` requests at once.
+        """Record that the server runs `parallel` requests at once (learnt from what it did).
 
         A folder or disk that cannot be written is not an error worth stopping for: the
         fact is learnt again next time.
         """
+        self._write(settings, {"parallel": parallel, "source": "learnt"})
+
+    def remember_props(self, settings: Settings, props: ServerProps) -> None:
+        """Record what the server said of itself at `/props` (its slots and context)."""
+        facts: dict[str, Any] = {"parallel": props.slots, "source": "props"}
+        if props.context is not None:
+            facts["context"] = props.context
+        self._write(settings, facts)
+
+    def _fact(self, settings: Settings, name: str, most: int) -> int | None:
+        entry = self._read().get(server_key(settings))
+        if not isinstance(entry, dict):
+            return None
+        value = entry.get(name)
+        if type(value) is int and 1 <= value <= most:
+            return value
+        return None
+
+    def _write(self, settings: Settings, facts: dict[str, Any]) -> None:
         servers = self._read()
-        servers.pop(server_key(settings), None)
-        servers[server_key(settings)] = {
-            "parallel": parallel,
-            "learnt": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
+        key = server_key(settings)
+        known = servers.get(key)
+        if isinstance(known, dict) and {k: v for k, v in known.items() if k != "learnt"} == facts:
+            return  # nothing new: the file is left alone
+        servers.pop(key, None)
+        servers[key] = {**facts, "learnt": datetime.now(UTC).isoformat(timespec="seconds")}
         while len(servers) > MAX_SERVERS:
             servers.pop(next(iter(servers)))
         data = json.dumps({"version": 1, "servers": servers}, indent=2, ensure_ascii=False)

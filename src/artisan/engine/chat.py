@@ -10,9 +10,13 @@ whole one (`Completion.note`). Text is never lost: a stream cut short returns wh
 the finish `interrupted`; a failure after some text raises an `ApiError` carrying that text in
 `partial`; a cancelled task closes the HTTP stream.
 
-Every answer is bounded: a length cap (`max_tokens`), a stop when the model repeats a line over
+Every answer is bounded: a length cap (`max_tokens`), a stop when the model repeats itself over
 and over, and a deadline for the whole answer (`answer_timeout`), besides the wait for each
 piece (`timeout`).
+
+A server other than OpenAI is asked once what it is (`GET /props`, which llama.cpp's server
+answers with its slots and context): variations then run as many at once as it has slots, and an
+answer stopped at a length limit says whether the cap or the context stopped it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from artisan.connection import (
 from artisan.connection.errors import answer_too_slow
 from artisan.engine.answer import (
     Completion,
+    Finish,
     IndexedTextCallback,
     NoticeCallback,
     RestartCallback,
@@ -45,7 +50,8 @@ from artisan.engine.answer import (
     ThinkingNoticeCallback,
 )
 from artisan.engine.describe import answered_blind, no_vision, refused_the_image
-from artisan.engine.parallel import Attempt, run_variations
+from artisan.engine.ending import Bounds, finished
+from artisan.engine.parallel import Attempt, parallel_setting, run_variations
 from artisan.engine.reply import Reply, ThinkingCallback
 from artisan.engine.stream import read_reply
 
@@ -54,6 +60,7 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
     from artisan.config import Settings
+    from artisan.discovery import ServerProps
     from artisan.images.vision import PreparedImage
     from artisan.targets import Target
 
@@ -96,6 +103,8 @@ class Engine:
         self.retry_base = retry_base
         self.memory = memory or ServerMemory()
         self._client: AsyncOpenAI | None = None
+        self._props: ServerProps | None = None
+        self._asked = False
 
     async def generate(self, idea: str, target: Target, on_text: TextCallback) -> Completion:
         """Write a prompt for `idea` following `target`'s rules (checked by the caller)."""
@@ -123,8 +132,9 @@ class Engine:
         Each variation is its own request (so servers that ignore `n` give all of them), each
         asked to explore a different angle. A failing variation does not stop the others: its
         place in the result holds its error. How many run at once follows the
-        `variations_parallel` setting; in `auto`, all start together, and when a one-slot
-        server cuts them short the rest run in turn, which is remembered for that server.
+        `variations_parallel` setting; in `auto`, as many as the server has slots when it
+        says (llama.cpp's), else all together, and when a one-slot server cuts them short the
+        rest run in turn, which is remembered for that server.
 
         Args:
             on_done: Told each variation's final result as soon as it is known (in any order).
@@ -196,11 +206,15 @@ class Engine:
 
             return attempt(index, relay)
 
+        props = None
+        if parallel_setting(self.settings.variations_parallel) is None and count > 1:
+            props = await self.props()
         return await run_variations(
             one,
             count,
             self.settings,
             self.memory,
+            props=props,
             notice=self.notice,
             restart=self.restart,
             on_done=on_done,
@@ -272,6 +286,8 @@ class Engine:
         return await self._answer(reply, messages, max_tokens)
 
     async def _answer(self, reply: Reply, messages: Messages, max_tokens: int | None) -> Completion:
+        # The deadline starts here, when the request is sent: a variation waiting its turn
+        # for a one-slot server has not started its clock.
         deadline = asyncio.timeout(self.settings.answer_timeout)
         try:
             async with deadline, contextlib.AsyncExitStack() as stack:
@@ -297,7 +313,33 @@ class Engine:
             failure = answer_too_slow(self.settings)
             failure.partial = reply.text()
             raise failure from None
-        return reply.completion(sum(_text_chars(m.get("content", "")) for m in messages))
+        prompt_chars = sum(_text_chars(m.get("content", "")) for m in messages)
+        return finished(reply, prompt_chars, await self._bounds(reply, max_tokens))
+
+    async def _bounds(self, reply: Reply, max_tokens: int | None) -> Bounds:
+        """The cap sent and, for an answer a length limit stopped, the server's context."""
+        cap = self.length_cap(max_tokens)
+        sent = cap.get("max_tokens", cap.get("max_completion_tokens"))
+        if reply.finish is not Finish.TRUNCATED or reply.stopped:
+            return Bounds(cap=sent)
+        props = await self.props()
+        context = props.context if props is not None else self.memory.context(self.settings)
+        return Bounds(cap=sent, context=context)
+
+    async def props(self) -> ServerProps | None:
+        """What the server says of itself (llama.cpp's `/props`), asked once per engine and
+        kept in `servers.json`; None from OpenAI and from servers that do not say."""
+        if self._asked:
+            return self._props
+        self._asked = True
+        if self.settings.uses_openai or not self.settings.base_url:
+            return None
+        from artisan.discovery import read_props
+
+        self._props = await read_props(self.settings.base_url, self.settings.api_key)
+        if self._props is not None:
+            self.memory.remember_props(self.settings, self._props)
+        return self._props
 
     def notice(self, message: str) -> None:
         """Tell the caller about something the engine decided on its own."""

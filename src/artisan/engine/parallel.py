@@ -1,11 +1,20 @@
 """Variations, as many at once as the server can take.
 
-OpenAI and most servers answer many requests at once. llama.cpp's server has one slot by
-default and, when a new request arrives, ends the running answer with `[DONE]` and no finish
-reason: of four variations sent together, three come back cut short. The `variations_parallel`
-setting says how many to send at once; in `auto` all start together, and when answers are cut
-as soon as a sibling starts, those are written again one at a time and the server is remembered
-as a one-slot server, so the next batch runs in turn from the start.
+OpenAI and most servers answer many requests at once. Two local servers with one slot do not,
+each in its own way:
+
+- llama.cpp's own server (llama-server) has `--parallel` slots (one unless started with more)
+  and queues the requests beyond them, sending the waiting ones nothing at all, not even their
+  headers, so their wait for the first bytes runs out. It says how many slots it has at
+  `GET /props` (`total_slots`): variations then run as many at once as that, in turn with one
+  slot, each request sent when its turn comes, so its timeout starts only then.
+- llama-cpp-python's server has one slot and, when a new request arrives, ends the running
+  answer with `[DONE]` and no finish reason: of four variations sent together, three come back
+  cut short. It has no `/props`; when answers are cut as soon as a sibling starts, those are
+  written again one at a time and the server is remembered as a one-slot server, so the next
+  batch runs in turn from the start.
+
+The `variations_parallel` setting, when a number, decides instead of either.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from artisan.engine.answer import Completion, Finish
 if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.connection import ServerMemory
+    from artisan.discovery import ServerProps
 
 ResultCallback = Callable[[int, "Completion | ApiError"], None]
 
@@ -52,6 +62,7 @@ async def run_variations(
     settings: Settings,
     memory: ServerMemory,
     *,
+    props: ServerProps | None = None,
     notice: Callable[[str], None],
     restart: Callable[[int], None],
     on_done: ResultCallback | None,
@@ -63,6 +74,7 @@ async def run_variations(
         count: How many.
         settings: The `variations_parallel` setting and the server.
         memory: What is known of servers (one slot or many), read and written.
+        props: What the server said of itself (its slots), when it did.
         notice: Told, in words, what was decided about running in turn.
         restart: Told that a variation starts again from nothing.
         on_done: Told each variation's final result as soon as it is known.
@@ -75,6 +87,14 @@ async def run_variations(
             on_done(index, result)
 
     parallel = parallel_setting(settings.variations_parallel)
+    if parallel is None and props is not None:
+        if props.slots == 1 and count > 1:
+            notice(
+                f"{server_name(settings)} has one slot, so variations are written in turn "
+                "(start llama-server with `--parallel 4` to write four at once)."
+            )
+        await _limited(one, range(count), props.slots, finished)
+        return _all(results)
     learnt = memory.parallel(settings) if parallel is None else None
     if parallel is None and learnt is not None:
         parallel = learnt

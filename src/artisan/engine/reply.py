@@ -8,7 +8,13 @@ fields of an unexpected type are skipped, never trusted, so a strange server end
 Thinking models put their reasoning before the answer, in `delta.reasoning_content` or
 `delta.reasoning`, or in a `<think>...</think>` block at the head of the content. The reasoning
 is kept apart and never reaches `on_text`, even when a tag is split across chunks. Only the head
-of the content is examined: once the answer has begun, each piece costs one comparison.
+of the content is examined: once the answer has begun, each piece costs one comparison. The
+answer then passes through `tidy.Tidier`, which takes off the chatter and quotes some models
+wrap around a prompt, and past two watches for a model that loops: a line seen again and again,
+and the same words over and over within a line.
+
+Whatever the server sent that could not be used (a `content` that is a number, a `delta` that
+is a list) is counted, so the note can say what arrived instead of guessing.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from artisan.connection.errors import not_the_api, stream_error
-from artisan.engine.answer import Completion, Finish, TextCallback, Usage
+from artisan.engine.answer import Finish, TextCallback, Usage
+from artisan.engine.tidy import Tidier
 
 if TYPE_CHECKING:
     from artisan.config import Settings
@@ -79,12 +86,24 @@ class Reply:
         """The connection dropped mid-answer."""
         self.repeated = ""
         """The line the model kept repeating, when that stopped the answer."""
+        self.repeated_in_line = False
+        """The repeats were within one line (a sentence over and over), not whole lines."""
+        self.context_full = False
+        """The server said the context filled up (llama.cpp's `truncated`)."""
+        self.odd: dict[str, int] = {}
+        """What arrived that could not be used, by description, with how many times."""
+        self.usage_only = False
+        """Events arrived, but none with a choice: only token counts."""
         self.thinking_seconds = 0.0
         self._thinking_since: float | None = None
         self._mode = _HEAD
         self._held = ""
+        self._tidy = Tidier(self._out)
         self._answer_lines = _LineRepeats()
+        self._answer_tail = _TailRepeats()
         self._reasoning_lines = _LineRepeats()
+        self._reasoning_tail = _TailRepeats()
+        self._choices = 0
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -96,6 +115,26 @@ class Reply:
     def stopped(self) -> bool:
         """The answer was stopped here because the model kept repeating a line."""
         return bool(self.repeated)
+
+    @property
+    def chatter(self) -> list[str]:
+        """The lines of chatter taken off the head of the answer ("Here is your prompt:")."""
+        return self._tidy.dropped
+
+    def repeat_note(self) -> str:
+        """Why a looping answer was stopped."""
+        what = "words" if self.repeated_in_line else "line"
+        return (
+            f"the model kept repeating the same {what} ({_short(self.repeated)!r}, "
+            f"{REPEAT_LIMIT} times), so it was stopped"
+        )
+
+    def odd_note(self) -> str:
+        """What arrived that could not be used, in words; empty when everything could."""
+        if not self.odd:
+            return ""
+        parts = [f"{what} ({count}x)" if count > 1 else what for what, count in self.odd.items()]
+        return "the server sent " + "; ".join(parts) + ", which was left out"
 
     # Events ----------------------------------------------------------------------------------
 
@@ -139,15 +178,25 @@ class Reply:
         usage = event.get("usage")
         if type(usage) is dict:
             self.usage = _usage(usage) or self.usage
+        if event.get("truncated") is True:
+            self.context_full = True  # llama.cpp: the context filled up
         choices = event.get("choices")
         if type(choices) is not list:
+            if choices is not None:
+                self._odd(f"`choices` as {_kind(choices)}")
+            self.usage_only = self.usage is not None and not self._choices
             return
+        if not choices:
+            self.usage_only = self.usage is not None and not self._choices
         for choice in choices:
             if type(choice) is not dict:
+                self._odd(f"a choice as {_kind(choice)}")
                 continue
             index = choice.get("index")
             if index is not None and (type(index) is not int or index != 0):
                 continue  # a server that honours `n` anyway: keep the first answer
+            self._choices += 1
+            self.usage_only = False
             delta = choice.get("delta")
             if type(delta) is dict:
                 reasoning = delta.get("reasoning_content")
@@ -156,8 +205,13 @@ class Reply:
                 if type(reasoning) is str and reasoning:
                     self._reason(reasoning)
                 content = delta.get("content")
-                if type(content) is str and content:
-                    self._content(content)
+                if type(content) is str:
+                    if content:
+                        self._content(content)
+                elif content is not None:
+                    self._odd(f"a `content` that is {_kind(content)}, not text")
+            elif delta is not None:
+                self._odd(f"a `delta` that is {_kind(delta)}")
             reason = choice.get("finish_reason")
             if type(reason) is str and reason and not self.stopped:
                 self.finish = FINISH_REASONS.get(reason, Finish.DONE)
@@ -198,67 +252,16 @@ class Reply:
             self.finish = Finish.DONE  # the whole body arrived: nothing was cut
 
     def end(self) -> None:
-        """The stream is over: let go of text held back while looking for a tag."""
+        """The stream is over: let go of text held back while looking for a tag, or for the
+        end of what may wrap the prompt."""
         held, self._held = self._held, ""
         if self._mode == _THINK and held:
             self.reasoning_parts.append(held)
         elif self._mode == _HEAD and held.strip():
             self._emit(held)  # the start of "<think>" that was only text after all
         self._stop_thinking()
-
-    # The result ------------------------------------------------------------------------------
-
-    def completion(self, prompt_chars: int) -> Completion:
-        """The answer as it stands, with a note saying why when it is not a whole one.
-
-        Args:
-            prompt_chars: Characters of the messages sent, for estimating usage when the
-                server reported none.
-        """
-        text = self.text()
-        reasoning = self.reasoning().strip()
-        finish = self.finish or Finish.INTERRUPTED
-        usage = self.usage or Usage.estimate(prompt_chars, len(text) + len(reasoning))
-        return Completion(
-            text=text,
-            finish=finish,
-            model=self.model,
-            usage=usage,
-            note=self._note(finish, text, reasoning),
-            reasoning=reasoning,
-            thinking_seconds=self.thinking_seconds,
-        )
-
-    def _note(self, finish: Finish, text: str, reasoning: str) -> str:
-        empty = not text.strip()
-        if self.stopped:
-            return (
-                f"the model kept repeating the same line ({_short(self.repeated)!r}, "
-                f"{REPEAT_LIMIT} times), so it was stopped"
-            )
-        if empty and reasoning and finish in (Finish.TRUNCATED, Finish.INTERRUPTED):
-            return (
-                "the model used its whole length thinking and wrote no answer; raise "
-                "`max_tokens`, or use a model that does not think"
-            )
-        if finish is Finish.TRUNCATED:
-            return "the answer reached the length limit (`max_tokens`) and may be cut short"
-        if finish is Finish.FILTERED:
-            return "the model's content filter stopped the answer"
-        if finish is Finish.INTERRUPTED:
-            if self.dropped:
-                return "the connection dropped before the answer finished"
-            if self.saw_done:
-                return (
-                    "the server ended the answer without finishing it (a server with one slot "
-                    "does this when another request arrives)"
-                )
-            return "the answer ended without finishing (the server stopped sending)"
-        if empty and reasoning:
-            return "the model thought but wrote no answer"
-        if empty:
-            return "the model answered with nothing"
-        return ""
+        if not self.stopped:
+            self._tidy.close()
 
     # The head of the content -----------------------------------------------------------------
 
@@ -304,19 +307,38 @@ class Reply:
     def _emit(self, text: str) -> None:
         if self._thinking_since is not None:
             self._stop_thinking()
+        self._tidy.feed(text)
+
+    def _out(self, text: str) -> None:
+        """A piece of the prompt itself, past the tidier."""
+        if self.stopped:
+            return
         self.parts.append(text)
         self.on_text(text)
-        if self._answer_lines.feed(text):
-            self.repeated = self._answer_lines.repeated
-            self.finish = Finish.TRUNCATED
+        self._watch(text, self._answer_lines, self._answer_tail)
 
     def _reason(self, text: str) -> None:
         if self._thinking_since is None and not self.reasoning_parts:
             self._start_thinking()
         self.reasoning_parts.append(text)
-        if self._reasoning_lines.feed(text):
-            self.repeated = self._reasoning_lines.repeated
-            self.finish = Finish.TRUNCATED
+        self._watch(text, self._reasoning_lines, self._reasoning_tail)
+
+    def _watch(self, text: str, lines: _LineRepeats, tail: _TailRepeats) -> None:
+        """Stop the answer once the model loops, by whole lines or within one."""
+        if self.stopped:
+            return
+        if lines.feed(text):
+            self.repeated = lines.repeated
+        elif tail.feed(text):
+            self.repeated = tail.repeated
+            self.repeated_in_line = True
+        else:
+            return
+        self.finish = Finish.TRUNCATED
+
+    def _odd(self, what: str) -> None:
+        if what in self.odd or len(self.odd) < 5:
+            self.odd[what] = self.odd.get(what, 0) + 1
 
     def _start_thinking(self) -> None:
         if self._thinking_since is not None:
@@ -369,6 +391,74 @@ class _LineRepeats:
                 self.repeated = line
                 return True
         return False
+
+
+class _TailRepeats:
+    """Catches the same words repeated back to back within a line ("a red fox in snow. a red
+    fox in snow. ..."), which `_LineRepeats` never sees end.
+
+    The last stretch of the text is kept; every `CHECK_EVERY` characters, each earlier place
+    where its last `MIN_UNIT` characters occur gives a candidate length of a repeating unit, and
+    the tail is checked for being that unit `REPEAT_LIMIT` times over. The search is a few
+    C-level string scans, so watching costs little however long the answer.
+    """
+
+    MIN_UNIT = 12
+    """Shorter units are not counted: "ha ha ha" or a row of dashes is no loop worth a stop."""
+    MAX_UNIT = 600
+    CHECK_EVERY = 48
+
+    def __init__(self) -> None:
+        self._tail = ""
+        self._since = 0
+        self.repeated = ""
+
+    def feed(self, text: str) -> bool:
+        """Take a piece; True once the text ends in one unit `REPEAT_LIMIT` times over."""
+        self._tail = (self._tail + text)[-self.MAX_UNIT * REPEAT_LIMIT :]
+        self._since += len(text)
+        if self._since < self.CHECK_EVERY:
+            return False
+        self._since = 0
+        tail = self._tail
+        size = self.MIN_UNIT
+        last = len(tail) - size
+        if last < size * (REPEAT_LIMIT - 1):
+            return False
+        probe = tail[last:]
+        # Candidate lengths come shortest first: the first that repeats is the unit itself
+        # ("Hmm. " repeats, and so does "Hmm. Hmm. Hmm. ", which is no unit of its own).
+        start = tail.rfind(probe, 0, last + size - 1)
+        while start >= 0:
+            unit = last - start
+            if unit * REPEAT_LIMIT > len(tail):
+                return False
+            if tail[-unit * REPEAT_LIMIT : -unit] == tail[-unit * (REPEAT_LIMIT - 1) :]:
+                words = tail[-unit:]
+                if unit < size or len(words.split()) < 2:
+                    return False
+                self.repeated = " ".join(_from_a_start(words).split())
+                return True
+            start = tail.rfind(probe, 0, start + size - 1)
+        return False
+
+
+def _from_a_start(unit: str) -> str:
+    """A repeating unit turned to begin where a sentence or phrase begins (the loop was caught
+    at any point of it): "dusk. A red fox in" becomes "A red fox in dusk."."""
+    for mark in (". ", "! ", "? ", "; ", ", "):
+        at = unit.find(mark)
+        if at >= 0:
+            return unit[at + len(mark) :] + unit[: at + len(mark)]
+    return unit
+
+
+def _kind(value: object) -> str:
+    """A JSON value's kind, in words, with the value when it is short: "a number (42)"."""
+    kinds = {bool: "true or false", int: "a number", float: "a number", list: "a list"}
+    kind = kinds.get(type(value), "an object" if isinstance(value, dict) else "something else")
+    shown = json.dumps(value) if type(value) in (bool, int, float) else ""
+    return f"{kind} ({shown})" if shown and len(shown) <= 20 else kind
 
 
 def _usage(raw: dict[str, Any]) -> Usage | None:

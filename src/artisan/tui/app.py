@@ -202,6 +202,8 @@ class ArtisanApp(App[None]):
             self.notify(warning, severity="warning", timeout=12)
         self.session.show_version()
         self.status_line.set_engine(self._engine_description())
+        thinking = keymap.effective_keys(keymap.KEYMAP_BY_ID["thinking"], self.settings.keys)
+        self.status_line.thinking_key = thinking.split(",")[0]
         self._layout_for(self.size.width)
         self.idea_pane.editor.focus()
         self.call_after_refresh(self.setup.after_first_paint)
@@ -486,6 +488,34 @@ class ArtisanApp(App[None]):
         older = self.workshop.versions[other]
         title = f"v{current + 1} {version.label()}, compared with v{other + 1}"
         self.push_screen(CompareScreen(title, older.text, version.text))
+
+    def action_thinking(self) -> None:
+        """Show what the model thought: for the highlighted variation when the Variations
+        list has the focus, else for the last request when it left no version, else for the
+        version shown."""
+        from artisan.tui.screens.thinking import ThinkingScreen
+
+        workshop = self.workshop
+        index = self.variations_pane.highlighted
+        job = workshop.jobs.get(PROMPT)
+        version = workshop.version
+        if self.variations_pane.option_list.has_focus and index is not None:
+            item = workshop.variations[index]
+            title, reasoning, note = f"Variation {index + 1}", item.reasoning, item.note
+            seconds = item.thinking_seconds
+        elif job is not None and not job.running and not job.kept and job.reasoning:
+            title, reasoning, note, seconds = "The last request", job.reasoning, job.note, 0.0
+        elif version is not None:
+            title, reasoning, note = f"v{workshop.current + 1}", version.reasoning, version.note
+            seconds = version.thinking_seconds
+        else:
+            title, reasoning, note, seconds = "", "", "", 0.0
+        if not reasoning.strip():
+            what = title or "The prompt"
+            self.notify(f"{what}: the model wrote no thinking (only thinking models do).")
+            return
+        about = note or (f"Thought for {seconds:.0f} s before writing." if seconds else "")
+        self.push_screen(ThinkingScreen(f"{title}: what the model thought", about, reasoning))
 
     def action_new_draft(self) -> None:
         """Start over; the old draft goes into the history first (a small write, done here so

@@ -43,6 +43,11 @@ class Job:
     ended: float | None = None
     outcome: str = ""
     """How it ended, for the status line: "done", "4 finished: 2 done, 2 truncated"."""
+    note: str = ""
+    """Why the answer is not a whole one, when a prompt job's answer is not (its `note`)."""
+    reasoning: str = ""
+    """What the model thought, for a prompt job: kept here too, since an answer with no text
+    leaves no version to hold it."""
     kept: bool = False
     """Whether it left a new version (a prompt job that failed before any text did not)."""
     task: asyncio.Task[object] | None = field(default=None, repr=False)

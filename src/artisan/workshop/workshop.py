@@ -598,6 +598,7 @@ class Workshop:
             self._parts = []
             kept = bool(version.text.strip())
             job.kept = kept
+            job.note, job.reasoning = version.note, version.reasoning
             if kept:
                 self._append(version)
             self._end(job, outcome)

@@ -16,7 +16,7 @@ from artisan.draft import PromptVersion
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.widgets.prompt import PromptPane
 from artisan.tui.widgets.variations import VariationsPane
-from artisan.workshop import PROMPT, VARIATIONS, Workshop
+from artisan.workshop import PROMPT, VARIATIONS, Job, Workshop
 
 
 class SessionView(Vertical):
@@ -66,9 +66,10 @@ class SessionView(Vertical):
         text = caption(workshop, workshop.version)
         job = workshop.jobs.get(PROMPT)
         if job is not None and not job.running and not job.kept:
-            # The last request left nothing to show: say how it ended beside what is shown.
-            last = f"last request: {job.outcome}"
-            text = f"{text} · {last}" if text else last
+            # The last request left nothing to show: say how it ended before what is shown,
+            # where a narrow border does not cut it off.
+            last = f"last request: {last_outcome(job)}"
+            text = f"{last} · {text}" if text else last
         self.prompt_pane.show(workshop.version, text)
         self.show_variations()
 
@@ -99,3 +100,10 @@ def caption(workshop: Workshop, version: PromptVersion | None) -> str:
     if version.thinking_seconds:
         parts.append(f"thought {version.thinking_seconds:.0f} s")
     return " · ".join(part for part in parts if part)
+
+
+def last_outcome(job: Job) -> str:
+    """How a prompt request that left no version ended, in a few words."""
+    if job.reasoning and job.outcome in ("empty", "truncated", "interrupted"):
+        return "no prompt, only thinking"
+    return job.outcome

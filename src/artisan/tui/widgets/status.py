@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from artisan.tui.text import shown
+from artisan.tui.widgets.session import last_outcome
 from artisan.workshop import PROMPT, VARIATIONS, Job
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -41,6 +42,8 @@ class StatusLine(Widget):
         self.jobs: dict[str, Job] = {}
         self.engine = ""
         """Which engine writes prompts, e.g. "chat · gpt-5.4-mini · OpenAI" or "composer"."""
+        self.thinking_key = "f6"
+        """The key that shows a model's thinking, as the keymap binds it."""
         self._ticker: Timer | None = None
         self._frame = 0
 
@@ -83,5 +86,18 @@ class StatusLine(Widget):
         if not running:
             line.append(shown(self.engine))
             for job in jobs:
-                line.append(shown(f"   {job.kind}: {job.outcome} in {job.elapsed(now):.1f} s"))
+                line.append(shown(f"   {job.kind}: {self._ended(job, now)}"))
         return line
+
+    def _ended(self, job: Job, now: float) -> str:
+        """How a job ended. A prompt request that left no version says why, the key to read
+        the thinking first (a narrow line cuts the end)."""
+        took = f"{job.elapsed(now):.1f} s"
+        if job.kind != PROMPT or job.kept or job.running:
+            return f"{job.outcome} in {took}"
+        outcome = last_outcome(job)
+        if job.reasoning:
+            return f"{outcome} ({took}; {self.thinking_key} reads it)"
+        if job.note:
+            return f"{outcome} in {took}: {job.note}"
+        return f"{outcome} in {took}"
