@@ -45,6 +45,8 @@ class Job:
     """How it ended, for the status line: "done", "4 finished: 2 done, 2 truncated"."""
     kept: bool = False
     """Whether it left a new version (a prompt job that failed before any text did not)."""
+    version: PromptVersion | None = field(default=None, repr=False)
+    """The version whose variations it writes (None for a prompt job)."""
     task: asyncio.Task[object] | None = field(default=None, repr=False)
 
     @property

@@ -86,10 +86,10 @@ def caption(workshop: Workshop, version: PromptVersion | None) -> str:
     what, for what, at what cost. The most telling first, since a narrow pane cuts the end."""
     if version is None:
         return ""
-    versions = workshop.versions
     parts = []
-    if version in versions:
-        parts.append(f"v{versions.index(version) + 1}/{len(versions)} {version.label()}")
+    where = workshop.position(version)
+    if where is not None:
+        parts.append(f"v{where + 1}/{len(workshop.versions)} {version.label()}")
     parts.append(version.state)
     parts.append(version.model or ("composer" if version.engine == "composer" else ""))
     parts.append(version.target)
