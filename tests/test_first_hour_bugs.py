@@ -8,7 +8,7 @@ from textual.widgets import TextArea
 from artisan import locations
 from artisan.draft import Draft, Origin, PromptVersion, save_draft
 from artisan.tui.screens.compare import CompareScreen
-from tui_helpers import make_app, settle, wait_until
+from tui_helpers import fill_library, make_app, settle, wait_until
 
 
 def _draft(*texts: str, current: int) -> None:
@@ -60,3 +60,31 @@ async def test_an_edit_that_changes_nothing_makes_no_version() -> None:
         assert app.workshop.version is not None
         assert app.workshop.version.origin is Origin.GENERATED
         assert str(app.prompt_pane.border_subtitle).startswith("v1/1 generated")
+
+
+async def test_the_variations_border_speaks_of_the_version_shown() -> None:
+    """ "4 done" belongs to the version the variations were written from: refining or loading
+    an entry shows a version without them, and a border without the count."""
+    fill_library(1)
+    app = make_app(engine="composer", variations=4)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        app.idea_pane.editor.focus()
+        await pilot.press(*"a fox", "ctrl+j")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert "4 done" in str(app.variations_pane.border_subtitle)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await pilot.press(*"moodier", "enter")
+        await settle(pilot)
+        assert app.workshop.current == 1
+        assert "done" not in str(app.variations_pane.border_subtitle)
+        await pilot.press("alt+left")
+        await settle(pilot)
+        assert "4 done" in str(app.variations_pane.border_subtitle)
+        app.library_pane.list.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.workshop.versions) == 3, "the entry loaded")
+        await settle(pilot)
+        assert "done" not in str(app.variations_pane.border_subtitle)

@@ -133,7 +133,8 @@ def run_image(args: argparse.Namespace) -> int:
     prompts = _prompts(args, library)
     folder, stem, suffix_format = _destination(args.output)
     output_format = _output_format(args.output_format, suffix_format, args.output)
-    checked = [_checked(args, settings, table, one.text, output_format) for one in prompts]
+    warned: set[str] = set()
+    checked = [_checked(args, settings, table, one.text, output_format, warned) for one in prompts]
 
     from artisan.images.batch import Batch, BatchItem
 
@@ -178,7 +179,10 @@ def _checked(
     table: ImageModelTable,
     prompt: str,
     output_format: str | None,
+    warned: set[str],
 ) -> CheckedRequest:
+    """The request for one prompt, checked; each warning is said once for all the prompts
+    (`warned` holds those said already)."""
     from artisan.images.models import build_request, validate
 
     request, notes = build_request(
@@ -195,7 +199,9 @@ def _checked(
     )
     checked = validate(request, table)
     for note in dict.fromkeys([*notes, *checked.warnings]):
-        warn(note)
+        if note not in warned:
+            warned.add(note)
+            warn(note)
     return checked
 
 

@@ -43,7 +43,7 @@ class SessionView(Vertical):
             elif not job.running and self.prompt_pane.streaming:
                 self.prompt_pane.end()
                 self.show_version()
-        elif job.kind == VARIATIONS and not job.running:
+        elif job.kind == VARIATIONS and not job.running and job.version is self.workshop.version:
             self.variations_pane.set_summary(job.outcome)
 
     @on(VersionChanged)
@@ -77,7 +77,9 @@ class SessionView(Vertical):
         version = workshop.version
         title = f"Variations of v{workshop.current + 1}" if version is not None else "Variations"
         job = workshop.jobs.get(VARIATIONS)
-        summary = job.outcome if job is not None and not job.running and version else ""
+        # How the last variations job ended, beside the variations it wrote only.
+        ended = job is not None and not job.running and version is not None
+        summary = job.outcome if ended and job is not None and job.version is version else ""
         self.variations_pane.show(workshop.variations, title, summary)
 
 
