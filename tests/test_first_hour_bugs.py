@@ -7,6 +7,7 @@ from textual.widgets import TextArea
 
 from artisan import locations
 from artisan.draft import Draft, Origin, PromptVersion, save_draft
+from artisan.tui.app import ArtisanApp
 from artisan.tui.screens.compare import CompareScreen
 from tui_helpers import fill_library, make_app, settle, wait_until
 
@@ -88,3 +89,44 @@ async def test_the_variations_border_speaks_of_the_version_shown() -> None:
         await wait_until(pilot, lambda: len(app.workshop.versions) == 3, "the entry loaded")
         await settle(pilot)
         assert "done" not in str(app.variations_pane.border_subtitle)
+
+
+async def _typed_in_one_read(app: ArtisanApp, data: str) -> None:
+    """Post the keys of `data` as the terminal driver does with one read: parsed all at once,
+    each posted to the app without waiting for the one before."""
+    from textual._xterm_parser import XTermParser
+
+    for message in XTermParser().feed(data):
+        app.post_message(message)
+
+
+async def test_backspace_and_the_next_keys_in_one_read_keep_their_order() -> None:
+    """`7f 41 42` typed into "abc" in one read gives "abAB" (Textual gave "abcA"), in the Idea
+    pane, the Prompt editor and the library's search box."""
+    _draft("abc", current=0)
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.idea_pane.idea = "abc"
+        app.idea_pane.editor.focus()
+        await pilot.pause()
+        await _typed_in_one_read(app, "\x7fAB")
+        await wait_until(pilot, lambda: len(app.idea_pane.idea) == 4, "the keys handled")
+        await settle(pilot)
+        assert app.idea_pane.idea == "abAB"
+
+        app.prompt_pane.stream.focus()
+        await pilot.pause()
+        editor = app.query_one("#prompt", TextArea)
+        await wait_until(pilot, lambda: app.focused is editor, "the prompt editor")
+        await _typed_in_one_read(app, "\x7f\x7fXY")
+        await wait_until(pilot, lambda: "Y" in editor.text and len(editor.text) <= 3, "in order")
+        await settle(pilot)
+        assert editor.text == "aXY"
+
+        box = app.library_pane.search_box
+        box.focus()
+        await pilot.pause()
+        await _typed_in_one_read(app, "cat\x7fr")
+        await wait_until(pilot, lambda: len(box.value) == 3 and "r" in box.value, "in order")
+        assert box.value == "car"

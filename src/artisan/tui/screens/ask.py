@@ -9,6 +9,7 @@ from textual.widgets import Button, Input, Label
 
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
+from artisan.tui.widgets.fields import Field
 
 
 class AskScreen(Dialog[str | None]):
@@ -28,7 +29,7 @@ class AskScreen(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ask", classes="dialog") as box:
             box.border_title = plain(self.title_text)
-            yield Input(self.value, placeholder=self.placeholder, id="answer")
+            yield Field(self.value, placeholder=self.placeholder, id="answer")
             yield Label(plain(self.hint))
 
     @on(Input.Submitted, "#answer")

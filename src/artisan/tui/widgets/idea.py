@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import TextArea
 
 from artisan.targets import Target
+from artisan.tui.widgets.fields import Editor
 from artisan.tui.widgets.target_picker import TargetPicker
 
 
@@ -23,7 +23,7 @@ class IdeaPane(Vertical):
         super().__init__(id="idea-pane")
         self.border_title = "Idea"
         self._targets = targets
-        self.editor = TextArea(
+        self.editor = Editor(
             idea,
             id="idea",
             soft_wrap=True,

@@ -33,10 +33,11 @@ from artisan.sanitize import from_visible, visible
 from artisan.search import SearchIndex
 from artisan.tui.screens.ask import AskScreen, ConfirmScreen
 from artisan.tui.text import plain
+from artisan.tui.widgets.fields import Field
 from artisan.tui.widgets.library_list import LibraryList, fit
 
 
-class SearchBox(Input):
+class SearchBox(Field):
     """The search box: Down (like Enter) goes to the results."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("down", "to_results", show=False)]

@@ -30,6 +30,7 @@ from textual.widgets import TextArea
 from artisan.draft import PromptVersion
 from artisan.sanitize import from_visible, visible
 from artisan.tui.text import plain, rich_plain
+from artisan.tui.widgets.fields import Editor
 from artisan.tui.widgets.stream_view import StreamView
 
 FLUSH_HZ = 20
@@ -126,7 +127,7 @@ class PromptPane(Vertical):
     def editor(self) -> TextArea:
         """The editor, made (and mounted) on first use."""
         if self._editor is None:
-            self._editor = TextArea(
+            self._editor = Editor(
                 id="prompt",
                 soft_wrap=True,
                 tab_behavior="focus",
