@@ -240,7 +240,8 @@ async def test_save_prompt_and_then_a_variation(server: FakeOpenAI) -> None:
         await pilot.press("ctrl+s")  # ctrl+s still saves the prompt shown, whatever has focus
         await settle(pilot)
         assert len(saved()) == 2
-        assert any("Updated the prompt (v1, generated) as" in n for n in notifications(app))
+        said = "The prompt (v1, generated) is already saved as"
+        assert any(said in n for n in notifications(app))
 
 
 async def test_hand_edit_is_kept_and_saved(server: FakeOpenAI) -> None:

@@ -36,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -62,6 +63,7 @@ from artisan.library_index import (
     settled_now,
     write_index,
 )
+from artisan.shorten import shorten
 
 TRASH = ".trash"
 TRASHED_IMAGES = "images"
@@ -96,6 +98,33 @@ class LoadReport:
     problems: list[str] = field(default_factory=list)
     parsed: int = 0
     """How many files had to be parsed (the rest came from the cache)."""
+
+
+class SaveOutcome(StrEnum):
+    """What saving a prompt did (see `Library.save_prompt`)."""
+
+    ADDED = "added"
+    """A new entry."""
+    UPDATED = "updated"
+    """The entry the text came from took the new text."""
+    FOUND = "found"
+    """The same text for the same target was saved already: nothing was added."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A prompt kept in the library: its entry, and how it got there."""
+
+    entry: PromptEntry
+    outcome: SaveOutcome
+
+    def says(self, what: str) -> str:
+        """One line telling the person which entry holds `what` ("the prompt (v2, ...)")."""
+        named = f"“{shorten(self.entry.title, 40)}” ({self.entry.id})"
+        if self.outcome is SaveOutcome.FOUND:
+            return f"{what[:1].upper()}{what[1:]} is already saved as {named}: nothing added."
+        verb = "Updated" if self.outcome is SaveOutcome.UPDATED else "Saved"
+        return f"{verb} {what} as {named}."
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -227,27 +256,46 @@ class Library:
             return self._add(entry)
 
     @_one_at_a_time
-    def find_or_add(self, entry: PromptEntry) -> tuple[PromptEntry, bool]:
-        """The saved entry for `entry`, adding it when there is none.
+    def save_prompt(self, entry: PromptEntry, *, replacing: str | None = None) -> Saved:
+        """Keep a prompt, by the one rule every way of saving follows: the same text for the
+        same target is the same entry.
 
-        The saved entry is `entry` itself when its id is in the library, else the newest entry
-        holding the same prompt text. The search and the add happen under the library's lock,
-        so several renders of one prompt at once (threads or processes) make one entry.
+        - `entry` itself, when its id is already in the library: nothing changes;
+        - else the newest entry holding the same prompt text for the same target: nothing is
+          added (tags `entry` has and it lacks are added to it);
+        - else the entry `replacing` (the one the text was loaded from or saved as before, now
+          edited) takes the new text, when it still exists;
+        - else `entry` is added.
+
+        The search and the write happen under the library's lock, so several saves or renders
+        of one prompt at once (threads or processes) make one entry.
 
         Returns:
-            The entry as saved, and whether it was added now.
+            The entry as saved, and which of these it was (to tell the person).
         """
         with self._lock():
             if is_entry_id(entry.id) and self._is_entry_file(entry.id + SUFFIX):
                 with contextlib.suppress(EntryNotFound):
-                    return self._read(entry.id), False
+                    return Saved(self._read(entry.id), SaveOutcome.FOUND)
             with collector_paused():
                 self._load()
-            text = entry.prompt.strip()
-            for candidate in self.entries():  # newest first
-                if candidate.prompt.strip() == text:
-                    return candidate, False
-            return self._add(entry), True
+            same = self._same_prompt(entry)
+            if same is not None:
+                return Saved(self._with_tags(same, entry.tags), SaveOutcome.FOUND)
+            if replacing and is_entry_id(replacing) and self._is_entry_file(replacing + SUFFIX):
+                with contextlib.suppress(EntryNotFound):
+                    kept = self._read(replacing)
+                    kept.prompt = entry.prompt
+                    kept.updated = now()
+                    self._write(kept)
+                    return Saved(kept, SaveOutcome.UPDATED)
+            return Saved(self._add(entry), SaveOutcome.ADDED)
+
+    def find_or_add(self, entry: PromptEntry) -> tuple[PromptEntry, bool]:
+        """`save_prompt` for a render: the entry its images go to, and whether it was added
+        now."""
+        saved = self.save_prompt(entry)
+        return saved.entry, saved.outcome is SaveOutcome.ADDED
 
     @_one_at_a_time
     def update(self, ref: str, change: Callable[[PromptEntry], object]) -> PromptEntry:
@@ -552,6 +600,25 @@ class Library:
             entry.id = new_id()
         self._write(entry)
         return entry
+
+    def _same_prompt(self, entry: PromptEntry) -> PromptEntry | None:
+        """The newest entry with the prompt text of `entry`, for the same target."""
+        text = entry.prompt.strip()
+        for candidate in self.entries():  # newest first
+            if candidate.target == entry.target and candidate.prompt.strip() == text:
+                return candidate
+        return None
+
+    def _with_tags(self, entry: PromptEntry, tags: list[str]) -> PromptEntry:
+        """`entry` with `tags` too, written only when it lacked some."""
+        missing = [tag for tag in tags if tag not in entry.tags]
+        if not missing:
+            return entry
+        kept = self._read(entry.id)
+        kept.tags = [*kept.tags, *missing]
+        kept.updated = now()
+        self._write(kept)
+        return kept
 
     def _write(self, entry: PromptEntry) -> None:
         path = self._path(entry.id)

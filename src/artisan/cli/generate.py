@@ -307,7 +307,7 @@ _NOTES = {
 def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | None) -> PromptEntry:
     from artisan import locations
     from artisan.entry import normalize_tags
-    from artisan.library import Library
+    from artisan.library import Library, SaveOutcome
 
     plan = workshop.save_plan()
     entry = plan.new_entry()
@@ -317,10 +317,13 @@ def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | No
         entry.notes = f"Saved while {version.state}: the prompt may be incomplete."
     if source is not None:
         entry.title = f"{source.title} (refined)"
-    Library(locations.library_dir()).add(entry)
-    workshop.linked(plan, entry)
-    say(f"saved as {entry.id}", err=True)
-    return entry
+    saved = Library(locations.library_dir()).save_prompt(entry)
+    workshop.linked(plan, saved.entry)
+    if saved.outcome is SaveOutcome.FOUND:
+        say(f"already saved as {saved.entry.id} (the same prompt for the same target)", err=True)
+    else:
+        say(f"saved as {saved.entry.id}", err=True)
+    return saved.entry
 
 
 def _json_result(

@@ -31,9 +31,8 @@ from artisan import locations
 from artisan.clock import Clock, system_clock
 from artisan.config import Settings
 from artisan.draft import DraftKeeper, PromptVersion
-from artisan.entry import PromptEntry
 from artisan.errors import ArtisanError
-from artisan.library import Library
+from artisan.library import Library, Saved
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
 from artisan.tui.clipboard import copy_and_tell
@@ -47,7 +46,6 @@ from artisan.tui.themes import choose_theme
 from artisan.tui.widgets.idea import IdeaPane
 from artisan.tui.widgets.keybar import KeyBar
 from artisan.tui.widgets.library import LibraryPane
-from artisan.tui.widgets.library_list import fit
 from artisan.tui.widgets.prompt import PromptPane
 from artisan.tui.widgets.session import SessionView
 from artisan.tui.widgets.status import StatusLine
@@ -517,19 +515,18 @@ class ArtisanApp(App[None]):
     @work(thread=True, group="library-write")
     def _save(self, plan: SavePlan) -> None:
         try:
-            entry, updated = save(plan, self.library)
+            saved = save(plan, self.library)
         except ArtisanError as error:
             self.call_from_thread(
                 self.notify, f"{error}", title="Not saved", severity="error", timeout=12
             )
             return
-        self.call_from_thread(self._saved, plan, entry, updated)
+        self.call_from_thread(self._saved, plan, saved)
 
-    def _saved(self, plan: SavePlan, entry: PromptEntry, updated: bool) -> None:
-        self.workshop.linked(plan, entry)
-        self.library_pane.entry_saved(entry)
-        verb = "Updated" if updated else "Saved"
-        self.notify(f"{verb} {plan.what} as “{fit(entry.title, 40).strip()}” ({entry.id}).")
+    def _saved(self, plan: SavePlan, saved: Saved) -> None:
+        self.workshop.linked(plan, saved.entry)
+        self.library_pane.entry_saved(saved.entry)
+        self.notify(saved.says(plan.what))
         self.session.show_version()
 
     @on(LibraryPane.Load)
