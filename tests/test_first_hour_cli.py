@@ -34,3 +34,14 @@ def test_a_retired_model_is_warned_about_once(cli: RunCli) -> None:
     result = cli("image", "--from", first.id, second.id, "-m", "dall-e-3", "--dry-run")
     assert result.code == 0, result.err
     assert result.err.count("dall-e-3 was retired") == 1
+
+
+def test_every_wildcard_prompt_is_headed_by_its_idea(cli: RunCli) -> None:
+    """`prompt ... -n 3` heads the first prompt with its expansion, as the second and third."""
+    result = cli("prompt", "a {red|blue|green} car at dusk", "-n", "3", "--seed", "4")
+    assert result.code == 0, result.err
+    heads = [line for line in result.out.splitlines() if line.startswith("Prompt ")]
+    assert [head.split(" (")[0] for head in heads] == ["Prompt 1", "Prompt 2", "Prompt 3"]
+    assert result.out.startswith("Prompt 1 (a ")
+    ideas = sorted(head.split(" (", 1)[1].rstrip("):") for head in heads)
+    assert ideas == ["a blue car at dusk", "a green car at dusk", "a red car at dusk"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from artisan import config
@@ -176,6 +177,9 @@ async def _run(
                 if has_wildcards(idea):
                     printer.expansions = True
                     printer.variations_from = _ANY_VERSION  # the version is not known yet
+                    printer.first_idea = lambda: (
+                        workshop.streaming.idea if workshop.streaming else ""
+                    )
                 result = await workshop.generate(count=max(1, args.variations))
         finally:
             printer.writer.finish()
@@ -216,12 +220,18 @@ class _Printer:
         """The version whose variations are printed (`_ANY_VERSION`: any version's)."""
         self.expansions = False
         """The variations are the other expansions of a wildcard idea."""
+        self.first_idea: Callable[[], str] | None = None
+        """The idea the prompt streaming now was written for (with `expansions`): it heads
+        the prompt as the other expansions head theirs."""
         self._printed = 0
 
     def event(self, event: Event) -> None:
         from artisan.workshop import JobChanged, Notice, TextArrived, VariationsChanged
 
         if isinstance(event, TextArrived) and event.index is None and self.show_text:
+            if self.first_idea is not None:
+                say(f"Prompt 1 ({self.first_idea()}):")
+                self.first_idea = None
             self.writer.write(event.text)
         elif isinstance(event, JobChanged) and event.job.retry is not None:
             notice = event.job.retry

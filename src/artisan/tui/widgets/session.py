@@ -13,9 +13,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from artisan.draft import PromptVersion
+from artisan.shorten import shorten
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.widgets.prompt import PromptPane
 from artisan.tui.widgets.variations import VariationsPane
+from artisan.wildcards import has_wildcards
 from artisan.workshop import PROMPT, VARIATIONS, Workshop
 
 
@@ -92,6 +94,9 @@ def caption(workshop: Workshop, version: PromptVersion | None) -> str:
     where = workshop.position(version)
     if where is not None:
         parts.append(f"v{where + 1}/{len(workshop.versions)} {version.label()}")
+    if version.idea and version.idea != workshop.idea and has_wildcards(workshop.idea):
+        # One expansion of the idea's wildcards: say which the prompt was written for.
+        parts.append(f"for “{shorten(version.idea, 40)}”")
     parts.append(version.state)
     parts.append(version.model or ("composer" if version.engine == "composer" else ""))
     parts.append(version.target)
