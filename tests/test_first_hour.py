@@ -303,7 +303,7 @@ async def test_what_changed_between_two_versions_can_be_seen(server: FakeOpenAI)
         await pilot.press("f3")
         await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen), "compared")
         await wait_until(pilot, lambda: "compared with v1" in screen_text(app), "the title")
-        assert "1 words taken out (struck through), 1 put in" in screen_text(app)
+        assert "1 words taken out [-like this-], 1 put in" in screen_text(app)
     assert changed_words("a b c", "a x c d") == (1, 2)
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tui_helpers import make_app, screen_text, settle
+from artisan import locations
+from artisan.draft import Draft, Origin, PromptVersion, save_draft
+from artisan.tui.screens.compare import CompareScreen
+from tui_helpers import make_app, screen_text, settle, wait_until
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -22,3 +25,35 @@ async def test_the_prompt_pane_says_which_expansion_it_shows(size: tuple[int, in
         caption = str(app.prompt_pane.border_subtitle)
         assert f"for “{version.idea}”" in caption
         assert "for “a fox in" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_comparison_reads_apart_without_colour(size: tuple[int, int]) -> None:
+    """F3 marks what was taken out and put in with brackets, not only with colour: no more
+    "ukiyo-e35mm woodblockfilm"."""
+    save_draft(
+        locations.draft_file(),
+        Draft(
+            idea="a fox",
+            target="dalle",
+            versions=[
+                PromptVersion(text="A ukiyo-e woodblock print of a fox in snow."),
+                PromptVersion(
+                    text="A 35mm film print of a fox in snow.",
+                    origin=Origin.REFINED,
+                    instruction="as a photo",
+                    parent=0,
+                ),
+            ],
+            current=1,
+        ),
+    )
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen), "F3")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "A [-ukiyo-e woodblock-]" in shown and "{+35mm film+} print" in shown
+        assert "2 words taken out [-like this-], 2 put in {+like this+}" in shown
