@@ -7,6 +7,8 @@ import pytest
 
 from artisan import locations
 from artisan.draft import Draft, Origin, PromptVersion, save_draft
+from artisan.entry import PromptEntry
+from artisan.library import Library
 from artisan.tui.screens.compare import CompareScreen
 from tui_helpers import make_app, screen_text, settle, wait_until
 
@@ -57,3 +59,37 @@ async def test_the_comparison_reads_apart_without_colour(size: tuple[int, int]) 
         shown = screen_text(app)
         assert "A [-ukiyo-e woodblock-]" in shown and "{+35mm film+} print" in shown
         assert "2 words taken out [-like this-], 2 put in {+like this+}" in shown
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_library_rows_show_target_tags_and_whole_short_titles(
+    size: tuple[int, int],
+) -> None:
+    """At 80 columns a row shows its target; at 120 its tags too; a title that fits is whole."""
+    library = Library(locations.library_dir())
+    library.add(
+        PromptEntry.create(
+            "A lighthouse.", title="Harbour at dawn", target="midjourney", tags=["sea"]
+        )
+    )
+    library.add(
+        PromptEntry.create(
+            "A cat.", title="Neon cat", target="stable-diffusion", tags=["city", "night"]
+        )
+    )
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=size) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: len(app.library_pane.list.entries) == 2, "the library")
+        await settle(pilot)
+        rows = [
+            line for line in screen_text(app).splitlines() if "Harbour" in line or "Neon" in line
+        ]
+        assert len(rows) == 2
+        harbour = next(row for row in rows if "Harbour" in row)
+        cat = next(row for row in rows if "Neon" in row)
+        assert "Harbour at dawn" in harbour and "Neon cat" in cat
+        assert "mj" in harbour or "midjourney" in harbour
+        assert "sd" in cat or "stable-diffusion" in cat
+        if size[0] >= 120:
+            assert "#sea" in harbour and "#city" in cat

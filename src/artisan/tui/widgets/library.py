@@ -31,10 +31,11 @@ from artisan.library import Library
 from artisan.library_watch import LibraryWatch
 from artisan.sanitize import from_visible, visible
 from artisan.search import SearchIndex
+from artisan.shorten import shorten
 from artisan.tui.screens.ask import AskScreen, ConfirmScreen
 from artisan.tui.text import plain
 from artisan.tui.widgets.fields import Field
-from artisan.tui.widgets.library_list import LibraryList, fit
+from artisan.tui.widgets.library_list import LibraryList
 
 
 class SearchBox(Field):
@@ -225,7 +226,7 @@ class LibraryPane(Vertical):
         self.list.set_entries(entries, keep, self.index.shared_titles)
         total = len(self.index)
         if query.strip():
-            shown = fit(query.strip(), 20).strip()
+            shown = shorten(query.strip(), 20)
             self.border_subtitle = plain(f"{len(entries):,} of {total:,} · “{shown}”")
         else:
             self.border_subtitle = plain("1 saved" if total == 1 else f"{total:,} saved")
@@ -299,7 +300,7 @@ class LibraryPane(Vertical):
             if yes:
                 self._delete(entry)
 
-        question = f"Move “{fit(entry.title, 50).strip()}” ({entry.id}) to the trash?"
+        question = f"Move “{shorten(entry.title, 50)}” ({entry.id}) to the trash?"
         self.app.push_screen(ConfirmScreen("Delete", question, "Delete"), answered)
 
     def _set_tags(self, entry: PromptEntry, answer: str | None) -> None:
@@ -336,7 +337,7 @@ class LibraryPane(Vertical):
     def _after_change(self, entry: PromptEntry, done: str) -> None:
         self.entry_saved(entry)
         if done:
-            self.notify(f"{done}: “{fit(entry.title, 40).strip()}”")
+            self.notify(f"{done}: “{shorten(entry.title, 40)}”")
 
     def _edit_in_editor(self, entry: PromptEntry) -> None:
         """Suspend the app and edit the prompt in $VISUAL or $EDITOR."""
@@ -394,7 +395,7 @@ class LibraryPane(Vertical):
         if self.index is not None:
             self.index.remove(entry.id)
             self.refresh_list()
-        self.notify(f"Deleted “{fit(entry.title, 40).strip()}”. Press u in the list to undo.")
+        self.notify(f"Deleted “{shorten(entry.title, 40)}”. Press u in the list to undo.")
 
     @work(thread=True, group="library-write")
     def _undo_delete(self) -> None:
