@@ -10,7 +10,7 @@ from artisan.draft import Draft, Origin, PromptVersion, save_draft
 from artisan.entry import PromptEntry
 from artisan.library import Library
 from artisan.tui.screens.compare import CompareScreen
-from tui_helpers import make_app, screen_text, settle, wait_until
+from tui_helpers import make_app, notifications, screen_text, settle, wait_until
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -93,3 +93,42 @@ async def test_library_rows_show_target_tags_and_whole_short_titles(
         assert "sd" in cat or "stable-diffusion" in cat
         if size[0] >= 120:
             assert "#sea" in harbour and "#city" in cat
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_loading_an_entry_keeps_the_idea_it_replaces(size: tuple[int, int]) -> None:
+    """The typed idea (a wildcard template) is one ctrl+z away after loading an entry, and the
+    notice says so."""
+    Library(locations.library_dir()).add(
+        PromptEntry.create("A lighthouse at dawn.", idea="a lighthouse", target="dalle")
+    )
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=size) as pilot:
+        await wait_until(pilot, lambda: len(app.library_pane.list.entries) == 1, "the library")
+        app.idea_pane.editor.focus()
+        await pilot.press(*"a {red|blue} fox at __time_of_day__")
+        app.library_pane.list.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.idea_pane.idea == "a lighthouse", "loaded")
+        await settle(pilot)
+        assert any("ctrl+z in the Idea pane brings it back" in n for n in notifications(app))
+        app.idea_pane.editor.focus()
+        await pilot.press("ctrl+z")
+        await wait_until(pilot, lambda: "{red|blue}" in app.idea_pane.idea, "the idea back")
+        assert app.idea_pane.idea == "a {red|blue} fox at __time_of_day__"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_one_key_clears_the_idea(size: tuple[int, int]) -> None:
+    """ctrl+u clears a long, wrapped idea at once; ctrl+z brings it back."""
+    app = make_app(engine="composer")
+    long_idea = " ".join(["a lonely surfer at dusk on a wide beach"] * 3)
+    async with app.run_test(notifications=True, size=size) as pilot:
+        app.idea_pane.editor.focus()
+        await pilot.press(*long_idea)
+        assert app.idea_pane.idea == long_idea
+        await pilot.press("ctrl+u")
+        await wait_until(pilot, lambda: app.idea_pane.idea == "", "cleared")
+        assert app.workshop.idea == ""
+        await pilot.press("ctrl+z")
+        await wait_until(pilot, lambda: app.idea_pane.idea == long_idea, "back")

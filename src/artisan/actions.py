@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 APP = "app"
+IDEA = "idea"
 LIBRARY = "library"
 VARIATIONS = "variations"
 PROMPT = "prompt"
@@ -19,6 +20,7 @@ GALLERY = "gallery"
 
 SCOPE_TITLES = {
     APP: "Everywhere",
+    IDEA: "Idea pane",
     PROMPT: "Prompt pane",
     VARIATIONS: "Variations pane",
     LIBRARY: "Library list",
@@ -178,6 +180,14 @@ KEYMAP: tuple[KeyAction, ...] = (
         "New draft",
         "Start over with an empty idea and prompt (the old draft is kept in the history)",
         show=False,
+    ),
+    KeyAction(
+        "clear-idea",
+        "ctrl+u",
+        "clear_idea",
+        "Clear",
+        "Clear the whole idea at once (ctrl+z brings it back)",
+        scope=IDEA,
     ),
     KeyAction(
         "promote",

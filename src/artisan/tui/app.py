@@ -33,6 +33,7 @@ from artisan.config import Settings
 from artisan.draft import DraftKeeper, PromptVersion
 from artisan.errors import ArtisanError
 from artisan.library import Library, Saved
+from artisan.shorten import shorten
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
 from artisan.tui.clipboard import copy_and_tell
@@ -78,6 +79,8 @@ _EVERYWHERE = frozenset({"quit", "help", "command_palette", "settings"})
 _MAIN_SCREEN_ACTIONS = frozenset(
     action.action.split("(")[0] for action in keymap.KEYMAP if action.scope == keymap.APP
 )
+_PALETTE_SCOPES = {keymap.APP: "", keymap.IDEA: "Idea: ", keymap.LIBRARY: "Library: "}
+"""The scopes whose actions the palette offers, and how their titles start."""
 _OUTCOMES = {
     "truncated": "The model stopped at its length limit; the prompt may be cut short.",
     "filtered": "The model's content filter stopped the answer.",
@@ -306,7 +309,7 @@ class ArtisanApp(App[None]):
             self._save_screenshot,
         )
         for action in keymap.KEYMAP:
-            if not action.palette or action.scope not in (keymap.APP, keymap.LIBRARY):
+            if not action.palette or action.scope not in _PALETTE_SCOPES:
                 continue
             keys = keymap.effective_keys(action, self.settings.keys)
             shown = ", ".join(
@@ -315,7 +318,7 @@ class ArtisanApp(App[None]):
                 if key.strip()
             )
             yield SystemCommand(
-                action.label if action.scope == keymap.APP else f"Library: {action.label}",
+                f"{_PALETTE_SCOPES[action.scope]}{action.label}",
                 f"{shown} · {action.help}" if shown else action.help,
                 self._palette_callback(action),
             )
@@ -323,6 +326,8 @@ class ArtisanApp(App[None]):
     def _palette_callback(self, action: keymap.KeyAction) -> Callable[[], Any]:
         if action.scope == keymap.LIBRARY:
             return lambda: self.library_pane.act_from_palette(action.action)
+        if action.scope == keymap.IDEA:
+            return lambda: self.idea_pane.editor.run_action(action.action)
         return lambda: self.run_action(action.action)
 
     def _save_screenshot(self) -> None:
@@ -539,10 +544,18 @@ class ArtisanApp(App[None]):
         except WorkshopBusy:
             self.notify("A prompt is being written; Esc stops it first.")
             return
-        self.idea_pane.idea = entry.idea
+        replaced = self.idea_pane.idea
+        # One edit of the editor, so the idea it replaces is one ctrl+z away.
+        self.idea_pane.editor.replace_all(entry.idea)
         self.idea_pane.target = self.workshop.target_name
         self.session.show_version()
         self.prompt_pane.use_editor()
+        if replaced.strip() and replaced != entry.idea:
+            self.notify(
+                f"Loaded “{shorten(entry.title, 40)}”. The idea you had was replaced: "
+                "ctrl+z in the Idea pane brings it back.",
+                timeout=8,
+            )
 
     @on(LibraryPane.Copy)
     def _copy_entry(self, event: LibraryPane.Copy) -> None:

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 
 from artisan.targets import Target
+from artisan.tui import keymap
 from artisan.tui.widgets.fields import Editor
 from artisan.tui.widgets.target_picker import TargetPicker
+
+
+class IdeaEditor(Editor):
+    """The idea's editor, with the Idea pane's own keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = keymap.bindings(keymap.IDEA)
+
+    def action_clear_idea(self) -> None:
+        """Clear the whole idea as one edit, so ctrl+z brings it back."""
+        if not self.text:
+            return
+        self.replace("", self.document.start, self.document.end)
+        self.notify("The idea is cleared; ctrl+z brings it back.", timeout=4)
+
+    def replace_all(self, text: str) -> None:
+        """Put `text` in place of the idea as one edit, which ctrl+z undoes."""
+        self.replace(text, self.document.start, self.document.end)
+        self.cursor_location = self.document.end
 
 
 class IdeaPane(Vertical):
@@ -23,7 +45,7 @@ class IdeaPane(Vertical):
         super().__init__(id="idea-pane")
         self.border_title = "Idea"
         self._targets = targets
-        self.editor = Editor(
+        self.editor = IdeaEditor(
             idea,
             id="idea",
             soft_wrap=True,
