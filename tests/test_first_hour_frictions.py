@@ -10,6 +10,7 @@ from artisan.draft import Draft, Origin, PromptVersion, save_draft
 from artisan.entry import PromptEntry
 from artisan.library import Library
 from artisan.tui.screens.compare import CompareScreen
+from artisan.tui.widgets.target_picker import TargetList
 from tui_helpers import make_app, notifications, screen_text, settle, wait_until
 
 SIZES = [(80, 24), (120, 40)]
@@ -132,3 +133,23 @@ async def test_one_key_clears_the_idea(size: tuple[int, int]) -> None:
         assert app.workshop.idea == ""
         await pilot.press("ctrl+z")
         await wait_until(pilot, lambda: app.idea_pane.idea == long_idea, "back")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_typing_on_the_target_line_writes_the_idea(size: tuple[int, int]) -> None:
+    """Focus on the Target line (a tab too many, or a dialog closed): typing goes into the
+    idea and opens no list; the focused pane has a heavy border, seen without colour."""
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=size) as pilot:
+        await settle(pilot)
+        app.idea_pane.selector.focus()
+        await pilot.press(*"a fox at dawn")
+        await settle(pilot)
+        assert not isinstance(app.screen, TargetList)
+        assert app.idea_pane.idea == "a fox at dawn"
+        assert app.focused is app.idea_pane.editor
+        top = screen_text(app).splitlines()[0]
+        assert top.startswith("┏━ Idea")
+        app.library_pane.list.focus()
+        await settle(pilot)
+        assert screen_text(app).splitlines()[0].startswith("╭─ Idea")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
@@ -58,6 +59,11 @@ class IdeaPane(Vertical):
     def compose(self) -> ComposeResult:
         yield self.editor
         yield self.selector
+
+    @on(TargetPicker.TypedHere)
+    def _typed_on_target(self, event: TargetPicker.TypedHere) -> None:
+        self.editor.focus()
+        self.editor.insert(event.character)
 
     @property
     def idea(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -30,7 +30,7 @@ class TargetPicker(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "step(-1)", "Previous target", show=False),
         Binding("right", "step(1)", "Next target", show=False),
-        Binding("enter,space", "open", "Targets", show=False),
+        Binding("enter", "open", "Targets", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -96,6 +96,21 @@ class TargetPicker(Widget, can_focus=True):
 
     def on_click(self) -> None:
         self.action_open()
+
+    def on_key(self, event: events.Key) -> None:
+        # Someone typing here means to write the idea (focus lands here after a tab too many):
+        # the text goes to the Idea editor instead of opening the list or being lost.
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedHere(event.character))
+
+    class TypedHere(Message):
+        """A character was typed on the target line; it belongs in the idea."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
 
     def _current(self) -> Target | None:
         return next((t for t in self.targets if t.name == self.value), None)
