@@ -3,14 +3,17 @@ friction gone, held by a pilot test at 80x24 and 120x40."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from artisan import locations
-from artisan.draft import Draft, Origin, PromptVersion, save_draft
+from artisan.draft import Draft, Origin, PromptVersion, Variation, save_draft
 from artisan.entry import PromptEntry
 from artisan.library import Library
 from artisan.tui.screens.compare import CompareScreen
 from artisan.tui.widgets.target_picker import TargetList
+from test_tui_gallery import gallery_entry
 from tui_helpers import make_app, notifications, screen_text, settle, wait_until
 
 SIZES = [(80, 24), (120, 40)]
@@ -153,3 +156,30 @@ async def test_typing_on_the_target_line_writes_the_idea(size: tuple[int, int]) 
         app.library_pane.list.focus()
         await settle(pilot)
         assert screen_text(app).splitlines()[0].startswith("╭─ Idea")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_ctrl_o_finds_the_image_after_a_restart(
+    size: tuple[int, int], tmp_path: Path
+) -> None:
+    """A draft whose variation was rendered (g) before the restart: ctrl+o shows its image
+    instead of "No image yet", though no version was linked to the entry."""
+    entry = gallery_entry(tmp_path / "pictures", count=2)
+    Library(locations.library_dir()).update(entry.id, lambda e: setattr(e, "target", "dalle"))
+    variations = [
+        Variation(text="Another take.", state="done"),
+        Variation(text=entry.prompt, state="done"),
+    ]
+    version = PromptVersion(text="A lighthouse, first take.", target="dalle", variations=variations)
+    save_draft(
+        locations.draft_file(),
+        Draft(idea="a lighthouse", target="dalle", versions=[version], current=0),
+    )
+    app = make_app(engine="composer", open="never")
+    async with app.run_test(notifications=True, size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        said = notifications(app)
+        assert not any("No image yet" in n for n in said)
+        assert any(Path(entry.images[-1].path).name in n for n in said)

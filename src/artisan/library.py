@@ -255,6 +255,17 @@ class Library:
         with self._lock():
             return self._add(entry)
 
+    def find_prompt(self, text: str, target: str) -> PromptEntry | None:
+        """The newest loaded entry holding prompt `text` for `target`: by the rule of
+        `save_prompt`, the entry that text was saved as."""
+        text = text.strip()
+        found = [
+            entry
+            for entry in self._entries.values()
+            if entry.target == target and entry.prompt.strip() == text
+        ]
+        return max(found, key=_newest_first, default=None)
+
     @_one_at_a_time
     def save_prompt(self, entry: PromptEntry, *, replacing: str | None = None) -> Saved:
         """Keep a prompt, by the one rule every way of saving follows: the same text for the
@@ -279,7 +290,7 @@ class Library:
                     return Saved(self._read(entry.id), SaveOutcome.FOUND)
             with collector_paused():
                 self._load()
-            same = self._same_prompt(entry)
+            same = self.find_prompt(entry.prompt, entry.target)
             if same is not None:
                 return Saved(self._with_tags(same, entry.tags), SaveOutcome.FOUND)
             if replacing and is_entry_id(replacing) and self._is_entry_file(replacing + SUFFIX):
@@ -600,14 +611,6 @@ class Library:
             entry.id = new_id()
         self._write(entry)
         return entry
-
-    def _same_prompt(self, entry: PromptEntry) -> PromptEntry | None:
-        """The newest entry with the prompt text of `entry`, for the same target."""
-        text = entry.prompt.strip()
-        for candidate in self.entries():  # newest first
-            if candidate.target == entry.target and candidate.prompt.strip() == text:
-                return candidate
-        return None
 
     def _with_tags(self, entry: PromptEntry, tags: list[str]) -> PromptEntry:
         """`entry` with `tags` too, written only when it lacked some."""

@@ -609,8 +609,25 @@ class ArtisanApp(App[None]):
         self.pictures.render(jobs, rendered)
 
     def action_open_image(self) -> None:
+        self.pictures.open_last(self._rendered_entry())
+
+    def _rendered_entry(self) -> str | None:
+        """The entry whose newest image ctrl+o shows when this session rendered none: the
+        version's own, or the entry holding its text or one of its variations' (by the save
+        rule, where a render keeps them), whichever has the newest image."""
         version = self.workshop.version
-        self.pictures.open_last(version.entry_id if version is not None else None)
+        if version is None:
+            return None
+        found = [
+            self.library.find_prompt(text, version.target)
+            for text in (version.text, *(item.text for item in version.variations))
+            if text.strip()
+        ]
+        rendered = [entry for entry in found if entry is not None and entry.images]
+        if not rendered:
+            return version.entry_id
+        # Adding an image updates its entry: the latest updated holds the newest image.
+        return max(rendered, key=lambda entry: entry.updated).id
 
     def action_gallery(self) -> None:
         version = self.workshop.version
