@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
 from artisan import locations
 from artisan.draft import Draft, Origin, PromptVersion, Variation, save_draft
@@ -183,3 +184,20 @@ async def test_ctrl_o_finds_the_image_after_a_restart(
         said = notifications(app)
         assert not any("No image yet" in n for n in said)
         assert any(Path(entry.images[-1].path).name in n for n in said)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("typed", "found"), [("keys", "Help"), ("shortcuts", "Help")])
+async def test_the_palette_finds_commands_by_other_words(
+    size: tuple[int, int], typed: str, found: str
+) -> None:
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "palette")
+        await pilot.press(*typed)
+        results = app.screen.query_one("CommandList", OptionList)
+        await wait_until(pilot, lambda: results.option_count > 0, f"a command for {typed!r}")
+        titles = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+        assert any(title.startswith(found) for title in titles), titles

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -37,6 +38,7 @@ from artisan.shorten import shorten
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
 from artisan.tui.clipboard import copy_and_tell
+from artisan.tui.commands import PALETTE_SCOPES, Commands, palette_title
 from artisan.tui.images import Pictures
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.screens.ask import AskScreen
@@ -79,8 +81,6 @@ _EVERYWHERE = frozenset({"quit", "help", "command_palette", "settings"})
 _MAIN_SCREEN_ACTIONS = frozenset(
     action.action.split("(")[0] for action in keymap.KEYMAP if action.scope == keymap.APP
 )
-_PALETTE_SCOPES = {keymap.APP: "", keymap.IDEA: "Idea: ", keymap.LIBRARY: "Library: "}
-"""The scopes whose actions the palette offers, and how their titles start."""
 _OUTCOMES = {
     "truncated": "The model stopped at its length limit; the prompt may be cut short.",
     "filtered": "The model's content filter stopped the answer.",
@@ -93,6 +93,7 @@ class ArtisanApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "artisan"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {Commands}
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings(keymap.APP)
 
     generating_prompt: reactive[bool] = reactive(False, bindings=True)
@@ -309,7 +310,7 @@ class ArtisanApp(App[None]):
             self._save_screenshot,
         )
         for action in keymap.KEYMAP:
-            if not action.palette or action.scope not in _PALETTE_SCOPES:
+            if not action.palette or action.scope not in PALETTE_SCOPES:
                 continue
             keys = keymap.effective_keys(action, self.settings.keys)
             shown = ", ".join(
@@ -318,7 +319,7 @@ class ArtisanApp(App[None]):
                 if key.strip()
             )
             yield SystemCommand(
-                f"{_PALETTE_SCOPES[action.scope]}{action.label}",
+                palette_title(action),
                 f"{shown} · {action.help}" if shown else action.help,
                 self._palette_callback(action),
             )
