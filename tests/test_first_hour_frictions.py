@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from artisan import locations
 from artisan.draft import Draft, Origin, PromptVersion, Variation, save_draft
@@ -201,3 +201,33 @@ async def test_the_palette_finds_commands_by_other_words(
         await wait_until(pilot, lambda: results.option_count > 0, f"a command for {typed!r}")
         titles = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
         assert any(title.startswith(found) for title in titles), titles
+
+
+ADVICE = (
+    "No viewer: the viewer `xdg-open` is not installed (install xdg-utils). The image is at "
+    "/home/me/Pictures/artisan/20261126-123001-a-tranquil-beach-at-sunset.png. Over SSH there "
+    "is no screen for a viewer: `artisan config set open terminal` shows images in the "
+    "terminal, `never` only says where they are. Kitty, WezTerm and iTerm2 draw them whole; "
+    "other terminals draw half-blocks. See `artisan doctor` for what this terminal answered."
+)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_notice_is_a_few_lines_and_f1_holds_the_rest(size: tuple[int, int]) -> None:
+    """Long advice no longer covers the panes: its notice is a few lines, F1 shows it all."""
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=size) as pilot:
+        await settle(pilot)
+        app.notify("Saved 1 image.")
+        app.notify(ADVICE, severity="warning")
+        await settle(pilot)
+        toasts = list(app.screen.query("Toast"))
+        assert len(toasts) == 2
+        assert all(toast.region.height <= 5 for toast in toasts), [t.region for t in toasts]
+        assert any("(more in F1)" in n for n in notifications(app))
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", "F1")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#help-messages", Static).render())
+        assert ADVICE in " ".join(shown.split())
+        assert "Recent messages, in full" in screen_text(app)

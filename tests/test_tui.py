@@ -25,6 +25,7 @@ from tui_helpers import (
     prompt_text,
     screen_text,
     settle,
+    told,
     wait_until,
 )
 
@@ -535,7 +536,7 @@ async def test_unknown_theme_falls_back(server: FakeOpenAI) -> None:
     async with app.run_test(notifications=True) as pilot:
         await pilot.pause()
         assert app.theme == "artisan-dark"
-        assert [n for n in notifications(app) if "nope" in n] == [
+        assert [n for n in told(app) if "nope" in n and "F1" not in n] == [
             "Theme `nope` cannot be used: it is not among the themes "
             f"({', '.join(sorted(app.available_themes))}). Using artisan-dark."
         ]
@@ -608,10 +609,10 @@ async def test_copy_says_what_became_of_it(
         await pilot.press("ctrl+j")
         await settle(pilot)
         await pilot.press("ctrl+y")
-        await wait_until(pilot, lambda: any(words in n for n in notifications(app)), words)
+        await wait_until(pilot, lambda: any(words in n for n in told(app)), words)
         assert app.clipboard == EXPECTED
         if "Copied" not in words:
-            assert not any("Copied" in n for n in notifications(app))
+            assert not any("Copied" in n for n in told(app))
 
 
 async def test_generate_with_empty_idea_says_so(server: FakeOpenAI) -> None:

@@ -74,6 +74,10 @@ if TYPE_CHECKING:
     from artisan.images.opener import Launcher
 
 log = logging.getLogger("artisan")
+NOTICE_LENGTH = 100
+"""The longest notice shown whole: three lines of a toast at 80 columns."""
+MORE_IN_F1 = " (more in F1)"
+KEPT_MESSAGES = 10
 NARROW = 70
 """Below this many columns the panes stack instead of sitting side by side."""
 _EVERYWHERE = frozenset({"quit", "help", "command_palette", "settings"})
@@ -119,6 +123,8 @@ class ArtisanApp(App[None]):
         self.clock = clock
         """What time it is, for everything decided by the date."""
         self.startup_warnings = list(warnings)
+        self.long_messages: list[str] = []
+        """Notices too long for a toast, newest first (F1 shows them whole)."""
         self.catalog = catalog if catalog is not None else load_catalog()
         self.library = library if library is not None else Library(locations.library_dir())
         self.keeper = DraftKeeper(data_dir or locations.data_dir(), self._snapshot)
@@ -238,7 +244,14 @@ class ArtisanApp(App[None]):
 
         Every widget's and screen's `notify` ends here, so no message, whatever it quotes (a
         server's error, a file name, a library value), can style itself or act on the app.
+        A message longer than two lines shows its first sentence; F1 shows it whole.
         """
+        if len(message) > NOTICE_LENGTH:
+            # A notice is a line or two; the whole of a long one waits in F1.
+            self.long_messages.insert(0, message)
+            del self.long_messages[KEPT_MESSAGES:]
+            room = NOTICE_LENGTH - len(MORE_IN_F1)
+            message = shorten(first_sentences(message, room), room) + MORE_IN_F1
         super().notify(
             shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False
         )
@@ -361,7 +374,7 @@ class ArtisanApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.settings.keys))
+            self.push_screen(HelpScreen(self.settings.keys, self.long_messages))
 
     def action_search(self) -> None:
         self.library_pane.search_box.focus()
@@ -685,6 +698,17 @@ class ArtisanApp(App[None]):
             severity="error",
             timeout=15,
         )
+
+
+def first_sentences(message: str, limit: int = NOTICE_LENGTH) -> str:
+    """The sentences a message starts with that fit in `limit` characters (at least one)."""
+    sentences = message.replace(". ", ".\n").splitlines()
+    kept = sentences[0]
+    for sentence in sentences[1:]:
+        if len(kept) + 1 + len(sentence) > limit:
+            break
+        kept = f"{kept} {sentence}"
+    return kept
 
 
 def _severity(name: str) -> SeverityLevel:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Set
 from datetime import datetime
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
@@ -21,6 +21,7 @@ from textual.strip import Strip
 
 from artisan.entry import PromptEntry, age
 from artisan.sanitize import visible
+from artisan.shorten import shorten
 from artisan.tui import keymap
 from artisan.tui.text import fit, fit_middle
 
@@ -164,8 +165,10 @@ class LibraryList(ScrollView, can_focus=True):
         rows = self.entries[top : top + max(1, self.size.height)]
         target_width = 0
         if width >= TARGET_FROM:
-            widest = max((cell_len(visible(e.target)) for e in rows), default=0)
-            target_width = min(widest, TARGET_WIDTH if width >= 60 else NARROW_TARGET_WIDTH)
+            cap = TARGET_WIDTH if width >= 60 else NARROW_TARGET_WIDTH
+            target_width = max(
+                (cell_len(short_target(visible(e.target), cap)) for e in rows), default=0
+            )
         tags_width = 0
         if width >= TAGS_FROM:
             widest = max(
@@ -199,7 +202,7 @@ class LibraryList(ScrollView, can_focus=True):
         target_width, tags_width = self._columns(width)
         tags = _tags(entry)
         right = [
-            (short_target(visible(entry.target), target_width), meta),
+            (fit(short_target(visible(entry.target), target_width), target_width), meta),
             (fit(tags, tags_width) if tags_width else "", meta),
             (age(entry.created, self._now).rjust(AGE_WIDTH), meta),
         ]
@@ -231,14 +234,15 @@ SHORT_TARGETS = {"midjourney": "mj", "stable-diffusion": "sd", "generic": "gen"}
 
 
 def short_target(name: str, width: int) -> str:
-    """A target's name in `width` cells, padded: whole when it fits, else its usual short
+    """A target's name in at most `width` cells: whole when it fits, else its usual short
     name, or the initials of a hyphenated name ("my-sdxl-mix": "msm"), else cut."""
     if width <= 0:
         return ""
-    if cell_len(name) > width and name in SHORT_TARGETS:
-        return set_cell_size(SHORT_TARGETS[name], width)
-    if cell_len(name) > width and "-" in name:
-        initials = "".join(part[:1] for part in name.split("-") if part)
-        if len(initials) <= width:
-            return set_cell_size(initials, width)
-    return fit(name, width)
+    if cell_len(name) <= width:
+        return name
+    if name in SHORT_TARGETS and len(SHORT_TARGETS[name]) <= width:
+        return SHORT_TARGETS[name]
+    initials = "".join(part[:1] for part in name.split("-") if part)
+    if "-" in name and len(initials) <= width:
+        return initials
+    return shorten(name, width, measure=cell_len)
