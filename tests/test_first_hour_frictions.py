@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList, Static
 
-from artisan import locations
+from artisan import config, locations
+from artisan.discovery import KnownServer
 from artisan.draft import Draft, Origin, PromptVersion, Variation, save_draft
 from artisan.entry import PromptEntry
 from artisan.library import Library
+from artisan.tui.app import ArtisanApp
 from artisan.tui.screens.compare import CompareScreen
+from artisan.tui.screens.welcome import ServerOffer
 from artisan.tui.widgets.target_picker import TargetList
+from conftest import TEST_CLOCK
+from fake_openai import FakeOpenAI
+from test_setup import click
 from test_tui_gallery import gallery_entry
 from tui_helpers import make_app, notifications, screen_text, settle, wait_until
 
@@ -231,3 +237,27 @@ async def test_a_notice_is_a_few_lines_and_f1_holds_the_rest(size: tuple[int, in
         shown = str(app.screen.query_one("#help-messages", Static).render())
         assert ADVICE in " ".join(shown.split())
         assert "Recent messages, in full" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_declined_server_is_offered_again_only_when_it_changed(
+    size: tuple[int, int], server: FakeOpenAI
+) -> None:
+    """ "Not now" is remembered: the next start does not ask about the same server with the
+    same models; a new model on it is worth asking about again."""
+    here = [KnownServer("Ollama", server.port)]
+    first = ArtisanApp(config.load().settings, local_servers=here, clock=TEST_CLOCK)
+    async with first.run_test(notifications=True, size=size) as pilot:
+        await wait_until(pilot, lambda: isinstance(first.screen, ServerOffer), "the offer")
+        await click(pilot, "#not-now")
+        await settle(pilot)
+    again = ArtisanApp(config.load().settings, local_servers=here, clock=TEST_CLOCK)
+    async with again.run_test(notifications=True, size=size) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: len(server.requests) >= 2, "the second search")
+        await settle(pilot)
+        assert not isinstance(again.screen, ServerOffer)
+    server.models = ["gpt-5.4-mini", "qwen3:4b"]
+    changed = ArtisanApp(config.load().settings, local_servers=here, clock=TEST_CLOCK)
+    async with changed.run_test(notifications=True, size=size) as pilot:
+        await wait_until(pilot, lambda: isinstance(changed.screen, ServerOffer), "asked again")

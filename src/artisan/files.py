@@ -68,6 +68,8 @@ DRAFT = Limits("a draft", 32 * MIB, 16)
 """`draft.json`: every version of the prompt and the variations of one session."""
 IMAGE_METADATA = Limits("image metadata", 1 * MIB, 8)
 """The JSON artisan writes into an image it saves (read back from any image given to it)."""
+DECLINED_SERVERS = Limits("the server offers declined", 256 * KIB, 3)
+"""`declined-servers.json`: a list of the servers (with their models) offered and declined."""
 SPENDING = Limits("the spending record", 64 * MIB, 3)
 """`spending.jsonl`: one line per render (about 250 bytes), so years of renders."""
 EDITED_PROMPT = Limits("an edited prompt", LIBRARY_ENTRY.max_bytes, 1)
