@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from artisan import files, locations
+from artisan.shorten import shorten
 
 COLOUR_FIELDS = (
     "primary",
@@ -230,5 +231,4 @@ def _field_problem(key: str, value: Any) -> str | None:
 
 
 def _quoted(value: str) -> str:
-    shown = value if len(value) <= 40 else value[:39] + "…"
-    return f'"{shown}"'
+    return f'"{shorten(value, 40, one_line=False)}"'

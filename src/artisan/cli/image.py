@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from artisan import config
 from artisan.cli.output import say, warn
 from artisan.errors import UsageError
+from artisan.shorten import shorten
 
 if TYPE_CHECKING:
     from artisan.entry import PromptEntry
@@ -223,7 +224,8 @@ def _dry_run(batch: Batch, settings: config.Settings) -> int:
         )
         images = f"{request.n} image{'s' if request.n != 1 else ''}"
         cost = item.estimate.describe() if item.estimate is not None else "cost unknown"
-        say(f"{number:>3}. {request.model} {options} · {images} · {cost} · {_short(item.prompt)}")
+        prompt = shorten(item.prompt, 60)
+        say(f"{number:>3}. {request.model} {options} · {images} · {cost} · {prompt}")
     total = batch.estimate
     if total is None:
         say("Estimated total: unknown (a model has no price in the table).")
@@ -270,7 +272,7 @@ class _Reporter:
     def changed(self, item: BatchItem) -> None:
         from artisan.images.batch import ItemState
 
-        which = f"“{_short(item.prompt, 40)}”: " if self.count > 1 else ""
+        which = f"“{shorten(item.prompt, 40)}”: " if self.count > 1 else ""
         if item.state is ItemState.RENDERING and _isatty(sys.stderr):
             warn(f"{which}{item.stage}")
         elif item.state is ItemState.FAILED:
@@ -405,11 +407,6 @@ def _check_length(text: str) -> None:
             f"The prompt is {len(text):,} characters long; the limit is {MAX_INPUT_CHARS:,}. "
             "Was something else pasted by mistake?"
         )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _isatty(stream: Any) -> bool:
