@@ -3,13 +3,14 @@ held by a test that failed before it was fixed."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import TextArea
 
 from artisan import locations
 from artisan.draft import Draft, Origin, PromptVersion, save_draft
 from artisan.tui.app import ArtisanApp
 from artisan.tui.screens.compare import CompareScreen
-from tui_helpers import fill_library, make_app, settle, wait_until
+from tui_helpers import fill_library, make_app, settle, told, wait_until
 
 
 def _draft(*texts: str, current: int) -> None:
@@ -130,3 +131,30 @@ async def test_backspace_and_the_next_keys_in_one_read_keep_their_order() -> Non
         await _typed_in_one_read(app, "cat\x7fr")
         await wait_until(pilot, lambda: len(box.value) == 3 and "r" in box.value, "in order")
         assert box.value == "car"
+
+
+async def test_a_library_write_that_fails_unexpectedly_is_reported_not_fatal(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in a library write (here: favouring an entry) is one notice and a traceback in
+    the log; the app carries on."""
+    from artisan.library import Library
+
+    def broken(self: Library, ref: str, change: object) -> None:
+        raise RuntimeError("the disk caught fire")
+
+    fill_library(1)
+    monkeypatch.setattr(Library, "update", broken)
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(app.library_pane.list.entries) == 1, "listed")
+        app.library_pane.list.focus()
+        await pilot.press("f")
+        await wait_until(
+            pilot,
+            lambda: any("Unexpected error: RuntimeError" in n for n in told(app)),
+            "the report",
+        )
+        assert app.is_running
+    [record] = [r for r in caplog.records if r.name == "artisan" and r.exc_info]
+    assert "the disk caught fire" in str(record.exc_info[1] if record.exc_info else "")

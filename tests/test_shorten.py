@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rich.cells import cell_len
 
@@ -20,7 +22,7 @@ from artisan.shorten import shorten
         ("abc", 0, {}, ""),
     ],
 )
-def test_shorten(text: str, limit: int, options: dict[str, bool], expected: str) -> None:
+def test_shorten(text: str, limit: int, options: dict[str, Any], expected: str) -> None:
     assert shorten(text, limit, **options) == expected
     assert len(shorten(text, limit, **options)) <= max(limit, 0)
 

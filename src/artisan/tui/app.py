@@ -37,6 +37,7 @@ from artisan.library import Library, Saved
 from artisan.shorten import shorten
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
+from artisan.tui.background import report_unexpected, write_library
 from artisan.tui.clipboard import copy_and_tell
 from artisan.tui.commands import PALETTE_SCOPES, Commands, palette_title
 from artisan.tui.images import Pictures
@@ -446,7 +447,7 @@ class ArtisanApp(App[None]):
             self.notify(str(error), title=title, severity="error", timeout=12)
             return
         except Exception as error:
-            self._report_unexpected(error)
+            self.report_unexpected(error)
             return
         if isinstance(result, PromptVersion) and result.state in _OUTCOMES:
             message = result.note or _OUTCOMES[result.state]
@@ -531,16 +532,13 @@ class ArtisanApp(App[None]):
         except ArtisanError as error:
             self.notify(str(error), severity="warning")
 
-    @work(thread=True, group="library-write")
     def _save(self, plan: SavePlan) -> None:
-        try:
-            saved = save(plan, self.library)
-        except ArtisanError as error:
-            self.call_from_thread(
-                self.notify, f"{error}", title="Not saved", severity="error", timeout=12
-            )
-            return
-        self.call_from_thread(self._saved, plan, saved)
+        write_library(
+            self,
+            lambda: save(plan, self.library),
+            lambda saved: self._saved(plan, saved),
+            title="Not saved",
+        )
 
     def _saved(self, plan: SavePlan, saved: Saved) -> None:
         self.workshop.linked(plan, saved.entry)
@@ -690,14 +688,10 @@ class ArtisanApp(App[None]):
     def _draft_not_saved(self, message: str) -> None:
         self.notify(message, severity="error")
 
-    def _report_unexpected(self, error: BaseException) -> None:
-        log.error("unexpected error", exc_info=error)
-        self.notify(
-            f"Unexpected error: {type(error).__name__}: {error}. Details are in "
-            f"{locations.log_file()}.",
-            severity="error",
-            timeout=15,
-        )
+    def report_unexpected(self, error: BaseException) -> None:
+        """Tell the person about a bug (any screen may call this), with its traceback in the
+        log file."""
+        report_unexpected(self, error)
 
 
 def first_sentences(message: str, limit: int = NOTICE_LENGTH) -> str:

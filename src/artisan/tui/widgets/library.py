@@ -32,6 +32,7 @@ from artisan.library_watch import LibraryWatch
 from artisan.sanitize import from_visible, visible
 from artisan.search import SearchIndex
 from artisan.shorten import shorten
+from artisan.tui.background import write_library
 from artisan.tui.screens.ask import AskScreen, ConfirmScreen
 from artisan.tui.text import plain
 from artisan.tui.widgets.fields import Field
@@ -323,16 +324,14 @@ class LibraryPane(Vertical):
 
         self._change(entry, change, "Renamed")
 
-    @work(thread=True, group="library-write")
     def _change(
         self, entry: PromptEntry, change: Callable[[PromptEntry], object], done: str
     ) -> None:
-        try:
-            updated = self.library.update(entry.id, change)
-        except ArtisanError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._after_change, updated, done)
+        write_library(
+            self,
+            lambda: self.library.update(entry.id, change),
+            lambda updated: self._after_change(updated, done),
+        )
 
     def _after_change(self, entry: PromptEntry, done: str) -> None:
         self.entry_saved(entry)
@@ -381,14 +380,8 @@ class LibraryPane(Vertical):
 
         self._change(entry, change, "Prompt saved")
 
-    @work(thread=True, group="library-write")
     def _delete(self, entry: PromptEntry) -> None:
-        try:
-            self.library.delete(entry.id)
-        except ArtisanError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._after_delete, entry)
+        write_library(self, lambda: self.library.delete(entry.id), self._after_delete)
 
     def _after_delete(self, entry: PromptEntry) -> None:
         self._deleted.append(entry.id)
@@ -397,18 +390,16 @@ class LibraryPane(Vertical):
             self.refresh_list()
         self.notify(f"Deleted “{shorten(entry.title, 40)}”. Press u in the list to undo.")
 
-    @work(thread=True, group="library-write")
     def _undo_delete(self) -> None:
         if not self._deleted:
-            self.app.call_from_thread(self.notify, "Nothing to undo.")
+            self.notify("Nothing to undo.")
             return
         entry_id = self._deleted.pop()
-        try:
-            entry = self.library.restore(entry_id)
-        except ArtisanError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._after_change, entry, "Restored")
+        write_library(
+            self,
+            lambda: self.library.restore(entry_id),
+            lambda entry: self._after_change(entry, "Restored"),
+        )
 
 
 def _toggle_favorite(entry: PromptEntry) -> None:
