@@ -505,8 +505,8 @@ class Library:
                 continue  # deleted between listing and stat: no longer part of the library
             if not stat.S_ISREG(info.st_mode):
                 report.problems.append(
-                    f"{item.path} is {_kind(info.st_mode)}; artisan reads only regular files "
-                    "in the library folder, so it was skipped."
+                    f"{item.path} is {files.file_type(info.st_mode)}; artisan reads only regular "
+                    "files in the library folder, so it was skipped."
                 )
                 continue
             stamp = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)
@@ -846,18 +846,6 @@ def _misnamed(path: str, name: str) -> str:
         else " Rename it: lowercase letters, digits, - and _, then .toml."
     )
     return f"{path} was skipped: a library file's name is its prompt id.{hint}"
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 def _newest_first(entry: PromptEntry) -> tuple[float, str]:
