@@ -15,8 +15,8 @@ from artisan.entry import PromptEntry
 from artisan.library import Library
 from artisan.tui.app import ArtisanApp
 from artisan.tui.screens.compare import CompareScreen
+from artisan.tui.screens.targets import TargetList
 from artisan.tui.screens.welcome import ServerOffer
-from artisan.tui.widgets.target_picker import TargetList
 from conftest import TEST_CLOCK
 from fake_openai import FakeOpenAI
 from test_setup import click
@@ -122,7 +122,7 @@ async def test_loading_an_entry_keeps_the_idea_it_replaces(size: tuple[int, int]
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.idea_pane.idea == "a lighthouse", "loaded")
         await settle(pilot)
-        assert any("ctrl+z in the Idea pane brings it back" in n for n in notifications(app))
+        assert any("ctrl+z in the Idea pane brings back your idea" in n for n in notifications(app))
         app.idea_pane.editor.focus()
         await pilot.press("ctrl+z")
         await wait_until(pilot, lambda: "{red|blue}" in app.idea_pane.idea, "the idea back")

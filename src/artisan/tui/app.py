@@ -42,7 +42,7 @@ from artisan.tui.clipboard import copy_and_tell
 from artisan.tui.commands import PALETTE_SCOPES, Commands, palette_title
 from artisan.tui.images import Pictures
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
-from artisan.tui.screens.ask import AskScreen
+from artisan.tui.screens.ask import AskScreen, Dialogs
 from artisan.tui.screens.help import HelpScreen
 from artisan.tui.setup import Setup
 from artisan.tui.text import shown
@@ -75,9 +75,11 @@ if TYPE_CHECKING:
     from artisan.images.opener import Launcher
 
 log = logging.getLogger("artisan")
-NOTICE_LENGTH = 100
-"""The longest notice shown whole: three lines of a toast at 80 columns."""
+NOTICE_LENGTH = 160
+"""The longest notice shown whole: four lines of a toast at 80 columns."""
 MORE_IN_F1 = " (more in F1)"
+LONGEST_SENTENCE = 240
+"""A first sentence longer than this is cut too."""
 KEPT_MESSAGES = 10
 NARROW = 70
 """Below this many columns the panes stack instead of sitting side by side."""
@@ -143,7 +145,7 @@ class ArtisanApp(App[None]):
         # a dialog is the active screen.
         target = self.workshop.target()
         self.idea_pane = IdeaPane(list(self.catalog.targets.values()), target.name, draft.idea)
-        self.library_pane = LibraryPane(self.library)
+        self.library_pane = LibraryPane(self.library, Dialogs(self))
         self.session = SessionView(self.workshop)
         self.prompt_pane = self.session.prompt_pane
         self.variations_pane = self.session.variations_pane
@@ -247,12 +249,13 @@ class ArtisanApp(App[None]):
         server's error, a file name, a library value), can style itself or act on the app.
         A message longer than two lines shows its first sentence; F1 shows it whole.
         """
-        if len(message) > NOTICE_LENGTH:
-            # A notice is a line or two; the whole of a long one waits in F1.
+        start = first_sentences(message, NOTICE_LENGTH - len(MORE_IN_F1))
+        if start != message:
+            # A notice is a few lines; the whole of a long one waits in F1. Its first sentence
+            # stays whole (it may name a file), unless it is itself a paragraph.
             self.long_messages.insert(0, message)
             del self.long_messages[KEPT_MESSAGES:]
-            room = NOTICE_LENGTH - len(MORE_IN_F1)
-            message = shorten(first_sentences(message, room), room) + MORE_IN_F1
+            message = shorten(start, LONGEST_SENTENCE) + MORE_IN_F1
         super().notify(
             shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False
         )
@@ -500,6 +503,18 @@ class ArtisanApp(App[None]):
     def _idea_edited(self) -> None:
         self.workshop.idea = self.idea_pane.idea
 
+    @on(TargetPicker.ListWanted)
+    def _open_targets(self, event: TargetPicker.ListWanted) -> None:
+        from artisan.tui.screens.targets import TargetList
+
+        picker = event.picker
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                picker.value = name
+
+        self.push_screen(TargetList(picker.targets, picker.value), chosen)
+
     @on(TargetPicker.Changed, "#target")
     def _target_changed(self, event: TargetPicker.Changed) -> None:
         self.workshop.target_name = event.value
@@ -564,8 +579,8 @@ class ArtisanApp(App[None]):
         self.prompt_pane.use_editor()
         if replaced.strip() and replaced != entry.idea:
             self.notify(
-                f"Loaded “{shorten(entry.title, 40)}”. The idea you had was replaced: "
-                "ctrl+z in the Idea pane brings it back.",
+                f"Loaded “{shorten(entry.title, 30)}”: ctrl+z in the Idea pane brings back "
+                "your idea.",
                 timeout=8,
             )
 

@@ -37,14 +37,11 @@ class HelpScreen(Dialog[None]):
             scroll.border_title = "Keys"
             scroll.border_subtitle = plain("Esc closes · remap in config.toml [keys]")
             if self.messages:
-                yield Static(self._messages(), id="help-messages")
+                recent = "\n".join(f"• {message}" for message in self.messages)
+                yield Static(
+                    rich_plain(f"Recent messages, in full\n{recent}\n"), id="help-messages"
+                )
             yield Static(self._table(), id="help-table")
-
-    def _messages(self) -> Text:
-        shown = Text("Recent messages, in full\n", style="italic")
-        for message in self.messages:
-            shown.append_text(rich_plain(f"• {message}\n"))
-        return shown
 
     def _table(self) -> Table:
         table = Table(box=None, expand=True, show_header=True, pad_edge=False)

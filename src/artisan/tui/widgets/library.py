@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
@@ -33,7 +33,6 @@ from artisan.sanitize import from_visible, visible
 from artisan.search import SearchIndex
 from artisan.shorten import shorten
 from artisan.tui.background import write_library
-from artisan.tui.screens.ask import AskScreen, ConfirmScreen
 from artisan.tui.text import plain
 from artisan.tui.widgets.fields import Field
 from artisan.tui.widgets.library_list import LibraryList
@@ -48,6 +47,20 @@ class SearchBox(Field):
         pane = next((a for a in self.ancestors if isinstance(a, LibraryPane)), None)
         if pane is not None:
             pane.list.focus()
+
+
+class Asks(Protocol):
+    """What the pane asks the person through dialogs (the app gives `screens.ask.Dialogs`)."""
+
+    def ask(
+        self, title: str, hint: str, value: str, then: Callable[[str | None], None]
+    ) -> None: ...
+
+    def confirm(
+        self, title: str, question: str, yes: str, then: Callable[[bool | None], None]
+    ) -> None: ...
+
+    def preview(self, entry: PromptEntry, then: Callable[[bool | None], None]) -> None: ...
 
 
 class LibraryPane(Vertical):
@@ -90,9 +103,10 @@ class LibraryPane(Vertical):
             self.provisional = provisional
             """Read from the cache alone; the files are still to be checked."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, dialogs: Asks) -> None:
         super().__init__(id="library-pane")
         self.library = library
+        self.dialogs = dialogs
         self.index: SearchIndex | None = None
         self.border_title = "Library"
         self.border_subtitle = "loading…"
@@ -253,27 +267,26 @@ class LibraryPane(Vertical):
         if event.action == "load":
             self.post_message(self.Load(entry))
         elif event.action == "preview":
-            from artisan.tui.screens.entry_preview import EntryPreview
 
             def answered(load: bool | None) -> None:
                 if load:
                     self.post_message(self.Load(entry))
 
-            self.app.push_screen(EntryPreview(entry), answered)
+            self.dialogs.preview(entry, answered)
         elif event.action == "favorite":
             self._change(entry, _toggle_favorite, "")
         elif event.action == "tags":
-            self.app.push_screen(
-                AskScreen(
-                    "Tags",
-                    "Separate tags with spaces or commas; Enter saves, Esc cancels",
-                    visible(" ".join(entry.tags)),
-                ),
+            self.dialogs.ask(
+                "Tags",
+                "Separate tags with spaces or commas; Enter saves, Esc cancels",
+                visible(" ".join(entry.tags)),
                 lambda answer: self._set_tags(entry, answer),
             )
         elif event.action == "rename":
-            self.app.push_screen(
-                AskScreen("Rename", "Enter saves, Esc cancels", visible(entry.title)),
+            self.dialogs.ask(
+                "Rename",
+                "Enter saves, Esc cancels",
+                visible(entry.title),
                 lambda answer: self._rename(entry, answer),
             )
         elif event.action == "edit":
@@ -302,7 +315,7 @@ class LibraryPane(Vertical):
                 self._delete(entry)
 
         question = f"Move “{shorten(entry.title, 50)}” ({entry.id}) to the trash?"
-        self.app.push_screen(ConfirmScreen("Delete", question, "Delete"), answered)
+        self.dialogs.confirm("Delete", question, "Delete", answered)
 
     def _set_tags(self, entry: PromptEntry, answer: str | None) -> None:
         if answer is None:
