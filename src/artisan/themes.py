@@ -1,6 +1,6 @@
 """Colour themes as TOML files.
 
-Shipped themes live in the top-level `themes/` folder (packaged as `artisan/themes`); a person
+Shipped themes live in the package's data folder (`artisan/data/themes/`); a person
 adds their own in `<config dir>/themes/`. A file holds the fields of Textual's `Theme`:
 
     name = "harbour"
