@@ -21,7 +21,7 @@ from conftest import TEST_CLOCK
 from fake_openai import FakeOpenAI
 from test_setup import click
 from test_tui_gallery import gallery_entry
-from tui_helpers import make_app, notifications, screen_text, settle, wait_until
+from tui_helpers import fill_library, make_app, notifications, screen_text, settle, wait_until
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -261,3 +261,34 @@ async def test_a_declined_server_is_offered_again_only_when_it_changed(
     changed = ArtisanApp(config.load().settings, local_servers=here, clock=TEST_CLOCK)
     async with changed.run_test(notifications=True, size=size) as pilot:
         await wait_until(pilot, lambda: isinstance(changed.screen, ServerOffer), "asked again")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_focus_comes_back_where_it_was_after_a_dialog(size: tuple[int, int]) -> None:
+    """F3 and the refine question, closed with Esc: the focus is back on the pane it left,
+    whichever that was."""
+    save_draft(
+        locations.draft_file(),
+        Draft(
+            idea="a fox",
+            target="dalle",
+            versions=[PromptVersion(text="one"), PromptVersion(text="two", parent=0)],
+            current=1,
+        ),
+    )
+    fill_library(2)
+    app = make_app(engine="composer")
+    async with app.run_test(notifications=True, size=size) as pilot:
+        await settle(pilot)
+        app.prompt_pane.use_editor()
+        await settle(pilot)
+        for pane in (app.idea_pane.editor, app.prompt_pane.editor, app.library_pane.list):
+            for key in ("f3", "ctrl+r"):
+                pane.focus()
+                await settle(pilot)
+                await pilot.press(key)
+                await wait_until(pilot, lambda: len(app.screen_stack) > 1, f"{key} opened")
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: len(app.screen_stack) == 1, f"{key} closed")
+                await settle(pilot)
+                assert app.focused is pane, (key, app.focused)
