@@ -10,6 +10,7 @@ from artisan import locations
 from artisan.draft import Draft, Origin, PromptVersion, save_draft
 from artisan.tui.app import ArtisanApp
 from artisan.tui.screens.compare import CompareScreen
+from fake_openai import Chat, FakeOpenAI
 from tui_helpers import fill_library, make_app, settle, told, wait_until
 
 
@@ -158,3 +159,21 @@ async def test_a_library_write_that_fails_unexpectedly_is_reported_not_fatal(
         assert app.is_running
     [record] = [r for r in caplog.records if r.name == "artisan" and r.exc_info]
     assert "the disk caught fire" in str(record.exc_info[1] if record.exc_info else "")
+
+
+async def test_stepping_while_a_prompt_streams_says_why_nothing_moves(server: FakeOpenAI) -> None:
+    """alt+left while an answer streams moves neither what is shown nor what the actions work
+    on, and says why."""
+    _draft("one", "two", current=1)
+    server.queue_chat(Chat(text=" ".join(["word"] * 40), delay=0.05))
+    app = make_app(server)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: "word" in app.prompt_pane.shown_text, "streaming")
+        await pilot.press("alt+left")
+        await wait_until(pilot, lambda: any("being written" in n for n in told(app)), "told")
+        assert app.workshop.current == 1
+        await settle(pilot)
+        assert app.workshop.current == 2
+        assert str(app.prompt_pane.border_subtitle).startswith("v3/3")

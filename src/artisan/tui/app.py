@@ -461,7 +461,9 @@ class ArtisanApp(App[None]):
             self.notify("Stopped; the text so far is kept.")
 
     def action_history(self, step: int) -> None:
-        self.workshop.step(step)
+        if not self.workshop.step(step) and self.workshop.streaming is not None:
+            # The answer arriving becomes the newest version: nothing else is shown meanwhile.
+            self.notify("A prompt is being written; older versions wait until it has arrived.")
 
     def action_compare(self) -> None:
         from artisan.tui.screens.compare import CompareScreen
