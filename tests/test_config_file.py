@@ -197,7 +197,8 @@ async def test_the_app_warns_once_about_a_broken_chosen_theme(server: FakeOpenAI
     app = make_app(server, theme="bad")
     async with app.run_test(notifications=True) as pilot:
         await settle(pilot)
-        about_bad = [n for n in notifications(app) if "bad" in n]
+        assert len([n for n in notifications(app) if "bad" in n]) == 1
+        about_bad = [n for n in app.long_messages if "bad" in n]
         assert about_bad == [
             f'Theme `bad` cannot be used: Theme file {path}: `primary` = "notacolour" is not a '
             "colour (write it as #4fb3bf, rgb(79,179,191), hsl(186,45%,53%) or a name such as "

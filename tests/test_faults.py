@@ -15,7 +15,14 @@ from textual.widgets import TextArea
 from artisan.tui.screens.render import RenderScreen
 from conftest import TEST_KEY, RunCli
 from fake_openai import Chat, Drop, Error, FakeOpenAI, Images
-from tui_helpers import make_app, notifications, prompt_text, screen_text, settle, wait_until
+from tui_helpers import (
+    make_app,
+    prompt_text,
+    screen_text,
+    settle,
+    told,
+    wait_until,
+)
 
 PARTIAL = "A vivid picture "
 
@@ -171,7 +178,7 @@ async def test_app(fault: Fault, server: FakeOpenAI) -> None:
         app.query_one("#idea", TextArea).focus()
         await pilot.press(*"a beach sunset", "ctrl+j")
         await settle(pilot)
-        shown = notifications(app)
+        shown = told(app)
         words = TUI_WORDS.get(fault.id, fault.words)
         assert any(words in n for n in shown), shown
         assert "Traceback" not in screen_text(app)

@@ -16,7 +16,15 @@ from artisan.draft import Draft, PromptVersion, load_draft, save_draft
 from artisan.library import Library
 from artisan.tui.screens.ask import ConfirmScreen
 from fake_openai import Chat, FakeOpenAI
-from tui_helpers import fill_library, make_app, notifications, screen_text, settle, wait_until
+from tui_helpers import (
+    fill_library,
+    make_app,
+    notifications,
+    screen_text,
+    settle,
+    told,
+    wait_until,
+)
 
 LONG = " ".join(f"word{n}" for n in range(400))
 
@@ -136,10 +144,8 @@ async def test_a_missing_viewer_is_told_once(server: FakeOpenAI) -> None:
         await pilot.press("ctrl+g")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "RenderScreen", "dialog")
         await pilot.press("enter")
-        await wait_until(
-            pilot, lambda: any("No viewer" in n for n in notifications(app)), "the notice"
-        )
-        [notice] = [n for n in notifications(app) if "No viewer" in n]
+        await wait_until(pilot, lambda: any("No viewer" in n for n in told(app)), "the notice")
+        [notice] = [n for n in app.long_messages if "No viewer" in n]
         path = str(app.pictures.last[0]) if app.pictures.last else ""
         assert path and notice.count(path) == 1
         assert notice.count("The image is at") == 1
@@ -303,7 +309,7 @@ async def test_what_changed_between_two_versions_can_be_seen(server: FakeOpenAI)
         await pilot.press("f3")
         await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen), "compared")
         await wait_until(pilot, lambda: "compared with v1" in screen_text(app), "the title")
-        assert "1 words taken out (struck through), 1 put in" in screen_text(app)
+        assert "1 words taken out [-like this-], 1 put in" in screen_text(app)
     assert changed_words("a b c", "a x c d") == (1, 2)
 
 
@@ -339,9 +345,7 @@ async def test_a_second_app_on_the_same_folder_keeps_its_own_draft() -> None:
         assert first.keeper.path.name == "draft.json"
         assert second.keeper.path.name == "draft-2.json"
         async with second.run_test(notifications=True) as pilot:
-            await wait_until(
-                pilot, lambda: any("draft-2.json" in n for n in notifications(second)), "told"
-            )
+            await wait_until(pilot, lambda: any("draft-2.json" in n for n in told(second)), "told")
             second.idea_pane.editor.focus()
             await pilot.press(*"second idea")
             await pilot.press("ctrl+q")

@@ -32,7 +32,7 @@ from artisan.sanitize import visible
 from artisan.tui.app import ArtisanApp
 from conftest import TEST_KEY
 from fake_openai import Chat, Error, FakeOpenAI
-from tui_helpers import notifications, screen_text, settle, wait_until
+from tui_helpers import notifications, screen_text, settle, told, wait_until
 
 SOURCE = Path(__file__).parent.parent / "src" / "artisan"
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -147,7 +147,9 @@ async def test_markup_in_a_server_error_is_shown_not_parsed(server: FakeOpenAI) 
         app.idea_pane.editor.focus()
         await pilot.press(*"a cat", "ctrl+j")
         await settle(pilot)
-        assert any(MARKER in note and "x [/] y" in note for note in notifications(app))
+
+        assert any("x [/] y" in note for note in notifications(app))
+        assert any(MARKER in note and "x [/] y" in note for note in told(app))
         assert app.is_running
         await pilot.press("ctrl+j")  # still works
         await settle(pilot)

@@ -22,8 +22,10 @@ def test_wheel_ships_themes_and_data(tmp_path: Path) -> None:
     )
     [wheel] = tmp_path.glob("artisan-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for theme in (ROOT / "themes").glob("*.toml"):
-        assert f"artisan/themes/{theme.name}" in names
+    themes = sorted((ROOT / "src" / "artisan" / "data" / "themes").glob("*.toml"))
+    assert themes
+    for theme in themes:
+        assert f"artisan/data/themes/{theme.name}" in names
     assert "artisan/data/targets/dalle.toml" in names
     assert "artisan/data/prompting.toml" in names
     assert "artisan/py.typed" in names

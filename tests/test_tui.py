@@ -21,10 +21,10 @@ from fake_openai import Chat, Error, FakeOpenAI
 from tui_helpers import (
     fill_library,
     make_app,
-    notifications,
     prompt_text,
     screen_text,
     settle,
+    told,
     wait_until,
 )
 
@@ -111,7 +111,7 @@ async def test_cut_stream_is_marked_interrupted(server: FakeOpenAI) -> None:
         await settle(pilot)
         assert prompt_text(app) == "A vivid picture of "
         assert "interrupted" in str(app.query_one("#prompt-pane").border_subtitle)
-        assert any("connection dropped" in n for n in notifications(app))
+        assert any("connection dropped" in n for n in told(app))
 
 
 async def test_truncated_answer_is_marked(server: FakeOpenAI) -> None:
@@ -122,7 +122,7 @@ async def test_truncated_answer_is_marked(server: FakeOpenAI) -> None:
         await pilot.press("ctrl+j")
         await settle(pilot)
         assert "truncated" in str(app.query_one("#prompt-pane").border_subtitle)
-        assert any("length limit" in n for n in notifications(app))
+        assert any("length limit" in n for n in told(app))
 
 
 async def test_variations_stream_concurrently_and_stay_navigable(server: FakeOpenAI) -> None:
@@ -235,12 +235,13 @@ async def test_save_prompt_and_then_a_variation(server: FakeOpenAI) -> None:
         await settle(pilot)
         prompts = sorted(e.prompt for e in saved())
         assert prompts[1].startswith("Variation 3:")
-        assert any("Saved variation 3 of v1 as" in n for n in notifications(app))
+        assert any("Saved variation 3 of v1 as" in n for n in told(app))
 
         await pilot.press("ctrl+s")  # ctrl+s still saves the prompt shown, whatever has focus
         await settle(pilot)
         assert len(saved()) == 2
-        assert any("Updated the prompt (v1, generated) as" in n for n in notifications(app))
+        said = "The prompt (v1, generated) is already saved as"
+        assert any(said in n for n in told(app))
 
 
 async def test_hand_edit_is_kept_and_saved(server: FakeOpenAI) -> None:
@@ -311,7 +312,7 @@ async def test_library_search_load_favourite_tag_delete_undo(server: FakeOpenAI)
         await settle(pilot)
         assert entries[5].id not in [e.id for e in library_list.entries]
         assert not (locations.library_dir() / f"{entries[5].id}.toml").exists()
-        assert any("Press u" in n for n in notifications(app))
+        assert any("Press u" in n for n in told(app))
         await pilot.press("u")
         await settle(pilot)
         assert entries[5].id in [e.id for e in library_list.entries]
@@ -369,7 +370,7 @@ async def test_damaged_draft_is_reported_not_fatal(server: FakeOpenAI) -> None:
     app = make_app(server)
     async with app.run_test(notifications=True) as pilot:
         await pilot.pause()
-        assert any("damaged" in n for n in notifications(app))
+        assert any("damaged" in n for n in told(app))
         assert app.idea_pane.idea == ""
 
 
@@ -392,7 +393,7 @@ async def test_errors_become_notifications(server: FakeOpenAI, reply: object, wo
         await type_idea(pilot)
         await pilot.press("ctrl+j")
         await settle(pilot)
-        shown = notifications(app)
+        shown = told(app)
         assert any(words in n for n in shown), shown
         assert not any(TEST_KEY in n for n in shown)
         assert "error" in str(app.query_one("#prompt-pane").border_subtitle)
@@ -418,7 +419,7 @@ async def test_missing_key_explains(server: FakeOpenAI) -> None:
         await type_idea(pilot)
         await pilot.press("ctrl+j")
         await settle(pilot)
-        assert any("No API key" in n and "OPENAI_API_KEY" in n for n in notifications(app))
+        assert any("No API key" in n and "OPENAI_API_KEY" in n for n in told(app))
         assert server.requests == []
 
 
@@ -428,7 +429,7 @@ async def test_connection_refused(server: FakeOpenAI) -> None:
         await type_idea(pilot)
         await pilot.press("ctrl+j")
         await settle(pilot)
-        assert any("Cannot connect" in n for n in notifications(app))
+        assert any("Cannot connect" in n for n in told(app))
 
 
 async def test_model_output_is_shown_literally(server: FakeOpenAI) -> None:
@@ -457,7 +458,7 @@ async def test_key_remapping_from_config(server: FakeOpenAI) -> None:
         await pilot.press("f5")
         await settle(pilot)
         assert prompt_text(app) == EXPECTED
-        assert any("`keys.nonsense` names no action" in n for n in notifications(app))
+        assert any("`keys.nonsense` names no action" in n for n in told(app))
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -514,7 +515,7 @@ async def test_themes_good_and_broken_files(server: FakeOpenAI) -> None:
         assert {"artisan-dark", "artisan-light", "darkroom", "textual-dark"} <= set(
             app.available_themes
         )
-        shown = notifications(app)
+        shown = told(app)
         assert any(str(broken) in n for n in shown)
         assert any(str(syntax) in n for n in shown)
 
@@ -534,7 +535,7 @@ async def test_unknown_theme_falls_back(server: FakeOpenAI) -> None:
     async with app.run_test(notifications=True) as pilot:
         await pilot.pause()
         assert app.theme == "artisan-dark"
-        assert [n for n in notifications(app) if "nope" in n] == [
+        assert [n for n in told(app) if "nope" in n and "F1" not in n] == [
             "Theme `nope` cannot be used: it is not among the themes "
             f"({', '.join(sorted(app.available_themes))}). Using artisan-dark."
         ]
@@ -547,7 +548,7 @@ async def test_library_problems_are_reported(server: FakeOpenAI) -> None:
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await settle(pilot)
         assert len(app.query_one(LibraryList).entries) == 2
-        assert any("bad.toml" in n for n in notifications(app))
+        assert any("bad.toml" in n for n in told(app))
 
 
 async def test_narrow_terminal_stacks_panes(server: FakeOpenAI) -> None:
@@ -607,10 +608,10 @@ async def test_copy_says_what_became_of_it(
         await pilot.press("ctrl+j")
         await settle(pilot)
         await pilot.press("ctrl+y")
-        await wait_until(pilot, lambda: any(words in n for n in notifications(app)), words)
+        await wait_until(pilot, lambda: any(words in n for n in told(app)), words)
         assert app.clipboard == EXPECTED
         if "Copied" not in words:
-            assert not any("Copied" in n for n in notifications(app))
+            assert not any("Copied" in n for n in told(app))
 
 
 async def test_generate_with_empty_idea_says_so(server: FakeOpenAI) -> None:
@@ -618,7 +619,7 @@ async def test_generate_with_empty_idea_says_so(server: FakeOpenAI) -> None:
     async with app.run_test(notifications=True) as pilot:
         await pilot.press("ctrl+j", "ctrl+n", "ctrl+r", "ctrl+s")
         await pilot.pause()
-        shown = notifications(app)
+        shown = told(app)
         assert any("Describe the image" in n for n in shown)
         assert server.requests == []
 
@@ -667,7 +668,7 @@ async def test_odd_ideas_are_refused_clearly(server: FakeOpenAI, idea: str, word
         await pilot.pause()
         await pilot.press("ctrl+j")
         await settle(pilot)
-        assert any(words in n for n in notifications(app))
+        assert any(words in n for n in told(app))
         assert server.requests == []
         assert editor.text == idea
 

@@ -20,7 +20,7 @@ from artisan.tui.screens.gallery import GalleryScreen
 from artisan.tui.screens.preview import PreviewScreen
 from fake_openai import FakeOpenAI, make_png
 from test_tui_images import image_app
-from tui_helpers import notifications, screen_text, settle, wait_until
+from tui_helpers import notifications, screen_text, settle, told, wait_until
 
 PROMPT = (
     "A lighthouse on a black basalt cliff in a winter storm, waves breaking white below, "
@@ -161,7 +161,7 @@ async def test_d_discards_to_the_trash_and_u_brings_it_back(
             entry.images[2].path,
         ]
         assert len(screen.tiles) == 2 and "2 images" in screen_text(app)
-        assert any("u brings it back" in note for note in notifications(app))
+        assert any("u brings it back" in note for note in told(app))
         await pilot.press("u")
         await settle(pilot)
         assert second.is_file() and not trashed.exists()

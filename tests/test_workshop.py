@@ -17,7 +17,7 @@ from artisan import locations
 from artisan.config import Settings
 from artisan.draft import Draft, DraftKeeper, Origin, PromptVersion, Variation, save_draft
 from artisan.engine.answer import EmptyInput, InputTooLong
-from artisan.library import Library
+from artisan.library import Library, SaveOutcome
 from artisan.targets import load_catalog
 from artisan.workshop import (
     PROMPT,
@@ -230,23 +230,28 @@ async def test_wildcards_expand_into_the_prompt_and_its_variations() -> None:
         assert item.state == "done" and item.idea.split()[1] in item.text
 
 
-async def test_saving_names_what_it_saved_and_updates_the_same_entry() -> None:
+async def test_saving_names_what_it_saved_and_keeps_one_entry_per_text() -> None:
     workshop, _ = offline()
     await workshop.generate()
     await workshop.vary(2)
     library = Library(locations.library_dir())
     plan = workshop.save_plan()
     assert plan.what == "the prompt (v1, generated)"
-    entry, updated = await asyncio.to_thread(save, plan, library)
-    workshop.linked(plan, entry)
-    assert not updated
+    saved = await asyncio.to_thread(save, plan, library)
+    workshop.linked(plan, saved.entry)
+    entry = saved.entry
+    assert saved.outcome is SaveOutcome.ADDED
     assert entry.idea == IDEA and entry.target == "dalle" and entry.model == "composer"
-    again, updated = await asyncio.to_thread(save, workshop.save_plan(), library)
-    assert updated and again.id == entry.id
+    again = await asyncio.to_thread(save, workshop.save_plan(), library)
+    assert again.outcome is SaveOutcome.FOUND and again.entry.id == entry.id
+    assert workshop.edit(entry.prompt + " At dusk.") is not None
+    edited = await asyncio.to_thread(save, workshop.save_plan(), library)
+    assert edited.outcome is SaveOutcome.UPDATED and edited.entry.id == entry.id
+    workshop.step(-1)
     variation = workshop.save_plan(1)
     assert variation.what == "variation 2 of v1" and variation.entry_id is None
-    other, updated = await asyncio.to_thread(save, variation, library)
-    assert not updated and other.id != entry.id
+    other = await asyncio.to_thread(save, variation, library)
+    assert other.outcome is SaveOutcome.ADDED and other.entry.id != entry.id
     library.load()
     assert len(library) == 2
 

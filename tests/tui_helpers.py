@@ -95,3 +95,9 @@ _SVG_TEXT = re.compile(
     r'<text class="[^"]*" x="(?P<x>[\d.]+)" y="[\d.]+" textLength="[\d.]+" '
     r'clip-path="url\(#[\w-]+-line-(?P<line>\d+)\)">(?P<text>[^<]*)</text>'
 )
+
+
+def told(app: ArtisanApp) -> list[str]:
+    """What the person was told: the notifications on screen, and the messages too long for
+    one, which F1 shows whole."""
+    return [*notifications(app), *app.long_messages]

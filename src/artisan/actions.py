@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 APP = "app"
+IDEA = "idea"
 LIBRARY = "library"
 VARIATIONS = "variations"
 PROMPT = "prompt"
@@ -19,6 +20,7 @@ GALLERY = "gallery"
 
 SCOPE_TITLES = {
     APP: "Everywhere",
+    IDEA: "Idea pane",
     PROMPT: "Prompt pane",
     VARIATIONS: "Variations pane",
     LIBRARY: "Library list",
@@ -47,11 +49,19 @@ class KeyAction:
     """Checked before the focused widget's own keys (needed where an editor has focus)."""
     palette: bool = True
     """Whether the command palette offers it."""
+    words: str = ""
+    """Other words a person may look for it by in the palette ("keys", "shortcuts")."""
 
 
 KEYMAP: tuple[KeyAction, ...] = (
     KeyAction(
-        "generate", "ctrl+j", "generate", "Generate", "Write a prompt from the idea", priority=True
+        "generate",
+        "ctrl+j",
+        "generate",
+        "Generate",
+        "Write a prompt from the idea",
+        priority=True,
+        words="write create make prompt",
     ),
     KeyAction(
         "stop", "escape", "stop", "Stop", "Stop the running generation; the text so far is kept"
@@ -63,6 +73,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Variations",
         "Write variations of the current prompt",
         priority=True,
+        words="alternatives more ideas options",
     ),
     KeyAction(
         "refine",
@@ -71,6 +82,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Refine",
         "Rewrite the prompt with an instruction",
         priority=True,
+        words="change rewrite improve edit",
     ),
     KeyAction(
         "save",
@@ -79,6 +91,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Save",
         "Save the prompt shown in the Prompt pane to the library",
         priority=True,
+        words="keep store library bookmark",
     ),
     KeyAction(
         "image",
@@ -87,6 +100,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Image",
         "Render the prompt shown in the Prompt pane as an image",
         priority=True,
+        words="render draw picture generate",
     ),
     KeyAction(
         "open-image",
@@ -96,6 +110,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Open (or preview) the last image again",
         show=False,
         priority=True,
+        words="view show preview picture",
     ),
     KeyAction(
         "copy",
@@ -105,9 +120,17 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Copy the prompt shown in the Prompt pane to the clipboard (OSC 52)",
         show=False,
         priority=True,
+        words="clipboard yank",
     ),
     KeyAction(
-        "search", "ctrl+l", "search", "Search", "Search the library", show=False, priority=True
+        "search",
+        "ctrl+l",
+        "search",
+        "Search",
+        "Search the library",
+        show=False,
+        priority=True,
+        words="find filter look up",
     ),
     KeyAction(
         "history-back",
@@ -116,6 +139,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Older",
         "Show the previous version of the prompt",
         show=False,
+        words="previous older version back",
     ),
     KeyAction(
         "history-forward",
@@ -124,6 +148,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Newer",
         "Show the next version of the prompt",
         show=False,
+        words="next newer version forward",
     ),
     KeyAction(
         "command-palette",
@@ -134,7 +159,15 @@ KEYMAP: tuple[KeyAction, ...] = (
         priority=True,
         palette=False,
     ),
-    KeyAction("help", "f1", "help", "Help", "Show every key", priority=True),
+    KeyAction(
+        "help",
+        "f1",
+        "help",
+        "Help",
+        "Show every key",
+        priority=True,
+        words="keys shortcuts keyboard bindings",
+    ),
     KeyAction(
         "settings",
         "f2",
@@ -143,8 +176,17 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Settings: who writes prompts (key, server, model), target, images, theme",
         show=False,
         priority=True,
+        words="preferences options config api key server model",
     ),
-    KeyAction("quit", "ctrl+q", "quit", "Quit", "Quit (the draft is kept)", priority=True),
+    KeyAction(
+        "quit",
+        "ctrl+q",
+        "quit",
+        "Quit",
+        "Quit (the draft is kept)",
+        priority=True,
+        words="exit close leave",
+    ),
     KeyAction(
         "compare",
         "f3",
@@ -153,6 +195,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Show what changed from the version this one came from (or the one before)",
         show=False,
         priority=True,
+        words="diff difference changes what changed",
     ),
     KeyAction(
         "thinking",
@@ -172,6 +215,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Describe a picture (a file, or an image in the library): its prompts become variations",
         show=False,
         priority=True,
+        words="image to prompt picture reverse",
     ),
     KeyAction(
         "phrases",
@@ -198,6 +242,7 @@ KEYMAP: tuple[KeyAction, ...] = (
         "Gallery",
         "Show the images of the last render, or of the prompt shown, as a gallery",
         show=False,
+        words="images pictures thumbnails",
     ),
     KeyAction(
         "new-draft",
@@ -206,6 +251,16 @@ KEYMAP: tuple[KeyAction, ...] = (
         "New draft",
         "Start over with an empty idea and prompt (the old draft is kept in the history)",
         show=False,
+        words="clear reset start over",
+    ),
+    KeyAction(
+        "clear-idea",
+        "ctrl+u",
+        "clear_idea",
+        "Clear",
+        "Clear the whole idea at once (ctrl+z brings it back)",
+        scope=IDEA,
+        words="erase empty reset delete",
     ),
     KeyAction(
         "promote",

@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from artisan import files
 from artisan.atomic import unused_path, write_atomic
+from artisan.shorten import shorten
 
 log = logging.getLogger("artisan")
 
@@ -117,7 +118,7 @@ class PromptVersion:
     def label(self) -> str:
         """Where it came from, in a few words: `refined: "moodier"`, `variation 3`."""
         if self.origin is Origin.REFINED:
-            return f"refined: “{_short(self.instruction)}”" if self.instruction else "refined"
+            return f"refined: “{shorten(self.instruction, 40)}”" if self.instruction else "refined"
         if self.origin is Origin.VARIATION:
             return f"variation {self.variation}" if self.variation else "variation"
         if self.origin is Origin.EDITED:
@@ -125,9 +126,11 @@ class PromptVersion:
         if self.origin is Origin.LIBRARY:
             return "from the library"
         if self.origin is Origin.STYLED:
-            return f"styled: “{_short(' + '.join(self.styles))}”" if self.styles else "styled"
+            return f"styled: “{shorten(' + '.join(self.styles), 40)}”" if self.styles else "styled"
         if self.origin is Origin.DESCRIBED:
-            return f"described: “{_short(self.instruction)}”" if self.instruction else "described"
+            return (
+                f"described: “{shorten(self.instruction, 40)}”" if self.instruction else "described"
+            )
         return "generated"
 
 
@@ -542,8 +545,3 @@ def _lock_file(handle: IO[bytes]) -> None:
         msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
         return
     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from artisan.shorten import shorten
+
 FORMAT_VERSION = 1
 _STR_ONLY = {str}
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -344,10 +346,7 @@ def new_id() -> str:
 def make_title(idea: str, prompt: str) -> str:
     """A short title from the idea's first line, or the prompt's first words."""
     source = " ".join((idea.strip() or prompt.strip()).split())
-    if len(source) <= TITLE_LENGTH:
-        return source or "Untitled"
-    cut = source[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:")
-    return cut + "…"
+    return shorten(source, TITLE_LENGTH + 1, at_word=True) or "Untitled"
 
 
 def normalize_tags(tags: list[str]) -> list[str]:

@@ -68,6 +68,8 @@ DRAFT = Limits("a draft", 32 * MIB, 16)
 """`draft.json`: every version of the prompt and the variations of one session."""
 IMAGE_METADATA = Limits("image metadata", 1 * MIB, 8)
 """The JSON artisan writes into an image it saves (read back from any image given to it)."""
+DECLINED_SERVERS = Limits("the server offers declined", 256 * KIB, 3)
+"""`declined-servers.json`: a list of the servers (with their models) offered and declined."""
 SPENDING = Limits("the spending record", 64 * MIB, 3)
 """`spending.jsonl`: one line per render (about 250 bytes), so years of renders."""
 PHRASES = Limits("a phrase file", 256 * KIB, 8)
@@ -134,7 +136,7 @@ def read_bytes(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> b
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            reason = f"is {_file_type(info.st_mode)}, not a regular file; it was not read"
+            reason = f"is {file_type(info.st_mode)}, not a regular file; it was not read"
             raise FileProblem(path, reason, rule="not-a-file")
         if info.st_size > limits.max_bytes:
             raise FileProblem(path, _too_big(info.st_size, limits), rule="too-big")
@@ -344,7 +346,10 @@ def _read_at_most(fd: int, size: int, first: int) -> bytes:
     return b"".join(chunks)
 
 
-def _file_type(mode: int) -> str:
+def file_type(mode: int) -> str:
+    """What a file that is not a regular one is, in a person's words ("a named pipe")."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):

@@ -36,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -62,6 +63,7 @@ from artisan.library_index import (
     settled_now,
     write_index,
 )
+from artisan.shorten import shorten
 
 TRASH = ".trash"
 TRASHED_IMAGES = "images"
@@ -96,6 +98,33 @@ class LoadReport:
     problems: list[str] = field(default_factory=list)
     parsed: int = 0
     """How many files had to be parsed (the rest came from the cache)."""
+
+
+class SaveOutcome(StrEnum):
+    """What saving a prompt did (see `Library.save_prompt`)."""
+
+    ADDED = "added"
+    """A new entry."""
+    UPDATED = "updated"
+    """The entry the text came from took the new text."""
+    FOUND = "found"
+    """The same text for the same target was saved already: nothing was added."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A prompt kept in the library: its entry, and how it got there."""
+
+    entry: PromptEntry
+    outcome: SaveOutcome
+
+    def says(self, what: str) -> str:
+        """One line telling the person which entry holds `what` ("the prompt (v2, ...)")."""
+        named = f"“{shorten(self.entry.title, 40)}” ({self.entry.id})"
+        if self.outcome is SaveOutcome.FOUND:
+            return f"{what[:1].upper()}{what[1:]} is already saved as {named}: nothing added."
+        verb = "Updated" if self.outcome is SaveOutcome.UPDATED else "Saved"
+        return f"{verb} {what} as {named}."
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -226,28 +255,59 @@ class Library:
         with self._lock():
             return self._add(entry)
 
-    @_one_at_a_time
-    def find_or_add(self, entry: PromptEntry) -> tuple[PromptEntry, bool]:
-        """The saved entry for `entry`, adding it when there is none.
+    def find_prompt(self, text: str, target: str) -> PromptEntry | None:
+        """The newest loaded entry holding prompt `text` for `target`: by the rule of
+        `save_prompt`, the entry that text was saved as."""
+        text = text.strip()
+        found = [
+            entry
+            for entry in self._entries.values()
+            if entry.target == target and entry.prompt.strip() == text
+        ]
+        return max(found, key=_newest_first, default=None)
 
-        The saved entry is `entry` itself when its id is in the library, else the newest entry
-        holding the same prompt text. The search and the add happen under the library's lock,
-        so several renders of one prompt at once (threads or processes) make one entry.
+    @_one_at_a_time
+    def save_prompt(self, entry: PromptEntry, *, replacing: str | None = None) -> Saved:
+        """Keep a prompt, by the one rule every way of saving follows: the same text for the
+        same target is the same entry.
+
+        - `entry` itself, when its id is already in the library: nothing changes;
+        - else the newest entry holding the same prompt text for the same target: nothing is
+          added (tags `entry` has and it lacks are added to it);
+        - else the entry `replacing` (the one the text was loaded from or saved as before, now
+          edited) takes the new text, when it still exists;
+        - else `entry` is added.
+
+        The search and the write happen under the library's lock, so several saves or renders
+        of one prompt at once (threads or processes) make one entry.
 
         Returns:
-            The entry as saved, and whether it was added now.
+            The entry as saved, and which of these it was (to tell the person).
         """
         with self._lock():
             if is_entry_id(entry.id) and self._is_entry_file(entry.id + SUFFIX):
                 with contextlib.suppress(EntryNotFound):
-                    return self._read(entry.id), False
+                    return Saved(self._read(entry.id), SaveOutcome.FOUND)
             with collector_paused():
                 self._load()
-            text = entry.prompt.strip()
-            for candidate in self.entries():  # newest first
-                if candidate.prompt.strip() == text:
-                    return candidate, False
-            return self._add(entry), True
+            same = self.find_prompt(entry.prompt, entry.target)
+            if same is not None:
+                return Saved(self._with_tags(same, entry.tags), SaveOutcome.FOUND)
+            if replacing and is_entry_id(replacing) and self._is_entry_file(replacing + SUFFIX):
+                with contextlib.suppress(EntryNotFound):
+                    kept = self._read(replacing)
+                    kept.prompt = entry.prompt
+                    kept.styles = list(entry.styles)
+                    kept.updated = now()
+                    self._write(kept)
+                    return Saved(kept, SaveOutcome.UPDATED)
+            return Saved(self._add(entry), SaveOutcome.ADDED)
+
+    def find_or_add(self, entry: PromptEntry) -> tuple[PromptEntry, bool]:
+        """`save_prompt` for a render: the entry its images go to, and whether it was added
+        now."""
+        saved = self.save_prompt(entry)
+        return saved.entry, saved.outcome is SaveOutcome.ADDED
 
     @_one_at_a_time
     def update(self, ref: str, change: Callable[[PromptEntry], object]) -> PromptEntry:
@@ -446,8 +506,8 @@ class Library:
                 continue  # deleted between listing and stat: no longer part of the library
             if not stat.S_ISREG(info.st_mode):
                 report.problems.append(
-                    f"{item.path} is {_kind(info.st_mode)}; artisan reads only regular files "
-                    "in the library folder, so it was skipped."
+                    f"{item.path} is {files.file_type(info.st_mode)}; artisan reads only regular "
+                    "files in the library folder, so it was skipped."
                 )
                 continue
             stamp = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)
@@ -552,6 +612,17 @@ class Library:
             entry.id = new_id()
         self._write(entry)
         return entry
+
+    def _with_tags(self, entry: PromptEntry, tags: list[str]) -> PromptEntry:
+        """`entry` with `tags` too, written only when it lacked some."""
+        missing = [tag for tag in tags if tag not in entry.tags]
+        if not missing:
+            return entry
+        kept = self._read(entry.id)
+        kept.tags = [*kept.tags, *missing]
+        kept.updated = now()
+        self._write(kept)
+        return kept
 
     def _write(self, entry: PromptEntry) -> None:
         path = self._path(entry.id)
@@ -776,18 +847,6 @@ def _misnamed(path: str, name: str) -> str:
         else " Rename it: lowercase letters, digits, - and _, then .toml."
     )
     return f"{path} was skipped: a library file's name is its prompt id.{hint}"
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 def _newest_first(entry: PromptEntry) -> tuple[float, str]:

@@ -101,12 +101,5 @@ def builtin_wildcards_dir() -> Path:
 
 
 def builtin_themes_dir() -> Path:
-    """The shipped themes.
-
-    In a wheel they are packaged as `artisan/themes`; in an editable install or a source checkout
-    they are the top-level `themes/` folder of the repository.
-    """
-    packaged = PACKAGE_DIR / "themes"
-    if packaged.is_dir():
-        return packaged
-    return PACKAGE_DIR.parent.parent / "themes"
+    """The shipped themes: `artisan/data/themes/`, with the package's other data."""
+    return PACKAGE_DIR / "data" / "themes"

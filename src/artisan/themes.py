@@ -1,6 +1,6 @@
 """Colour themes as TOML files.
 
-Shipped themes live in the top-level `themes/` folder (packaged as `artisan/themes`); a person
+Shipped themes live in the package's data folder (`artisan/data/themes/`); a person
 adds their own in `<config dir>/themes/`. A file holds the fields of Textual's `Theme`:
 
     name = "harbour"
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from artisan import files, locations
+from artisan.shorten import shorten
 
 COLOUR_FIELDS = (
     "primary",
@@ -230,5 +231,4 @@ def _field_problem(key: str, value: Any) -> str | None:
 
 
 def _quoted(value: str) -> str:
-    shown = value if len(value) <= 40 else value[:39] + "…"
-    return f'"{shown}"'
+    return f'"{shorten(value, 40, one_line=False)}"'

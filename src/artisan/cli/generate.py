@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from artisan import config
@@ -214,6 +215,9 @@ async def _run(
                 if has_wildcards(idea):
                     printer.expansions = True
                     printer.variations_from = _ANY_VERSION  # the version is not known yet
+                    printer.first_idea = lambda: (
+                        workshop.streaming.idea if workshop.streaming else ""
+                    )
                 result = await workshop.generate(count=max(1, args.variations))
         finally:
             printer.writer.finish()
@@ -260,12 +264,18 @@ class _Printer:
         """The version whose variations are printed (`_ANY_VERSION`: any version's)."""
         self.expansions = False
         """The variations are the other expansions of a wildcard idea."""
+        self.first_idea: Callable[[], str] | None = None
+        """The idea the prompt streaming now was written for (with `expansions`): it heads
+        the prompt as the other expansions head theirs."""
         self._printed = 0
 
     def event(self, event: Event) -> None:
         from artisan.workshop import JobChanged, Notice, TextArrived, VariationsChanged
 
         if isinstance(event, TextArrived) and event.index is None and self.show_text:
+            if self.first_idea is not None:
+                say(f"Prompt 1 ({self.first_idea()}):")
+                self.first_idea = None
             self.writer.write(event.text)
         elif isinstance(event, JobChanged) and event.job.retry is not None:
             notice = event.job.retry
@@ -353,7 +363,7 @@ _NOTES = {
 def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | None) -> PromptEntry:
     from artisan import locations
     from artisan.entry import normalize_tags
-    from artisan.library import Library
+    from artisan.library import Library, SaveOutcome
 
     plan = workshop.save_plan()
     entry = plan.new_entry()
@@ -363,10 +373,13 @@ def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | No
         entry.notes = f"Saved while {version.state}: the prompt may be incomplete."
     if source is not None:
         entry.title = f"{source.title} (refined)"
-    Library(locations.library_dir()).add(entry)
-    workshop.linked(plan, entry)
-    say(f"saved as {entry.id}", err=True)
-    return entry
+    saved = Library(locations.library_dir()).save_prompt(entry)
+    workshop.linked(plan, saved.entry)
+    if saved.outcome is SaveOutcome.FOUND:
+        say(f"already saved as {saved.entry.id} (the same prompt for the same target)", err=True)
+    else:
+        say(f"saved as {saved.entry.id}", err=True)
+    return saved.entry
 
 
 def _json_result(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from artisan import config
 from artisan.cli.output import say, warn
 from artisan.errors import UsageError
+from artisan.shorten import shorten
 
 if TYPE_CHECKING:
     from artisan.entry import PromptEntry
@@ -133,7 +134,8 @@ def run_image(args: argparse.Namespace) -> int:
     prompts = _prompts(args, library)
     folder, stem, suffix_format = _destination(args.output)
     output_format = _output_format(args.output_format, suffix_format, args.output)
-    checked = [_checked(args, settings, table, one.text, output_format) for one in prompts]
+    warned: set[str] = set()
+    checked = [_checked(args, settings, table, one.text, output_format, warned) for one in prompts]
 
     from artisan.images.batch import Batch, BatchItem
 
@@ -178,7 +180,10 @@ def _checked(
     table: ImageModelTable,
     prompt: str,
     output_format: str | None,
+    warned: set[str],
 ) -> CheckedRequest:
+    """The request for one prompt, checked; each warning is said once for all the prompts
+    (`warned` holds those said already)."""
     from artisan.images.models import build_request, validate
 
     request, notes = build_request(
@@ -195,7 +200,9 @@ def _checked(
     )
     checked = validate(request, table)
     for note in dict.fromkeys([*notes, *checked.warnings]):
-        warn(note)
+        if note not in warned:
+            warned.add(note)
+            warn(note)
     return checked
 
 
@@ -217,7 +224,8 @@ def _dry_run(batch: Batch, settings: config.Settings) -> int:
         )
         images = f"{request.n} image{'s' if request.n != 1 else ''}"
         cost = item.estimate.describe() if item.estimate is not None else "cost unknown"
-        say(f"{number:>3}. {request.model} {options} · {images} · {cost} · {_short(item.prompt)}")
+        prompt = shorten(item.prompt, 60)
+        say(f"{number:>3}. {request.model} {options} · {images} · {cost} · {prompt}")
     total = batch.estimate
     if total is None:
         say("Estimated total: unknown (a model has no price in the table).")
@@ -264,7 +272,7 @@ class _Reporter:
     def changed(self, item: BatchItem) -> None:
         from artisan.images.batch import ItemState
 
-        which = f"“{_short(item.prompt, 40)}”: " if self.count > 1 else ""
+        which = f"“{shorten(item.prompt, 40)}”: " if self.count > 1 else ""
         if item.state is ItemState.RENDERING and _isatty(sys.stderr):
             warn(f"{which}{item.stage}")
         elif item.state is ItemState.FAILED:
@@ -399,11 +407,6 @@ def _check_length(text: str) -> None:
             f"The prompt is {len(text):,} characters long; the limit is {MAX_INPUT_CHARS:,}. "
             "Was something else pasted by mistake?"
         )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _isatty(stream: Any) -> bool:

@@ -109,12 +109,16 @@ def tell_notices(library: Library) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    entries = loaded_library().entries()
+    saved = loaded_library().entries()
+    entries = saved
     wanted = normalize_tags(args.tag)
     if wanted:
         entries = [e for e in entries if all(tag in e.tags for tag in wanted)]
     if args.favorites:
         entries = [e for e in entries if e.favorite]
+    if wanted or args.favorites:
+        asked = _has_tags(wanted, args) if wanted else "is a favourite"
+        return _print_found(entries, len(saved), asked, args.json)
     _print_entries(entries, args.json)
     return 0
 
@@ -122,9 +126,30 @@ def run_list(args: argparse.Namespace) -> int:
 def run_search(args: argparse.Namespace) -> int:
     from artisan.search import SearchIndex
 
-    entries = SearchIndex(loaded_library().entries()).search(" ".join(args.query))
-    _print_entries(entries, args.json)
-    return 0 if entries else 1
+    saved = loaded_library().entries()
+    query = " ".join(args.query)
+    entries = SearchIndex(saved).search(query)
+    return _print_found(entries, len(saved), f"matches “{query}”", args.json)
+
+
+def _has_tags(tags: list[str], args: argparse.Namespace) -> str:
+    named = " and ".join(f"#{tag}" for tag in tags)
+    favourite = "is a favourite and " if args.favorites else ""
+    return f"{favourite}has the tag{'s' if len(tags) > 1 else ''} {named}"
+
+
+def _print_found(entries: list[PromptEntry], saved: int, asked: str, as_json: bool) -> int:
+    """Print what a search or a filter found; exit status 1 when it found nothing, as `grep`
+    does, with a line saying so that does not pass for an empty library."""
+    if entries or not saved:
+        _print_entries(entries, as_json)
+        return 0 if entries else 1
+    if as_json:
+        print_json([])
+    among = "the saved prompt" if saved == 1 else f"the {saved:,} saved prompts"
+    nothing = "Nothing among" if asked.startswith("matches") else "None of"
+    say(f"{nothing} {among} {asked}.", err=True)
+    return 1
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -267,7 +292,7 @@ def _print_entries(entries: list[PromptEntry], as_json: bool) -> None:
         print_json([entry.to_dict() for entry in entries])
         return
     if not entries:
-        say("No saved prompts.", err=True)
+        say("No saved prompts yet: `artisan prompt IDEA --save` or ctrl+s in the app.", err=True)
         return
     width = terminal_width()
     target_width = min(18, max(len(e.target) for e in entries) or 1)

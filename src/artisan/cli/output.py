@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from artisan.entry import json_default
 from artisan.sanitize import StreamSanitizer, for_terminal
+from artisan.shorten import shorten
 
 _C1 = re.compile("[\x80-\x9f]")
 
@@ -101,10 +102,8 @@ def terminal_width() -> int:
 
 
 def clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= width:
-        return text.ljust(width)
-    return text[: max(0, width - 1)] + "…"
+    """`text` on one line in `width` characters: cut with an ellipsis, or padded."""
+    return shorten(text, width).ljust(width)
 
 
 def _isatty(stream: TextIO) -> bool:

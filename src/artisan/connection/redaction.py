@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from artisan.sanitize import for_terminal
+from artisan.shorten import shorten
 
 REDACTED = "[redacted]"
 MAX_QUOTED = 240
@@ -71,10 +72,7 @@ def quote(text: str, key: str | None = None, *, limit: int = MAX_QUOTED) -> str:
     whitespace collapsed, and only then is the text shortened to `limit` characters.
     """
     text = " ".join(for_terminal(text).split())[:_PRE_CUT]
-    text = redact(text, key)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
+    return shorten(redact(text, key), limit)
 
 
 def without_key(text: str, key: str | None) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -31,16 +32,18 @@ from artisan import locations
 from artisan.clock import Clock, system_clock
 from artisan.config import Settings
 from artisan.draft import DraftKeeper, PromptVersion
-from artisan.entry import PromptEntry
 from artisan.errors import ArtisanError
-from artisan.library import Library
+from artisan.library import Library, Saved
+from artisan.shorten import shorten
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
+from artisan.tui.background import report_unexpected, write_library
 from artisan.tui.clipboard import copy_and_tell
+from artisan.tui.commands import PALETTE_SCOPES, Commands, palette_title
 from artisan.tui.images import Pictures
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.refining import Refining
-from artisan.tui.screens.ask import AskScreen
+from artisan.tui.screens.ask import AskScreen, Dialogs
 from artisan.tui.screens.help import HelpScreen
 from artisan.tui.setup import Setup
 from artisan.tui.text import shown
@@ -48,7 +51,6 @@ from artisan.tui.themes import choose_theme
 from artisan.tui.widgets.idea import IdeaPane
 from artisan.tui.widgets.keybar import KeyBar
 from artisan.tui.widgets.library import LibraryPane
-from artisan.tui.widgets.library_list import fit
 from artisan.tui.widgets.prompt import PromptPane
 from artisan.tui.widgets.session import SessionView
 from artisan.tui.widgets.status import StatusLine
@@ -77,6 +79,12 @@ if TYPE_CHECKING:
     from artisan.images.opener import Launcher
 
 log = logging.getLogger("artisan")
+NOTICE_LENGTH = 160
+"""The longest notice shown whole: four lines of a toast at 80 columns."""
+MORE_IN_F1 = " (more in F1)"
+LONGEST_SENTENCE = 240
+"""A first sentence longer than this is cut too."""
+KEPT_MESSAGES = 10
 NARROW = 70
 """Below this many columns the panes stack instead of sitting side by side."""
 _EVERYWHERE = frozenset({"quit", "help", "command_palette", "settings"})
@@ -96,6 +104,7 @@ class ArtisanApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "artisan"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {Commands}
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings(keymap.APP)
 
     generating_prompt: reactive[bool] = reactive(False, bindings=True)
@@ -121,6 +130,8 @@ class ArtisanApp(App[None]):
         self.clock = clock
         """What time it is, for everything decided by the date."""
         self.startup_warnings = list(warnings)
+        self.long_messages: list[str] = []
+        """Notices too long for a toast, newest first (F1 shows them whole)."""
         self.catalog = catalog if catalog is not None else load_catalog()
         self.library = library if library is not None else Library(locations.library_dir())
         self.keeper = DraftKeeper(data_dir or locations.data_dir(), self._snapshot)
@@ -138,7 +149,7 @@ class ArtisanApp(App[None]):
         # a dialog is the active screen.
         target = self.workshop.target()
         self.idea_pane = IdeaPane(list(self.catalog.targets.values()), target.name, draft.idea)
-        self.library_pane = LibraryPane(self.library)
+        self.library_pane = LibraryPane(self.library, Dialogs(self))
         self.session = SessionView(self.workshop)
         self.prompt_pane = self.session.prompt_pane
         self.variations_pane = self.session.variations_pane
@@ -243,7 +254,15 @@ class ArtisanApp(App[None]):
 
         Every widget's and screen's `notify` ends here, so no message, whatever it quotes (a
         server's error, a file name, a library value), can style itself or act on the app.
+        A message longer than two lines shows its first sentence; F1 shows it whole.
         """
+        start = first_sentences(message, NOTICE_LENGTH - len(MORE_IN_F1))
+        if start != message:
+            # A notice is a few lines; the whole of a long one waits in F1. Its first sentence
+            # stays whole (it may name a file), unless it is itself a paragraph.
+            self.long_messages.insert(0, message)
+            del self.long_messages[KEPT_MESSAGES:]
+            message = shorten(start, LONGEST_SENTENCE) + MORE_IN_F1
         super().notify(
             shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False
         )
@@ -341,7 +360,7 @@ class ArtisanApp(App[None]):
             self._save_screenshot,
         )
         for action in keymap.KEYMAP:
-            if not action.palette or action.scope not in (keymap.APP, keymap.LIBRARY):
+            if not action.palette or action.scope not in PALETTE_SCOPES:
                 continue
             keys = keymap.effective_keys(action, self.settings.keys)
             shown = ", ".join(
@@ -350,7 +369,7 @@ class ArtisanApp(App[None]):
                 if key.strip()
             )
             yield SystemCommand(
-                action.label if action.scope == keymap.APP else f"Library: {action.label}",
+                palette_title(action),
                 f"{shown} · {action.help}" if shown else action.help,
                 self._palette_callback(action),
             )
@@ -358,6 +377,8 @@ class ArtisanApp(App[None]):
     def _palette_callback(self, action: keymap.KeyAction) -> Callable[[], Any]:
         if action.scope == keymap.LIBRARY:
             return lambda: self.library_pane.act_from_palette(action.action)
+        if action.scope == keymap.IDEA:
+            return lambda: self.idea_pane.editor.run_action(action.action)
         return lambda: self.run_action(action.action)
 
     def _save_screenshot(self) -> None:
@@ -390,7 +411,7 @@ class ArtisanApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.settings.keys))
+            self.push_screen(HelpScreen(self.settings.keys, self.long_messages))
 
     def action_search(self) -> None:
         self.library_pane.search_box.focus()
@@ -463,7 +484,7 @@ class ArtisanApp(App[None]):
             self.notify(str(error), title=title, severity="error", timeout=12)
             return
         except Exception as error:
-            self._report_unexpected(error)
+            self.report_unexpected(error)
             return
         if isinstance(result, PromptVersion) and result.state in _OUTCOMES:
             message = result.note or _OUTCOMES[result.state]
@@ -474,7 +495,9 @@ class ArtisanApp(App[None]):
             self.notify("Stopped; the text so far is kept.")
 
     def action_history(self, step: int) -> None:
-        self.workshop.step(step)
+        if not self.workshop.step(step) and self.workshop.streaming is not None:
+            # The answer arriving becomes the newest version: nothing else is shown meanwhile.
+            self.notify("A prompt is being written; older versions wait until it has arrived.")
 
     def action_compare(self) -> None:
         from artisan.tui.screens.compare import CompareScreen
@@ -544,6 +567,18 @@ class ArtisanApp(App[None]):
     def _idea_edited(self) -> None:
         self.workshop.idea = self.idea_pane.idea
 
+    @on(TargetPicker.ListWanted)
+    def _open_targets(self, event: TargetPicker.ListWanted) -> None:
+        from artisan.tui.screens.targets import TargetList
+
+        picker = event.picker
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                picker.value = name
+
+        self.push_screen(TargetList(picker.targets, picker.value), chosen)
+
     @on(TargetPicker.Changed, "#target")
     def _target_changed(self, event: TargetPicker.Changed) -> None:
         self.workshop.target_name = event.value
@@ -576,22 +611,18 @@ class ArtisanApp(App[None]):
         except ArtisanError as error:
             self.notify(str(error), severity="warning")
 
-    @work(thread=True, group="library-write")
     def _save(self, plan: SavePlan) -> None:
-        try:
-            entry, updated = save(plan, self.library)
-        except ArtisanError as error:
-            self.call_from_thread(
-                self.notify, f"{error}", title="Not saved", severity="error", timeout=12
-            )
-            return
-        self.call_from_thread(self._saved, plan, entry, updated)
+        write_library(
+            self,
+            lambda: save(plan, self.library),
+            lambda saved: self._saved(plan, saved),
+            title="Not saved",
+        )
 
-    def _saved(self, plan: SavePlan, entry: PromptEntry, updated: bool) -> None:
-        self.workshop.linked(plan, entry)
-        self.library_pane.entry_saved(entry)
-        verb = "Updated" if updated else "Saved"
-        self.notify(f"{verb} {plan.what} as “{fit(entry.title, 40).strip()}” ({entry.id}).")
+    def _saved(self, plan: SavePlan, saved: Saved) -> None:
+        self.workshop.linked(plan, saved.entry)
+        self.library_pane.entry_saved(saved.entry)
+        self.notify(saved.says(plan.what))
         self.session.show_version()
 
     @on(LibraryPane.Load)
@@ -604,10 +635,18 @@ class ArtisanApp(App[None]):
         except WorkshopBusy:
             self.notify("A prompt is being written; Esc stops it first.")
             return
-        self.idea_pane.idea = entry.idea
+        replaced = self.idea_pane.idea
+        # One edit of the editor, so the idea it replaces is one ctrl+z away.
+        self.idea_pane.editor.replace_all(entry.idea)
         self.idea_pane.target = self.workshop.target_name
         self.session.show_version()
         self.prompt_pane.use_editor()
+        if replaced.strip() and replaced != entry.idea:
+            self.notify(
+                f"Loaded “{shorten(entry.title, 30)}”: ctrl+z in the Idea pane brings back "
+                "your idea.",
+                timeout=8,
+            )
 
     @on(LibraryPane.Copy)
     def _copy_entry(self, event: LibraryPane.Copy) -> None:
@@ -661,8 +700,25 @@ class ArtisanApp(App[None]):
         self.pictures.render(jobs, rendered)
 
     def action_open_image(self) -> None:
+        self.pictures.open_last(self._rendered_entry())
+
+    def _rendered_entry(self) -> str | None:
+        """The entry whose newest image ctrl+o shows when this session rendered none: the
+        version's own, or the entry holding its text or one of its variations' (by the save
+        rule, where a render keeps them), whichever has the newest image."""
         version = self.workshop.version
-        self.pictures.open_last(version.entry_id if version is not None else None)
+        if version is None:
+            return None
+        found = [
+            self.library.find_prompt(text, version.target)
+            for text in (version.text, *(item.text for item in version.variations))
+            if text.strip()
+        ]
+        rendered = [entry for entry in found if entry is not None and entry.images]
+        if not rendered:
+            return version.entry_id
+        # Adding an image updates its entry: the latest updated holds the newest image.
+        return max(rendered, key=lambda entry: entry.updated).id
 
     def action_gallery(self) -> None:
         version = self.workshop.version
@@ -711,14 +767,21 @@ class ArtisanApp(App[None]):
     def _draft_not_saved(self, message: str) -> None:
         self.notify(message, severity="error")
 
-    def _report_unexpected(self, error: BaseException) -> None:
-        log.error("unexpected error", exc_info=error)
-        self.notify(
-            f"Unexpected error: {type(error).__name__}: {error}. Details are in "
-            f"{locations.log_file()}.",
-            severity="error",
-            timeout=15,
-        )
+    def report_unexpected(self, error: BaseException) -> None:
+        """Tell the person about a bug (any screen may call this), with its traceback in the
+        log file."""
+        report_unexpected(self, error)
+
+
+def first_sentences(message: str, limit: int = NOTICE_LENGTH) -> str:
+    """The sentences a message starts with that fit in `limit` characters (at least one)."""
+    sentences = message.replace(". ", ".\n").splitlines()
+    kept = sentences[0]
+    for sentence in sentences[1:]:
+        if len(kept) + 1 + len(sentence) > limit:
+            break
+        kept = f"{kept} {sentence}"
+    return kept
 
 
 def _severity(name: str) -> SeverityLevel:

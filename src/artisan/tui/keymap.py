@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from artisan.actions import (
     APP,
     GALLERY,
+    IDEA,
     KEYMAP,
     KEYMAP_BY_ID,
     LIBRARY,
@@ -26,6 +27,7 @@ from artisan.actions import (
 __all__ = [
     "APP",
     "GALLERY",
+    "IDEA",
     "KEYMAP",
     "KEYMAP_BY_ID",
     "LIBRARY",

@@ -3,9 +3,11 @@
 On the very first start with nothing configured, the welcome says what works at once and where
 a model is set up. When no key and no server are set, the app looks for OpenAI-compatible
 servers on this machine after its first frame (never delaying it) and offers the first one it
-finds; the answer is saved, so a refusal is not asked again ("Never ask") or is asked at the next
-start ("Not now"). The settings screen (F2) changes everything else. Whatever changes, the app
-carries on with the new settings at once: the next request builds its engine from them.
+finds; the answer is saved: "Never ask" turns the offer off, and "Not now" is remembered for that
+server with those models (`declined-servers.json` in the data folder), so the offer comes back
+only when something changed: another server, or other models on it. The settings screen (F2)
+changes everything else. Whatever changes, the app carries on with the new settings at once: the
+next request builds its engine from them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 
 WELCOMED = ".welcomed"
 """A file in the data folder: the welcome was shown once."""
+DECLINED = "declined-servers.json"
+"""A file in the data folder: the servers offered and declined ("Not now"), each with its
+models."""
 
 log = logging.getLogger("artisan")
 
@@ -41,6 +46,11 @@ def is_first_start(settings: config.Settings, data_dir: Path | None = None) -> b
     """Nothing configured (no setting from a file or the environment) and no welcome shown."""
     folder = data_dir or locations.data_dir()
     return not settings.sources and not (folder / WELCOMED).exists()
+
+
+def offer_key(server: FoundServer) -> str:
+    """What an offer was about: the server's address and the models it has (sorted)."""
+    return f"{server.base_url} {' '.join(sorted(server.models))}"
 
 
 class Setup:
@@ -123,8 +133,43 @@ class Setup:
         welcome = self._welcome
         if welcome is not None and welcome.is_attached:
             welcome.offer(found)
-        elif found:
-            self._offer(found[0])
+            return
+        declined = self._declined()
+        fresh = [server for server in found if offer_key(server) not in declined]
+        if fresh:
+            self._offer(fresh[0])
+
+    def _declined(self) -> set[str]:
+        """The offers declined before (see `offer_key`); none when the file is unreadable."""
+        from artisan import files
+
+        try:
+            data = files.read_json(self.data_dir / DECLINED, files.DECLINED_SERVERS)
+        except FileNotFoundError:
+            return set()
+        except (files.FileProblem, OSError) as problem:
+            log.warning("The declined server offers cannot be read: %s", problem)
+            return set()
+        if not isinstance(data, list):
+            return set()
+        return {item for item in data if isinstance(item, str)}
+
+    def _decline(self, server: FoundServer) -> None:
+        """Remember that this offer was declined, so it is not made again as it is."""
+        import json
+
+        from artisan.atomic import write_atomic
+
+        def write() -> None:
+            declined = sorted(self._declined() | {offer_key(server)})
+            try:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                write_atomic(self.data_dir / DECLINED, json.dumps(declined, indent=1).encode())
+            except OSError as error:
+                # The offer then comes back at the next start: nothing is lost.
+                log.warning("Could not note the declined server offer: %s", error)
+
+        self.app.run_worker(write, thread=True, group="config-write")
 
     def _offer(self, server: FoundServer) -> None:
         from artisan.tui.screens.welcome import ServerOffer
@@ -147,8 +192,8 @@ class Setup:
         self._welcome = None
         if answer == SETTINGS:
             self.open_settings()
-        elif answer == USE and server is not None:
-            self._answer_offer(USE, server)
+        elif server is not None:
+            self._answer_offer(USE if answer == USE else None, server)
 
     def _answer_offer(self, answer: str | None, server: FoundServer) -> None:
         from artisan.tui.screens.welcome import NEVER, USE, offered_model
@@ -161,6 +206,8 @@ class Setup:
             self._save(changes, f"Prompts are now written by {model or server.name}.")
         elif answer == NEVER:
             self._save({"local_servers": "never"}, "artisan will not offer local servers again.")
+        else:
+            self._decline(server)
 
     def _save(self, changes: dict[str, str], done: str) -> None:
         async def save() -> None:

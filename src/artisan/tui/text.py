@@ -14,10 +14,12 @@ titles, notifications) and checks that it goes through here or is a literal of a
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.content import Content
 
 from artisan.sanitize import visible
+from artisan.shorten import ELLIPSIS, shorten
 
 
 def shown(text: str) -> str:
@@ -34,3 +36,15 @@ def plain(text: str) -> Content:
 def rich_plain(text: str, style: str = "") -> Text:
     """`text` as a Rich `Text` (for option lists and tables), never parsed as markup."""
     return Text(visible(text), style=style)
+
+
+def fit(text: str, width: int) -> str:
+    """Exactly `width` terminal cells: on one line, cut with an ellipsis, padded with spaces."""
+    return set_cell_size(shorten(text, width, measure=cell_len), width)
+
+
+def fit_middle(text: str, width: int) -> str:
+    """Exactly `width` cells, cut in the middle where too long (see `shorten`), padded. A
+    text that is already a cut ("a lonely surfer at dusk…") is cut at its end again."""
+    middle = not text.rstrip().endswith(ELLIPSIS)
+    return set_cell_size(shorten(text, width, middle=middle, measure=cell_len), width)

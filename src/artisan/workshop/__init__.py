@@ -12,6 +12,9 @@ rule about versions lives here and the two faces cannot drift apart:
 - an answer that is stopped, cut off or fails keeps every word that arrived;
 - input is checked once, here, before any engine sees it.
 
+The workshop (`session.py`) keeps its versions in a `VersionHistory` (`history.py`) and runs
+its requests as jobs (`jobs.py`); saving to the library is `saving.py`.
+
 Events are plain objects (`TextArrived`, `JobChanged`, `VersionsChanged`, `VariationsChanged`,
 `Notice`); the listener is called on the event loop that runs the workshop's coroutines, so the
 app turns them into Textual messages and the command line into output.
@@ -29,14 +32,10 @@ from artisan.workshop.events import (
     VariationsChanged,
     VersionsChanged,
 )
+from artisan.workshop.history import NothingToDo, VersionHistory
+from artisan.workshop.jobs import WorkshopBusy
 from artisan.workshop.saving import SavePlan, save
-from artisan.workshop.workshop import (
-    EngineFactory,
-    NothingToDo,
-    Workshop,
-    WorkshopBusy,
-    default_engine,
-)
+from artisan.workshop.session import EngineFactory, Workshop, default_engine
 
 __all__ = [
     "PROMPT",
@@ -51,6 +50,7 @@ __all__ = [
     "SavePlan",
     "TextArrived",
     "VariationsChanged",
+    "VersionHistory",
     "VersionsChanged",
     "Workshop",
     "WorkshopBusy",

@@ -50,6 +50,8 @@ class Job:
     leaves no version to hold it."""
     kept: bool = False
     """Whether it left a new version (a prompt job that failed before any text did not)."""
+    version: PromptVersion | None = field(default=None, repr=False)
+    """The version whose variations it writes (None for a prompt job)."""
     task: asyncio.Task[object] | None = field(default=None, repr=False)
 
     @property

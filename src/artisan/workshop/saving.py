@@ -1,4 +1,6 @@
-"""Saving what the workshop holds to the library: which text, and what to call it."""
+"""Saving what the workshop holds to the library: which text, and what to call it. The rule
+of what makes a new entry is the library's (`Library.save_prompt`), shared by every way of
+saving."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from artisan.draft import PromptVersion
 
 if TYPE_CHECKING:
     from artisan.entry import PromptEntry
-    from artisan.library import Library
+    from artisan.library import Library, Saved
 
 
 @dataclass(frozen=True)
@@ -40,23 +42,9 @@ class SavePlan:
         )
 
 
-def save(plan: SavePlan, library: Library) -> tuple[PromptEntry, bool]:
-    """Save a plan to the library (disk work: run it in a thread in the app).
-
-    Returns:
-        The entry, and True when it was an existing entry updated, False when it is new.
+def save(plan: SavePlan, library: Library) -> Saved:
+    """Save a plan to the library by its one rule (`Library.save_prompt`): the same text for
+    the same target is the same entry; an edited version updates the entry it came from.
+    Disk work: run it in a thread in the app.
     """
-    from artisan.errors import EntryNotFound
-
-    if plan.entry_id:
-        text = plan.text
-
-        def change(entry: PromptEntry) -> None:
-            entry.prompt = text
-            entry.styles = list(plan.styles)
-
-        try:
-            return library.update(plan.entry_id, change), True
-        except EntryNotFound:
-            pass  # deleted meanwhile: saved anew below
-    return library.add(plan.new_entry()), False
+    return library.save_prompt(plan.new_entry(), replacing=plan.entry_id)

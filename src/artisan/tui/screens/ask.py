@@ -1,6 +1,10 @@
-"""A one-line question: the refine instruction, tags, a new title."""
+"""A one-line question (the refine instruction, tags, a new title), a yes-or-no question, and
+the dialogs the panes ask through."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,6 +14,12 @@ from textual.widgets import Button, Input, Label
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
 from artisan.tui.widgets.completing import INSTRUCTION, CompletingInput
+from artisan.tui.widgets.fields import Field
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from artisan.entry import PromptEntry
 
 
 class AskScreen(Dialog[str | None]):
@@ -44,7 +54,7 @@ class AskScreen(Dialog[str | None]):
                     self.value, placeholder=self.placeholder, id="answer", where=INSTRUCTION
                 )
             else:
-                yield Input(self.value, placeholder=self.placeholder, id="answer")
+                yield Field(self.value, placeholder=self.placeholder, id="answer")
             yield Label(plain(self.hint))
 
     @on(Input.Submitted, "#answer")
@@ -86,3 +96,24 @@ class ConfirmScreen(Dialog[bool]):
 
     def action_close(self) -> None:
         self.dismiss(False)
+
+
+class Dialogs:
+    """The questions a pane asks through a dialog (see `artisan.tui.widgets.library.Asks`):
+    panes are widgets, and widgets do not open screens themselves."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
+
+    def ask(self, title: str, hint: str, value: str, then: Callable[[str | None], None]) -> None:
+        self.app.push_screen(AskScreen(title, hint, value), then)
+
+    def confirm(
+        self, title: str, question: str, yes: str, then: Callable[[bool | None], None]
+    ) -> None:
+        self.app.push_screen(ConfirmScreen(title, question, yes), then)
+
+    def preview(self, entry: PromptEntry, then: Callable[[bool | None], None]) -> None:
+        from artisan.tui.screens.entry_preview import EntryPreview
+
+        self.app.push_screen(EntryPreview(entry), then)

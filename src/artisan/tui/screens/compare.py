@@ -1,7 +1,9 @@
 """Two versions of the prompt side by side in one text: what the newer one took out and put in.
 
 Words are compared, not characters, since a refined prompt moves whole phrases: removed words
-are struck through, added ones underlined and coloured, the rest as it was.
+are struck through and red inside `[-` `-]`, added ones underlined and green inside `{+` `+}`
+(as `git diff --word-diff` writes them), the rest as it was. The brackets keep the two apart
+where there is no colour (a monochrome terminal, a screen reader, a copy of the text).
 """
 
 from __future__ import annotations
@@ -23,17 +25,60 @@ _WORDS = re.compile(r"\s+|\S+")
 def word_diff(old: str, new: str) -> Text:
     """`new` with the words it dropped from `old` struck through and the words it added
     marked; runs of unchanged words as they are."""
+    shown = Text()
+    for taken, put, same in _changes(old, new):
+        if taken:
+            _marked(shown, taken, REMOVED, "strike red")
+        if taken and put:
+            shown.append(" ")
+        if put:
+            _marked(shown, put, INSERTED, "bold green underline")
+        if same:
+            shown.append_text(rich_plain(same))
+    return shown
+
+
+def _changes(old: str, new: str) -> list[tuple[str, str, str]]:
+    """The runs of `new` against `old`: (taken out, put in, then kept as it was).
+
+    Spaces alone between two changes belong to the change, so "ukiyo-e woodblock" replaced
+    by "35mm film" reads as one change, not two with a kept space between.
+    """
     before, after = _WORDS.findall(old), _WORDS.findall(new)
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    shown = Text()
+    runs: list[tuple[str, str, str]] = []
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op in ("delete", "replace"):
-            shown.append_text(rich_plain("".join(before[a1:a2]), "strike red"))
-        if op in ("insert", "replace"):
-            shown.append_text(rich_plain("".join(after[b1:b2]), "bold green underline"))
-        if op == "equal":
-            shown.append_text(rich_plain("".join(after[b1:b2])))
-    return shown
+        taken = "".join(before[a1:a2]) if op in ("delete", "replace") else ""
+        put = "".join(after[b1:b2]) if op in ("insert", "replace") else ""
+        same = "".join(after[b1:b2]) if op == "equal" else ""
+        if runs and (taken or put) and not runs[-1][2].strip() and (runs[-1][0] or runs[-1][1]):
+            last_taken, last_put, gap = runs.pop()
+            runs.append((last_taken + gap + taken, last_put + gap + put, ""))
+        elif runs and same and not runs[-1][2]:
+            last_taken, last_put, _ = runs.pop()
+            runs.append((last_taken, last_put, same))
+        else:
+            runs.append((taken, put, same))
+    return runs
+
+
+REMOVED = ("[-", "-]")
+INSERTED = ("{+", "+}")
+
+
+def _marked(shown: Text, words: str, marks: tuple[str, str], style: str) -> None:
+    """`words` between `marks`, styled; the spaces around them stay outside the marks."""
+    core = words.strip()
+    if not core:
+        shown.append(words)
+        return
+    lead = words[: len(words) - len(words.lstrip())]
+    trail = words[len(words.rstrip()) :]
+    shown.append(lead)
+    shown.append(marks[0], style="dim")
+    shown.append_text(rich_plain(core, style))
+    shown.append(marks[1], style="dim")
+    shown.append(trail)
 
 
 def changed_words(old: str, new: str) -> tuple[int, int]:
@@ -69,7 +114,7 @@ class CompareScreen(Dialog[None]):
             box.border_title = plain(self.title_text)
             box.border_subtitle = "Esc closes"
             yield Static(
-                plain(f"{removed} words taken out (struck through), {added} put in (underlined)"),
+                plain(f"{removed} words taken out [-like this-], {added} put in {{+like this+}}"),
                 id="compare-legend",
             )
             yield Static(word_diff(self.old, self.new), id="compare-text")

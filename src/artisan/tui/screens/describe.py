@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, OptionList, Static
 
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain, rich_plain
+from artisan.tui.widgets.fields import Field
 
 if TYPE_CHECKING:
     from artisan.images.gallery import GalleryImage
@@ -46,7 +47,7 @@ class DescribeScreen(Dialog[Path | None]):
             box.border_title = "Describe a picture"
             box.border_subtitle = "Enter describes · Esc cancels"
             yield Static(plain(self.what), id="describe-what")
-            yield Input(placeholder="a file: ~/Pictures/harbour.jpg", id="describe-path")
+            yield Field(placeholder="a file: ~/Pictures/harbour.jpg", id="describe-path")
             yield Label("or an image from the library (tab, then Enter):")
             yield OptionList(id="describe-library")
 

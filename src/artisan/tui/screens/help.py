@@ -1,8 +1,9 @@
-"""The help screen (F1): every key, from the same table as the bindings."""
+"""The help screen (F1): the last long messages in full, then every key, from the same table
+as the bindings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -25,14 +26,21 @@ class HelpScreen(Dialog[None]):
     HelpScreen #help { width: 92; }
     """
 
-    def __init__(self, remapped: Mapping[str, str]) -> None:
+    def __init__(self, remapped: Mapping[str, str], messages: Sequence[str] = ()) -> None:
         super().__init__()
         self.remapped = remapped
+        self.messages = messages
+        """Messages too long for a notice, newest first: shown in full above the keys."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog") as scroll:
             scroll.border_title = "Keys"
             scroll.border_subtitle = plain("Esc closes · remap in config.toml [keys]")
+            if self.messages:
+                recent = "\n".join(f"• {message}" for message in self.messages)
+                yield Static(
+                    rich_plain(f"Recent messages, in full\n{recent}\n"), id="help-messages"
+                )
             yield Static(self._table(), id="help-table")
 
     def _table(self) -> Table:

@@ -45,6 +45,8 @@ def offer_text(server: FoundServer) -> str:
 class WelcomeScreen(Dialog[str | None]):
     """The first start: answers SETTINGS, USE (the server offered) or None (start writing)."""
 
+    AUTO_FOCUS = "#start"
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Start writing")]
 
     DEFAULT_CSS = """
@@ -87,9 +89,6 @@ class WelcomeScreen(Dialog[str | None]):
                 yield Button("Use it", id="use-server", variant="success")
                 yield Button("Start writing", id="start", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#start", Button).focus()
-
     def offer(self, servers: list[FoundServer]) -> None:
         """The search has finished: offer the first server found, or say none was."""
         found = self.query_one("#found", Static)
@@ -116,6 +115,8 @@ class WelcomeScreen(Dialog[str | None]):
 class ServerOffer(Dialog[str | None]):
     """A server was found: answers USE, NEVER (do not offer again) or None (not now)."""
 
+    AUTO_FOCUS = "#use"
+
     DEFAULT_CSS = """
     ServerOffer {
         #offer { width: 76; }
@@ -140,9 +141,6 @@ class ServerOffer(Dialog[str | None]):
                 yield Button("Never ask", id="never")
                 yield Button("Not now", id="not-now")
                 yield Button("Use it", id="use", variant="success")
-
-    def on_mount(self) -> None:
-        self.query_one("#use", Button).focus()
 
     @on(Button.Pressed, "#use")
     def _use(self) -> None:

@@ -28,6 +28,7 @@ from textual.widgets import Input, TextArea
 
 from artisan.refinement.completions import Completion
 from artisan.tui.widgets.completion_menu import CompletionMenu
+from artisan.tui.widgets.fields import Editor, Field
 
 IDEA = "idea"
 PROMPT = "prompt"
@@ -130,7 +131,7 @@ class Completed(Message, bubble=False):
         self.completion = completion
 
 
-class CompletingTextArea(TextArea):
+class CompletingTextArea(Editor):
     """A text area offering completions while the person types."""
 
     def __init__(self, *args: object, where: str, **kwargs: object) -> None:
@@ -139,7 +140,8 @@ class CompletingTextArea(TextArea):
 
     async def _on_key(self, event: events.Key) -> None:
         # Textual calls the `_on_key` of every class of the widget in turn, until one
-        # prevents the default: the editor's own runs after this one unless it chose.
+        # prevents the default: the editor's own (its bindings at once, then Textual's) runs
+        # after this one unless it took the key.
         self.completing.key(event)
 
     @on(TextArea.Changed)
@@ -163,7 +165,7 @@ class CompletingTextArea(TextArea):
         self.completing.left()
 
 
-class CompletingInput(Input):
+class CompletingInput(Field):
     """A one-line input offering completions while the person types."""
 
     def __init__(self, *args: object, where: str, **kwargs: object) -> None:

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 
 from artisan.targets import Target
+from artisan.tui import keymap
 from artisan.tui.widgets.completing import IDEA, CompletingTextArea
 from artisan.tui.widgets.target_picker import TargetPicker
+
+
+class IdeaEditor(CompletingTextArea):
+    """The idea's editor, with the Idea pane's own keys and completions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = keymap.bindings(keymap.IDEA)
+
+    def action_clear_idea(self) -> None:
+        """Clear the whole idea as one edit, so ctrl+z brings it back."""
+        if not self.text:
+            return
+        self.replace("", self.document.start, self.document.end)
+        self.notify("The idea is cleared; ctrl+z brings it back.", timeout=4)
+
+    def replace_all(self, text: str) -> None:
+        """Put `text` in place of the idea as one edit, which ctrl+z undoes."""
+        self.replace(text, self.document.start, self.document.end)
+        self.cursor_location = self.document.end
 
 
 class IdeaPane(Vertical):
@@ -23,7 +46,7 @@ class IdeaPane(Vertical):
         super().__init__(id="idea-pane")
         self.border_title = "Idea"
         self._targets = targets
-        self.editor = CompletingTextArea(
+        self.editor = IdeaEditor(
             idea,
             where=IDEA,
             id="idea",
@@ -37,6 +60,11 @@ class IdeaPane(Vertical):
     def compose(self) -> ComposeResult:
         yield self.editor
         yield self.selector
+
+    @on(TargetPicker.TypedHere)
+    def _typed_on_target(self, event: TargetPicker.TypedHere) -> None:
+        self.editor.focus()
+        self.editor.insert(event.character)
 
     @property
     def idea(self) -> str:

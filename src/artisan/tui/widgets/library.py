@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
@@ -31,12 +31,14 @@ from artisan.library import Library
 from artisan.library_watch import LibraryWatch
 from artisan.sanitize import from_visible, visible
 from artisan.search import SearchIndex
-from artisan.tui.screens.ask import AskScreen, ConfirmScreen
+from artisan.shorten import shorten
+from artisan.tui.background import write_library
 from artisan.tui.text import plain
-from artisan.tui.widgets.library_list import LibraryList, fit
+from artisan.tui.widgets.fields import Field
+from artisan.tui.widgets.library_list import LibraryList
 
 
-class SearchBox(Input):
+class SearchBox(Field):
     """The search box: Down (like Enter) goes to the results."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("down", "to_results", show=False)]
@@ -45,6 +47,20 @@ class SearchBox(Input):
         pane = next((a for a in self.ancestors if isinstance(a, LibraryPane)), None)
         if pane is not None:
             pane.list.focus()
+
+
+class Asks(Protocol):
+    """What the pane asks the person through dialogs (the app gives `screens.ask.Dialogs`)."""
+
+    def ask(
+        self, title: str, hint: str, value: str, then: Callable[[str | None], None]
+    ) -> None: ...
+
+    def confirm(
+        self, title: str, question: str, yes: str, then: Callable[[bool | None], None]
+    ) -> None: ...
+
+    def preview(self, entry: PromptEntry, then: Callable[[bool | None], None]) -> None: ...
 
 
 class LibraryPane(Vertical):
@@ -95,9 +111,10 @@ class LibraryPane(Vertical):
             super().__init__()
             self.entries = entries
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, dialogs: Asks) -> None:
         super().__init__(id="library-pane")
         self.library = library
+        self.dialogs = dialogs
         self.index: SearchIndex | None = None
         self.border_title = "Library"
         self.border_subtitle = "loading…"
@@ -233,7 +250,7 @@ class LibraryPane(Vertical):
         self.list.set_entries(entries, keep, self.index.shared_titles)
         total = len(self.index)
         if query.strip():
-            shown = fit(query.strip(), 20).strip()
+            shown = shorten(query.strip(), 20)
             self.border_subtitle = plain(f"{len(entries):,} of {total:,} · “{shown}”")
         else:
             self.border_subtitle = plain("1 saved" if total == 1 else f"{total:,} saved")
@@ -259,27 +276,26 @@ class LibraryPane(Vertical):
         if event.action == "load":
             self.post_message(self.Load(entry))
         elif event.action == "preview":
-            from artisan.tui.screens.entry_preview import EntryPreview
 
             def answered(load: bool | None) -> None:
                 if load:
                     self.post_message(self.Load(entry))
 
-            self.app.push_screen(EntryPreview(entry), answered)
+            self.dialogs.preview(entry, answered)
         elif event.action == "favorite":
             self._change(entry, _toggle_favorite, "")
         elif event.action == "tags":
-            self.app.push_screen(
-                AskScreen(
-                    "Tags",
-                    "Separate tags with spaces or commas; Enter saves, Esc cancels",
-                    visible(" ".join(entry.tags)),
-                ),
+            self.dialogs.ask(
+                "Tags",
+                "Separate tags with spaces or commas; Enter saves, Esc cancels",
+                visible(" ".join(entry.tags)),
                 lambda answer: self._set_tags(entry, answer),
             )
         elif event.action == "rename":
-            self.app.push_screen(
-                AskScreen("Rename", "Enter saves, Esc cancels", visible(entry.title)),
+            self.dialogs.ask(
+                "Rename",
+                "Enter saves, Esc cancels",
+                visible(entry.title),
                 lambda answer: self._rename(entry, answer),
             )
         elif event.action == "edit":
@@ -307,8 +323,8 @@ class LibraryPane(Vertical):
             if yes:
                 self._delete(entry)
 
-        question = f"Move “{fit(entry.title, 50).strip()}” ({entry.id}) to the trash?"
-        self.app.push_screen(ConfirmScreen("Delete", question, "Delete"), answered)
+        question = f"Move “{shorten(entry.title, 50)}” ({entry.id}) to the trash?"
+        self.dialogs.confirm("Delete", question, "Delete", answered)
 
     def _set_tags(self, entry: PromptEntry, answer: str | None) -> None:
         if answer is None:
@@ -330,21 +346,19 @@ class LibraryPane(Vertical):
 
         self._change(entry, change, "Renamed")
 
-    @work(thread=True, group="library-write")
     def _change(
         self, entry: PromptEntry, change: Callable[[PromptEntry], object], done: str
     ) -> None:
-        try:
-            updated = self.library.update(entry.id, change)
-        except ArtisanError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._after_change, updated, done)
+        write_library(
+            self,
+            lambda: self.library.update(entry.id, change),
+            lambda updated: self._after_change(updated, done),
+        )
 
     def _after_change(self, entry: PromptEntry, done: str) -> None:
         self.entry_saved(entry)
         if done:
-            self.notify(f"{done}: “{fit(entry.title, 40).strip()}”")
+            self.notify(f"{done}: “{shorten(entry.title, 40)}”")
 
     def _edit_in_editor(self, entry: PromptEntry) -> None:
         """Suspend the app and edit the prompt in $VISUAL or $EDITOR."""
@@ -388,34 +402,26 @@ class LibraryPane(Vertical):
 
         self._change(entry, change, "Prompt saved")
 
-    @work(thread=True, group="library-write")
     def _delete(self, entry: PromptEntry) -> None:
-        try:
-            self.library.delete(entry.id)
-        except ArtisanError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._after_delete, entry)
+        write_library(self, lambda: self.library.delete(entry.id), self._after_delete)
 
     def _after_delete(self, entry: PromptEntry) -> None:
         self._deleted.append(entry.id)
         if self.index is not None:
             self.index.remove(entry.id)
             self.refresh_list()
-        self.notify(f"Deleted “{fit(entry.title, 40).strip()}”. Press u in the list to undo.")
+        self.notify(f"Deleted “{shorten(entry.title, 40)}”. Press u in the list to undo.")
 
-    @work(thread=True, group="library-write")
     def _undo_delete(self) -> None:
         if not self._deleted:
-            self.app.call_from_thread(self.notify, "Nothing to undo.")
+            self.notify("Nothing to undo.")
             return
         entry_id = self._deleted.pop()
-        try:
-            entry = self.library.restore(entry_id)
-        except ArtisanError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._after_change, entry, "Restored")
+        write_library(
+            self,
+            lambda: self.library.restore(entry_id),
+            lambda entry: self._after_change(entry, "Restored"),
+        )
 
 
 def _toggle_favorite(entry: PromptEntry) -> None:

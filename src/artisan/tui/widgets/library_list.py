@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Set
 from datetime import datetime
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
@@ -21,10 +21,20 @@ from textual.strip import Strip
 
 from artisan.entry import PromptEntry, age
 from artisan.sanitize import visible
+from artisan.shorten import shorten
 from artisan.tui import keymap
+from artisan.tui.text import fit, fit_middle
 
 TARGET_WIDTH = 10
-TAGS_WIDTH = 18
+NARROW_TARGET_WIDTH = 6
+"""The target column in a narrow list (at 80 columns): "dalle", "sd", "midjo…"."""
+TARGET_FROM = 22
+"""The narrowest list that shows targets."""
+TAGS_FROM = 36
+"""The narrowest list that shows tags."""
+TITLE_KEPT = 20
+"""Cells of the title that tags never take."""
+MIN_TAGS_WIDTH = 6
 AGE_WIDTH = 4
 AGE_REFRESH = 20.0
 """Seconds between repaints that bring the ages up to date."""
@@ -80,6 +90,8 @@ class LibraryList(ScrollView, can_focus=True):
         self._now = datetime.now().astimezone()
         self._shared: Set[str] = frozenset()
         """Titles more than one entry has: those rows show the start of the id too."""
+        self._layout_key: tuple[int, ...] | None = None
+        self._layout = (0, 0)
 
     @property
     def highlighted_entry(self) -> PromptEntry | None:
@@ -144,6 +156,33 @@ class LibraryList(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         self.cursor = self.scroll_offset.y + event.y
 
+    def _columns(self, width: int) -> tuple[int, int]:
+        """How wide the target and tags columns are for the rows on screen now."""
+        top = self.scroll_offset.y
+        key = (top, self.size.height, width, len(self.entries), id(self.entries))
+        if self._layout_key == key:
+            return self._layout
+        rows = self.entries[top : top + max(1, self.size.height)]
+        target_width = 0
+        if width >= TARGET_FROM:
+            cap = TARGET_WIDTH if width >= 60 else NARROW_TARGET_WIDTH
+            target_width = max(
+                (cell_len(short_target(visible(e.target), cap)) for e in rows), default=0
+            )
+        tags_width = 0
+        if width >= TAGS_FROM:
+            widest = max(
+                (cell_len(visible(" ".join("#" + t for t in e.tags))) for e in rows), default=0
+            )
+            room = (
+                width - 2 - TITLE_KEPT - (target_width + 1 if target_width else 0) - AGE_WIDTH - 3
+            )
+            tags_width = min(widest, room)
+            if tags_width < MIN_TAGS_WIDTH:
+                tags_width = 0
+        self._layout_key, self._layout = key, (target_width, tags_width)
+        return self._layout
+
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
@@ -157,11 +196,14 @@ class LibraryList(ScrollView, can_focus=True):
         star = base + self.get_component_rich_style("library-list--favorite", partial=True)
 
         # Tags and target come from the file as much as the title does: all are shown as text.
-        # What a narrow list keeps: the title, the age, then the target (short), then tags.
-        tags = visible(" ".join("#" + t for t in entry.tags))
+        # The columns are as wide as the rows on screen need, so a short target or no tags
+        # leave their room to the title; a narrow list keeps the title, the age, the target
+        # (abbreviated), then as many tags as fit.
+        target_width, tags_width = self._columns(width)
+        tags = _tags(entry)
         right = [
-            (fit(visible(entry.target), TARGET_WIDTH) if width >= 40 else "", meta),
-            (fit(tags, TAGS_WIDTH) if width >= 60 else "", meta),
+            (fit(short_target(visible(entry.target), target_width), target_width), meta),
+            (fit(tags, tags_width) if tags_width else "", meta),
             (age(entry.created, self._now).rjust(AGE_WIDTH), meta),
         ]
         right_width = sum(cell_len(text) + 1 for text, _ in right if text)
@@ -183,25 +225,24 @@ class LibraryList(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, base)
 
 
-def fit_middle(text: str, width: int) -> str:
-    """Exactly `width` cells, cut in the middle where too long: titles often differ only at
-    their end ("harbour at dawn, number 1"), so both ends stay in sight."""
-    text = " ".join(text.split())
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    if width < 12:
-        return fit(text, width)
-    tail_width = (width - 1) * 2 // 5
-    head = set_cell_size(text, width - 1 - tail_width).rstrip()
-    tail = text[-tail_width:]
-    while cell_len(tail) > tail_width:
-        tail = tail[1:]
-    return set_cell_size(f"{head}…{tail.lstrip()}", width)
+def _tags(entry: PromptEntry) -> str:
+    return visible(" ".join("#" + tag for tag in entry.tags))
 
 
-def fit(text: str, width: int) -> str:
-    """Exactly `width` cells: one line, cut with an ellipsis, padded with spaces."""
-    text = " ".join(text.split())
-    if cell_len(text) > width:
-        return set_cell_size(text, max(0, width - 1)) + "…"
-    return set_cell_size(text, width)
+SHORT_TARGETS = {"midjourney": "mj", "stable-diffusion": "sd", "generic": "gen"}
+"""The names image makers shorten these targets to, for a narrow list."""
+
+
+def short_target(name: str, width: int) -> str:
+    """A target's name in at most `width` cells: whole when it fits, else its usual short
+    name, or the initials of a hyphenated name ("my-sdxl-mix": "msm"), else cut."""
+    if width <= 0:
+        return ""
+    if cell_len(name) <= width:
+        return name
+    if name in SHORT_TARGETS and len(SHORT_TARGETS[name]) <= width:
+        return SHORT_TARGETS[name]
+    initials = "".join(part[:1] for part in name.split("-") if part)
+    if "-" in name and len(initials) <= width:
+        return initials
+    return shorten(name, width, measure=cell_len)

@@ -13,9 +13,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from artisan.draft import PromptVersion
+from artisan.shorten import shorten
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.widgets.prompt import PromptPane
 from artisan.tui.widgets.variations import VariationsPane
+from artisan.wildcards import has_wildcards
 from artisan.workshop import PROMPT, VARIATIONS, Job, Workshop
 
 
@@ -43,7 +45,7 @@ class SessionView(Vertical):
             elif not job.running and self.prompt_pane.streaming:
                 self.prompt_pane.end()
                 self.show_version()
-        elif job.kind == VARIATIONS and not job.running:
+        elif job.kind == VARIATIONS and not job.running and job.version is self.workshop.version:
             self.variations_pane.set_summary(job.outcome)
 
     @on(VersionChanged)
@@ -78,7 +80,9 @@ class SessionView(Vertical):
         version = workshop.version
         title = f"Variations of v{workshop.current + 1}" if version is not None else "Variations"
         job = workshop.jobs.get(VARIATIONS)
-        summary = job.outcome if job is not None and not job.running and version else ""
+        # How the last variations job ended, beside the variations it wrote only.
+        ended = job is not None and not job.running and version is not None
+        summary = job.outcome if ended and job is not None and job.version is version else ""
         self.variations_pane.show(workshop.variations, title, summary)
 
 
@@ -87,10 +91,13 @@ def caption(workshop: Workshop, version: PromptVersion | None) -> str:
     what, for what, at what cost. The most telling first, since a narrow pane cuts the end."""
     if version is None:
         return ""
-    versions = workshop.versions
     parts = []
-    if version in versions:
-        parts.append(f"v{versions.index(version) + 1}/{len(versions)} {version.label()}")
+    where = workshop.position(version)
+    if where is not None:
+        parts.append(f"v{where + 1}/{len(workshop.versions)} {version.label()}")
+    if version.idea and version.idea != workshop.idea and has_wildcards(workshop.idea):
+        # One expansion of the idea's wildcards: say which the prompt was written for.
+        parts.append(f"for “{shorten(version.idea, 40)}”")
     parts.append(version.state)
     parts.append(version.model or ("composer" if version.engine == "composer" else ""))
     parts.append(version.target)

@@ -1,8 +1,8 @@
 """The target selector under the idea: one line, changed with the arrow keys or from a list.
 
 Textual's `Select` builds an overlay and an option list up front, which costs more at start-up
-than the whole rest of the Idea pane; this widget draws one line and builds the list only when
-it is opened.
+than the whole rest of the Idea pane; this widget draws one line, and the list
+(`artisan.tui.screens.targets`, which the app opens) is built only when it is opened.
 """
 
 from __future__ import annotations
@@ -10,18 +10,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult, RenderResult
+from textual import events
+from textual.app import RenderResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from artisan.targets import Target
-from artisan.tui.screens.dialog import Dialog
-from artisan.tui.text import plain, rich_plain
+from artisan.tui.text import rich_plain
 
 
 class TargetPicker(Widget, can_focus=True):
@@ -30,7 +27,7 @@ class TargetPicker(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "step(-1)", "Previous target", show=False),
         Binding("right", "step(1)", "Next target", show=False),
-        Binding("enter,space", "open", "Targets", show=False),
+        Binding("enter", "open", "Targets", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -88,49 +85,33 @@ class TargetPicker(Widget, can_focus=True):
             self.value = names[(names.index(self.value) + step) % len(names)]
 
     def action_open(self) -> None:
-        def chosen(name: str | None) -> None:
-            if name is not None:
-                self.value = name
-
-        self.app.push_screen(TargetList(self.targets, self.value), chosen)
+        """Ask for the list of targets (the app opens it: a dialog is a screen's business)."""
+        self.post_message(self.ListWanted(self))
 
     def on_click(self) -> None:
         self.action_open()
 
+    def on_key(self, event: events.Key) -> None:
+        # Someone typing here means to write the idea (focus lands here after a tab too many):
+        # the text goes to the Idea editor instead of opening the list or being lost.
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedHere(event.character))
+
+    class ListWanted(Message):
+        """Enter or a click on the line: the list of targets, with their descriptions."""
+
+        def __init__(self, picker: TargetPicker) -> None:
+            super().__init__()
+            self.picker = picker
+
+    class TypedHere(Message):
+        """A character was typed on the target line; it belongs in the idea."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
+
     def _current(self) -> Target | None:
         return next((t for t in self.targets if t.name == self.value), None)
-
-
-class TargetList(Dialog[str | None]):
-    """The list of targets with their descriptions; Enter picks one, Escape keeps the old."""
-
-    DEFAULT_CSS = """
-    TargetList #targets { width: 84; padding: 0; }
-    """
-
-    def __init__(self, targets: list[Target], current: str) -> None:
-        super().__init__()
-        self.targets = targets
-        self.current = current
-
-    def compose(self) -> ComposeResult:
-        options = []
-        for target in self.targets:
-            prompt = rich_plain(target.name, "bold")
-            prompt.append_text(rich_plain(f"  {target.label}\n"))
-            prompt.append_text(rich_plain(target.description, "dim"))
-            options.append(Option(prompt, id=target.name))
-        option_list = OptionList(*options, id="targets", classes="dialog")
-        option_list.border_title = plain("Target")
-        yield option_list
-
-    def on_mount(self) -> None:
-        option_list = self.query_one(OptionList)
-        names = [t.name for t in self.targets]
-        if self.current in names:
-            option_list.highlighted = names.index(self.current)
-        option_list.focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)

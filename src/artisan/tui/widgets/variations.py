@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import OptionList
 
 from artisan.draft import Variation
+from artisan.shorten import shorten
 from artisan.tui import keymap
 from artisan.tui.text import plain, rich_plain
 
@@ -202,5 +203,4 @@ class VariationsPane(Vertical):
 
 def _preview(text: str) -> str:
     """The start of a variation, as the list shows it."""
-    text = text.strip()
-    return text[:PREVIEW_CHARS] + "…" if len(text) > PREVIEW_CHARS else text
+    return shorten(text.strip(), PREVIEW_CHARS + 1, one_line=False)
