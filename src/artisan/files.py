@@ -70,6 +70,8 @@ IMAGE_METADATA = Limits("image metadata", 1 * MIB, 8)
 """The JSON artisan writes into an image it saves (read back from any image given to it)."""
 SPENDING = Limits("the spending record", 64 * MIB, 3)
 """`spending.jsonl`: one line per render (about 250 bytes), so years of renders."""
+WILDCARD = Limits("a wildcard file", 1 * MIB, 1)
+"""One choice per line: the largest shared collections hold a few thousand lines."""
 EDITED_PROMPT = Limits("an edited prompt", LIBRARY_ENTRY.max_bytes, 1)
 """The prompt as the person's editor left it (artisan wrote the file; the editor may not)."""
 
@@ -351,10 +353,11 @@ def _file_type(mode: int) -> str:
 
 
 def _too_big(size: int, limits: Limits) -> str:
-    return (
-        f"is larger ({show_size(size)}) than artisan reads for {limits.what} "
-        f"({show_size(limits.max_bytes)})"
-    )
+    shown, limit = show_size(size), show_size(limits.max_bytes)
+    if shown == limit:
+        # Rounded, a file a few bytes over the limit would read "larger (64 MiB) than (64 MiB)".
+        shown, limit = f"{size:,} bytes", f"{limits.max_bytes:,} bytes"
+    return f"is larger ({shown}) than artisan reads for {limits.what} ({limit})"
 
 
 def _too_deep(limits: Limits) -> str:
