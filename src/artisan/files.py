@@ -130,7 +130,7 @@ def read_bytes(path: Path, limits: Limits, *, follow_symlinks: bool = True) -> b
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            reason = f"is {_file_type(info.st_mode)}, not a regular file; it was not read"
+            reason = f"is {file_kind(info.st_mode)}, not a regular file; it was not read"
             raise FileProblem(path, reason, rule="not-a-file")
         if info.st_size > limits.max_bytes:
             raise FileProblem(path, _too_big(info.st_size, limits), rule="too-big")
@@ -340,7 +340,8 @@ def _read_at_most(fd: int, size: int, first: int) -> bytes:
     return b"".join(chunks)
 
 
-def _file_type(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words: "a folder", "a named pipe (FIFO)"."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):

@@ -305,9 +305,8 @@ _NOTES = {
 
 
 def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | None) -> PromptEntry:
-    from artisan import locations
+    from artisan.cli.library import open_library
     from artisan.entry import normalize_tags
-    from artisan.library import Library
 
     plan = workshop.save_plan()
     entry = plan.new_entry()
@@ -317,7 +316,7 @@ def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | No
         entry.notes = f"Saved while {version.state}: the prompt may be incomplete."
     if source is not None:
         entry.title = f"{source.title} (refined)"
-    Library(locations.library_dir()).add(entry)
+    open_library().add(entry)
     workshop.linked(plan, entry)
     say(f"saved as {entry.id}", err=True)
     return entry
