@@ -8,6 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 from textual.widgets import TextArea
 
@@ -259,9 +260,31 @@ def test_no_graphics_query_is_sent_under_tmux() -> None:
     assert b"\x1b_G" in _run_in_a_terminal(code, {})
 
 
+@pytest.mark.parametrize(
+    "terminal",
+    [{"TERM": "tmux-256color"}, {"TERM": "screen-256color"}, {"TERM_PROGRAM": "tmux"}],
+    ids=["tmux-terminal", "screen-terminal", "tmux-program"],
+)
+def test_no_graphics_query_is_sent_in_a_tmux_pane_reached_over_ssh(
+    terminal: dict[str, str],
+) -> None:
+    """`ssh` from a tmux pane leaves $TMUX behind but not the terminal type: the Kitty query
+    would still become the pane's title."""
+    code = (
+        "from artisan.tui.graphics import GraphicsProbe, under_multiplexer\n"
+        "import os\n"
+        "probe = GraphicsProbe(ask=not under_multiplexer(os.environ))\n"
+        "probe.start()\n"
+        "print('PROTOCOL', probe.result())\n"
+    )
+    assert b"\x1b_G" not in _run_in_a_terminal(code, terminal)
+
+
 def _run_in_a_terminal(code: str, extra: dict[str, str]) -> bytes:
     leader, follower = os.openpty()
-    environment = {k: v for k, v in os.environ.items() if k not in ("TMUX", "STY")}
+    hidden = ("TMUX", "STY", "TERM", "TERM_PROGRAM")  # the test's own terminal says nothing
+    environment = {k: v for k, v in os.environ.items() if k not in hidden}
+    environment["TERM"] = "xterm-256color"
     process = subprocess.Popen(
         [sys.executable, "-c", code],
         stdin=follower,
