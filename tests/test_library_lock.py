@@ -1,4 +1,5 @@
-"""A program holding the library's lock: waited for with a deadline, named, never blocking quit."""
+"""Changing the library: a program holding its lock is waited for with a deadline, named, and
+never blocks quitting; an entry the library could not read back is never written."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from artisan import library_lock, locations
 from artisan.entry import PromptEntry
 from artisan.library import Library
 from conftest import Result, RunCli
+from fake_openai import Chat, FakeOpenAI
 from tui_helpers import make_app, notifications, wait_until
 
 HOLD = """
@@ -121,3 +123,19 @@ def test_a_lock_file_naming_a_process_that_is_gone_names_nobody(tmp_path: Path) 
     )
     (tmp_path / ".lock").write_text(finished.stdout)
     assert lock.holder() == "another program"
+
+
+def test_a_prompt_too_large_for_a_library_file_is_not_saved_and_said(
+    cli: RunCli, online: FakeOpenAI
+) -> None:
+    """Written, it would be set aside as unreadable at the next `library list`."""
+    answer = "a fox in deep snow, " * 55_000  # 1.1 MB: more than a library file may hold
+    online.queue_chat(Chat(text=answer))
+    result = cli("prompt", "a fox", "--save")
+    assert result.code == 1
+    assert answer.strip() in result.out  # the answer itself is kept where it was printed
+    assert "Not saved:" in result.err and "too large to keep in the library" in result.err
+    assert "saved as" not in result.err
+    assert list(locations.library_dir().glob("*.toml")) == []
+    listed = cli("library", "list")
+    assert listed.code == 0 and ".corrupt" not in listed.err

@@ -561,8 +561,17 @@ class Library:
 
     def _write(self, entry: PromptEntry) -> None:
         path = self._path(entry.id)
+        data = dumps_entry(entry)
+        if len(data) > files.LIBRARY_ENTRY.max_bytes:
+            # Written, the file would be set aside as unreadable at the next load.
+            raise LibraryError(
+                f"“{fit_title(entry.title)}” is too large to keep in the library "
+                f"({files.show_size(len(data))}; a library file holds at most "
+                f"{files.show_size(files.LIBRARY_ENTRY.max_bytes)}): nothing was saved. "
+                "Shorten the prompt, or keep it in a file of its own."
+            )
         try:
-            write_atomic(path, dumps_entry(entry))
+            write_atomic(path, data)
         except OSError as error:
             raise LibraryError(
                 f"Could not save “{entry.title}” to {path}: "
@@ -674,6 +683,11 @@ class Library:
                 yield
             finally:
                 self._lock_depth = 0
+
+
+def fit_title(title: str, width: int = 60) -> str:
+    """A title short enough for a message."""
+    return title if len(title) <= width else title[: width - 1] + "…"
 
 
 def dumps_entry(entry: PromptEntry) -> bytes:

@@ -14,7 +14,7 @@ from artisan import config
 from artisan.cli.output import ModelTextWriter, print_json, say, warn
 from artisan.draft import PromptVersion
 from artisan.engine.answer import RUNNING_STATES, check_input
-from artisan.errors import ArtisanError, TargetError, UsageError
+from artisan.errors import ArtisanError, LibraryError, TargetError, UsageError
 from artisan.targets import load_catalog
 from artisan.wildcards import has_wildcards
 
@@ -189,7 +189,12 @@ async def _run(
             status = max(status, _report_variations(variations, printer.expansions))
         saved = None
         if args.save and result.text.strip():
-            saved = _save(args, workshop, source)
+            try:
+                saved = _save(args, workshop, source)
+            except LibraryError as error:
+                # The answer is on stdout already (and in --json below): only the saving failed.
+                warn(f"Not saved: {error}")
+                status = max(status, 1)
         if args.json:
             print_json(_json_result(result, variations, saved))
         return status
