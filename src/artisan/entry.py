@@ -165,6 +165,7 @@ class PromptEntry:
         notes: str = "",
     ) -> PromptEntry:
         stamp = now()
+        prompt, idea, title = cleaned(prompt), cleaned(idea), cleaned(title)
         return cls(
             id=new_id(),
             prompt=prompt,
