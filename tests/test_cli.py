@@ -226,7 +226,8 @@ def test_ctrl_c_exits_130_and_keeps_output(online: FakeOpenAI, tmp_path: Path) -
 
 
 def test_model_escape_sequences_stripped_on_a_terminal(online: FakeOpenAI) -> None:
-    """On a terminal, escape sequences from the model are removed; the saved text keeps them."""
+    """On a terminal, escape sequences from the model are removed; the library stores the text
+    without them too (text enters a record clean)."""
     import pty
 
     hostile = "Red \x1b[31mtext\x1b[0m and \x1b]52;c;SGVsbG8=\x07 clipboard \x1b]0;pwned\x07 done"
@@ -255,7 +256,7 @@ def test_model_escape_sequences_stripped_on_a_terminal(online: FakeOpenAI) -> No
     text = output.decode()
     assert "\x1b" not in text and "\x07" not in text
     assert "Red text and  clipboard  done" in text
-    assert saved_entries()[0].prompt == hostile
+    assert saved_entries()[0].prompt == "Red text and  clipboard  done"
 
 
 def test_library_commands(cli: RunCli) -> None:

@@ -40,14 +40,14 @@ def test_values_and_tables_are_read() -> None:
     """Top-level settings, the [image] table and [keys] are read with their types."""
     write_config(
         'model = "llama3.2"\nvariations = 6\ntimeout = 30\n'
-        '[image]\nsize = "1536x1024"\n[keys]\ngenerate = "f5"\n'
+        '[image]\nsize = "1536x1024"\n[keys]\ngenerate = "f8"\n'
     )
     settings = config.load().settings
     assert settings.model == "llama3.2"
     assert settings.variations == 6
     assert settings.timeout == 30.0
     assert settings.image_size == "1536x1024"
-    assert settings.keys == {"generate": "f5"}
+    assert settings.keys == {"generate": "f8"}
     assert settings.sources["model"] == "config.toml"
 
 
@@ -105,13 +105,13 @@ def test_set_value_keeps_other_settings() -> None:
     write_config('model = "llama3.2"\n[image]\nquality = "high"\n')
     config.set_value("image.size", "1536x1024")
     config.set_value("variations", "6")
-    config.set_value("keys.generate", "f5")
+    config.set_value("keys.generate", "f8")
     data = tomllib.loads(locations.config_file().read_text())
     assert data == {
         "model": "llama3.2",
         "variations": 6,
         "image": {"quality": "high", "size": "1536x1024"},
-        "keys": {"generate": "f5"},
+        "keys": {"generate": "f8"},
     }
 
 

@@ -50,7 +50,7 @@ def comments(text: str) -> list[str]:
 def test_config_set_keeps_comments_order_and_formatting(cli: RunCli) -> None:
     path = write_config(COMMENTED)
     assert cli("config", "set", "model", "x").code == 0
-    assert cli("config", "set", "keys.generate", "f5").code == 0
+    assert cli("config", "set", "keys.generate", "f8").code == 0
     assert cli("config", "set", "image.quality", "high").code == 0
     text = path.read_text(encoding="utf-8")
     assert comments(text) == comments(COMMENTED)
@@ -60,7 +60,7 @@ def test_config_set_keeps_comments_order_and_formatting(cli: RunCli) -> None:
         "model": "x",
         "variations": 6,
         "image": {"size": "1536x1024", "quality": "high"},
-        "keys": {"refine": "f6", "generate": "f5"},
+        "keys": {"refine": "f6", "generate": "f8"},
     }
 
 
@@ -128,18 +128,18 @@ def test_a_file_made_private_stays_private(cli: RunCli) -> None:
 
 
 def test_a_keys_table_gives_no_warning() -> None:
-    write_config('[keys]\ngenerate = "f5"\n')
+    write_config('[keys]\ngenerate = "f8"\n')
     loaded = config.load()
     assert loaded.warnings == []
-    assert loaded.settings.keys == {"generate": "f5"}
+    assert loaded.settings.keys == {"generate": "f8"}
     write_config("[keys]\n")
     assert config.load().warnings == []
 
 
 def test_an_unknown_action_is_named_with_its_table() -> None:
-    write_config('[keys]\nnonsense = "f6"\ngenerate = "f5"\n')
+    write_config('[keys]\nnonsense = "f6"\ngenerate = "f8"\n')
     loaded = config.load()
-    assert loaded.settings.keys == {"generate": "f5"}
+    assert loaded.settings.keys == {"generate": "f8"}
     [warning] = loaded.warnings
     assert warning.startswith("config.toml: `keys.nonsense` names no action; known actions: ")
     assert "generate" in warning

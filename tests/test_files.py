@@ -234,3 +234,14 @@ def test_every_kind_has_written_limits() -> None:
     # What the library writes, the library can read back; an import fits its entries.
     assert files.LIBRARY_CACHE.max_depth > files.LIBRARY_ENTRY.max_depth + 4
     assert files.IMPORT.max_depth >= files.LIBRARY_ENTRY.max_depth + 2
+
+
+def test_a_file_just_over_the_limit_shows_sizes_that_differ(tmp_path: Path) -> None:
+    """Rounded, 1 MiB and one byte read "larger (1 MiB) than ... (1 MiB)"."""
+    path = tmp_path / "entry.toml"
+    path.write_bytes(b"a" * (files.MIB + 1))
+    with pytest.raises(files.FileProblem) as caught:
+        files.read_bytes(path, files.Limits("a library file", files.MIB, 4))
+    assert "larger (1,048,577 bytes) than artisan reads for a library file (1,048,576 bytes)" in (
+        str(caught.value)
+    )

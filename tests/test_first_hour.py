@@ -8,6 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 from textual.widgets import TextArea
 
@@ -229,14 +230,14 @@ async def test_deleting_from_the_palette_says_which_entry_and_asks() -> None:
 
 
 async def test_the_palette_shows_each_commands_key_and_no_duplicates() -> None:
-    app = make_app(engine="composer", keys={"generate": "f5"})
+    app = make_app(engine="composer", keys={"generate": "f8"})
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         commands = list(app.get_system_commands(app.screen))
         titles = [command.title for command in commands]
         assert titles.count("Quit") == 1 and "Keys" not in titles
         generate = next(c for c in commands if c.title == "Generate")
-        assert generate.help.startswith("f5 · ")
+        assert generate.help.startswith("f8 · ")
 
 
 async def test_the_screenshot_goes_into_artisans_folder(monkeypatch: Any) -> None:
@@ -265,9 +266,31 @@ def test_no_graphics_query_is_sent_under_tmux() -> None:
     assert b"\x1b_G" in _run_in_a_terminal(code, {})
 
 
+@pytest.mark.parametrize(
+    "terminal",
+    [{"TERM": "tmux-256color"}, {"TERM": "screen-256color"}, {"TERM_PROGRAM": "tmux"}],
+    ids=["tmux-terminal", "screen-terminal", "tmux-program"],
+)
+def test_no_graphics_query_is_sent_in_a_tmux_pane_reached_over_ssh(
+    terminal: dict[str, str],
+) -> None:
+    """`ssh` from a tmux pane leaves $TMUX behind but not the terminal type: the Kitty query
+    would still become the pane's title."""
+    code = (
+        "from artisan.tui.graphics import GraphicsProbe, under_multiplexer\n"
+        "import os\n"
+        "probe = GraphicsProbe(ask=not under_multiplexer(os.environ))\n"
+        "probe.start()\n"
+        "print('PROTOCOL', probe.result())\n"
+    )
+    assert b"\x1b_G" not in _run_in_a_terminal(code, terminal)
+
+
 def _run_in_a_terminal(code: str, extra: dict[str, str]) -> bytes:
     leader, follower = os.openpty()
-    environment = {k: v for k, v in os.environ.items() if k not in ("TMUX", "STY")}
+    hidden = ("TMUX", "STY", "TERM", "TERM_PROGRAM")  # the test's own terminal says nothing
+    environment = {k: v for k, v in os.environ.items() if k not in hidden}
+    environment["TERM"] = "xterm-256color"
     process = subprocess.Popen(
         [sys.executable, "-c", code],
         stdin=follower,

@@ -328,7 +328,8 @@ def test_stale_temporary_files_are_cleaned(library: Library) -> None:
     assert young.exists()
 
 
-def test_carriage_returns_are_kept(library: Library) -> None:
-    """CR LF and lone CR survive a save (TOML multi-line strings would turn CR LF into LF)."""
+def test_line_breaks_are_kept_as_line_breaks(library: Library) -> None:
+    """CR LF and a lone CR are kept as the line breaks they meant (a CR on its own would let
+    later text overwrite earlier text on a terminal, so the library never stores one)."""
     entry = library.add(make("line one\r\nline two\rthree\nfour"))
-    assert library.get(entry.id).prompt == "line one\r\nline two\rthree\nfour"
+    assert library.get(entry.id).prompt == "line one\nline two\nthree\nfour"

@@ -28,14 +28,14 @@ from artisan import locations
 from artisan.config import Settings
 from artisan.entry import PromptEntry
 from artisan.library import Library
-from artisan.sanitize import visible
+from artisan.sanitize import cleaned, visible
 from artisan.tui.app import ArtisanApp
 from conftest import TEST_KEY
 from fake_openai import Chat, Error, FakeOpenAI
 from tui_helpers import notifications, screen_text, settle, told, wait_until
 
 SOURCE = Path(__file__).parent.parent / "src" / "artisan"
-CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MARKER = "M[/]A[@click=app.quit]q[bold]B"
 """Markup that would raise, act or style if it were parsed."""
 SAFE_WRAPPERS = {"plain", "rich_plain", "shown", "visible"}
@@ -157,7 +157,10 @@ async def test_markup_in_a_server_error_is_shown_not_parsed(server: FakeOpenAI) 
 
 
 HOSTILE_ALPHABET = st.sampled_from(
-    [*"ab [/]@=$#\\\"'", "\x1b", "\x9b", "\x9d", "\x07", "\r", "\x00", "\x7f", "\t", "🌅"]
+    [
+        *"ab [/]@=$#\\\"'",
+        *("\x1b", "\x9b", "\x9d", "\x07", "\r", "\x00", "\x7f", "\t", "🌅", "\u202e", "\u2066"),
+    ]
 )
 HOSTILE = st.text(HOSTILE_ALPHABET, min_size=1, max_size=40)
 
@@ -199,7 +202,8 @@ async def _hostile_session(server: FakeOpenAI, texts: list[str]) -> None:
         shown = screen_text(app)
         assert not CONTROLS.search(shown), repr(CONTROLS.search(shown))
         assert MARKER in shown  # the library row's title, literally
-        assert app.library_pane.list.entries[0].tags == [MARKER + tag]
+        # Library values are stored clean: without escapes or control characters.
+        assert app.library_pane.list.entries[0].tags == [cleaned(MARKER + tag)]
         version = app.workshop.versions[0]
         assert app.workshop.versions[0].text == MARKER + answer
         assert version.variations[0].text == (MARKER + answer).strip()

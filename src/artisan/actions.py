@@ -3,12 +3,12 @@
 The table drives the bindings of the app and its panes, the key bar at the bottom, the help
 screen (F1) and the command palette (see `artisan.tui.keymap`), so they cannot disagree. Every
 entry has an id; the `[keys]` table of config.toml maps ids to other keys
-(`generate = "ctrl+g,f5"`), and the settings check those ids here, without starting the app.
+(`generate = "ctrl+g,f8"`), and the settings check those ids here, without starting the app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 APP = "app"
@@ -463,3 +463,81 @@ def unknown_actions(names: Iterable[str], source: str) -> list[str]:
         for name in names
         if name not in KEYMAP_BY_ID
     ]
+
+
+def binding_keys(text: str) -> list[str]:
+    """The keys of a binding ("ctrl+j, f5" gives ctrl+j and f5), empty parts left out."""
+    return [key.strip() for key in text.split(",") if key.strip()]
+
+
+def check_bindings(remap: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Split a remapping (`[keys]` of config.toml) into the bindings that can be used and the
+    problems of the others, by action id.
+
+    A binding is refused when it names no key (`",,,"`), or when one of its keys is already
+    another action's where both can be pressed: in the same pane, or where either works
+    everywhere (`generate = "ctrl+q"` would take Quit away). Keys the shipped table gives to
+    two actions on purpose (Esc stops a generation and closes the gallery) stay allowed. A
+    refused action keeps its own keys; that can clash in turn, so the check runs until
+    nothing changes.
+    """
+    known = {name: text for name, text in remap.items() if name in KEYMAP_BY_ID}
+    problems: dict[str, str] = {}
+    for name, text in known.items():
+        if not binding_keys(text):
+            problems[name] = "it names no key."
+    keys = {
+        action.id: binding_keys(known[action.id])
+        if action.id in known and action.id not in problems
+        else binding_keys(action.keys)
+        for action in KEYMAP
+    }
+    changed = True
+    while changed:
+        changed = False
+        for name in known:
+            if name in problems:
+                continue
+            clash = _clash(name, keys)
+            if clash is not None:
+                problems[name] = clash
+                keys[name] = binding_keys(KEYMAP_BY_ID[name].keys)
+                changed = True
+    good = {name: ",".join(binding_keys(text)) for name, text in known.items()}
+    return {name: text for name, text in good.items() if name not in problems}, problems
+
+
+def _clash(name: str, keys: Mapping[str, list[str]]) -> str | None:
+    """How `name`'s keys clash with another action's, or None."""
+    mine = KEYMAP_BY_ID[name]
+    for other in KEYMAP:
+        if other.id == name or not _together(mine.scope, other.scope):
+            continue
+        for key in keys[name]:
+            if key in keys[other.id] and key not in _SHARED_BY_DEFAULT.get(
+                frozenset((name, other.id)), ()
+            ):
+                return (
+                    f"{key} is already the key of “{other.label}” (`{other.id}`); choose "
+                    f"another key, or give `{other.id}` another one first."
+                )
+    return None
+
+
+def _together(first: str, second: str) -> bool:
+    """Whether keys of these two scopes can be pressed at the same moment."""
+    return first == second or APP in (first, second)
+
+
+def _shared_by_default() -> dict[frozenset[str], set[str]]:
+    shared: dict[frozenset[str], set[str]] = {}
+    for first in KEYMAP:
+        for second in KEYMAP:
+            if first.id < second.id and _together(first.scope, second.scope):
+                common = set(binding_keys(first.keys)) & set(binding_keys(second.keys))
+                if common:
+                    shared[frozenset((first.id, second.id))] = common
+    return shared
+
+
+_SHARED_BY_DEFAULT = _shared_by_default()

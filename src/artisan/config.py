@@ -19,15 +19,16 @@ import math
 import os
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from artisan import files, locations
-from artisan.actions import KEYMAP_BY_ID, unknown_actions
+from artisan import credentials, files, locations
+from artisan.actions import KEYMAP_BY_ID, binding_keys, check_bindings, unknown_actions
 from artisan.atomic import write_atomic
+from artisan.credentials import ScopedKey
 from artisan.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -39,6 +40,18 @@ OPEN_MODES = ("auto", "system", "terminal", "never")
 
 class SettingError(ConfigError):
     """A setting name or value is not valid (as opposed to a file that cannot be read)."""
+
+
+def _rule(check: Callable[[str], str], key: str) -> Callable[[str], str]:
+    """A `credentials` check as a setting's rule: its message, naming the setting."""
+
+    def rule(value: str) -> str:
+        try:
+            return check(value)
+        except ConfigError as error:
+            raise SettingError(f"Setting `{key}`: {error}") from None
+
+    return rule
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,10 @@ class Setting:
     maximum: float | None = None
     optional: bool = False
     """Whether the empty value (unset) is allowed."""
+    rule: Callable[[str], str] | None = None
+    """A check of the value beyond its type (an address, a key): returns the value to keep, or
+    raises `SettingError` saying what is wrong. The one check of that setting: `artisan config
+    set`, the settings screen and loading the file all go through `coerce`, which calls it."""
 
     def describe_allowed(self) -> str:
         if self.choices:
@@ -97,6 +114,8 @@ class Setting:
                 f"Setting `{self.key}` has the value {_show(value)}; it must be "
                 f"{self.describe_allowed()}."
             )
+        if self.rule is not None and isinstance(value, str):
+            return self.rule(value)
         return value
 
 
@@ -116,8 +135,25 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama",
         optional=True,
+        rule=_rule(credentials.check_address, "base_url"),
     ),
-    Setting("api_key", "api_key", str, "API key (OPENAI_API_KEY wins when set)", optional=True),
+    Setting(
+        "api_key",
+        "api_key",
+        str,
+        "API key, sent only to the server it was set for (see api_key_for)",
+        optional=True,
+        rule=_rule(credentials.check_key, "api_key"),
+    ),
+    Setting(
+        "api_key_for",
+        "api_key_for",
+        str,
+        "The one server api_key is sent to: openai, or an address; written by "
+        "`config set api_key` (unset: the base_url beside the key)",
+        optional=True,
+        rule=_rule(credentials.check_key_for, "api_key_for"),
+    ),
     Setting("timeout", "timeout", float, "Seconds to wait for the server", minimum=1, maximum=3600),
     Setting(
         "max_retries",
@@ -235,6 +271,10 @@ class Settings:
     model: str = "gpt-5.4-mini"
     base_url: str | None = None
     api_key: str | None = None
+    """The key sent to the server in use (`base_url`, else OpenAI): one set for that server,
+    never one set for another (see `artisan.credentials`)."""
+    api_key_for: str | None = None
+    """The server config.toml's `api_key` is for, as the file says (see `scoped_keys`)."""
     timeout: float = 60.0
     max_retries: int = 2
     answer_timeout: float = 300.0
@@ -260,6 +300,10 @@ class Settings:
     """Key remapping: binding id to key(s), e.g. {"generate": "ctrl+g"}."""
     sources: Mapping[str, str] = field(default_factory=dict)
     """Where a setting came from when not the default: "config.toml" or an env var's name."""
+    scoped_keys: tuple[ScopedKey, ...] = ()
+    """Every key set (the environment's, the file's), each with the one server it is for."""
+    key_note: str = ""
+    """Why no key goes to the server in use although a key is set (empty otherwise)."""
 
     def images_path(self) -> Path:
         if self.images_dir:
@@ -269,7 +313,7 @@ class Settings:
     @property
     def uses_openai(self) -> bool:
         """Whether requests go to OpenAI itself (which needs a key) rather than another server."""
-        return self.base_url is None or "api.openai.com" in self.base_url
+        return self.base_url is None or credentials.is_openai(self.base_url)
 
 
 DEFAULTS = Settings()
@@ -315,19 +359,79 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
     good_keys, key_warnings = _read_keys(keys, path.name)
     warnings += key_warnings
 
+    file_url = values.get("base_url")
+    file_key = values.pop("api_key", None)
+    sources.pop("api_key", None)
+    env: dict[str, str] = {}
     for env_name, attribute in (("OPENAI_API_KEY", "api_key"), ("OPENAI_BASE_URL", "base_url")):
         env_value = environ.get(env_name, "").strip()
-        if env_value:
-            values[attribute] = env_value
+        if not env_value:
+            continue
+        try:
+            env[attribute] = SETTINGS_BY_KEY[attribute].coerce(env_value)
+        except ConfigError as error:
+            warnings.append(f"{env_name}: {error} It is not used.")
+            continue
+        if attribute == "base_url":
+            values[attribute] = env[attribute]
             sources[attribute] = env_name
+
+    scoped = _scoped_keys(file_key, values.get("api_key_for") or file_url, env)
+    chosen = credentials.key_for(values.get("base_url"), scoped)
+    if chosen is not None:
+        values["api_key"] = chosen.key
+        sources["api_key"] = chosen.source if chosen.source != FILE_NAME else path.name
+    note = credentials.held_back(values.get("base_url"), scoped)
 
     if exists and holds_secret(raw):
         warning = permission_warning(path, raw)
         if warning:
             warnings.append(warning)
 
-    settings = Settings(**values, keys=good_keys, sources=sources)
+    settings = Settings(
+        **values, keys=good_keys, sources=sources, scoped_keys=scoped, key_note=note
+    )
     return LoadedConfig(settings=settings, path=path, exists=exists, warnings=warnings)
+
+
+FILE_NAME = "config.toml"
+
+
+def _scoped_keys(
+    file_key: str | None, file_server: str | None, env: Mapping[str, str]
+) -> tuple[ScopedKey, ...]:
+    """Every key set, each with the one server it is for (see `artisan.credentials`).
+
+    `OPENAI_API_KEY` is for OpenAI, or for `OPENAI_BASE_URL` when that is set too. The file's
+    key is for its `api_key_for`, or (a file written by hand) the `base_url` beside it.
+    """
+    scoped = []
+    if env.get("api_key"):
+        server = credentials.origin(env.get("base_url"))
+        scoped.append(ScopedKey(env["api_key"], server, "OPENAI_API_KEY"))
+    if file_key:
+        scoped.append(ScopedKey(file_key, credentials.origin(file_server), FILE_NAME))
+    return tuple(scoped)
+
+
+def with_server(settings: Settings, base_url: str | None, typed_key: str | None = None) -> Settings:
+    """`settings` pointed at another server, with the key set for that server (or none).
+
+    `typed_key` is a key typed for that server just now (the settings screen's form).
+    """
+    keys = settings.scoped_keys
+    if typed_key:
+        keys = (ScopedKey(typed_key, credentials.origin(base_url), FILE_NAME), *keys)
+    chosen = credentials.key_for(base_url, keys)
+    if chosen is None and not keys and base_url == settings.base_url:
+        return settings  # built in code, not loaded: its key is the one it was given
+    return replace(
+        settings,
+        base_url=base_url,
+        api_key=chosen.key if chosen is not None else None,
+        scoped_keys=keys,
+        key_note=credentials.held_back(base_url, keys),
+    )
 
 
 def read_file(path: Path) -> tuple[dict[str, Any], bool]:
@@ -351,37 +455,39 @@ def set_value(key: str, value: str, path: Path | None = None) -> Any:
     setting. Everything else in the file (settings, comments, order, formatting) is kept.
     A config file that is a symbolic link (a dotfiles folder) is written where it points.
 
+    A key is bound to its server as it is set: `api_key` writes `api_key_for` beside it (the
+    `base_url` of the file, else `openai`), and a new `base_url` leaves a key set before it
+    with the server it was set for (see `artisan.credentials`).
+
     Raises:
-        SettingError: unknown key or action, or a bad value; nothing is written.
+        SettingError: unknown key or action, or a bad value (a key binding that takes another
+            action's key, or names none); nothing is written.
         ConfigError: the file cannot be read or written.
     """
     path = path or locations.config_file()
     typed = _typed_value(key, value)
     text = _read_text(path)
+    before = tomllib.loads(text)
+    binding = _key_binding(key, typed, before)
+    # The key comes first in a new file, its server after it; an old key's server is recorded
+    # before the address changes.
+    changes = [(key, typed), *binding] if key == "api_key" else [*binding, (key, typed)]
+    if key.startswith(KEYS_TABLE + "."):
+        _check_binding(key, before, typed)
     import tomlkit
 
     document = tomlkit.parse(text)
-    parts = key.split(".")
-    table: Container | Table = document
-    for part in parts[:-1]:
-        if part not in table:
-            if typed is None:
-                return None  # removing what is not there: nothing to write
-            table.add(part, tomlkit.table())
-        child = table[part]
-        if not isinstance(child, dict):
-            raise ConfigError(f"`{part}` in {path} is not a table; cannot set `{key}`.")
-        table = child  # type: ignore[assignment]
-    if typed is None:
-        if parts[-1] not in table:
-            return None
-        del table[parts[-1]]
-    else:
-        table[parts[-1]] = typed
+    expected = tomllib.loads(text)
+    touched = False
+    for changed_key, changed_value in changes:
+        touched = _edit(document, changed_key, changed_value, path) or touched
+        expected = _changed(expected, changed_key.split("."), changed_value)
+    if not touched:
+        return typed  # removing what is not there: nothing to write
 
     new_text = tomlkit.dumps(document)
     written = tomllib.loads(new_text)  # what `load` will read back
-    if _canonical(written) != _canonical(_changed(tomllib.loads(text), parts, typed)):
+    if _canonical(written) != _canonical(expected):
         # The editor could not keep the rest of this file as it was: better refuse than
         # change a setting the person did not ask to change.
         raise ConfigError(
@@ -400,6 +506,73 @@ def set_value(key: str, value: str, path: Path | None = None) -> Any:
     except OSError as error:
         raise ConfigError(f"Cannot write {path}: {error.strerror or error}.") from None
     return typed
+
+
+def key_server(raw: Mapping[str, Any]) -> str | None:
+    """The server a parsed config file's `api_key` is for, in words ("OpenAI", an address),
+    or None when it holds no key."""
+    if not raw.get("api_key"):
+        return None
+    server = raw.get("api_key_for") or raw.get("base_url")
+    return credentials.server_words(credentials.origin(server if isinstance(server, str) else None))
+
+
+def _key_binding(key: str, typed: Any, before: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The `api_key_for` change that goes with setting `key` (written before it)."""
+    base_url = before.get("base_url")
+    here = base_url if isinstance(base_url, str) and _usable(base_url) else credentials.OPENAI
+    if key == "api_key":
+        return [("api_key_for", here if typed is not None else None)]
+    if key == "base_url" and before.get("api_key") and "api_key_for" not in before:
+        # A key written by hand beside the old address was meant for that server.
+        return [("api_key_for", here)]
+    return []
+
+
+def _usable(url: str) -> bool:
+    try:
+        credentials.check_address(url)
+    except ConfigError:
+        return False
+    return True
+
+
+def _check_binding(key: str, before: Mapping[str, Any], typed: Any) -> None:
+    """Refuse a key binding that names no key or takes a key another action has."""
+    keys = before.get(KEYS_TABLE, {})
+    remap = dict(keys) if isinstance(keys, dict) else {}
+    action = key.split(".", 1)[1]
+    if typed is None:
+        return
+    remap[action] = typed
+    remap = {name: text for name, text in remap.items() if isinstance(text, str)}
+    _, problems = check_bindings(remap)
+    if action in problems:
+        raise SettingError(f"`{key}` = {_show(typed)}: {problems[action]}")
+
+
+def _edit(document: Any, key: str, typed: Any, path: Path) -> bool:
+    """Set (or, for None, remove) one dotted key in a tomlkit document; whether it changed."""
+    import tomlkit
+
+    parts = key.split(".")
+    table: Container | Table = document
+    for part in parts[:-1]:
+        if part not in table:
+            if typed is None:
+                return False
+            table.add(part, tomlkit.table())
+        child = table[part]
+        if not isinstance(child, dict):
+            raise ConfigError(f"`{part}` in {path} is not a table; cannot set `{key}`.")
+        table = child  # type: ignore[assignment]
+    if typed is None:
+        if parts[-1] not in table:
+            return False
+        del table[parts[-1]]
+    else:
+        table[parts[-1]] = typed
+    return True
 
 
 def holds_secret(raw: Mapping[str, Any]) -> bool:
@@ -471,7 +644,7 @@ def effective(settings: Settings) -> list[tuple[str, str, str]]:
     for setting in SETTINGS:
         value = getattr(settings, setting.attribute)
         if setting.key == "api_key":
-            shown = redact(value)
+            shown = redact(value) if value or not settings.scoped_keys else "(none for this server)"
         elif setting.key == "base_url" and value:
             shown = _show(redact_url(value))
         elif setting.key == "images_dir":
@@ -509,17 +682,23 @@ def _read_keys(keys: Any, source: str) -> tuple[dict[str, str], list[str]]:
     if not isinstance(keys, dict):
         return {}, [f'{source}: `{KEYS_TABLE}` must be a table of action = "key".']
     warnings = unknown_actions(keys, source)
-    good: dict[str, str] = {}
+    texts: dict[str, str] = {}
     for action, key in keys.items():
         if action not in KEYMAP_BY_ID:
             continue
-        if isinstance(key, str) and key.strip():
-            good[action] = key.strip()
+        if isinstance(key, str):
+            texts[action] = key
         else:
             warnings.append(
                 f"{source}: key binding `{KEYS_TABLE}.{action}` must be text "
                 'such as "ctrl+j" (several keys: "ctrl+j,f5").'
             )
+    good, problems = check_bindings(texts)
+    for action, problem in problems.items():
+        warnings.append(
+            f"{source}: `{KEYS_TABLE}.{action}` = {_show(texts[action])}: {problem} "
+            "It keeps its own keys."
+        )
     return good, warnings
 
 
@@ -537,7 +716,15 @@ def _typed_value(key: str, value: str) -> Any:
             raise SettingError(
                 f"`{key}` names no action.{_suggest_action(action)} Known actions: {known}."
             )
-        return value.strip() or None
+        if not value.strip():
+            return None
+        keys = binding_keys(value)
+        if not keys:
+            raise SettingError(
+                f'`{key}` = {_show(value)} names no key; write one such as "f5" '
+                '(several: "ctrl+j,f5"), or an empty value to give the action its own keys back.'
+            )
+        return ",".join(keys)
     setting = SETTINGS_BY_KEY.get(key)
     if setting is None:
         known = ", ".join(s.key for s in SETTINGS)
@@ -552,6 +739,8 @@ def _changed(raw: dict[str, Any], parts: list[str], typed: Any) -> dict[str, Any
     """`raw` (parsed) with one setting changed, as `set_value` means to change the file."""
     table = raw
     for part in parts[:-1]:
+        if typed is None and not isinstance(table.get(part), dict):
+            return raw
         table = table.setdefault(part, {})
     if typed is None:
         table.pop(parts[-1], None)

@@ -78,6 +78,8 @@ STYLES = Limits("a style file", 4 * MIB, 8)
 """Style templates: an imported collection holds a few thousand styles at most."""
 STYLE_IMPORT = Limits("a style collection", 16 * MIB, 8)
 """AUTOMATIC1111's `styles.csv` or an SDXL prompt-styler JSON file, before it is imported."""
+WILDCARD = Limits("a wildcard file", 1 * MIB, 1)
+"""One choice per line: the largest shared collections hold a few thousand lines."""
 EDITED_PROMPT = Limits("an edited prompt", LIBRARY_ENTRY.max_bytes, 1)
 """The prompt as the person's editor left it (artisan wrote the file; the editor may not)."""
 
@@ -362,10 +364,11 @@ def file_type(mode: int) -> str:
 
 
 def _too_big(size: int, limits: Limits) -> str:
-    return (
-        f"is larger ({show_size(size)}) than artisan reads for {limits.what} "
-        f"({show_size(limits.max_bytes)})"
-    )
+    shown, limit = show_size(size), show_size(limits.max_bytes)
+    if shown == limit:
+        # Rounded, a file a few bytes over the limit would read "larger (64 MiB) than (64 MiB)".
+        shown, limit = f"{size:,} bytes", f"{limits.max_bytes:,} bytes"
+    return f"is larger ({shown}) than artisan reads for {limits.what} ({limit})"
 
 
 def _too_deep(limits: Limits) -> str:

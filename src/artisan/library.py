@@ -14,7 +14,8 @@ the same folder without losing anything:
 - every write is atomic (see `artisan.atomic`);
 - changes to an existing entry re-read the file under an exclusive lock (`filelock`: `flock`
   on POSIX, `LockFileEx` on Windows), apply the change and write it back, so two processes
-  changing the same entry do not undo each other;
+  changing the same entry do not undo each other; a lock held by another program is waited
+  for with a deadline, and its holder named (see `artisan.library_lock`);
 - a file that cannot be read (too big, too deeply nested, not UTF-8, not TOML, not an entry;
   see `artisan.files`) is moved to `.corrupt/` and reported by name; it never stops the others
   from loading; a file from a newer artisan (`version` > 1) is reported and left alone;
@@ -40,7 +41,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from artisan import files
+from artisan import files, library_lock
 from artisan.atomic import unused_path, write_atomic
 from artisan.bulk import collector_paused
 from artisan.entry import (
@@ -63,6 +64,7 @@ from artisan.library_index import (
     settled_now,
     write_index,
 )
+from artisan.library_lock import LibraryLock
 from artisan.shorten import shorten
 
 TRASH = ".trash"
@@ -149,8 +151,12 @@ def is_entry_id(text: str) -> bool:
 class Library:
     """The saved prompts in one folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, lock_wait: float | None = None) -> None:
         self.folder = folder
+        self.lock = LibraryLock(
+            folder / LOCK, library_lock.LOCK_WAIT if lock_wait is None else lock_wait
+        )
+        """Held while a change is made; waited for at most `lock_wait` seconds."""
         self._entries: dict[str, PromptEntry] = {}
         self._loaded = False
         self._index: Index | None = None
@@ -626,8 +632,17 @@ class Library:
 
     def _write(self, entry: PromptEntry) -> None:
         path = self._path(entry.id)
+        data = dumps_entry(entry)
+        if len(data) > files.LIBRARY_ENTRY.max_bytes:
+            # Written, the file would be set aside as unreadable at the next load.
+            raise LibraryError(
+                f"“{fit_title(entry.title)}” is too large to keep in the library "
+                f"({files.show_size(len(data))}; a library file holds at most "
+                f"{files.show_size(files.LIBRARY_ENTRY.max_bytes)}): nothing was saved. "
+                "Shorten the prompt, or keep it in a file of its own."
+            )
         try:
-            write_atomic(path, dumps_entry(entry))
+            write_atomic(path, data)
         except OSError as error:
             raise LibraryError(
                 f"Could not save “{entry.title}” to {path}: "
@@ -721,7 +736,8 @@ class Library:
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        """Hold the library's exclusive lock on `.lock` (other processes wait their turn)."""
+        """Hold the library's exclusive lock on `.lock`: another process holding it is waited
+        for, at most `lock.wait` seconds (see `artisan.library_lock`)."""
         if self._lock_depth:
             # Already held by this thread (every caller holds `_mutex`): flock locks belong
             # to an open file, so taking it again through a second one would wait forever.
@@ -732,28 +748,17 @@ class Library:
                 self._lock_depth -= 1
             return
         self._ensure_folder()
-        path = self.folder / LOCK
-        with contextlib.suppress(FileNotFoundError):
-            if not stat.S_ISREG(os.lstat(path).st_mode):
-                raise LibraryError(
-                    f"{path} is not a regular file (a symbolic link?); artisan will not lock "
-                    "the library through it. Remove it and artisan makes a new one."
-                )
-        from filelock import FileLock
+        with self.lock.held():
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
 
-        lock = FileLock(path)
-        try:
-            lock.acquire()
-        except OSError as error:
-            raise LibraryError(
-                f"Cannot lock the library in {self.folder}: {error.strerror or error}."
-            ) from None
-        self._lock_depth = 1
-        try:
-            yield
-        finally:
-            self._lock_depth = 0
-            lock.release()
+
+def fit_title(title: str, width: int = 60) -> str:
+    """A title short enough for a message."""
+    return title if len(title) <= width else title[: width - 1] + "…"
 
 
 def dumps_entry(entry: PromptEntry) -> bytes:

@@ -81,11 +81,23 @@ def terminal_facts(
 
 
 def in_tmux(env: Mapping[str, str]) -> bool:
-    return bool(env.get("TMUX"))
+    """Under tmux: by `$TMUX`, or by the terminal itself when `$TMUX` did not come along (after
+    `ssh` from a tmux pane, `TERM` is still tmux's)."""
+    return (
+        bool(env.get("TMUX"))
+        or env.get("TERM_PROGRAM") == "tmux"
+        or env.get("TERM", "").startswith("tmux")
+    )
 
 
 def in_screen(env: Mapping[str, str]) -> bool:
+    """Under GNU screen (or tmux with its `screen` terminal type, which is the same to us)."""
     return not in_tmux(env) and (bool(env.get("STY")) or env.get("TERM", "").startswith("screen"))
+
+
+def under_multiplexer(env: Mapping[str, str]) -> bool:
+    """Under tmux or GNU screen, told by the environment or by the terminal type."""
+    return in_tmux(env) or in_screen(env)
 
 
 def over_ssh(env: Mapping[str, str]) -> bool:

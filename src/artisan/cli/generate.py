@@ -15,7 +15,7 @@ from artisan import config
 from artisan.cli.output import ModelTextWriter, print_json, say, warn
 from artisan.draft import PromptVersion
 from artisan.engine.answer import RUNNING_STATES, check_input
-from artisan.errors import ArtisanError, TargetError, UsageError
+from artisan.errors import ArtisanError, LibraryError, TargetError, UsageError
 from artisan.targets import load_catalog
 from artisan.wildcards import has_wildcards
 
@@ -237,7 +237,12 @@ async def _run(
             status = max(status, _report_variations(variations, printer.expansions))
         saved = None
         if args.save and result.text.strip():
-            saved = _save(args, workshop, source)
+            try:
+                saved = _save(args, workshop, source)
+            except LibraryError as error:
+                # The answer is on stdout already (and in --json below): only the saving failed.
+                warn(f"Not saved: {error}")
+                status = max(status, 1)
         if args.json:
             print_json(_json_result(result, variations, saved))
         return status
@@ -361,9 +366,9 @@ _NOTES = {
 
 
 def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | None) -> PromptEntry:
-    from artisan import locations
+    from artisan.cli.library import open_library
     from artisan.entry import normalize_tags
-    from artisan.library import Library, SaveOutcome
+    from artisan.library import SaveOutcome
 
     plan = workshop.save_plan()
     entry = plan.new_entry()
@@ -373,7 +378,7 @@ def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | No
         entry.notes = f"Saved while {version.state}: the prompt may be incomplete."
     if source is not None:
         entry.title = f"{source.title} (refined)"
-    saved = Library(locations.library_dir()).save_prompt(entry)
+    saved = open_library().save_prompt(entry)
     workshop.linked(plan, saved.entry)
     if saved.outcome is SaveOutcome.FOUND:
         say(f"already saved as {saved.entry.id} (the same prompt for the same target)", err=True)

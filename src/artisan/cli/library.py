@@ -91,7 +91,10 @@ def register(commands: Any) -> None:
 
 
 def open_library() -> Library:
-    return Library(locations.library_dir())
+    """The library, saying on stderr when a change has to wait for another program."""
+    library = Library(locations.library_dir())
+    library.lock.on_wait = warn
+    return library
 
 
 def loaded_library() -> Library:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from artisan import config, locations
@@ -44,6 +45,9 @@ def run_show(args: argparse.Namespace) -> int:
         say(f"{key:<{width}}  {value}{note}")
     for action, keys in sorted(loaded.settings.keys.items()):
         say(f"{'keys.' + action:<{width}}  {keys}   ({loaded.path.name})")
+    if loaded.settings.key_note:
+        say()
+        say(loaded.settings.key_note)
     say()
     _print_paths(loaded.settings)
     return 0
@@ -83,7 +87,28 @@ def run_set(args: argparse.Namespace) -> int:
         say(f"removed {args.key} from {path}", err=True)
     else:
         say(f"{args.key} = {shown_value}  ({path})", err=True)
+    if args.key in ("api_key", "api_key_for", "base_url"):
+        _say_where_the_key_goes(path)
     return 0
+
+
+def _say_where_the_key_goes(path: Path) -> None:
+    """After a change to the key or the server: which server the file's key is sent to."""
+    from artisan import credentials
+
+    raw, _ = config.read_file(path)
+    server = config.key_server(raw)
+    if server is None:
+        return
+    say(f"The API key in {path.name} is sent only to {server}.", err=True)
+    base_url = raw.get("base_url")
+    in_use = credentials.origin(base_url if isinstance(base_url, str) else None)
+    if credentials.server_words(in_use) != server:
+        say(
+            f"It is not sent to {credentials.server_words(in_use)}: to send a key there, run "
+            "`artisan config set api_key ...` now.",
+            err=True,
+        )
 
 
 def run_themes(args: argparse.Namespace) -> int:

@@ -24,6 +24,9 @@ MAX_RETRY_WAIT = 60.0
 def build_client(settings: Settings) -> AsyncOpenAI:
     """An `AsyncOpenAI` for these settings (imports `openai` on first use).
 
+    The key is `settings.api_key`: loading the settings chose the one set for this server, and
+    none when every key set is for another (`artisan.credentials`).
+
     Raises:
         MissingKeyError: OpenAI's own server and no key. Other servers get a placeholder key,
             since local servers ignore it but the SDK insists on one.
@@ -31,7 +34,7 @@ def build_client(settings: Settings) -> AsyncOpenAI:
     key = settings.api_key
     if not key:
         if settings.uses_openai:
-            raise missing_key()
+            raise missing_key(settings.key_note)
         key = "not-needed"
     from openai import AsyncOpenAI
 

@@ -105,7 +105,10 @@ class EmptyResponse(ApiError):
     llama.cpp's server does this to a streamed request longer than its context."""
 
 
-def missing_key() -> MissingKeyError:
+def missing_key(held_back: str = "") -> MissingKeyError:
+    """No key for OpenAI; `held_back` says why a key that is set was not used (its server)."""
+    if held_back:
+        return MissingKeyError(f"No API key is set for this server. {held_back}")
     return MissingKeyError(
         "No API key is set. Set the OPENAI_API_KEY environment variable or run "
         "`artisan config set api_key sk-...`; or use a local OpenAI-compatible server, e.g. "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from artisan.errors import ArtisanError
 MAX_SIDE = 1024
 """Longest side, in pixels, of the image sent."""
 IMAGE_TO_DESCRIBE = files.Limits("an image to describe", 64 * files.MIB, 1)
+MAX_PIXELS = 40_000_000
+"""Pixels of a picture decoded whole (160 MB in memory); its size is checked first. A JPEG is
+decoded straight at a fraction of its size, so a larger one is read too."""
 JPEG_QUALITY = 88
 
 
@@ -80,14 +84,34 @@ def prepare_bytes(data: bytes, name: str, *, max_side: int = MAX_SIDE) -> Prepar
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with warnings.catch_warnings():
+            # Pillow warns of a large picture as it opens it; its size is checked below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data))
+        with opened:
+            # The header is read; the pixels are not, yet: their number is checked first.
+            width, height = opened.size
+            if opened.format == "JPEG":
+                opened.draft("RGB", (max_side, max_side))  # decoded at 1/2, 1/4 or 1/8 size
+            elif width * height > MAX_PIXELS:
+                raise UnreadableImage(
+                    f"{name} is {width}x{height} pixels ({width * height / 1e6:.0f} "
+                    f"megapixels); artisan reads pictures of up to {MAX_PIXELS / 1e6:.0f} "
+                    "megapixels to describe. Scale it down first."
+                )
             opened.load()
             image = ImageOps.exif_transpose(opened)  # a phone photo taken upright stays upright
     except Image.DecompressionBombError:
         raise UnreadableImage(f"{name} has far too many pixels to be read safely.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except UnidentifiedImageError:
+        # Pillow's own words name its buffer (`<_io.BytesIO object at 0x...>`), not the file.
+        raise UnreadableImage(
+            f"{name} is not an image artisan can read (it reads PNG, JPEG, WebP and GIF)."
+        ) from None
+    except (OSError, SyntaxError, ValueError) as error:
         raise UnreadableImage(f"{name} is not an image artisan can read ({error}).") from None
-    original = image.size
+    turned = (image.width > image.height) != (width > height)
+    original = (height, width) if turned else (width, height)
     if max(original) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info

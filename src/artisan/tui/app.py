@@ -134,6 +134,7 @@ class ArtisanApp(App[None]):
         """Notices too long for a toast, newest first (F1 shows them whole)."""
         self.catalog = catalog if catalog is not None else load_catalog()
         self.library = library if library is not None else Library(locations.library_dir())
+        self.library.lock.on_wait = self._library_waits
         self.keeper = DraftKeeper(data_dir or locations.data_dir(), self._snapshot)
         claimed = self.keeper.claim()
         if claimed:
@@ -417,12 +418,22 @@ class ArtisanApp(App[None]):
         self.library_pane.search_box.focus()
 
     async def action_quit(self) -> None:
-        """Quit at once, even mid-stream; what has arrived is kept in the draft (still
-        arriving: the next start shows it as interrupted)."""
+        """Quit at once, even mid-stream or while a change waits for the library; what has
+        arrived is kept in the draft (still arriving: the next start shows it as
+        interrupted)."""
+        self.library.lock.stop_waiting()
         self.keeper.save_now(last=True)
         self.exit()
 
+    def _library_waits(self, message: str) -> None:
+        """A change waits for another program holding the library: say so at once."""
+        try:
+            self.call_from_thread(self.notify, message, severity="warning", timeout=10)
+        except RuntimeError:  # already on the app's thread
+            self.notify(message, severity="warning", timeout=10)
+
     async def on_unmount(self) -> None:
+        self.library.lock.stop_waiting()
         self.keeper.save_now(last=True)
         self.keeper.release()
         await self.workshop.aclose()

@@ -7,7 +7,9 @@ stdin, so `GraphicsProbe` asks at start, in a thread, while the app's modules ar
 
 Under tmux and GNU screen nothing is asked: the queries would leak through the multiplexer (tmux
 turns the Kitty query into the pane's title and leaves it there), and neither passes Kitty
-graphics on, so half-blocks are used without asking. textual-image is then imported as if stdout
+graphics on, so half-blocks are used without asking. They are told by `$TMUX` and `$STY`, and by
+the terminal type (`TERM=tmux-256color`, `screen...`), which stays when the variables do not
+(after `ssh` from a tmux pane). textual-image is then imported as if stdout
 were not a terminal, which makes it send nothing.
 
 This module is the one place that knows the protocols: the probe, the table of their names, and
@@ -47,8 +49,11 @@ _MODULE_CLASSES = {
 
 
 def under_multiplexer(environ: Mapping[str, str]) -> bool:
-    """Whether the terminal is tmux or GNU screen, which do not pass graphics queries on."""
-    return bool(environ.get("TMUX") or environ.get("STY"))
+    """Whether the terminal is tmux or GNU screen, which do not pass graphics queries on: by
+    `$TMUX` and `$STY`, or by `TERM` when they did not come along (ssh from a tmux pane)."""
+    from artisan.terminal import under_multiplexer as multiplexed
+
+    return multiplexed(environ)
 
 
 class GraphicsProbe:

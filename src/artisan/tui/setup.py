@@ -222,6 +222,7 @@ class Setup:
                 return
             await self.apply(loaded.settings)
             self.app.notify(done)
+            self._held_back(loaded.settings)
 
         self.app.run_worker(save(), group="config-write")
 
@@ -251,3 +252,9 @@ class Setup:
             self.app.notify(warning, severity="warning", timeout=10)
         await self.apply(loaded.settings)
         self.app.notify("Settings saved; they apply from now on.")
+        self._held_back(loaded.settings)
+
+    def _held_back(self, settings: config.Settings) -> None:
+        """Say so when a key that is set is not sent to the server now in use."""
+        if settings.key_note:
+            self.app.notify(settings.key_note, severity="warning", timeout=15)

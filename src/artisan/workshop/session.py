@@ -6,6 +6,7 @@ The versions live in `artisan.workshop.history`, the jobs that stream answers in
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from artisan.workshop.events import (
     Event,
     Job,
     Listener,
+    Notice,
     VariationsChanged,
     VersionsChanged,
 )
@@ -274,7 +276,18 @@ class Workshop:
         idea = check_input(self.idea, "idea")
         target = self.target()
         self._jobs.check_free(PROMPT)
-        ideas = self.expand(idea, count or self.settings.variations)
+        wanted = count or self.settings.variations
+        ideas = await self._expand_as_job(idea, wanted)
+        if len(ideas) < wanted and ideas != [idea]:
+            # Each expansion is a different idea; writing one twice is what variations are for.
+            found = (
+                "only 1 expansion, so 1 prompt is"
+                if len(ideas) == 1
+                else f"{len(ideas)} different expansions, so {len(ideas)} prompts are"
+            )
+            self.listener(
+                Notice(f"The idea has {found} written ({wanted} were asked for).", "information")
+            )
         first = ideas[0]
         version = self._new_version(Origin.GENERATED, target, idea=first)
         engine = self.engine
@@ -292,17 +305,37 @@ class Workshop:
             )
         return written
 
-    def expand(self, idea: str, count: int) -> list[str]:
-        """The ideas a wildcard idea stands for (just `idea` when it has none).
-
-        Raises:
-            WildcardError: the wildcards cannot be read.
-        """
-        from artisan.wildcards import expand, has_wildcards
+    async def _expand_as_job(self, idea: str, count: int) -> list[str]:
+        """`expand`, as a job of its own: the status line says so, Esc stops it."""
+        from artisan.wildcards import has_wildcards
 
         if not has_wildcards(idea):
             return [idea]
-        ideas = [check_input(one, "idea") for one in expand(idea, count, seed=self.seed)]
+        job = self._jobs.start(PROMPT, "expanding the wildcards", self.engine)
+        outcome = "error"
+        try:
+            ideas = await self.expand(idea, count)
+            outcome = "done"
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        finally:
+            self._jobs.end(job, outcome)
+        return ideas
+
+    async def expand(self, idea: str, count: int) -> list[str]:
+        """The ideas a wildcard idea stands for (just `idea` when it has none), expanded in a
+        thread of its own: the event loop goes on meanwhile, and cancelling stops it.
+
+        Raises:
+            WildcardError: the wildcards cannot be read, or expand beyond the limits.
+        """
+        from artisan.wildcards import expand_in_background, has_wildcards
+
+        if not has_wildcards(idea):
+            return [idea]
+        expanded = await expand_in_background(idea, count, seed=self.seed)
+        ideas = [check_input(one, "idea") for one in expanded]
         return ideas or [idea]
 
     async def refine(self, instruction: str) -> PromptVersion:

@@ -91,8 +91,9 @@ class DescribeScreen(Dialog[Path | None]):
             self.notify("Type the path of a picture, or pick one from the library.")
             return
         path = Path(text).expanduser()
-        if not path.is_file():
-            self.notify(f"There is no file at {path}.", severity="warning")
+        problem = _not_a_picture_file(path)
+        if problem:
+            self.notify(problem, severity="warning")
             return
         self.dismiss(path)
 
@@ -100,3 +101,22 @@ class DescribeScreen(Dialog[Path | None]):
     def _picked(self, event: OptionList.OptionSelected) -> None:
         if event.option_index < len(self.images):
             self.dismiss(self.images[event.option_index].path)
+
+
+def _not_a_picture_file(path: Path) -> str:
+    """Why `path` cannot be described, when it is not a regular file (told without opening it:
+    a named pipe would wait for a writer); empty when it is one."""
+    import os
+    import stat
+
+    from artisan.files import file_type
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return f"There is no file at {path}."
+    except OSError as error:
+        return f"{path} cannot be read ({error.strerror or error})."
+    if not stat.S_ISREG(mode):
+        return f"{path} is {file_type(mode)}, not a picture file."
+    return ""

@@ -21,8 +21,9 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
-from artisan import config
+from artisan import config, credentials
 from artisan.clock import Clock, system_clock
+from artisan.connection.server import OPENAI_URL
 from artisan.errors import ArtisanError
 from artisan.tui.text import plain
 
@@ -53,7 +54,12 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
                 "choice",
                 "auto: a chat model when a key or a server is set, else the offline composer",
             ),
-            Field("api_key", "API key", "secret", "for OpenAI; local servers need none"),
+            Field(
+                "api_key",
+                "API key",
+                "secret",
+                "for the server below (empty: OpenAI); local servers need none",
+            ),
             Field("base_url", "Server", hint="empty for OpenAI; http://localhost:11434/v1 Ollama"),
             Field("model", "Chat model", hint="the model that writes the prompts"),
         ),
@@ -179,10 +185,16 @@ class SettingsScreen(Screen[bool]):
             )
         if field.kind == "secret":
             from_env = self.settings.sources.get("api_key") == "OPENAI_API_KEY"
+            held = not value and bool(self.settings.scoped_keys)
+            placeholder = "sk-..."
+            if from_env:
+                placeholder = "set by OPENAI_API_KEY"
+            elif held:
+                placeholder = "none for this server (see below)"
             return Input(
                 "" if from_env else value,
                 password=True,
-                placeholder="set by OPENAI_API_KEY" if from_env else "sk-...",
+                placeholder=placeholder,
                 disabled=from_env,
                 compact=True,
                 id=wid,
@@ -193,6 +205,10 @@ class SettingsScreen(Screen[bool]):
         source = self.settings.sources.get(_attribute(field.key), "")
         if field.key == "api_key" and source == "OPENAI_API_KEY":
             return "From the OPENAI_API_KEY environment variable, which wins over this file."
+        if field.key == "api_key" and self.settings.key_note:
+            return self.settings.key_note
+        if field.key == "api_key" and self.settings.api_key:
+            return "Sent only to the server below (empty: OpenAI); a new server gets no key."
         if field.key == "base_url" and source == "OPENAI_BASE_URL":
             return "From the OPENAI_BASE_URL environment variable, which wins over this file."
         return field.hint
@@ -253,11 +269,15 @@ class SettingsScreen(Screen[bool]):
 
         shown = self.query_one("#models", Static)
         shown.add_class("-shown")
-        base_url = self._read("base_url") or "https://api.openai.com/v1"
-        key = self._read("api_key") or self.settings.api_key
+        try:
+            server = self._server_settings(self.settings)
+        except ArtisanError as error:
+            shown.update(plain(str(error)))
+            return
+        base_url = server.base_url or OPENAI_URL
         shown.update(plain("Asking the server for its models…"))
         try:
-            models = await list_models(base_url, key)
+            models = await list_models(base_url, server.api_key)
         except ModelListError as error:
             shown.update(plain(f"{error} The chat model can still be typed."))
             return
@@ -294,9 +314,28 @@ class SettingsScreen(Screen[bool]):
         """The settings with the form's values, checked, not saved."""
         changes: dict[str, Any] = {}
         for key, value in self.changes().items():
+            if key in ("api_key", "base_url"):
+                continue  # the server and its key: `_server_settings`
             setting = config.SETTINGS_BY_KEY[key]
             changes[setting.attribute] = None if value == "" else setting.coerce(value)
-        return config.replace_settings(self.settings, **changes)
+        return self._server_settings(config.replace_settings(self.settings, **changes))
+
+    def _server_settings(self, settings: Settings) -> Settings:
+        """`settings` aimed at the server on the form, with the key set for that server: one
+        typed on the form now, else one set for it before, else none (a key set for another
+        server never goes to this one).
+
+        Raises:
+            SettingError: the address or the key typed cannot work.
+        """
+        changes = self.changes()
+        base_url = settings.base_url
+        if "base_url" in changes:
+            base_url = config.SETTINGS_BY_KEY["base_url"].coerce(changes["base_url"])
+        typed = changes.get("api_key") or None
+        if typed is not None:
+            typed = config.SETTINGS_BY_KEY["api_key"].coerce(typed)
+        return config.with_server(settings, base_url, typed)
 
     @staticmethod
     def _say(widget: Static, text: str, *, error: bool = False) -> None:
@@ -317,11 +356,18 @@ class SettingsScreen(Screen[bool]):
     @work(thread=True, group="save", exclusive=True)
     def _save(self, changes: dict[str, str]) -> None:
         problems: dict[str, str] = {}
-        for key, value in changes.items():
+        # The server first: a key typed beside it is then recorded as that server's.
+        for key in sorted(changes, key=lambda key: key != "base_url"):
             try:
-                config.set_value(key, value)
+                config.set_value(key, changes[key])
             except ArtisanError as error:
                 problems[key] = str(error)
+        if changes.get("api_key") and not problems:
+            server = self._read("base_url") or credentials.OPENAI
+            try:
+                config.set_value("api_key_for", server)
+            except ArtisanError as error:
+                problems["api_key"] = str(error)
         self.app.call_from_thread(self._saved, changes, problems)
 
     def _saved(self, changes: dict[str, str], problems: dict[str, str]) -> None:
