@@ -156,6 +156,16 @@ class Images:
     False answers as DALL-E and local servers do, with none."""
     output_tokens: int = 272
     """Image tokens reported per image drawn."""
+    garbage: tuple[int, ...] = ()
+    """Indexes of images whose `b64_json` is not base64 at all."""
+    extra: int = 0
+    """Images sent beyond those asked for (and reported in the usage)."""
+    trickle: float = 0.0
+    """Seconds between the bytes of a downloaded image (0: all at once)."""
+    link_base: str | None = None
+    """Put the image links on this server instead (`http://host:port`): another host."""
+    redirect_to: str | None = None
+    """Answer each image link with a redirect to this base URL (where the file is not)."""
 
 
 Behaviour = Chat | Error | Drop | Images | Raw
@@ -183,6 +193,10 @@ class FakeOpenAI:
     def __init__(self, port: int = 0) -> None:
         self.requests: list[Request] = []
         self.files: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}
+        """Files answered with a 302 to another address."""
+        self.file_trickle: dict[str, float] = {}
+        """Files sent a byte at a time, with this many seconds between bytes."""
         self._chat_queue: deque[Behaviour] = deque()
         self._image_queue: deque[Behaviour] = deque()
         self.image_rules: list[tuple[str, Behaviour]] = []
@@ -357,9 +371,25 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         record = self._record(None)
         if self.path.startswith(FILES_PREFIX):
-            data = self.fake.files.get(self.path[len(FILES_PREFIX) :])
-            if data is None:
+            name = self.path[len(FILES_PREFIX) :]
+            data = self.fake.files.get(name)
+            moved = self.fake.redirects.get(name)
+            if moved is not None:
+                self._send_bytes(302, b"", "text/plain", {"Location": moved})
+            elif data is None:
                 self._send_json(404, {"error": {"message": "No such file", "type": "not_found"}})
+            elif name in self.fake.file_trickle:
+                self._current = record
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                try:
+                    self._trickle(data, self.fake.file_trickle[name])
+                    self._end_body()
+                except (BrokenPipeError, ConnectionResetError):
+                    record.client_hung_up = True
+                    self.close_connection = True
             else:
                 self._send_bytes(200, data, "image/png")
         elif self.path == "/v1/models":
@@ -700,7 +730,7 @@ class _Handler(BaseHTTPRequestHandler):
             record.client_hung_up = True
             self.close_connection = True
             return
-        count = int(body.get("n") or 1)
+        count = int(body.get("n") or 1) + images.extra
         fmt = images.response_format or body.get("response_format") or "b64_json"
         prompt = str(body.get("prompt", ""))
         data = []
@@ -715,7 +745,14 @@ class _Handler(BaseHTTPRequestHandler):
                 name = f"img-{len(self.fake.files)}-{index}.png"
                 if not images.broken_download:
                     self.fake.files[name] = png
-                item["url"] = f"http://127.0.0.1:{self.fake.port}{FILES_PREFIX}{name}"
+                if images.trickle:
+                    self.fake.file_trickle[name] = images.trickle
+                if images.redirect_to is not None:
+                    self.fake.redirects[name] = f"{images.redirect_to}{FILES_PREFIX}{name}"
+                base = images.link_base or f"http://127.0.0.1:{self.fake.port}"
+                item["url"] = f"{base}{FILES_PREFIX}{name}"
+            elif index in images.garbage:
+                item["b64_json"] = "this is @ not base64 !"
             else:
                 item["b64_json"] = base64.b64encode(png).decode()
             if images.revised_prompt is not None:

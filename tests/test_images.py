@@ -72,7 +72,7 @@ async def attempt(
     prompt = asked.pop("prompt", "a lighthouse in a storm")
     request, _ = build_request(settings, prompt, table, **asked)
     checked = validate(request, table, today=TODAY)
-    return await render(settings, checked, retry_base=0.01)
+    return (await render(settings, checked, retry_base=0.01)).images
 
 
 # The table -----------------------------------------------------------------------------------
@@ -600,6 +600,7 @@ async def test_progress_is_reported(
         Stage.REQUESTING,
         Stage.DOWNLOADING,
         Stage.DOWNLOADING,
+        Stage.RECEIVED,
         Stage.SAVING,
         Stage.SAVING,
     ]

@@ -351,10 +351,11 @@ def _file_type(mode: int) -> str:
 
 
 def _too_big(size: int, limits: Limits) -> str:
-    return (
-        f"is larger ({show_size(size)}) than artisan reads for {limits.what} "
-        f"({show_size(limits.max_bytes)})"
-    )
+    shown, limit = show_size(size), show_size(limits.max_bytes)
+    if shown == limit:
+        # Just over the limit reads the same rounded: say it in bytes.
+        shown, limit = f"{size:,} bytes", f"{limits.max_bytes:,} bytes"
+    return f"is larger ({shown}) than artisan reads for {limits.what} ({limit})"
 
 
 def _too_deep(limits: Limits) -> str:

@@ -203,7 +203,7 @@ def _dry_run(batch: Batch, settings: config.Settings) -> int:
     """Say what would be sent and what it would cost; send nothing."""
     from artisan.connection import server_name
     from artisan.images.prices import dollars
-    from artisan.images.spending import SpendingLimitReached
+    from artisan.images.spending import SpendingLimitReached, SpendingNotRecorded
 
     count = len(batch.items)
     noun = "request" if count == 1 else "requests"
@@ -224,13 +224,13 @@ def _dry_run(batch: Batch, settings: config.Settings) -> int:
     else:
         say(f"Estimated total: {total.describe()} ({_basis(batch)})")
     try:
-        note = batch.check_limit()
-    except SpendingLimitReached as error:
+        notes = batch.check_limit()
+    except (SpendingLimitReached, SpendingNotRecorded) as error:
         warn(f"This would be refused. {error}")
         return 0
-    if note:
+    for note in notes:
         warn(note)
-    elif settings.image_monthly_limit is not None:
+    if settings.image_monthly_limit is not None and batch.estimate is not None:
         warn(f"Within the monthly limit of {dollars(settings.image_monthly_limit)}.")
     return 0
 

@@ -7,8 +7,10 @@ an error on its row and never stops the others, and every image that arrived is 
 
 Stopping comes in two steps, since a request already sent is being paid for: `cancel_waiting`
 cancels the prompts not started (the running ones finish and are kept), `stop` also stops the
-running ones (nothing of theirs is written). The whole batch is checked against
-`image.monthly_limit` before the first request: a batch that would pass it sends nothing.
+running ones: a request stopped before its answer arrived is recorded at its estimate (the
+server may have billed it), and one whose answer had arrived is saved all the same. The whole
+batch is checked against `image.monthly_limit` before the first request: a batch that would pass
+it sends nothing; then each render reserves its own share as it starts.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
 from artisan.images import spending
 from artisan.images.prices import Cost, estimate
@@ -107,6 +110,7 @@ class Batch:
         on_change: Told each time an item changes state or has progress.
         parallel: Requests at once; by default the `image.parallel` setting.
         client: An SDK client to share; by default one is made for the batch.
+        clock: What time it is, for the spending record.
     """
 
     def __init__(
@@ -121,6 +125,7 @@ class Batch:
         on_change: Listener | None = None,
         parallel: int | None = None,
         client: AsyncOpenAI | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.settings = settings
         self.library = library
@@ -131,6 +136,7 @@ class Batch:
         self.on_change = on_change
         self.parallel = max(1, parallel or settings.image_parallel)
         self.client = client
+        self.clock = clock
         self._tasks: dict[BatchItem, asyncio.Task[None]] = {}
 
     @property
@@ -143,16 +149,17 @@ class Batch:
             total = total + item.estimate
         return total
 
-    def check_limit(self) -> str | None:
+    def check_limit(self) -> list[str]:
         """Refuse the batch if its estimate would pass `image.monthly_limit`.
 
         Returns:
-            A warning when the limit cannot be checked (a cost is unknown).
+            Notes: the limit cannot be checked (a cost is unknown), lines of the spending
+            record that could not be read.
 
         Raises:
-            SpendingLimitReached: nothing is sent.
+            SpendingLimitReached, SpendingNotRecorded: nothing is sent.
         """
-        return spending.check_limit(self.settings, self.estimate)
+        return spending.check_limit(self.settings, self.estimate, now=self.clock())
 
     async def run(self) -> list[BatchItem]:
         """Render every item; returns them, each done, failed or cancelled.
@@ -203,8 +210,8 @@ class Batch:
         return cancelled
 
     def stop(self) -> int:
-        """Cancel everything not finished, the running renders too (nothing of theirs is
-        written). How many were stopped."""
+        """Cancel everything not finished, the running renders too (each is recorded at its
+        estimate; one whose answer already arrived is saved). How many were stopped."""
         stopped = self.cancel_waiting()
         for item, task in self._tasks.items():
             if item.state is ItemState.RENDERING and not task.done():
@@ -256,8 +263,12 @@ class Batch:
         self._tell(item)
 
         def progress(step: RenderProgress) -> None:
-            item.stage = step.message
-            self._tell(item)
+            if not item.finished:
+                item.stage = step.message
+                self._tell(item)
+
+        def paid(outcome: RenderOutcome) -> None:
+            item.outcome = outcome
 
         try:
             item.outcome = await render_and_record(
@@ -270,14 +281,27 @@ class Batch:
                 stem=self.stem,
                 on_progress=progress,
                 client=self.client,
+                clock=self.clock,
+                on_paid=paid,
             )
         except asyncio.CancelledError:
-            self._finish(item, ItemState.CANCELLED, "stopped; nothing was saved")
+            if item.outcome is not None:
+                # Stopped after the answer arrived: paid, and saved all the same.
+                self._done(item)
+            else:
+                self._finish(item, ItemState.CANCELLED, "stopped; recorded at its estimate")
             raise
         except ArtisanError as error:
             self._finish(item, ItemState.FAILED, "", error=str(error))
             return
+        self._done(item)
+
+    def _done(self, item: BatchItem) -> None:
+        assert item.outcome is not None
         count = len(item.outcome.images)
+        if item.outcome.failure:
+            self._finish(item, ItemState.FAILED, "", error=item.outcome.failure)
+            return
         self._finish(item, ItemState.DONE, f"{count} image{'s' if count != 1 else ''}")
 
     def _finish(self, item: BatchItem, state: ItemState, stage: str, *, error: str = "") -> None:

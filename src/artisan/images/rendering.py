@@ -3,8 +3,16 @@
 Only a request that `validate` accepted can be rendered (`render` takes a `CheckedRequest`), so
 nothing the model cannot serve ever leaves the machine. The answer's images arrive as base64 or
 as links; a link is downloaded at once (links expire after an hour), without the API key, since
-it points at a storage host rather than the API. Every image is checked to be a whole picture
-before it is handed back, so a broken download never becomes a file.
+it points at a storage host rather than the API, and only from the server's own host or the
+provider's known storage (`STORAGE_HOSTS`), with redirects followed only among those: a server
+cannot make artisan fetch from anywhere else. The whole download has a deadline, so a link that
+trickles a byte a second cannot hold a paid render forever.
+
+Once the server has answered, the request is paid for, so from then on nothing raises: each
+image is checked to be a whole picture in a format artisan saves (PNG, JPEG, WebP), and one that
+is not (broken base64, a failed download, an EPS file) is reported in `Rendered.problems` while
+the good ones are kept. A server that sends more images than were asked gives the first ones
+asked for; the rest are refused, unread, and said so.
 
 Retries follow the `max_retries` setting for rate limits and server errors, but never after a
 timeout or a dropped connection: the server may still be drawing (and billing) the first image.
@@ -16,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -36,9 +44,10 @@ from artisan.connection import (
     server_name,
     translate,
 )
+from artisan.connection.server import OPENAI_URL
 from artisan.entry import ImageRecord
 from artisan.images.metadata import ImageInfo, NotAnImage, inspect_image
-from artisan.images.prices import actual, flat_usage
+from artisan.images.prices import Cost, actual, flat_usage
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -48,6 +57,12 @@ if TYPE_CHECKING:
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 """Largest image download accepted: a 3840x2160 PNG is well under 30 MB."""
+SAVED_FORMATS = ("png", "jpeg", "webp")
+"""What artisan keeps of what a server sends: the formats image models return and viewers
+show. Anything else (an EPS, a TIFF) is refused rather than saved under its own extension."""
+STORAGE_HOSTS = ("oaidalleapiprodscus.blob.core.windows.net",)
+"""Where OpenAI's image links point, besides the API's own host."""
+MAX_REDIRECTS = 3
 _GONE = (403, 404, 410)
 """What storage hosts answer for an expired or removed link."""
 
@@ -58,6 +73,7 @@ class Stage(StrEnum):
     REQUESTING = "requesting"
     RETRYING = "retrying"
     DOWNLOADING = "downloading"
+    RECEIVED = "received"
     SAVING = "saving"
 
 
@@ -99,6 +115,28 @@ class RenderedImage:
         return self.info.size
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """What one answered request brought back: paid for, whatever it holds."""
+
+    images: list[RenderedImage]
+    """The good images, at most as many as were asked for (their records have no cost yet:
+    what is recorded of the request's cost is decided when it is settled)."""
+    cost: Cost | None
+    """What the request cost by the usage the server reported (the estimate when it reported
+    none); None when the model has no price."""
+    usage: dict[str, int] | None
+    sent: int
+    """Images in the answer, good or not: what the server drew."""
+    failures: tuple[ApiError, ...] = ()
+    """Images that could not be kept, and why."""
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The failures, for the person."""
+        return tuple(failure.message for failure in self.failures)
+
+
 async def render(
     settings: Settings,
     checked: CheckedRequest,
@@ -106,7 +144,7 @@ async def render(
     on_progress: ProgressCallback | None = None,
     client: AsyncOpenAI | None = None,
     retry_base: float = 0.5,
-) -> list[RenderedImage]:
+) -> Rendered:
     """Ask the image model for the images of a checked request.
 
     Args:
@@ -116,9 +154,13 @@ async def render(
         client: An SDK client to use; by default one is made from `settings` and closed after.
         retry_base: First backoff delay in seconds.
 
+    Returns:
+        What the answer held: raises nothing once the server answered, since the request is
+        paid for then; images that could not be kept are in `problems`.
+
     Raises:
         ApiError: the server refused or failed (`ContentRefused` carries the server's reason),
-            a download failed (`DownloadFailed`), or the answer held no usable image.
+            or did not answer.
         MissingKeyError: OpenAI's server and no key; nothing was sent.
         asyncio.CancelledError: the task was cancelled; the connection is closed first.
     """
@@ -129,16 +171,53 @@ async def render(
     sdk = client if client is not None else build_client(settings)
     try:
         response = await _generate(sdk, checked, settings, on_progress, retry_base)
-        items = list(response.data or [])
-        if not items:
-            raise ProtocolError(f"{server_name(settings)} answered without any image.")
-        links = sum(1 for item in items if not item.b64_json and item.url)
-        downloaded = 0
-        images = []
-        for item in items:
-            if item.b64_json:
-                data = _decode(item.b64_json, settings)
-            elif item.url:
+        usage = flat_usage(getattr(response, "usage", None))
+        try:
+            items = list(response.data or [])
+        except TypeError:
+            items = []
+        return await _receive(items, response, usage, checked, settings, on_progress)
+    finally:
+        if own_client:
+            await sdk.close()
+
+
+async def _receive(
+    items: list[Any],
+    response: Any,
+    usage: dict[str, int] | None,
+    checked: CheckedRequest,
+    settings: Settings,
+    on_progress: ProgressCallback | None,
+) -> Rendered:
+    """The images of an answer: the good ones kept, the others explained."""
+    request = checked.request
+    server = server_name(settings)
+    problems: list[ApiError] = []
+    if not items:
+        problems.append(ProtocolError(f"{server} answered without any image."))
+    elif len(items) > request.n:
+        asked = "1 was" if request.n == 1 else f"{request.n} were"
+        refused = len(items) - request.n
+        problems.append(
+            ProtocolError(
+                f"{server} sent {len(items):,} images where {asked} asked for; the first "
+                f"{request.n} {'is' if request.n == 1 else 'are'} kept and {refused:,} "
+                f"{'was' if refused == 1 else 'were'} refused."
+            )
+        )
+    wanted = items[: request.n]
+    links = sum(1 for item in wanted if not _field(item, "b64_json") and _text(_field(item, "url")))
+    allowed = _allowed_hosts(settings)
+    downloaded = 0
+    images = []
+    for number, item in enumerate(wanted, start=1):
+        which = f"Image {number} of {len(wanted)}" if len(wanted) > 1 else "The image"
+        b64, url = _field(item, "b64_json"), _text(_field(item, "url"))
+        try:
+            if b64:
+                data = _decode(b64, settings)
+            elif url:
                 downloaded += 1
                 _tell(
                     on_progress,
@@ -147,34 +226,55 @@ async def render(
                     downloaded - 1,
                     links,
                 )
-                data = await download(item.url, image_timeout(settings))
+                data = await download(url, image_timeout(settings), allowed)
             else:
-                raise ProtocolError(
-                    f"{server_name(settings)} answered with an image that has neither data "
-                    "nor a link."
-                )
-            try:
-                info = inspect_image(data)
-            except NotAnImage as error:
-                raise ProtocolError(
-                    f"{server_name(settings)} sent something that is not an image: {error}"
-                ) from None
-            record = ImageRecord(
-                path="",
-                prompt=request.prompt,
-                model=request.model,
-                size=info.size,
-                revised_prompt=item.revised_prompt or "",
-                quality=str(getattr(response, "quality", None) or request.quality or ""),
-                style=request.style or "",
-                background=str(getattr(response, "background", None) or request.background or ""),
-            )
-            url = None if item.b64_json else item.url
-            images.append(RenderedImage(data=data, info=info, record=record, url=url))
-        return _with_costs(images, checked, flat_usage(getattr(response, "usage", None)))
-    finally:
-        if own_client:
-            await sdk.close()
+                raise ProtocolError(f"{server} sent an image with neither data nor a link.")
+            info = _checked_image(data, server)
+        except ApiError as error:
+            problems.append(type(error)(f"{which} was not kept: {error.message}"))
+            continue
+        record = ImageRecord(
+            path="",
+            prompt=request.prompt,
+            model=request.model,
+            size=info.size,
+            revised_prompt=_text(_field(item, "revised_prompt")),
+            quality=_text(getattr(response, "quality", None) or request.quality),
+            style=request.style or "",
+            background=_text(getattr(response, "background", None) or request.background),
+        )
+        images.append(RenderedImage(data, info, record, None if b64 else url or None))
+    # What the server drew is billed, kept or not: the cost covers every image it sent.
+    cost = actual(checked.model, replace(request, n=max(1, len(wanted))), usage)
+    return Rendered(
+        images=images,
+        cost=cost,
+        usage=usage,
+        sent=len(items),
+        failures=tuple(problems),
+    )
+
+
+def _checked_image(data: bytes, server: str) -> ImageInfo:
+    """What the data is, if it is a whole picture in a format artisan saves."""
+    try:
+        info = inspect_image(data)
+    except NotAnImage as error:
+        raise ProtocolError(f"{server} sent something that is not an image: {error}") from None
+    if info.format not in SAVED_FORMATS:
+        raise ProtocolError(
+            f"{server} sent an image in {info.format.upper()} format; artisan keeps PNG, JPEG "
+            "and WebP images only, so it was not saved."
+        )
+    return info
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def request_body(checked: CheckedRequest) -> dict[str, Any]:
@@ -197,10 +297,13 @@ def request_body(checked: CheckedRequest) -> dict[str, Any]:
     return body
 
 
-async def download(url: str, timeout: float) -> bytes:
-    """Fetch an image link: http(s), or a `data:` URL as some compatible servers send.
+async def download(url: str, timeout: float, hosts: Sequence[str] = ()) -> bytes:
+    """Fetch an image link: http(s) from one of `hosts`, or a `data:` URL as some compatible
+    servers send.
 
-    The API key is not sent: the link points at a storage host, not the API.
+    The API key is not sent: the link points at a storage host, not the API. A redirect is
+    followed only to another of `hosts`, and the whole download, redirects included, must end
+    within `timeout` seconds.
 
     Raises:
         DownloadFailed: with the host and the reason; the link itself (which may hold a
@@ -214,40 +317,24 @@ async def download(url: str, timeout: float) -> bytes:
             return unquote_to_bytes(payload)
         except (binascii.Error, ValueError):
             raise DownloadFailed("The image came as a data: link that cannot be decoded.") from None
-    parts = urlsplit(url)
-    # The host only: the rest of a link may hold a signature, the address a password.
-    host = quote(parts.netloc.rpartition("@")[2] or url[:40], limit=80)
-    if parts.scheme not in ("http", "https"):
-        raise DownloadFailed(
-            f"The image came as a {parts.scheme or 'strange'}: link, which artisan does not "
-            "download."
-        )
     import httpx2
 
+    host = _host_of(url)
     try:
-        async with (
-            httpx2.AsyncClient(timeout=timeout, follow_redirects=True) as http,
-            http.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                gone = response.status_code in _GONE
-                expired = " (image links expire after an hour)" if gone else ""
-                raise DownloadFailed(
-                    f"The image could not be downloaded from {host}: it answered "
-                    f"{response.status_code}{expired}. Render it again.",
-                    status=response.status_code,
-                )
-            chunks = []
-            received = 0
-            async for chunk in response.aiter_bytes():
-                received += len(chunk)
-                if received > MAX_IMAGE_BYTES:
-                    raise DownloadFailed(
-                        f"The image at {host} is larger than {MAX_IMAGE_BYTES // 2**20} MB; "
-                        "artisan stopped downloading it."
-                    )
-                chunks.append(chunk)
-    except httpx2.TimeoutException:
+        async with asyncio.timeout(timeout), httpx2.AsyncClient(follow_redirects=False) as http:
+            for _ in range(MAX_REDIRECTS + 1):
+                _check_link(url, hosts)
+                host = _host_of(url)
+                async with http.stream("GET", url, timeout=timeout) as response:
+                    if response.is_redirect and response.headers.get("location"):
+                        url = str(response.url.join(response.headers["location"]))
+                        continue
+                    return await _body(response, host)
+            raise DownloadFailed(
+                f"The image link at {host} redirected more than {MAX_REDIRECTS} times; "
+                "artisan stopped following it."
+            )
+    except (TimeoutError, httpx2.TimeoutException):
         raise DownloadFailed(
             f"The image download from {host} did not finish within {timeout:g} seconds. "
             "Render it again."
@@ -257,7 +344,60 @@ async def download(url: str, timeout: float) -> bytes:
             f"The image could not be downloaded from {host}: "
             f"{quote(str(error)) or type(error).__name__}. Render it again."
         ) from None
+
+
+async def _body(response: Any, host: str) -> bytes:
+    if response.status_code != 200:
+        gone = response.status_code in _GONE
+        expired = " (image links expire after an hour)" if gone else ""
+        raise DownloadFailed(
+            f"The image could not be downloaded from {host}: it answered "
+            f"{response.status_code}{expired}. Render it again.",
+            status=response.status_code,
+        )
+    chunks = []
+    received = 0
+    async for chunk in response.aiter_bytes():
+        received += len(chunk)
+        if received > MAX_IMAGE_BYTES:
+            raise DownloadFailed(
+                f"The image at {host} is larger than {MAX_IMAGE_BYTES // 2**20} MiB, the most "
+                "artisan downloads; it stopped downloading it."
+            )
+        chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _host_of(url: str) -> str:
+    """The host (and port) of a link, for messages: never the rest, which may hold a
+    signature, nor a password."""
+    netloc = urlsplit(url).netloc.rpartition("@")[2]
+    return quote(netloc or url[:40], limit=80)
+
+
+def _check_link(url: str, hosts: Sequence[str]) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise DownloadFailed(
+            f"The image came as a {parts.scheme or 'strange'}: link, which artisan does not "
+            "download."
+        )
+    host = (parts.hostname or "").lower()
+    where = f"{host}:{parts.port}" if parts.port else host
+    if where not in hosts and host not in hosts:
+        raise DownloadFailed(
+            f"The image link points at {_host_of(url)}, which is neither the image server nor "
+            "its storage; artisan does not fetch from other hosts."
+        )
+
+
+def _allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """Where image links may point: the server's own host (with its port), and for OpenAI's
+    API its storage hosts."""
+    parts = urlsplit(settings.base_url or OPENAI_URL)
+    host = (parts.hostname or "").lower()
+    own = f"{host}:{parts.port}" if parts.port else host
+    return (own, *STORAGE_HOSTS) if host == "api.openai.com" else (own,)
 
 
 async def _generate(
@@ -323,34 +463,10 @@ def _explain_retired(failure: ApiError, checked: CheckedRequest) -> ApiError:
     )
 
 
-def _with_costs(
-    images: list[RenderedImage], checked: CheckedRequest, usage: dict[str, int] | None
-) -> list[RenderedImage]:
-    """Each image with its share of what the request cost and used.
-
-    A request for n images is billed as one: each image records 1/n of the cost, and of each
-    token count (the remainder on the first image), so the images of a request add up to it.
-    """
-    count = len(images)
-    request = replace(checked.request, n=count)
-    cost = actual(checked.model, request, usage)
-    shared = []
-    for index, image in enumerate(images):
-        share = None
-        if usage:
-            share = {k: v // count + (v % count if index == 0 else 0) for k, v in usage.items()}
-        record = replace(
-            image.record,
-            cost=None if cost is None else cost.dollars / count,
-            cost_estimated=cost is not None and cost.estimated,
-            usage=share,
-        )
-        shared.append(replace(image, record=record))
-    return shared
-
-
-def _decode(text: str, settings: Settings) -> bytes:
+def _decode(text: Any, settings: Settings) -> bytes:
     try:
+        if not isinstance(text, str):
+            raise ValueError(text)
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise ProtocolError(

@@ -1,40 +1,52 @@
-"""Render a prompt, save the images and link them to the prompt's library entry.
+"""Render a prompt, record what it cost, save the images and link them to the prompt's entry.
 
 This is the one path both faces take: `artisan image` and the app's render actions call
 `render_and_record` (a batch calls it once per prompt), so an image is never saved without its
 entry knowing, and never paid for without the spending record knowing, whichever started it.
 
 The order matters to what a person is left with when something fails:
-1. a library id given by the person is looked up first, so a typo costs no request; the
-   images folder is checked by writing a probe file into it, so a read-only or missing folder
-   costs no request either; and the estimate is checked against `image.monthly_limit`;
-2. the images are rendered (nothing is written if that fails or is cancelled), and what they
-   cost is added to the spending record;
-3. a prompt that is not in the library yet is saved (when it is to be kept), or linked to the
-   entry that already holds the same text: one step under the library's lock
-   (`Library.find_or_add`), so four renders of one prompt at once make one entry with four
-   images, not four entries;
-4. each image is written to disk, then recorded in the entry. An image that still cannot be
-   written (the disk filled up, the folder went away) is kept in the data folder's
-   `unsaved-images/`, and the error says where: a paid render is never thrown away.
-Disk work runs in threads, so the app's event loop never waits on a disk.
+1. before anything is sent: a library id given by the person is looked up (a typo costs no
+   request); the images folder is checked by writing a probe file into it, and both it and the
+   data folder for room on their disks; and the request is reserved in the spending record
+   under its lock, which refuses it when it would pass `image.monthly_limit`;
+2. the images are rendered. A request the server refused takes its reservation back; one that
+   was sent and never answered (a timeout, a dropped connection, Esc, Ctrl-C) stays counted at
+   its estimate, since the server may have drawn and billed it;
+3. from the moment the server answered, the request is paid for, and the rest runs to its end
+   in a thread of its own even when the render is cancelled meanwhile: the prompt is saved or
+   linked (`Library.find_or_add`, so renders of one prompt at once make one entry), what it
+   cost is settled in the record, and each image is written: to the images folder, else the
+   data folder's `unsaved-images/`, else the temporary folder, else it is held in memory and
+   the message says so. Nothing that fails here loses what came before it.
+
+What is recorded is what the server's usage came to, but never more than the request's
+estimate: the estimate prices the costliest choice the request allows, so a report above it is
+for something not asked for (extra images) or not a report at all (a billion tokens). Such a
+figure is kept beside the line (`reported`) and said.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from artisan import locations
-from artisan.entry import ImageRecord, PromptEntry, now
+from artisan.clock import Clock, system_clock
+from artisan.connection import ApiError, ConnectionDropped, ProtocolError, RequestTimedOut
+from artisan.entry import ImageRecord, PromptEntry
 from artisan.errors import ArtisanError
 from artisan.images import spending
-from artisan.images.files import ImageFileError, check_writable, save_image
-from artisan.images.prices import Cost, estimate
+from artisan.images.files import ImageFileError, check_room, check_writable, save_image
+from artisan.images.prices import Cost, dollars, estimate
 from artisan.images.rendering import (
     ProgressCallback,
+    Rendered,
     RenderedImage,
     RenderProgress,
     Stage,
@@ -47,6 +59,19 @@ if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.images.models import CheckedRequest
     from artisan.library import Library
+
+DATA_ROOM = 1024 * 1024
+"""Bytes the data folder needs free for a render: a line of the spending record and the
+library entry (images that cannot be saved where asked go there too, if they fit)."""
+PROGRESS_WAIT = 2.0
+"""Seconds the paid steps wait for the event loop to hear their progress."""
+PAID_WORK_WAIT = 60.0
+"""Seconds a cancelled render waits for its paid images to be written before it gives up."""
+BYTES_PER_PIXEL = 4
+"""Room asked for each pixel of an image: a PNG is rarely larger than its raw pixels."""
+AUTO_PIXELS = 1536 * 1024
+"""Pixels of the largest image `auto` sizes give."""
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,15 +88,22 @@ class RenderOutcome:
 
     entry: PromptEntry | None
     """The library entry the images are linked to, as saved; None when the prompt was not
-    to be kept."""
+    to be kept (or could not be saved)."""
     images: list[SavedImage]
     saved_entry: bool
     """True when the prompt was not in the library and was saved by this render."""
     cost: Cost | None = None
-    """What the render cost (None: its model has no price)."""
+    """What the render is recorded at (None: its model has no price)."""
     warnings: list[str] = field(default_factory=list)
-    """Worth telling, not failures: the spending record could not be written, the monthly
-    limit could not be checked."""
+    """Worth telling, not failures: images the server sent that were not kept, a report of
+    usage not believed, the spending record that could not be written."""
+    failure: str = ""
+    """What went wrong after the request was paid for (an image kept elsewhere, the library
+    not linked), with where everything is; empty when all went well."""
+    unsaved: list[RenderedImage] = field(default_factory=list)
+    """Images that could be written nowhere, held in memory."""
+    failure_kind: type[ArtisanError] = ArtisanError
+    """The kind of the first failure, so it is raised as what it was."""
 
 
 async def render_and_record(
@@ -85,8 +117,10 @@ async def render_and_record(
     stem: str | None = None,
     on_progress: ProgressCallback | None = None,
     client: AsyncOpenAI | None = None,
+    clock: Clock = system_clock,
+    on_paid: Callable[[RenderOutcome], None] | None = None,
 ) -> RenderOutcome:
-    """Render a checked request, save every image and link it to its library entry.
+    """Render a checked request, record its cost, save every image and link it to its entry.
 
     Args:
         settings: Server, key, timeout, the images folder and the monthly limit.
@@ -100,112 +134,76 @@ async def render_and_record(
             are written with no entry (an id given as `entry` is still linked).
         folder: Where to save; by default the `images_dir` setting.
         stem: The file name without extension (`-o cat.png`); by default time and prompt.
-        on_progress: Told about each step, for a progress line.
+        on_progress: Told about each step, for a progress line (always on the event loop).
         client: An SDK client to reuse.
+        clock: What time it is, for the spending record and its month.
+        on_paid: Told what became of a paid render, also when the render is cancelled after
+            the answer arrived (then the images are still saved, and this is the only word
+            of them).
 
     Raises:
-        ApiError: the render failed; nothing was written.
+        ApiError: the render failed, or the answer held no image artisan could keep (it is
+            recorded all the same).
         EntryNotFound: `entry` is an id that matches no saved prompt; nothing was sent.
-        SpendingLimitReached: the estimate would pass `image.monthly_limit`; nothing was sent.
-        ImageFileError, LibraryError: a file or the entry could not be written; the message
-            names the images that were saved before.
-        asyncio.CancelledError: cancelled while rendering; nothing was written.
+        SpendingLimitReached, SpendingNotRecorded: refused before sending.
+        ImageFileError: the images folder cannot be written or either disk is too full
+            (nothing was sent); or an image could not be saved after the render (the message
+            says where it is kept).
+        LibraryError: the entry could not be written; the images are saved, and named.
+        asyncio.CancelledError: cancelled; a request sent is recorded, and paid images saved.
     """
-    prompt = checked.request.prompt
     known: PromptEntry | None = None
     if isinstance(entry, str):
         known = await asyncio.to_thread(library.get, entry)
     folder = folder or settings.images_path()
-    await asyncio.to_thread(check_writable, folder)
-    warnings: list[str] = []
-    limit_note = await asyncio.to_thread(
-        spending.check_limit, settings, estimate(checked.model, checked.request)
-    )
-    if limit_note:
-        warnings.append(limit_note)
-
-    images = await render(settings, checked, on_progress=on_progress, client=client)
-    cost = _total(images)
-
-    current: PromptEntry | None
-    if known is not None:
-        current, saved_entry = known, False
-    elif keep_prompt:
-        draft = entry if isinstance(entry, PromptEntry) else PromptEntry.create(prompt)
-        current, saved_entry = await asyncio.to_thread(library.find_or_add, draft)
-    else:
-        current, saved_entry = None, False
-    entry_id = current.id if current is not None else ""
-    noted = await asyncio.to_thread(_note_spending, checked, images, cost, entry_id)
-    if noted:
-        warnings.append(noted)
-
-    saved: list[SavedImage] = []
-    for index, image in enumerate(images, start=1):
-        if on_progress is not None:
-            on_progress(_saving(index, len(images), folder))
-        try:
-            path, record = await asyncio.to_thread(_save_one, image, entry_id, folder, stem)
-        except ImageFileError as error:
-            kept = await asyncio.to_thread(_keep_unsaved, images[index - 1 :], entry_id, stem)
-            raise _with_saved(_with_kept(error, kept), saved) from None
-        saved.append(SavedImage(path, record))
-        if current is None:
-            continue
-        try:
-            current = await asyncio.to_thread(library.save_image, current.id, record)
-        except ArtisanError as error:
-            raise _with_saved(error, saved) from None
-    return RenderOutcome(
-        entry=current, images=saved, saved_entry=saved_entry, cost=cost, warnings=warnings
-    )
-
-
-def _total(images: list[RenderedImage]) -> Cost | None:
-    """What a request cost: the sum of its images' shares."""
-    costs = [image.record.cost for image in images]
-    if not images or any(cost is None for cost in costs):
-        return None
-    return Cost(sum(cost or 0.0 for cost in costs), images[0].record.cost_estimated)
-
-
-def _note_spending(
-    checked: CheckedRequest, images: list[RenderedImage], cost: Cost | None, entry_id: str
-) -> str | None:
-    """Add the render to the spending record; a warning when that failed (the images are
-    still saved: losing a line of the record is better than losing a paid image)."""
-    usage: dict[str, int] = {}
-    for image in images:
-        for key, value in (image.record.usage or {}).items():
-            usage[key] = usage.get(key, 0) + value
-    first = images[0].record if images else ImageRecord(path="")
-    spent = spending.Spent(
-        when=now(),
-        model=checked.request.model,
-        images=len(images),
-        cost=None if cost is None else cost.dollars,
-        estimated=cost is not None and cost.estimated,
-        usage=usage or None,
-        entry=entry_id,
-        size=first.size,
-        quality=first.quality,
+    await asyncio.to_thread(_check_folders, folder, checked)
+    request = checked.request
+    expected = estimate(checked.model, request)
+    reserving = _Job(
+        lambda: spending.reserve(
+            settings,
+            expected,
+            model=request.model,
+            images=request.n,
+            size=request.size or "",
+            quality=request.quality or "",
+            clock=clock,
+        )
     )
     try:
-        spending.record(spent)
-    except OSError as error:
-        return (
-            f"What this render cost could not be added to {locations.spending_file()}: "
-            f"{error.strerror or error}. `artisan spend` will not count it."
-        )
-    return None
+        reservation = await reserving.run()
+    except asyncio.CancelledError:
+        if reserving.result is not None:
+            spending.release(reserving.result)  # reserved, and nothing was sent
+        raise
+    try:
+        rendered = await render(settings, checked, on_progress=on_progress, client=client)
+    except ApiError as error:
+        if _answered(error):
+            spending.release(reservation)
+        else:
+            _count_unanswered(reservation, checked, "sent, with no answer")
+        raise
+    except BaseException:
+        # Esc, Ctrl-C, or a bug: the request may have reached the server and be drawn.
+        _count_unanswered(reservation, checked, "stopped after it was sent")
+        raise
 
-
-def _save_one(
-    image: RenderedImage, entry_id: str, folder: Path, stem: str | None
-) -> tuple[Path, ImageRecord]:
-    record = replace(image.record, created=now(), entry=entry_id)
-    path = save_image(image.data, record, folder, stem=stem)
-    return path, replace(record, path=str(path))
+    paid = _PaidRender(
+        checked, rendered, reservation, library, known, entry, keep_prompt, folder, stem, clock
+    )
+    job = _Job(paid.run, on_cancel=paid.hurry)
+    paid.report_to(on_progress)
+    try:
+        outcome = await job.run()
+    finally:
+        if on_paid is not None and job.result is not None:
+            on_paid(job.result)
+    if not rendered.images:
+        raise _no_image(rendered, outcome)
+    if outcome.failure:
+        raise outcome.failure_kind(outcome.failure)
+    return outcome
 
 
 def unsaved_images_dir() -> Path:
@@ -213,35 +211,384 @@ def unsaved_images_dir() -> Path:
     return locations.data_dir() / "unsaved-images"
 
 
-def _keep_unsaved(images: list[RenderedImage], entry_id: str, stem: str | None) -> list[Path] | str:
-    """Save images in `unsaved_images_dir()`; their paths, or why that failed too."""
-    kept: list[Path] = []
-    try:
-        for image in images:
-            kept.append(_save_one(image, entry_id, unsaved_images_dir(), stem)[0])
-    except ImageFileError as error:
-        return error.message
-    return kept
+def temporary_images_dir() -> Path:
+    """The last place a paid image is written to, when the data folder fails too."""
+    return Path(tempfile.gettempdir()) / "artisan-unsaved-images"
 
 
-def _with_kept(error: ImageFileError, kept: list[Path] | str) -> ImageFileError:
-    """The error, saying where the images that could not be saved are kept."""
-    if isinstance(kept, str):
-        return ImageFileError(f"{error.message} Keeping the images elsewhere failed too: {kept}")
-    where = ", ".join(str(path) for path in kept)
-    noun = "image is" if len(kept) == 1 else "images are"
-    return ImageFileError(f"{error.message} The rendered {noun} kept at {where}.")
+def room_needed(checked: CheckedRequest) -> int:
+    """Bytes a render's images may take on disk."""
+    size = checked.request.size or "auto"
+    width, _, height = size.partition("x")
+    pixels = int(width) * int(height) if width.isdigit() and height.isdigit() else AUTO_PIXELS
+    return checked.request.n * (pixels * BYTES_PER_PIXEL + 64 * 1024)
 
 
-def _saving(index: int, total: int, folder: Path) -> RenderProgress:
-    return RenderProgress(
-        Stage.SAVING, f"Saving image {index} of {total} to {folder}…", index - 1, total
+# Before sending ------------------------------------------------------------------------------
+
+
+def _check_folders(folder: Path, checked: CheckedRequest) -> None:
+    check_writable(folder)
+    check_room(folder, room_needed(checked), "to save the images")
+    check_room(locations.data_dir(), DATA_ROOM, "in the data folder to record the render")
+
+
+def _answered(error: ApiError) -> bool:
+    """Whether the server answered the request with an error (nothing was drawn or billed),
+    or nothing was sent at all (no key, no connection)."""
+    return not isinstance(error, RequestTimedOut | ConnectionDropped | ProtocolError)
+
+
+def _count_unanswered(reservation: spending.Reservation, checked: CheckedRequest, why: str) -> None:
+    """Settle a request that was sent and never answered at its estimate."""
+    cost = reservation.estimate
+    request = checked.request
+    spent = spending.Spent(
+        when=reservation.when,
+        model=request.model,
+        images=request.n,
+        cost=None if cost is None else cost.dollars,
+        estimated=True,
+        size=request.size or "",
+        quality=request.quality or "",
+        note=f"{why}: counted at its estimate, as the server may have billed it",
     )
+    spending.settle(reservation, spent)
 
 
-def _with_saved(error: ArtisanError, saved: list[SavedImage]) -> ArtisanError:
-    """The same error, saying which images were saved and linked before it."""
-    if not saved:
-        return error
-    paths = ", ".join(str(image.path) for image in saved)
-    return type(error)(f"{error.message} Saved before the failure: {paths}.")
+def _no_image(rendered: Rendered, outcome: RenderOutcome) -> ApiError:
+    problems = " ".join(rendered.problems) or "The answer held no image."
+    recorded = (
+        f" The render is recorded at {outcome.cost.describe()}, since the server drew it."
+        if outcome.cost is not None
+        else ""
+    )
+    kinds = [type(failure) for failure in rendered.failures[-1:]]
+    return (kinds[0] if kinds else ProtocolError)(problems + recorded)
+
+
+class _Job(Generic[T]):
+    """A function run in a thread of its own (not the executor: it starts at once), which
+    runs to its end whatever happens to the task awaiting it. Cancelling the task waits for
+    the function (at most `PAID_WORK_WAIT`) before the cancel goes on: what it did, such as
+    writing a paid image, is then done, and its `result` is there to act on."""
+
+    def __init__(
+        self, function: Callable[[], T], *, on_cancel: Callable[[], None] | None = None
+    ) -> None:
+        self.function = function
+        self.on_cancel = on_cancel
+        self.result: T | None = None
+        self._done = threading.Event()
+
+    async def run(self) -> T:
+        loop = asyncio.get_running_loop()
+        ended: asyncio.Future[T] = loop.create_future()
+
+        def work() -> None:
+            try:
+                self.result = value = self.function()
+            except BaseException as error:
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(_fail, ended, error)
+            else:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_succeed, ended, value)
+            finally:
+                self._done.set()
+
+        threading.Thread(target=work, name="artisan-render-step", daemon=True).start()
+        try:
+            return await asyncio.shield(ended)
+        except asyncio.CancelledError:
+            if self.on_cancel is not None:
+                self.on_cancel()
+            # Blocking the loop here is the price of never dropping a paid image.
+            self._done.wait(PAID_WORK_WAIT)
+            raise
+
+
+def _succeed(future: asyncio.Future[T], value: T) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _fail(future: asyncio.Future[T], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
+# After the answer: paid for ------------------------------------------------------------------
+
+
+class _PaidRender:
+    """Everything that follows a paid answer, run to its end in a thread of its own."""
+
+    def __init__(
+        self,
+        checked: CheckedRequest,
+        rendered: Rendered,
+        reservation: spending.Reservation,
+        library: Library,
+        known: PromptEntry | None,
+        entry: PromptEntry | str | None,
+        keep_prompt: bool,
+        folder: Path,
+        stem: str | None,
+        clock: Clock,
+    ) -> None:
+        self.checked = checked
+        self.rendered = rendered
+        self.reservation = reservation
+        self.library = library
+        self.known = known
+        self.entry = entry
+        self.keep_prompt = keep_prompt
+        self.folder = folder
+        self.stem = stem
+        self.clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._progress: ProgressCallback | None = None
+
+    def report_to(self, on_progress: ProgressCallback | None) -> None:
+        """Tell `on_progress`, on the running event loop, how the paid steps go."""
+        self._loop = asyncio.get_running_loop()
+        self._progress = on_progress
+
+    def hurry(self) -> None:
+        """The render was cancelled: the loop waits for this thread, so stop telling it."""
+        self._progress = None
+
+    def _tell(self, step: RenderProgress) -> None:
+        """Tell the listener on its loop, and wait (briefly) until it has heard: what it does
+        with a step happens before the next."""
+        progress, loop = self._progress, self._loop
+        if progress is None or loop is None:
+            return
+        heard = threading.Event()
+
+        def tell() -> None:
+            try:
+                if self._progress is not None:
+                    progress(step)
+            finally:
+                heard.set()
+
+        try:
+            loop.call_soon_threadsafe(tell)
+        except RuntimeError:
+            return  # the loop closed meanwhile
+        heard.wait(PROGRESS_WAIT)
+
+    def run(self) -> RenderOutcome:
+        """Save or link the prompt, settle the cost, write every image somewhere, link them."""
+        images = self.rendered.images
+        self._tell(
+            RenderProgress(
+                Stage.RECEIVED,
+                f"Received {len(images)} image{'s' if len(images) != 1 else ''}; recording…",
+            )
+        )
+        failures: list[tuple[type[ArtisanError], str]] = []
+        current, saved_entry = self._entry(failures)
+        entry_id = current.id if current is not None else ""
+        cost, warnings = self._settle(entry_id)
+        images = _with_costs(images, cost, self.rendered.usage)
+        saved: list[SavedImage] = []
+        unsaved: list[RenderedImage] = []
+        for index, image in enumerate(images, start=1):
+            self._tell(
+                RenderProgress(
+                    Stage.SAVING,
+                    f"Saving image {index} of {len(images)} to {self.folder}…",
+                    index - 1,
+                    len(images),
+                )
+            )
+            placed = _save_somewhere(image, entry_id, self.folder, self.stem, failures)
+            if placed is None:
+                unsaved.append(image)
+            else:
+                saved.append(placed)
+        if current is not None:
+            current = self._link(current, saved, failures)
+        return RenderOutcome(
+            entry=current,
+            images=saved,
+            saved_entry=saved_entry,
+            cost=cost,
+            warnings=[*self.reservation.warnings, *self.rendered.problems, *warnings],
+            failure=_failure_text(failures, saved, unsaved, self.folder),
+            unsaved=unsaved,
+            failure_kind=_first_kind(failures),
+        )
+
+    def _entry(
+        self, failures: list[tuple[type[ArtisanError], str]]
+    ) -> tuple[PromptEntry | None, bool]:
+        if self.known is not None:
+            return self.known, False
+        if not self.keep_prompt or not self.rendered.images:
+            return None, False
+        prompt = self.checked.request.prompt
+        draft = self.entry if isinstance(self.entry, PromptEntry) else PromptEntry.create(prompt)
+        try:
+            return self.library.find_or_add(draft)
+        except ArtisanError as error:
+            failures.append((type(error), f"{error.message} The images are saved without it."))
+            return None, False
+
+    def _settle(self, entry_id: str) -> tuple[Cost | None, list[str]]:
+        """Record the request at what the server's usage came to, capped at its estimate."""
+        request = self.checked.request
+        reported = self.rendered.cost
+        reserved = self.reservation.estimate
+        cost, disbelieved = _believed(reported, reserved)
+        warnings: list[str] = []
+        note = ""
+        if disbelieved is not None and cost is not None:
+            note = f"the server's usage came to {dollars(disbelieved)}; capped at the estimate"
+            warnings.append(
+                f"The server reported usage worth {dollars(disbelieved)}, more than this "
+                f"request can cost ({cost.describe()} at most for what was asked); "
+                f"{cost.describe()} is recorded, and the report is kept in the spending record. "
+                "If the price table is out of date, correct it in image-models.toml."
+            )
+        usage = self.rendered.usage
+        first = self.rendered.images[0].record if self.rendered.images else None
+        spent = spending.Spent(
+            when=self.reservation.when,
+            model=request.model,
+            images=self.rendered.sent,
+            cost=None if cost is None else cost.dollars,
+            estimated=cost is not None and cost.estimated,
+            usage=usage,
+            entry=entry_id,
+            size=first.size if first else request.size or "",
+            quality=first.quality if first else request.quality or "",
+            note=note,
+            reported=disbelieved,
+        )
+        problem = spending.settle(self.reservation, spent)
+        if problem:
+            warnings.append(problem)
+        return cost, warnings
+
+    def _link(
+        self,
+        current: PromptEntry,
+        saved: list[SavedImage],
+        failures: list[tuple[type[ArtisanError], str]],
+    ) -> PromptEntry:
+        for image in saved:
+            try:
+                current = self.library.save_image(current.id, image.record)
+            except ArtisanError as error:
+                failures.append((type(error), error.message))
+                break
+        return current
+
+
+def _first_kind(failures: list[tuple[type[ArtisanError], str]]) -> type[ArtisanError]:
+    """What to raise: an image not saved where asked matters most, then the first failure."""
+    kinds = [kind for kind, _ in failures]
+    if ImageFileError in kinds:
+        return ImageFileError
+    return kinds[0] if kinds else ArtisanError
+
+
+def _believed(reported: Cost | None, reserved: Cost | None) -> tuple[Cost | None, float | None]:
+    """What to record of a reported cost: it, or the reservation when it is more.
+
+    Returns:
+        The cost to record, and the reported figure when it was not believed.
+    """
+    if reported is None or reserved is None:
+        return reported, None
+    if reported.dollars <= reserved.dollars * (1 + 1e-9):
+        return reported, None
+    return Cost(reserved.dollars, estimated=True), reported.dollars
+
+
+def _with_costs(
+    images: list[RenderedImage], cost: Cost | None, usage: dict[str, int] | None
+) -> list[RenderedImage]:
+    """Each image with its share of what the request is recorded at, and of its usage.
+
+    The images of a request add up to it: each records 1/n of the cost and of each token count
+    (the remainder on the first image).
+    """
+    count = len(images)
+    shared = []
+    for index, image in enumerate(images):
+        share = None
+        if usage:
+            share = {k: v // count + (v % count if index == 0 else 0) for k, v in usage.items()}
+        record = replace(
+            image.record,
+            cost=None if cost is None else cost.dollars / count,
+            cost_estimated=cost is not None and cost.estimated,
+            usage=share,
+        )
+        shared.append(replace(image, record=record))
+    return shared
+
+
+def _save_somewhere(
+    image: RenderedImage,
+    entry_id: str,
+    folder: Path,
+    stem: str | None,
+    failures: list[tuple[type[ArtisanError], str]],
+) -> SavedImage | None:
+    """Write the image where asked, else where it can be found again; None: nowhere."""
+    first_error: ImageFileError | None = None
+    for place in (folder, unsaved_images_dir(), temporary_images_dir()):
+        try:
+            saved = _save_one(image, entry_id, place, stem)
+        except ImageFileError as error:
+            first_error = first_error or error
+            continue
+        if first_error is not None:
+            failures.append((ImageFileError, first_error.message))
+        return saved
+    assert first_error is not None
+    failures.append((ImageFileError, first_error.message))
+    return None
+
+
+def _save_one(image: RenderedImage, entry_id: str, folder: Path, stem: str | None) -> SavedImage:
+    from artisan.entry import now
+
+    record = replace(image.record, created=now(), entry=entry_id)
+    path = save_image(image.data, record, folder, stem=stem)
+    return SavedImage(path, replace(record, path=str(path)))
+
+
+def _failure_text(
+    failures: list[tuple[type[ArtisanError], str]],
+    saved: list[SavedImage],
+    unsaved: list[RenderedImage],
+    folder: Path,
+) -> str:
+    """What went wrong after paying, and where every image is."""
+    if not failures:
+        return ""
+    text = " ".join(dict.fromkeys(message for _, message in failures))
+    elsewhere = [image.path for image in saved if image.path.parent != folder]
+    if elsewhere:
+        noun = "image is" if len(elsewhere) == 1 else "images are"
+        text += f" The rendered {noun} kept at {', '.join(str(p) for p in elsewhere)}."
+    here = [image.path for image in saved if image.path.parent == folder]
+    if here and (elsewhere or unsaved):
+        text += f" Saved as asked: {', '.join(str(p) for p in here)}."
+    elif here:
+        text += f" Saved before the failure: {', '.join(str(p) for p in here)}."
+    if unsaved:
+        noun = "image" if len(unsaved) == 1 else f"{len(unsaved)} images"
+        text += (
+            f" The {noun} could be written nowhere (the images folder, "
+            f"{unsaved_images_dir()} and {temporary_images_dir()} all failed) and "
+            f"{'is' if len(unsaved) == 1 else 'are'} held in memory only."
+        )
+    return text

@@ -94,7 +94,9 @@ class Pictures:
             if rendered is not None:
                 rendered(items)
 
-        screen = RenderScreen(jobs, self.settings(), table, self.library, self.show_batch)
+        screen = RenderScreen(
+            jobs, self.settings(), table, self.library, self.show_batch, clock=self.clock
+        )
         self.app.push_screen(screen, done)
 
     def _rendered(self, items: list[BatchItem]) -> None:

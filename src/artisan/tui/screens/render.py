@@ -9,9 +9,10 @@ sent. While rendering, the options give way to the progress (a line with the ela
 one prompt, a table with a row per prompt for several), so the dialog fits 80x24 with the
 progress and any error showing.
 
-Escape stops: for one prompt, the request (nothing is written); for several, first the prompts
-not started (the running ones finish and are kept), then, pressed again, the running ones too.
-What finished is kept. Escape once everything has ended closes the dialog.
+Escape stops: for one prompt, the request (nothing is written, and the request is counted at its
+estimate, since the server may have billed it); for several, first the prompts not started (the
+running ones finish and are kept), then, pressed again, the running ones too. What finished is
+kept. Escape once everything has ended closes the dialog.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Label, LoadingIndicator, Static
 
+from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
@@ -63,6 +65,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         table: The image models.
         library: Where the images are linked.
         show_gallery: Shows the images of finished renders (the Gallery button).
+        clock: What time it is: which month the spending is weighed in.
     """
 
     BINDINGS = [Binding("escape", "stop_or_close", "Stop / close")]
@@ -98,8 +101,10 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         table: ImageModelTable,
         library: Library,
         show_gallery: Callable[[list[BatchItem]], None] | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         super().__init__()
+        self.clock = clock
         self.jobs = jobs
         self.settings = settings
         self.table = table
@@ -154,11 +159,13 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         from artisan.images import spending
 
         try:
-            month = spending.read().month()
+            ledger = spending.read()
         except ArtisanError as error:
             self.app.call_from_thread(self._say, str(error), error=True)
             return
-        self.app.call_from_thread(self._month_read, month)
+        for problem in ledger.problems:
+            self.app.call_from_thread(self.notify, problem, severity="warning", timeout=12)
+        self.app.call_from_thread(self._month_read, ledger.month(self.clock()))
 
     def _month_read(self, month: Period) -> None:
         self._month = month
@@ -234,7 +241,9 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             BatchItem(request, entry=job.entry, label=job.label)
             for job, request in zip(self.jobs, checked, strict=True)
         ]
-        return Batch(self.settings, self.library, items, on_change=self._item_changed)
+        return Batch(
+            self.settings, self.library, items, on_change=self._item_changed, clock=self.clock
+        )
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
@@ -336,12 +345,25 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             if item.state is ItemState.FAILED:
                 self._say(item.error, error=True)
             else:
-                self._say("Stopped; nothing was saved. Enter renders again, Esc closes.")
+                counted = item.estimate.describe() if item.estimate is not None else "its estimate"
+                self._say(
+                    "Stopped; nothing was saved. The request is counted at "
+                    f"{counted}, since the server may have billed it. Enter renders again, "
+                    "Esc closes."
+                )
             self.items = []
             self.query_one("#render-button", Button).focus()
             return
         spent = batch.spent()
         cost = f" · spent {spent.describe()}" if spent is not None else ""
+        stopped = sum(
+            1 for item in items if item.state is ItemState.CANCELLED and item.started is not None
+        )
+        if stopped:
+            cost += (
+                f" · {stopped} stopped after sending, counted at "
+                f"{'its estimate' if stopped == 1 else 'their estimates'}"
+            )
         failures = [
             f"{item.label or _first_words(item.prompt)}: {item.error}"
             for item in items
@@ -400,7 +422,10 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             )
         else:
             stopped = batch.stop()
-            self._say(f"Stopping {stopped}; nothing of theirs is saved.")
+            self._say(
+                f"Stopping {stopped}; each is counted at its estimate, since the server may "
+                "have billed it (one whose images already arrived is saved)."
+            )
 
 
 def _clip_lines(text: str, lines: int) -> str:
