@@ -43,6 +43,7 @@ from typing import Any
 
 CHAT_PATH = "/v1/chat/completions"
 IMAGES_PATH = "/v1/images/generations"
+EDITS_PATH = "/v1/images/edits"
 FILES_PREFIX = "/files/"
 
 
@@ -166,6 +167,8 @@ class Images:
     """Put the image links on this server instead (`http://host:port`): another host."""
     redirect_to: str | None = None
     """Answer each image link with a redirect to this base URL (where the file is not)."""
+    stream_delay: float = 0.0
+    """Seconds between the events of a streamed answer (partial images, then the images)."""
 
 
 Behaviour = Chat | Error | Drop | Images | Raw
@@ -262,7 +265,8 @@ class FakeOpenAI:
         return [r for r in self.requests if r.path == CHAT_PATH]
 
     def image_requests(self) -> list[Request]:
-        return [r for r in self.requests if r.path == IMAGES_PATH]
+        """Requests for images: generations and edits."""
+        return [r for r in self.requests if r.path in (IMAGES_PATH, EDITS_PATH)]
 
     def wait_for_chunks(self, count: int, timeout: float = 10.0) -> bool:
         """Wait until some chat answer has streamed `count` pieces."""
@@ -321,7 +325,7 @@ class FakeOpenAI:
 
     def _next(self, path: str, body: Any = None) -> Behaviour:
         with self._lock:
-            if path == IMAGES_PATH and isinstance(body, dict):
+            if path in (IMAGES_PATH, EDITS_PATH) and isinstance(body, dict):
                 prompt = str(body.get("prompt", ""))
                 for text, behaviour in self.image_rules:
                     if text in prompt:
@@ -410,14 +414,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
+        body: Any
+        if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+            body = _form(self.headers["Content-Type"], raw)
+        else:
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
         record = self._record(body)
         self._current = record
         try:
-            if self.path not in (CHAT_PATH, IMAGES_PATH):
+            if self.path not in (CHAT_PATH, IMAGES_PATH, EDITS_PATH):
                 self._send_json(
                     404,
                     {
@@ -725,10 +733,47 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
+    def _stream_images(self, images: Images, body: dict[str, Any]) -> None:
+        """A streamed answer: `partial_images` partial pictures, then each image, as GPT Image
+        models stream them (`image_generation.partial_image`, `.completed` with the usage)."""
+        if images.delay and self._client_left_within(images.delay):
+            self._current.client_hung_up = True
+            self.close_connection = True
+            return
+        kind = "image_edit" if self.path == EDITS_PATH else "image_generation"
+        prompt = str(body.get("prompt", ""))
+        count = int(body.get("n") or 1)
+        partials = int(body.get("partial_images") or 0)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for index in range(partials):
+            png = make_png(*images.size, seed=f"{prompt}partial{index}")
+            self._write_chunk(
+                _image_event(f"{kind}.partial_image", png, body, partial_image_index=index)
+            )
+            time.sleep(images.stream_delay)
+        words = len(prompt.split())
+        for index in range(count):
+            png = make_png(*images.size, seed=f"{prompt}{index}")
+            usage = {
+                "input_tokens": words,
+                "input_tokens_details": {"text_tokens": words, "image_tokens": 0},
+                "output_tokens": images.output_tokens,
+                "total_tokens": words + images.output_tokens,
+            }
+            self._write_chunk(_image_event(f"{kind}.completed", png, body, usage=usage))
+            time.sleep(images.stream_delay)
+        self._end_body()
+
     def _send_images(self, images: Images, body: dict[str, Any], record: Request) -> None:
         if images.delay and self._client_left_within(images.delay):
             record.client_hung_up = True
             self.close_connection = True
+            return
+        if body.get("stream") in (True, "true"):
+            self._stream_images(images, body)
             return
         count = int(body.get("n") or 1) + images.extra
         fmt = images.response_format or body.get("response_format") or "b64_json"
@@ -771,6 +816,32 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, answer)
 
 
+def _form(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart form (as `images.edit` sends it): its text fields by name, and its files as
+    `files`: {field name: [(file name, size, content type), ...]}."""
+    from email import policy
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
+    form: dict[str, Any] = {"files": {}}
+    parts = list(message.iter_parts()) if isinstance(message, EmailMessage) else []
+    for part in parts:
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        if filename is None:
+            text = data.decode("utf-8", "replace")
+            form[str(name)] = int(text) if text.isdigit() and name == "n" else text
+        else:
+            form["files"].setdefault(str(name), []).append(
+                (filename, len(data), part.get_content_type())
+            )
+    return form
+
+
 def _text_and_pictures(content: Any) -> tuple[str, list[str]]:
     """A message's text, and what each picture in it looks like ("64x48, mostly rgb(...)")."""
     if not isinstance(content, list):
@@ -799,6 +870,20 @@ def _looks_like(url: str) -> str:
         return "that cannot be read"
     r, g, b = (round(value) for value in mean)
     return f"{width}x{height}, mostly rgb({r},{g},{b})"
+
+
+def _image_event(kind: str, png: bytes, body: dict[str, Any], **extra: Any) -> bytes:
+    payload = {
+        "type": kind,
+        "b64_json": base64.b64encode(png).decode(),
+        "created_at": int(time.time()),
+        "size": body.get("size") or "1024x1024",
+        "quality": body.get("quality") or "auto",
+        "background": body.get("background") or "auto",
+        "output_format": body.get("output_format") or "png",
+        **extra,
+    }
+    return f"event: {kind}\ndata: {json.dumps(payload)}\n\n".encode()
 
 
 def _convert(png: bytes, fmt: str) -> bytes:

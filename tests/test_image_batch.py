@@ -37,6 +37,8 @@ def settings_for(server: FakeOpenAI, tmp_path: Path, **changes: Any) -> Settings
     settings = Settings(
         base_url=server.url,
         api_key=TEST_KEY,
+        image_base_url=server.url,
+        image_api_key=TEST_KEY,
         images_dir=str(tmp_path / "pictures"),
         timeout=10,
         max_retries=0,

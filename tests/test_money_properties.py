@@ -117,6 +117,8 @@ async def run_all(
     base = Settings(
         base_url=server.url,
         api_key=TEST_KEY,
+        image_base_url=server.url,
+        image_api_key=TEST_KEY,
         timeout=20,
         max_retries=0,
         image_monthly_limit=limit,

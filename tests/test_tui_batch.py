@@ -80,7 +80,7 @@ async def test_four_marked_one_refused_three_kept_and_no_duplicate_entry(
         assert isinstance(screen, RenderScreen) and len(screen.jobs) == 4
         shown = screen_text(app)
         assert "Render 4 prompts" in shown
-        assert "Estimated cost: ~$0.845 for 4 images" in shown
+        assert "Estimated cost: ~$0.847 for 4 images" in shown
         await pilot.press("enter")
         await wait_until(pilot, lambda: all(item.finished for item in screen.items), "renders")
         await settle(pilot)
@@ -234,23 +234,24 @@ async def test_the_render_dialog_fits_80x24_with_progress_and_errors(server: Fak
 
 
 async def test_the_estimate_follows_the_options(server: FakeOpenAI) -> None:
+    """The two partial images the app streams (image.previews) add 100 image tokens each."""
     app = image_app(server)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await write_prompt(pilot)
         await pilot.press("ctrl+g")
         await settle(pilot)
         screen = app.screen
-        assert "Estimated cost: ~$0.211" in screen_text(app)
+        assert "Estimated cost: ~$0.218" in screen_text(app)
         screen.query_one("#quality", Select).value = "low"
         await pilot.pause()
-        assert "Estimated cost: ~$0.0061" in screen_text(app)
+        assert "Estimated cost: ~$0.013" in screen_text(app)
         screen.query_one("#n", Select).value = 3
         await pilot.pause()
-        assert "Estimated cost: ~$0.018 for 3 images" in screen_text(app)
+        assert "Estimated cost: ~$0.037 for 3 images" in screen_text(app)
         screen.query_one("#model", Select).value = "gpt-image-1.5"
         await pilot.pause()
         # Another model's options start again from the settings: auto quality, one image.
-        assert "Estimated cost: ~$0.133" in screen_text(app)
+        assert "Estimated cost: ~$0.140" in screen_text(app)
 
 
 async def test_the_monthly_limit_refuses_in_the_dialog(server: FakeOpenAI) -> None:

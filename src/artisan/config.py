@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from tomlkit.items import Table
 
 OPEN_MODES = ("auto", "system", "terminal", "never")
+IMAGE_PROVIDERS = ("openai", "automatic1111", "comfyui")
+"""Who renders images (see `artisan.images.renderers`)."""
 
 
 class SettingError(ConfigError):
@@ -56,8 +58,12 @@ class Setting:
     maximum: float | None = None
     optional: bool = False
     """Whether the empty value (unset) is allowed."""
+    url: bool = False
+    """The value is a server's address: http(s), a host, a valid port."""
 
     def describe_allowed(self) -> str:
+        if self.url:
+            return "an http:// or https:// address with a host, such as http://127.0.0.1:7860"
         if self.choices:
             return "one of " + ", ".join(self.choices)
         if self.kind is bool:
@@ -92,6 +98,8 @@ class Setting:
             ok = False
         if ok and self.maximum is not None and value > self.maximum:  # type: ignore[operator]
             ok = False
+        if ok and self.url:
+            ok = _is_address(str(value))
         if not ok:
             raise SettingError(
                 f"Setting `{self.key}` has the value {_show(value)}; it must be "
@@ -199,6 +207,100 @@ SETTINGS: tuple[Setting, ...] = (
         optional=True,
     ),
     Setting(
+        "image.provider",
+        "image_provider",
+        str,
+        "Who renders images: openai (OpenAI or a compatible server), automatic1111 (also Forge "
+        "and SD.Next) or comfyui",
+        choices=IMAGE_PROVIDERS,
+    ),
+    Setting(
+        "image.base_url",
+        "image_base_url",
+        str,
+        "The image server; unset: OpenAI's for openai, http://127.0.0.1:7860 for automatic1111, "
+        "http://127.0.0.1:8188 for comfyui. Chat's base_url never applies to images",
+        optional=True,
+        url=True,
+    ),
+    Setting(
+        "image.api_key",
+        "image_api_key",
+        str,
+        "Key of the image server (user:password for AUTOMATIC1111's --api-auth); unset: the "
+        "OpenAI key, for OpenAI only",
+        optional=True,
+    ),
+    Setting(
+        "image.steps",
+        "image_steps",
+        int,
+        "Sampling steps for Stable Diffusion servers; unset: the server's default",
+        minimum=1,
+        maximum=150,
+        optional=True,
+    ),
+    Setting(
+        "image.cfg_scale",
+        "image_cfg_scale",
+        float,
+        "CFG scale (prompt strength) for Stable Diffusion servers; unset: the server's default",
+        minimum=1,
+        maximum=30,
+        optional=True,
+    ),
+    Setting(
+        "image.sampler",
+        "image_sampler",
+        str,
+        "Sampler for Stable Diffusion servers (e.g. Euler a, DPM++ 2M); unset: the server's",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow",
+        "image_workflow",
+        str,
+        "Your ComfyUI workflow in API format (a .json file); unset: artisan's text-to-image",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow_positive",
+        "image_workflow_positive",
+        str,
+        "Id of the workflow's node that takes the prompt (its `text` input)",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow_negative",
+        "image_workflow_negative",
+        str,
+        "Id of the workflow's node that takes the negative prompt (its `text` input)",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow_seed",
+        "image_workflow_seed",
+        str,
+        "Id of the workflow's node that takes the seed (`seed` or `noise_seed`)",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow_size",
+        "image_workflow_size",
+        str,
+        "Id of the workflow's node that takes the size (`width`, `height`, `batch_size`)",
+        optional=True,
+    ),
+    Setting(
+        "image.previews",
+        "image_previews",
+        int,
+        "Partial images the app shows while a GPT Image model draws (each adds about 100 "
+        "image tokens to the bill); 0: none",
+        minimum=0,
+        maximum=3,
+    ),
+    Setting(
         "image.parallel",
         "image_parallel",
         int,
@@ -223,6 +325,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+ENVIRONMENT = (
+    ("OPENAI_API_KEY", "api_key"),
+    ("OPENAI_BASE_URL", "base_url"),
+    ("ARTISAN_IMAGE_BASE_URL", "image_base_url"),
+    ("ARTISAN_IMAGE_API_KEY", "image_api_key"),
+)
+"""Environment variables that win over the file, and the settings they set."""
 KEYS_TABLE = "keys"
 
 
@@ -253,6 +362,18 @@ class Settings:
     image_quality: str = "auto"
     image_style: str | None = None
     image_background: str | None = None
+    image_provider: str = "openai"
+    image_base_url: str | None = None
+    image_api_key: str | None = None
+    image_steps: int | None = None
+    image_cfg_scale: float | None = None
+    image_sampler: str | None = None
+    image_workflow: str | None = None
+    image_workflow_positive: str | None = None
+    image_workflow_negative: str | None = None
+    image_workflow_seed: str | None = None
+    image_workflow_size: str | None = None
+    image_previews: int = 2
     image_parallel: int = 3
     image_monthly_limit: float | None = None
     vision_model: str | None = None
@@ -315,7 +436,7 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
     good_keys, key_warnings = _read_keys(keys, path.name)
     warnings += key_warnings
 
-    for env_name, attribute in (("OPENAI_API_KEY", "api_key"), ("OPENAI_BASE_URL", "base_url")):
+    for env_name, attribute in ENVIRONMENT:
         env_value = environ.get(env_name, "").strip()
         if env_value:
             values[attribute] = env_value
@@ -403,10 +524,14 @@ def set_value(key: str, value: str, path: Path | None = None) -> Any:
 
 
 def holds_secret(raw: Mapping[str, Any]) -> bool:
-    """Whether a parsed config file holds an API key or a password in `base_url`."""
-    base_url = raw.get("base_url")
-    return bool(raw.get("api_key")) or (
-        isinstance(base_url, str) and url_credentials(base_url) is not None
+    """Whether a parsed config file holds an API key or a password in a server's address."""
+    image = raw.get("image")
+    image = image if isinstance(image, Mapping) else {}
+    urls = [raw.get("base_url"), image.get("base_url")]
+    return (
+        bool(raw.get("api_key"))
+        or bool(image.get("api_key"))
+        or any(isinstance(url, str) and url_credentials(url) is not None for url in urls)
     )
 
 
@@ -445,6 +570,7 @@ def permission_warning(path: Path, raw: Mapping[str, Any] | None = None) -> str 
         what
         for what, holds in (
             ("your API key", bool(raw.get("api_key"))),
+            ("an image server's key", holds_secret({"image": raw.get("image")})),
             ("a password (in base_url)", holds_secret({"base_url": raw.get("base_url")})),
         )
         if holds
@@ -470,9 +596,9 @@ def effective(settings: Settings) -> list[tuple[str, str, str]]:
     rows = []
     for setting in SETTINGS:
         value = getattr(settings, setting.attribute)
-        if setting.key == "api_key":
+        if setting.key in ("api_key", "image.api_key"):
             shown = redact(value)
-        elif setting.key == "base_url" and value:
+        elif setting.key in ("base_url", "image.base_url") and value:
             shown = _show(redact_url(value))
         elif setting.key == "images_dir":
             shown = str(settings.images_path())
@@ -581,6 +707,16 @@ def _read_text(path: Path) -> str:
     except files.FileProblem as problem:
         raise ConfigError(f"{problem}. Fix or remove the file.") from None
     return text
+
+
+def _is_address(text: str) -> bool:
+    """Whether `text` is an http(s) address with a host and a valid port."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _parse_scalar(text: str) -> object:

@@ -30,11 +30,10 @@ from artisan.images.prices import Cost, estimate
 from artisan.images.workflow import RenderOutcome, render_and_record
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
     from artisan.config import Settings
     from artisan.entry import PromptEntry
     from artisan.images.models import CheckedRequest
+    from artisan.images.renderers import Renderer
     from artisan.images.rendering import RenderProgress
     from artisan.library import Library
 
@@ -66,6 +65,8 @@ class BatchItem:
     outcome: RenderOutcome | None = None
     error: str = ""
     estimate: Cost | None = field(default=None)
+    preview: bytes | None = None
+    """The latest partial image, while it streams in (until a listener takes it)."""
 
     def __post_init__(self) -> None:
         if self.estimate is None:
@@ -109,7 +110,6 @@ class Batch:
         stem: A file name for every image (`-o`); numbered when taken.
         on_change: Told each time an item changes state or has progress.
         parallel: Requests at once; by default the `image.parallel` setting.
-        client: An SDK client to share; by default one is made for the batch.
         clock: What time it is, for the spending record.
     """
 
@@ -124,7 +124,6 @@ class Batch:
         stem: str | None = None,
         on_change: Listener | None = None,
         parallel: int | None = None,
-        client: AsyncOpenAI | None = None,
         clock: Clock = system_clock,
     ) -> None:
         self.settings = settings
@@ -135,8 +134,9 @@ class Batch:
         self.stem = stem
         self.on_change = on_change
         self.parallel = max(1, parallel or settings.image_parallel)
-        self.client = client
         self.clock = clock
+        self._renderers: dict[str, Renderer] = {}
+        """One per provider, shared by the batch's renders (an HTTP client each)."""
         self._tasks: dict[BatchItem, asyncio.Task[None]] = {}
 
     @property
@@ -166,16 +166,10 @@ class Batch:
 
         Raises:
             SpendingLimitReached: the batch would pass the monthly limit; nothing was sent.
-            MissingKeyError: OpenAI's server and no key; nothing was sent.
             asyncio.CancelledError: the batch itself was cancelled; finished items are kept,
                 the others are marked cancelled.
         """
         await asyncio.to_thread(self.check_limit)
-        own_client = self.client is None
-        if self.client is None:
-            from artisan.connection import build_client
-
-            self.client = build_client(self.settings)
         gate = asyncio.Semaphore(self.parallel)
         try:
             self._tasks = {
@@ -188,17 +182,25 @@ class Batch:
                 results = await asyncio.gather(*self._tasks.values(), return_exceptions=True)
             except asyncio.CancelledError:
                 # The batch itself was cancelled: gather has cancelled the renders; let them
-                # mark themselves before the client goes away.
+                # mark themselves before the renderers go away.
                 await asyncio.gather(*self._tasks.values(), return_exceptions=True)
                 raise
             for result in results:
                 if isinstance(result, Exception):
                     raise result  # a bug: failures a person can meet are kept on their item
         finally:
-            if own_client and self.client is not None:
-                await self.client.close()
-                self.client = None
+            renderers, self._renderers = list(self._renderers.values()), {}
+            for renderer in renderers:
+                await renderer.close()
         return self.items
+
+    def renderer(self, provider: str) -> Renderer:
+        """The batch's renderer for `provider`, made on first use."""
+        from artisan.images.renderers import make_renderer
+
+        if provider not in self._renderers:
+            self._renderers[provider] = make_renderer(self.settings, provider)
+        return self._renderers[provider]
 
     def cancel_waiting(self) -> int:
         """Cancel the prompts not started yet; the running ones go on. How many were cancelled."""
@@ -265,6 +267,8 @@ class Batch:
         def progress(step: RenderProgress) -> None:
             if not item.finished:
                 item.stage = step.message
+                if step.preview is not None:
+                    item.preview = step.preview
                 self._tell(item)
 
         def paid(outcome: RenderOutcome) -> None:
@@ -280,7 +284,7 @@ class Batch:
                 folder=self.folder,
                 stem=self.stem,
                 on_progress=progress,
-                client=self.client,
+                renderer=self.renderer(item.checked.request.provider),
                 clock=self.clock,
                 on_paid=paid,
             )

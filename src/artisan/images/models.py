@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from artisan.config import Settings
 
 BUILTIN_FILE = locations.PACKAGE_DIR / "data" / "image-models.toml"
+DEFAULT_OPENAI_MODEL = "gpt-image-2"
 SHUTDOWN_NOTICE_DAYS = 90
 """How long before a model's shutdown its users are warned."""
 _SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})$")
@@ -45,8 +46,15 @@ _LIST_KEYS = (
     "transparent_formats",
     "response_formats",
 )
-_TEXT_KEYS = ("label", "family", "default_format", "replacement", "note", "inherits")
+_TEXT_KEYS = ("label", "family", "default_format", "replacement", "note", "inherits", "provider")
 _INT_KEYS = ("prompt_max", "n_max")
+_COUNT_KEYS = ("inputs_max", "previews")
+"""Whole numbers that may be 0."""
+_NAME_LIST_KEYS = ("options", "samplers")
+"""Lists kept as written (a sampler's name is matched exactly by its server)."""
+PROVIDERS = ("openai", "automatic1111", "comfyui")
+SD_OPTIONS = ("negative_prompt", "steps", "cfg_scale", "sampler", "seed")
+"""What Stable Diffusion servers take besides the size and the number of images."""
 _FREE_SIZE_KEYS = (
     "multiple",
     "max_ratio",
@@ -55,7 +63,17 @@ _FREE_SIZE_KEYS = (
     "min_pixels",
     "experimental_pixels",
 )
-_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_INT_KEYS, "free_sizes", "shutdown", "price"}
+_KNOWN_KEYS = {
+    *_LIST_KEYS,
+    *_TEXT_KEYS,
+    *_INT_KEYS,
+    *_COUNT_KEYS,
+    *_NAME_LIST_KEYS,
+    "free_sizes",
+    "shutdown",
+    "price",
+    "edits",
+}
 _OPTIONS = {
     "quality": "qualities",
     "style": "styles",
@@ -140,6 +158,22 @@ class ImageModel:
     note: str = ""
     price: Price | None = None
     """What it costs (see `artisan.images.prices`); None when the table has no price."""
+    provider: str = "openai"
+    """Who renders it (see `artisan.images.renderers`)."""
+    options: tuple[str, ...] = ()
+    """Stable Diffusion options it takes (`SD_OPTIONS`)."""
+    samplers: tuple[str, ...] = ()
+    edits: bool = False
+    inputs_max: int = 0
+    """Pictures an edit may send."""
+    previews: int = 0
+    """Partial images it can stream while drawing."""
+
+    @property
+    def costs_money(self) -> bool:
+        """Whether rendering with it may be billed: OpenAI and compatible servers may bill;
+        a Stable Diffusion server of one's own does not."""
+        return self.provider == "openai"
 
     @property
     def response_format(self) -> str | None:
@@ -203,6 +237,22 @@ class ImageRequest:
     style: str | None = None
     background: str | None = None
     output_format: str | None = None
+    provider: str = "openai"
+    negative_prompt: str | None = None
+    steps: int | None = None
+    cfg_scale: float | None = None
+    sampler: str | None = None
+    seed: int | None = None
+    inputs: tuple[str, ...] = ()
+    """Pictures to edit (the first) and refer to (the others): an edit, not a new image."""
+    mask: str | None = None
+    """A PNG whose transparent pixels mark what an edit may change."""
+    previews: int = 0
+    """Partial images to stream while drawing (0: none)."""
+
+    @property
+    def is_edit(self) -> bool:
+        return bool(self.inputs)
 
 
 @dataclass(frozen=True)
@@ -235,10 +285,31 @@ class ImageModelTable:
     def names(self) -> list[str]:
         return list(self.models)
 
-    def current(self, today: date | None = None) -> list[ImageModel]:
-        """The models that are still served, for the app to offer."""
+    def current(self, today: date | None = None, provider: str = "openai") -> list[ImageModel]:
+        """The models of `provider` that are still served, for the app to offer."""
         today = today or self.today()
-        return [model for model in self.models.values() if not model.retired(today)]
+        return [
+            model
+            for model in self.models.values()
+            if not model.retired(today) and model.provider == provider
+        ]
+
+    def for_provider(self, provider: str) -> ImageModel | None:
+        """The model that stands for any checkpoint of a local provider's server."""
+        model = self.models.get(provider)
+        return model if model is not None and model.provider == provider else None
+
+    def default_model(self, provider: str, configured: str) -> str:
+        """The model to render with when none was asked for: the `image.model` setting when it
+        belongs to `provider` (or names a checkpoint of a local one), else the provider's own."""
+        known = self.models.get(configured)
+        if provider == "openai":
+            if known is None or known.provider == "openai":
+                return configured
+            return DEFAULT_OPENAI_MODEL
+        if known is not None and known.provider != provider:
+            return provider
+        return configured
 
     def suggest(self, name: str) -> list[str]:
         """Known names close to `name`: a family's variants, or near spellings."""
@@ -290,6 +361,7 @@ def build_request(
     prompt: str,
     table: ImageModelTable,
     *,
+    provider: str | None = None,
     model: str | None = None,
     n: int = 1,
     size: str | None = None,
@@ -297,6 +369,14 @@ def build_request(
     style: str | None = None,
     background: str | None = None,
     output_format: str | None = None,
+    negative_prompt: str | None = None,
+    steps: int | None = None,
+    cfg_scale: float | None = None,
+    sampler: str | None = None,
+    seed: int | None = None,
+    inputs: tuple[str, ...] = (),
+    mask: str | None = None,
+    previews: int = 0,
 ) -> tuple[ImageRequest, list[str]]:
     """Combine what was asked for this render with the `image.*` settings.
 
@@ -307,20 +387,34 @@ def build_request(
     fit (quality "auto" for dall-e-3) is left out quietly. A model that is not in the table gets
     only what the person set, since built-in defaults may mean nothing to its server.
 
+    A Stable Diffusion model takes the prompt's `Negative prompt:` line as its negative prompt
+    (after any given here), never as part of the prompt.
+
     Returns:
         The request and the warnings to show.
     """
-    name = (model or settings.image_model).strip()
-    known = table.get(name)
+    from artisan.images.parameters import split_negative
+
+    provider = provider or settings.image_provider
+    name = (model or table.default_model(provider, settings.image_model)).strip()
+    known = table.get(name) or table.for_provider(provider)
     warnings: list[str] = []
-    asked = {"size": size, "quality": quality, "style": style, "background": background}
-    values: dict[str, str] = {}
+    asked: dict[str, Any] = {
+        "size": size,
+        "quality": quality,
+        "style": style,
+        "background": background,
+        "steps": steps,
+        "cfg_scale": cfg_scale,
+        "sampler": sampler,
+    }
+    values: dict[str, Any] = {}
     for option, value in asked.items():
         if value is not None:
             values[option] = value
             continue
         attribute = f"image_{option}"
-        configured: str | None = getattr(settings, attribute)
+        configured: Any = getattr(settings, attribute)
         if configured is None:
             continue
         from_file = attribute in settings.sources
@@ -328,7 +422,7 @@ def build_request(
             if from_file:
                 values[option] = configured
             continue
-        problem = _option_problem(known, option, _normal(option, configured))
+        problem = _option_problem(known, option, _normal(option, str(configured)))
         if problem is None:
             values[option] = configured
         elif from_file:
@@ -336,7 +430,22 @@ def build_request(
                 f"The setting image.{option} = “{configured}” does not apply to {name} "
                 f"({problem}); the model's default is used."
             )
-    request = ImageRequest(prompt=prompt, model=name, n=n, output_format=output_format, **values)
+    if known is not None and "negative_prompt" in known.options:
+        prompt, found = split_negative(prompt)
+        negative_prompt = ", ".join(part for part in (negative_prompt, found) if part) or None
+    request = ImageRequest(
+        prompt=prompt,
+        model=name,
+        n=n,
+        output_format=output_format,
+        provider=provider,
+        negative_prompt=negative_prompt,
+        seed=seed,
+        inputs=inputs,
+        mask=mask,
+        previews=previews,
+        **values,
+    )
     return request, warnings
 
 
@@ -358,10 +467,17 @@ def validate(
         raise ImageOptionError("The prompt is empty: there is nothing to draw.")
     request = _normalized(request)
     model = table.get(request.model)
+    if model is not None and model.provider != request.provider:
+        raise ImageOptionError(
+            f"{model.name} is rendered by {model.provider}, not {request.provider}: pick one of "
+            f"{request.provider}'s models, or --provider {model.provider}."
+        )
+    model = model or table.for_provider(request.provider)
     warnings: list[str] = []
     if model is None:
         if request.n < 1:
             raise ImageOptionError(f"At least one image must be asked for, not {request.n}.")
+        _refuse_sd_options(request, request.model)
         suggestions = table.suggest(request.model)
         hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
         warnings.append(
@@ -386,8 +502,17 @@ def validate(
     return CheckedRequest(request, model, tuple(warnings), today)
 
 
+def _refuse_sd_options(request: ImageRequest, name: str) -> None:
+    given = [option for option in SD_OPTIONS if getattr(request, option) is not None]
+    if given and request.provider == "openai":
+        raise ImageOptionError(
+            f"{name} takes no {_words(given[0])}: that is an option of Stable Diffusion servers "
+            "(--provider automatic1111 or comfyui)."
+        )
+
+
 def _problems(request: ImageRequest, model: ImageModel) -> list[str]:
-    problems = []
+    problems = _sd_problems(request, model)
     length = len(request.prompt)
     if length > model.prompt_max:
         problems.append(
@@ -424,10 +549,45 @@ def _problems(request: ImageRequest, model: ImageModel) -> list[str]:
     return problems
 
 
+def _sd_problems(request: ImageRequest, model: ImageModel) -> list[str]:
+    """What a request asks of Stable Diffusion options, edits and previews that the model
+    cannot do."""
+    problems = []
+    for option in SD_OPTIONS:
+        if getattr(request, option) is not None and option not in model.options:
+            where = (
+                "an option of Stable Diffusion servers (--provider automatic1111 or comfyui)"
+                if model.provider == "openai"
+                else "not an option of its server"
+            )
+            problems.append(f"{model.name} takes no {_words(option)}: {where}.")
+    if request.steps is not None and not 1 <= request.steps <= 150:
+        problems.append(f"Steps must be from 1 to 150, not {request.steps}.")
+    if request.cfg_scale is not None and not 1 <= request.cfg_scale <= 30:
+        problems.append(f"The CFG scale must be from 1 to 30, not {request.cfg_scale:g}.")
+    if request.seed is not None and not -1 <= request.seed < 2**32:
+        problems.append(f"The seed must be from 0 to {2**32 - 1} (or -1: any), not {request.seed}.")
+    if request.inputs and not model.edits:
+        problems.append(f"{model.name} does not edit pictures; gpt-image-2 does.")
+    elif len(request.inputs) > model.inputs_max:
+        problems.append(
+            f"{model.name} takes at most {model.inputs_max} pictures per edit; "
+            f"{len(request.inputs)} were given."
+        )
+    if request.mask is not None and not request.inputs:
+        problems.append("A mask needs a picture to edit.")
+    if request.previews and request.previews > model.previews:
+        can = f"at most {model.previews}" if model.previews else "none"
+        problems.append(f"{model.name} streams {can} partial images, not {request.previews}.")
+    return problems
+
+
 def _option_problem(model: ImageModel, option: str, value: str) -> str | None:
     """Why `value` is not accepted for `option`, or None when it is."""
     if option == "size":
         return None if model.size_problem(value) is None else f"sizes: {model.describe_sizes()}"
+    if option in SD_OPTIONS:
+        return None if option in model.options else "an option of Stable Diffusion servers"
     choices = model.choices(option)
     if option == "output_format" and not model.output_formats:
         if value == model.default_format:
@@ -554,17 +714,36 @@ def _build(name: str, raw: dict[str, Any], path: Path) -> ImageModel:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ModelTableError(f"{where}: `{key}` must be a whole number of at least 1.")
         values[key] = value
-    for key in _LIST_KEYS:
+    for key in _LIST_KEYS + _NAME_LIST_KEYS:
         if key in raw:
             value = raw[key]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ModelTableError(f"{where}: `{key}` must be a list of text.")
-            values[key] = tuple(v.strip().lower() for v in value)
+            keep = key in _NAME_LIST_KEYS
+            values[key] = tuple(v.strip() if keep else v.strip().lower() for v in value)
+    for key in _COUNT_KEYS:
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ModelTableError(f"{where}: `{key}` must be a whole number of at least 0.")
+            values[key] = value
+    if "edits" in raw:
+        if not isinstance(raw["edits"], bool):
+            raise ModelTableError(f"{where}: `edits` must be true or false.")
+        values["edits"] = raw["edits"]
+    unknown_options = sorted(set(values.get("options", ())) - set(SD_OPTIONS))
+    if unknown_options:
+        raise ModelTableError(
+            f"{where}: `options` may hold {', '.join(SD_OPTIONS)}, "
+            f"not {', '.join(unknown_options)}."
+        )
     for key in _TEXT_KEYS:
         if key in raw and key != "inherits":
             if not isinstance(raw[key], str):
                 raise ModelTableError(f"{where}: `{key}` must be text.")
             values[key] = raw[key].strip()
+    if values.get("provider", "openai") not in PROVIDERS:
+        raise ModelTableError(f"{where}: `provider` must be one of {', '.join(PROVIDERS)}.")
     for size in values["sizes"]:
         if size != "auto" and not _SIZE.fullmatch(size):
             raise ModelTableError(f"{where}: size {size!r} must be WIDTHxHEIGHT or auto.")

@@ -1,22 +1,18 @@
-"""Rendering a prompt with an image model: one `images.generate` request through the SDK.
+"""What every renderer hands back, and how an answer's images are checked and fetched.
 
-Only a request that `validate` accepted can be rendered (`render` takes a `CheckedRequest`), so
-nothing the model cannot serve ever leaves the machine. The answer's images arrive as base64 or
-as links; a link is downloaded at once (links expire after an hour), without the API key, since
-it points at a storage host rather than the API, and only from the server's own host or the
-provider's known storage (`STORAGE_HOSTS`), with redirects followed only among those: a server
-cannot make artisan fetch from anywhere else. The whole download has a deadline, so a link that
-trickles a byte a second cannot hold a paid render forever.
+A renderer (see `artisan.images.renderers`) sends a request its own way; what comes back goes
+through `receive`, the same for all of them. Once a server has answered, the request is paid
+for (or, on one's own server, at least drawn), so from then on nothing raises: each image is
+checked to be a whole picture in a format artisan saves (PNG, JPEG, WebP), and one that is not
+(broken base64, a failed download, an EPS file) is reported in `Rendered.failures` while the
+good ones are kept. A server that sends more images than were asked gives the first ones asked
+for; the rest are refused, unread, and said so.
 
-Once the server has answered, the request is paid for, so from then on nothing raises: each
-image is checked to be a whole picture in a format artisan saves (PNG, JPEG, WebP), and one that
-is not (broken base64, a failed download, an EPS file) is reported in `Rendered.problems` while
-the good ones are kept. A server that sends more images than were asked gives the first ones
-asked for; the rest are refused, unread, and said so.
-
-Retries follow the `max_retries` setting for rate limits and server errors, but never after a
-timeout or a dropped connection: the server may still be drawing (and billing) the first image.
-Cancelling the task closes the HTTP connection, which tells the server to stop.
+An image that arrives as a link is downloaded at once (links expire after an hour), without the
+API key, since it points at a storage host rather than the API, and only from the server's own
+host or the provider's known storage (`STORAGE_HOSTS`), with redirects followed only among
+those: a server cannot make artisan fetch from anywhere else. The whole download has a deadline,
+so a link that trickles a byte a second cannot hold a paid render forever.
 """
 
 from __future__ import annotations
@@ -24,35 +20,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from artisan.config import with_overrides
-from artisan.connection import (
-    ApiError,
-    ConnectionDropped,
-    ModelNotFound,
-    ProtocolError,
-    RequestTimedOut,
-    build_client,
-    image_timeout,
-    quote,
-    retry_delay,
-    server_name,
-    translate,
-)
-from artisan.connection.server import OPENAI_URL
+from artisan.connection import ApiError, ProtocolError, quote
 from artisan.entry import ImageRecord
 from artisan.images.metadata import ImageInfo, NotAnImage, inspect_image
-from artisan.images.prices import Cost, actual, flat_usage
+from artisan.images.prices import Cost, actual
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
-    from artisan.config import Settings
     from artisan.images.models import CheckedRequest
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
@@ -72,6 +51,9 @@ class Stage(StrEnum):
 
     REQUESTING = "requesting"
     RETRYING = "retrying"
+    QUEUED = "queued"
+    DRAWING = "drawing"
+    PREVIEW = "preview"
     DOWNLOADING = "downloading"
     RECEIVED = "received"
     SAVING = "saving"
@@ -86,6 +68,8 @@ class RenderProgress:
     """A line for the person: "Rendering 2 images with gpt-image-2…"."""
     done: int = 0
     total: int = 0
+    preview: bytes | None = None
+    """A partial image, as it streams in (Stage.PREVIEW)."""
 
 
 ProgressCallback = Callable[[RenderProgress], None]
@@ -137,62 +121,31 @@ class Rendered:
         return tuple(failure.message for failure in self.failures)
 
 
-async def render(
-    settings: Settings,
+async def receive(
+    items: Sequence[Mapping[str, Any]],
     checked: CheckedRequest,
     *,
+    server: str,
+    usage: dict[str, int] | None = None,
+    hosts: Sequence[str] = (),
+    timeout: float = 60.0,
     on_progress: ProgressCallback | None = None,
-    client: AsyncOpenAI | None = None,
-    retry_base: float = 0.5,
+    record: Mapping[str, Any] | None = None,
 ) -> Rendered:
-    """Ask the image model for the images of a checked request.
+    """The images of an answer: the good ones kept, the others explained.
 
     Args:
-        settings: Server, key, timeout and retries.
-        checked: What `validate` returned.
-        on_progress: Told about each step (requesting, retrying, downloading).
-        client: An SDK client to use; by default one is made from `settings` and closed after.
-        retry_base: First backoff delay in seconds.
-
-    Returns:
-        What the answer held: raises nothing once the server answered, since the request is
-        paid for then; images that could not be kept are in `problems`.
-
-    Raises:
-        ApiError: the server refused or failed (`ContentRefused` carries the server's reason),
-            or did not answer.
-        MissingKeyError: OpenAI's server and no key; nothing was sent.
-        asyncio.CancelledError: the task was cancelled; the connection is closed first.
+        items: One per image sent: its `b64_json`, `url` or `data` (bytes already fetched),
+            and the fields of its record the server told (`revised_prompt`, `seed`, ...).
+        checked: The request answered.
+        server: The server as messages name it.
+        usage: The tokens the server reported (None: none).
+        hosts: Where links may point.
+        timeout: Seconds a download may take, whole.
+        on_progress: Told about each download.
+        record: Fields of every image's record (quality, provider, model, ...).
     """
     request = checked.request
-    # Error messages name the image model that was asked for, which may differ from the setting.
-    settings = with_overrides(settings, image_model=request.model)
-    own_client = client is None
-    sdk = client if client is not None else build_client(settings)
-    try:
-        response = await _generate(sdk, checked, settings, on_progress, retry_base)
-        usage = flat_usage(getattr(response, "usage", None))
-        try:
-            items = list(response.data or [])
-        except TypeError:
-            items = []
-        return await _receive(items, response, usage, checked, settings, on_progress)
-    finally:
-        if own_client:
-            await sdk.close()
-
-
-async def _receive(
-    items: list[Any],
-    response: Any,
-    usage: dict[str, int] | None,
-    checked: CheckedRequest,
-    settings: Settings,
-    on_progress: ProgressCallback | None,
-) -> Rendered:
-    """The images of an answer: the good ones kept, the others explained."""
-    request = checked.request
-    server = server_name(settings)
     problems: list[ApiError] = []
     if not items:
         problems.append(ProtocolError(f"{server} answered without any image."))
@@ -206,53 +159,90 @@ async def _receive(
                 f"{'was' if refused == 1 else 'were'} refused."
             )
         )
-    wanted = items[: request.n]
-    links = sum(1 for item in wanted if not _field(item, "b64_json") and _text(_field(item, "url")))
-    allowed = _allowed_hosts(settings)
+    wanted = list(items[: request.n])
+    links = sum(1 for item in wanted if _text(item.get("url")) and not item.get("b64_json"))
     downloaded = 0
     images = []
     for number, item in enumerate(wanted, start=1):
         which = f"Image {number} of {len(wanted)}" if len(wanted) > 1 else "The image"
-        b64, url = _field(item, "b64_json"), _text(_field(item, "url"))
+        b64, url = item.get("b64_json"), _text(item.get("url"))
         try:
-            if b64:
-                data = _decode(b64, settings)
+            if isinstance(item.get("data"), bytes):
+                data = item["data"]
+            elif b64:
+                data = _decode(b64, server)
             elif url:
                 downloaded += 1
-                _tell(
+                tell(
                     on_progress,
                     Stage.DOWNLOADING,
                     f"Downloading image {downloaded} of {links}…",
                     downloaded - 1,
                     links,
                 )
-                data = await download(url, image_timeout(settings), allowed)
+                data = await download(url, timeout, hosts)
             else:
                 raise ProtocolError(f"{server} sent an image with neither data nor a link.")
             info = _checked_image(data, server)
         except ApiError as error:
             problems.append(type(error)(f"{which} was not kept: {error.message}"))
             continue
-        record = ImageRecord(
+        fields = {**(record or {}), **{k: v for k, v in item.items() if k in _RECORD_FIELDS}}
+        image_record = ImageRecord(
             path="",
             prompt=request.prompt,
             model=request.model,
             size=info.size,
-            revised_prompt=_text(_field(item, "revised_prompt")),
-            quality=_text(getattr(response, "quality", None) or request.quality),
             style=request.style or "",
-            background=_text(getattr(response, "background", None) or request.background),
+            quality=request.quality or "",
+            background=request.background or "",
+            negative_prompt=request.negative_prompt or "",
+            seed=request.seed if request.seed is not None and request.seed >= 0 else None,
+            steps=request.steps,
+            sampler=request.sampler or "",
+            cfg_scale=request.cfg_scale,
         )
-        images.append(RenderedImage(data, info, record, None if b64 else url or None))
-    # What the server drew is billed, kept or not: the cost covers every image it sent.
+        image_record = replace(image_record, **_typed(fields))
+        images.append(RenderedImage(data, info, image_record, None if b64 else url or None))
+    # What the server drew is paid for, kept or not: the cost covers every image it sent.
     cost = actual(checked.model, replace(request, n=max(1, len(wanted))), usage)
     return Rendered(
-        images=images,
-        cost=cost,
-        usage=usage,
-        sent=len(items),
-        failures=tuple(problems),
+        images=images, cost=cost, usage=usage, sent=len(items), failures=tuple(problems)
     )
+
+
+_RECORD_FIELDS = {
+    "revised_prompt": str,
+    "quality": str,
+    "background": str,
+    "model": str,
+    "seed": int,
+    "steps": int,
+    "sampler": str,
+    "cfg_scale": float,
+    "negative_prompt": str,
+    "provider": str,
+    "instruction": str,
+    "edited_from": str,
+}
+"""What a server may tell of an image, and its type: anything else is left out."""
+
+
+def _typed(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a record a server told, each of the right type (others dropped)."""
+    typed: dict[str, Any] = {}
+    for key, value in fields.items():
+        kind = _RECORD_FIELDS.get(key)
+        if kind is None or value is None or isinstance(value, bool):
+            continue
+        if kind is float and isinstance(value, int | float):
+            typed[key] = float(value)
+        elif kind is int and isinstance(value, int):
+            if -1 < value < 2**64:
+                typed[key] = value
+        elif isinstance(value, kind):
+            typed[key] = value
+    return typed
 
 
 def _checked_image(data: bytes, server: str) -> ImageInfo:
@@ -269,32 +259,8 @@ def _checked_image(data: bytes, server: str) -> ImageInfo:
     return info
 
 
-def _field(item: Any, name: str) -> Any:
-    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def request_body(checked: CheckedRequest) -> dict[str, Any]:
-    """The fields sent to `images.generate` for a checked request.
-
-    Options left at None are not sent, so the model's defaults apply; `n` is sent only when it
-    is not 1, which servers that know no `n` (Ollama) accept too. `response_format` is sent only
-    to models that take it: GPT Image models refuse it.
-    """
-    request = checked.request
-    body: dict[str, Any] = {"model": request.model, "prompt": request.prompt}
-    if request.n != 1:
-        body["n"] = request.n
-    for key in ("size", "quality", "style", "background", "output_format"):
-        value = getattr(request, key)
-        if value is not None:
-            body[key] = value
-    if checked.model is not None and checked.model.response_format is not None:
-        body["response_format"] = checked.model.response_format
-    return body
 
 
 async def download(url: str, timeout: float, hosts: Sequence[str] = ()) -> bytes:
@@ -391,90 +357,25 @@ def _check_link(url: str, hosts: Sequence[str]) -> None:
         )
 
 
-def _allowed_hosts(settings: Settings) -> tuple[str, ...]:
+def allowed_hosts(base_url: str) -> tuple[str, ...]:
     """Where image links may point: the server's own host (with its port), and for OpenAI's
     API its storage hosts."""
-    parts = urlsplit(settings.base_url or OPENAI_URL)
+    parts = urlsplit(base_url)
     host = (parts.hostname or "").lower()
     own = f"{host}:{parts.port}" if parts.port else host
     return (own, *STORAGE_HOSTS) if host == "api.openai.com" else (own,)
 
 
-async def _generate(
-    client: AsyncOpenAI,
-    checked: CheckedRequest,
-    settings: Settings,
-    on_progress: ProgressCallback | None,
-    retry_base: float,
-) -> Any:
-    request = checked.request
-    body = request_body(checked)
-    count = "an image" if request.n == 1 else f"{request.n} images"
-    attempt = 0
-    while True:
-        _tell(on_progress, Stage.REQUESTING, f"Rendering {count} with {request.model}…")
-        try:
-            return await client.images.generate(**body, timeout=image_timeout(settings))
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            failure = _explain_retired(translate(error, settings, what="image"), checked)
-            delay = None
-            if not isinstance(failure, RequestTimedOut | ConnectionDropped):
-                delay = retry_delay(
-                    error, failure, attempt, max_retries=settings.max_retries, base=retry_base
-                )
-            if delay is None:
-                raise failure from None
-            attempt += 1
-            _tell(
-                on_progress,
-                Stage.RETRYING,
-                f"{failure.message} Retrying in {delay:.1f}s ({attempt}/{settings.max_retries}).",
-                attempt,
-                settings.max_retries,
-            )
-            await asyncio.sleep(delay)
-
-
-def _explain_retired(failure: ApiError, checked: CheckedRequest) -> ApiError:
-    """Say so when a model the server does not know is one that was retired."""
-    model = checked.model
-    gone = isinstance(failure, ModelNotFound) or failure.code in (
-        "model_not_found",
-        "model_deprecated",
-    )
-    day = checked.checked_on
-    if model is None or model.shutdown is None or day is None or not gone:
-        return failure
-    if not model.retired(day):
-        return failure
-    instead = (
-        f" Use {model.replacement} instead (--model {model.replacement}, or `artisan config set "
-        f"image.model {model.replacement}`)."
-        if model.replacement
-        else ""
-    )
-    return ModelNotFound(
-        f"{model.name} was retired on {model.shutdown.isoformat()} and this server no longer "
-        f"serves it.{instead}",
-        status=failure.status,
-        code=failure.code,
-    )
-
-
-def _decode(text: Any, settings: Settings) -> bytes:
+def _decode(text: Any, server: str) -> bytes:
     try:
-        if not isinstance(text, str):
+        if not isinstance(text, str | bytes):
             raise ValueError(text)
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise ProtocolError(
-            f"{server_name(settings)} sent image data that is not valid base64."
-        ) from None
+        raise ProtocolError(f"{server} sent image data that is not valid base64.") from None
 
 
-def _tell(
+def tell(
     callback: ProgressCallback | None, stage: Stage, message: str, done: int = 0, total: int = 0
 ) -> None:
     if callback is not None:

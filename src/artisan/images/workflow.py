@@ -44,18 +44,16 @@ from artisan.errors import ArtisanError
 from artisan.images import spending
 from artisan.images.files import ImageFileError, check_room, check_writable, save_image
 from artisan.images.prices import Cost, dollars, estimate
+from artisan.images.renderers import Renderer, make_renderer
 from artisan.images.rendering import (
     ProgressCallback,
     Rendered,
     RenderedImage,
     RenderProgress,
     Stage,
-    render,
 )
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
     from artisan.config import Settings
     from artisan.images.models import CheckedRequest
     from artisan.library import Library
@@ -93,7 +91,9 @@ class RenderOutcome:
     saved_entry: bool
     """True when the prompt was not in the library and was saved by this render."""
     cost: Cost | None = None
-    """What the render is recorded at (None: its model has no price)."""
+    """What the render is recorded at (None: its model has no price, or it costs nothing)."""
+    free: bool = False
+    """Rendered on a server that costs nothing (one's own Stable Diffusion server)."""
     warnings: list[str] = field(default_factory=list)
     """Worth telling, not failures: images the server sent that were not kept, a report of
     usage not believed, the spending record that could not be written."""
@@ -116,7 +116,7 @@ async def render_and_record(
     folder: Path | None = None,
     stem: str | None = None,
     on_progress: ProgressCallback | None = None,
-    client: AsyncOpenAI | None = None,
+    renderer: Renderer | None = None,
     clock: Clock = system_clock,
     on_paid: Callable[[RenderOutcome], None] | None = None,
 ) -> RenderOutcome:
@@ -135,7 +135,8 @@ async def render_and_record(
         folder: Where to save; by default the `images_dir` setting.
         stem: The file name without extension (`-o cat.png`); by default time and prompt.
         on_progress: Told about each step, for a progress line (always on the event loop).
-        client: An SDK client to reuse.
+        renderer: Who draws it (one shared by a batch); by default the one of the request's
+            provider, made here and closed after.
         clock: What time it is, for the spending record and its month.
         on_paid: Told what became of a paid render, also when the render is cancelled after
             the answer arrived (then the images are still saved, and this is the only word
@@ -157,6 +158,36 @@ async def render_and_record(
         known = await asyncio.to_thread(library.get, entry)
     folder = folder or settings.images_path()
     await asyncio.to_thread(_check_folders, folder, checked)
+    drawer = renderer or make_renderer(settings, checked.request.provider)
+    try:
+        reservation = await _reserve(settings, checked, clock)
+        rendered = await _render(drawer, checked, reservation, on_progress)
+        paid = _PaidRender(
+            checked, rendered, reservation, library, known, entry, keep_prompt, folder, stem
+        )
+        job = _Job(paid.run, on_cancel=paid.hurry)
+        paid.report_to(on_progress)
+        try:
+            outcome = await job.run()
+        finally:
+            if on_paid is not None and job.result is not None:
+                on_paid(job.result)
+    finally:
+        if renderer is None:
+            await drawer.close()
+    if not rendered.images:
+        raise _no_image(rendered, outcome)
+    if outcome.failure:
+        raise outcome.failure_kind(outcome.failure)
+    return outcome
+
+
+async def _reserve(
+    settings: Settings, checked: CheckedRequest, clock: Clock
+) -> spending.Reservation | None:
+    """The request's place in the spending record; None for a renderer that costs nothing."""
+    if checked.model is not None and not checked.model.costs_money:
+        return None
     request = checked.request
     expected = estimate(checked.model, request)
     reserving = _Job(
@@ -171,39 +202,34 @@ async def render_and_record(
         )
     )
     try:
-        reservation = await reserving.run()
+        return await reserving.run()
     except asyncio.CancelledError:
         if reserving.result is not None:
             spending.release(reserving.result)  # reserved, and nothing was sent
         raise
+
+
+async def _render(
+    renderer: Renderer,
+    checked: CheckedRequest,
+    reservation: spending.Reservation | None,
+    on_progress: ProgressCallback | None,
+) -> Rendered:
+    """Draw it; a request that fails or is stopped settles or releases its reservation."""
     try:
-        rendered = await render(settings, checked, on_progress=on_progress, client=client)
+        return await renderer.render(checked, on_progress=on_progress)
     except ApiError as error:
-        if _answered(error):
-            spending.release(reservation)
-        else:
-            _count_unanswered(reservation, checked, "sent, with no answer")
+        if reservation is not None:
+            if _answered(error):
+                spending.release(reservation)
+            else:
+                _count_unanswered(reservation, checked, "sent, with no answer")
         raise
     except BaseException:
         # Esc, Ctrl-C, or a bug: the request may have reached the server and be drawn.
-        _count_unanswered(reservation, checked, "stopped after it was sent")
+        if reservation is not None:
+            _count_unanswered(reservation, checked, "stopped after it was sent")
         raise
-
-    paid = _PaidRender(
-        checked, rendered, reservation, library, known, entry, keep_prompt, folder, stem, clock
-    )
-    job = _Job(paid.run, on_cancel=paid.hurry)
-    paid.report_to(on_progress)
-    try:
-        outcome = await job.run()
-    finally:
-        if on_paid is not None and job.result is not None:
-            on_paid(job.result)
-    if not rendered.images:
-        raise _no_image(rendered, outcome)
-    if outcome.failure:
-        raise outcome.failure_kind(outcome.failure)
-    return outcome
 
 
 def unsaved_images_dir() -> Path:
@@ -328,14 +354,13 @@ class _PaidRender:
         self,
         checked: CheckedRequest,
         rendered: Rendered,
-        reservation: spending.Reservation,
+        reservation: spending.Reservation | None,
         library: Library,
         known: PromptEntry | None,
         entry: PromptEntry | str | None,
         keep_prompt: bool,
         folder: Path,
         stem: str | None,
-        clock: Clock,
     ) -> None:
         self.checked = checked
         self.rendered = rendered
@@ -346,7 +371,6 @@ class _PaidRender:
         self.keep_prompt = keep_prompt
         self.folder = folder
         self.stem = stem
-        self.clock = clock
         self._loop: asyncio.AbstractEventLoop | None = None
         self._progress: ProgressCallback | None = None
 
@@ -412,12 +436,14 @@ class _PaidRender:
                 saved.append(placed)
         if current is not None:
             current = self._link(current, saved, failures)
+        reserved = self.reservation.warnings if self.reservation is not None else ()
         return RenderOutcome(
             entry=current,
             images=saved,
             saved_entry=saved_entry,
             cost=cost,
-            warnings=[*self.reservation.warnings, *self.rendered.problems, *warnings],
+            free=self.reservation is None,
+            warnings=[*reserved, *self.rendered.problems, *warnings],
             failure=_failure_text(failures, saved, unsaved, self.folder),
             unsaved=unsaved,
             failure_kind=_first_kind(failures),
@@ -440,6 +466,8 @@ class _PaidRender:
 
     def _settle(self, entry_id: str) -> tuple[Cost | None, list[str]]:
         """Record the request at what the server's usage came to, capped at its estimate."""
+        if self.reservation is None:
+            return None, []  # drawn on one's own server: nothing to record
         request = self.checked.request
         reported = self.rendered.cost
         reserved = self.reservation.estimate

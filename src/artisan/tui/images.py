@@ -95,7 +95,13 @@ class Pictures:
                 rendered(items)
 
         screen = RenderScreen(
-            jobs, self.settings(), table, self.library, self.show_batch, clock=self.clock
+            jobs,
+            self.settings(),
+            table,
+            self.library,
+            self.show_batch,
+            clock=self.clock,
+            draw_picture=lambda picture: self.image_class()(picture),
         )
         self.app.push_screen(screen, done)
 

@@ -687,6 +687,29 @@ class Workshop:
         self._changed()
         return True
 
+    def read_back(self, name: str, text: str, *, model: str = "", note: str = "") -> PromptVersion:
+        """A picture's own prompt, read from its metadata, as a described version: the prompt
+        is its one variation, and nothing was asked of any model.
+
+        Raises:
+            WorkshopBusy: a prompt or variations are being written.
+        """
+        self._check_free(PROMPT)
+        self._check_free(VARIATIONS)
+        version = PromptVersion(
+            text=text,
+            origin=Origin.DESCRIBED,
+            model=model,
+            target=self.target().name,
+            idea=f"described from {name}",
+            instruction=name,
+            note=note,
+            variations=[Variation(text=text, state="done", model=model, note=note)],
+        )
+        self._append(version)
+        self.listener(VariationsChanged(version, None))
+        return version
+
     def load_entry(self, entry: PromptEntry) -> PromptVersion:
         """Carry on from a saved prompt: its idea and target, and its prompt as a new version.
 

@@ -21,7 +21,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -37,6 +37,8 @@ from artisan.tui.text import plain
 from artisan.tui.widgets.image_options import ImageOptions
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from artisan.config import Settings
     from artisan.entry import PromptEntry
     from artisan.images import CheckedRequest, ImageModelTable
@@ -54,6 +56,8 @@ class RenderJob:
     """The saved entry's id, or an unsaved entry (idea, target, model) to save with them."""
     label: str = ""
     """What the person calls it: "variation 2 of v3"."""
+    inputs: tuple[str, ...] = ()
+    """For an edit (the text is then its instruction): the picture to change."""
 
 
 class RenderScreen(Dialog["list[BatchItem] | None"]):
@@ -66,6 +70,8 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         library: Where the images are linked.
         show_gallery: Shows the images of finished renders (the Gallery button).
         clock: What time it is: which month the spending is weighed in.
+        draw_picture: Makes the widget that draws a picture with the terminal's protocol (the
+            streamed previews); None shows no previews.
     """
 
     BINDINGS = [Binding("escape", "stop_or_close", "Stop / close")]
@@ -88,6 +94,8 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         #buttons Button { margin-left: 2; }
         #buttons Button.-busy { text-style: dim; }
         #gallery-button { display: none; }
+        #preview { height: auto; max-height: 12; display: none; margin-top: 1; }
+        #preview.-shown { display: block; }
         &.-rendering #render-body { display: none; }
         &.-rendering #summary { display: block; }
         &.-several #render-table { display: block; }
@@ -102,9 +110,14 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         library: Library,
         show_gallery: Callable[[list[BatchItem]], None] | None = None,
         clock: Clock = system_clock,
+        draw_picture: Callable[[Any], Widget] | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock
+        self.draw_picture = draw_picture
+        self.editing = any(job.inputs for job in jobs)
+        # Edits are OpenAI's: a Stable Diffusion server renders new pictures only.
+        self.provider = "openai" if self.editing else settings.image_provider
         self.jobs = jobs
         self.settings = settings
         self.table = table
@@ -116,6 +129,8 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         self._started = 0.0
         self._ticker: Timer | None = None
         self._refused = ""
+        self.previews_shown = 0
+        """Partial images shown while the render streamed."""
 
     @property
     def several(self) -> bool:
@@ -123,18 +138,19 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="render", classes="dialog") as box:
-            box.border_title = plain(
-                f"Render {len(self.jobs)} prompts" if self.several else "Render image"
-            )
+            box.border_title = plain(self._title())
             box.border_subtitle = "Enter renders · Esc stops or closes"
             yield Static(plain(self._heading()), id="render-prompt")
             with Vertical(id="render-body"):
-                yield ImageOptions(self.settings, self.table)
+                yield ImageOptions(
+                    self.settings, self.table, provider=self.provider, edits=self.editing
+                )
                 yield Static("", id="estimate")
             yield Static("", id="summary")
             with Horizontal(id="progress"):
                 yield LoadingIndicator()
                 yield Label("", id="elapsed")
+            yield Vertical(id="preview")
             yield Static("", id="status")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -145,6 +161,29 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         self.set_class(self.several, "-several")
         self.query_one("#render-button", Button).focus()
         self._read_month()
+        if self.provider != "openai":
+            self._ask_server()
+
+    def _title(self) -> str:
+        from artisan.images.renderers import image_server
+
+        if self.editing:
+            return "Edit image"
+        what = f"Render {len(self.jobs)} prompts" if self.several else "Render image"
+        server = image_server(self.settings, self.provider)
+        return what if server.name == "OpenAI" else f"{what} on {server.name}"
+
+    @work(group="choices")
+    async def _ask_server(self) -> None:
+        """What the Stable Diffusion server offers: its checkpoints, its samplers."""
+        from artisan.images.renderers import make_renderer
+
+        renderer = make_renderer(self.settings, self.provider)
+        try:
+            choices = await renderer.choices()
+        finally:
+            await renderer.close()
+        self.query_one(ImageOptions).offer(choices)
 
     def _heading(self) -> str:
         if not self.several:
@@ -177,11 +216,18 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
     def _show_estimate(self) -> None:
         from artisan.images.prices import dollars
+        from artisan.images.renderers import image_server
 
         try:
             batch = self._batch(self._checked())
         except ArtisanError as error:
             self._estimate_line(str(error), refused=True)
+            return
+        self._refused = ""
+        first = batch.items[0].checked.model
+        if first is not None and not first.costs_money:
+            server = image_server(self.settings, self.provider)
+            self._estimate_line(f"Free: drawn on {server.name}.", refused=False)
             return
         total = batch.estimate
         images = sum(item.checked.request.n for item in batch.items)
@@ -192,7 +238,6 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         else:
             line = f"Estimated cost: {total.describe()}"
         limit = self.settings.image_monthly_limit
-        self._refused = ""
         if self._month is not None:
             spent = self._month.cost.describe()
             if limit is not None:
@@ -217,19 +262,29 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         """Each job's request as chosen, checked against its model (raises what is wrong)."""
         from artisan.images import build_request, validate
 
-        chosen = self.query_one(ImageOptions).chosen()
+        options = self.query_one(ImageOptions)
+        chosen = options.chosen()
+        model = options.model(str(chosen.get("model")))
+        previews = min(self.settings.image_previews, model.previews) if model is not None else 0
         checked = []
         for job in self.jobs:
             request, _ = build_request(
                 self.settings,
                 job.text,
                 self.table,
+                provider=self.provider,
                 model=chosen.get("model"),
                 n=chosen.get("n", 1),
                 size=chosen.get("size"),
                 quality=chosen.get("quality"),
                 style=chosen.get("style"),
                 background=chosen.get("background"),
+                steps=chosen.get("steps"),
+                cfg_scale=chosen.get("cfg_scale"),
+                sampler=chosen.get("sampler"),
+                seed=chosen.get("seed"),
+                inputs=job.inputs,
+                previews=0 if self.several else previews,
             )
             checked.append(validate(request, self.table))
         return checked
@@ -384,8 +439,31 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
         for table in self.query(RenderTable):
             table.refresh_item(item)
+        if item.preview is not None:
+            self._show_preview(item.preview)
+            item.preview = None
         if not self.several:
             self._tick()
+
+    def _show_preview(self, data: bytes) -> None:
+        """The latest partial image, in place of the one before."""
+        import io
+
+        from PIL import Image, UnidentifiedImageError
+
+        if self.draw_picture is None:
+            return
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                picture.thumbnail((256, 256))
+                shown = picture.convert("RGB")
+        except (OSError, UnidentifiedImageError, ValueError):
+            return
+        box = self.query_one("#preview", Vertical)
+        box.remove_children()
+        box.mount(self.draw_picture(shown))
+        box.add_class("-shown")
+        self.previews_shown += 1
 
     def _tick(self) -> None:
         from artisan.tui.widgets.render_table import RenderTable
