@@ -28,6 +28,8 @@ class KnownServer:
 
     name: str
     port: int
+    probe: str = "/v1/models"
+    """What it is asked: a chat server's model list, or an image server's own path."""
 
 
 WELL_KNOWN: tuple[KnownServer, ...] = (
@@ -38,6 +40,13 @@ WELL_KNOWN: tuple[KnownServer, ...] = (
     KnownServer("Jan", 1337),
 )
 """The ports probed by `find_local_servers` (tests replace this table)."""
+
+IMAGE_SERVERS: tuple[KnownServer, ...] = (
+    KnownServer("AUTOMATIC1111", 7860, "/sdapi/v1/sd-models"),
+    KnownServer("ComfyUI", 8188, "/object_info/CheckpointLoaderSimple"),
+)
+"""Stable Diffusion servers, found the same way (`find_local_servers(IMAGE_SERVERS)`); their
+address is the server's root, as `image.base_url` takes it."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +81,7 @@ async def find_local_servers(
     servers = WELL_KNOWN if servers is None else servers
     # Proxies from the environment must not see (or swallow) requests to this machine.
     async with httpx2.AsyncClient(timeout=timeout, trust_env=False) as client:
-        answers = await asyncio.gather(
-            *(_probe(client, server, f"http://{host}:{server.port}/v1") for server in servers)
-        )
+        answers = await asyncio.gather(*(_probe(client, server, host) for server in servers))
     return [found for found in answers if found is not None]
 
 
@@ -131,15 +138,25 @@ def model_ids(body: bytes) -> tuple[str, ...] | None:
     return tuple(ids)
 
 
-async def _probe(client: Any, server: KnownServer, base_url: str) -> FoundServer | None:
+async def _probe(client: Any, server: KnownServer, host: str) -> FoundServer | None:
     import httpx2
 
+    chat = server.probe == "/v1/models"
+    base_url = f"http://{host}:{server.port}" + ("/v1" if chat else "")
     try:
-        response = await client.get(base_url + "/models")
+        response = await client.get(f"http://{host}:{server.port}{server.probe}")
     except httpx2.HTTPError:
         return None
     if response.status_code != 200:
         return None
+    if not chat:
+        try:
+            answer = json.loads(response.content[: 4 * 1024 * 1024])
+        except (ValueError, RecursionError):
+            return None  # another program on the port: not a Stable Diffusion server
+        if not isinstance(answer, list | dict):
+            return None
+        return FoundServer(name=server.name, base_url=base_url, models=())
     models = model_ids(response.content)
     if models is None:
         return None

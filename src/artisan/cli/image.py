@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artisan import config
+from artisan.cli.image_report import Reporter, finish, short
 from artisan.cli.output import say, warn
 from artisan.errors import UsageError
 
 if TYPE_CHECKING:
     from artisan.entry import PromptEntry
-    from artisan.images.batch import Batch, BatchItem
+    from artisan.images.batch import Batch
     from artisan.images.models import CheckedRequest, ImageModelTable
-    from artisan.images.prices import Cost
     from artisan.library import Library
 
 MAX_INPUT_CHARS = 50_000
@@ -179,9 +179,10 @@ def run_image(args: argparse.Namespace) -> int:
     folder, stem, suffix_format = _destination(args.output)
     output_format = _output_format(args.output_format, suffix_format, args.output)
     if editing:
-        from artisan.cli.image_edit import edit_prompt
+        from artisan.cli.image_edit import edit_request
 
-        prompts = [edit_prompt(args, library)]
+        edit = edit_request(args, library)
+        prompts = [Prompt(edit.instruction, edit.entry, edit.inputs, edit.mask)]
     else:
         prompts = _prompts(args, library)
     checked = [_checked(args, settings, table, one, output_format) for one in prompts]
@@ -198,7 +199,7 @@ def run_image(args: argparse.Namespace) -> int:
         keep_prompts=args.save or args.entries is not None,
         folder=folder,
         stem=stem,
-        on_change=_Reporter(
+        on_change=Reporter(
             len(items), suffix_format, args.open, settings.open, preview=args.preview
         ).changed,
     )
@@ -208,7 +209,7 @@ def run_image(args: argparse.Namespace) -> int:
     import asyncio
 
     asyncio.run(batch.run())
-    return _finish(batch)
+    return finish(batch)
 
 
 def _prompts(args: argparse.Namespace, library: Library) -> list[Prompt]:
@@ -262,7 +263,8 @@ def _checked(
 
 
 def _previews(args: argparse.Namespace, settings: config.Settings, table: ImageModelTable) -> int:
-    """Partial images to ask for: with --preview, as many as the model streams."""
+    """Partial images to ask for: with --preview, `image.previews` (at least one), as far as
+    the model streams them."""
     if not args.preview:
         return 0
     provider = args.provider or settings.image_provider
@@ -270,7 +272,7 @@ def _previews(args: argparse.Namespace, settings: config.Settings, table: ImageM
     if model is None or not model.previews:
         warn("--preview: this model streams no partial images; the finished one is shown.")
         return 0
-    return model.previews
+    return min(settings.image_previews or 1, model.previews)
 
 
 def _dry_run(batch: Batch, settings: config.Settings) -> int:
@@ -292,9 +294,9 @@ def _dry_run(batch: Batch, settings: config.Settings) -> int:
         parts = [f"{request.model} {_options(request)}".strip(), images]
         if not free:
             parts.append(item.estimate.describe() if item.estimate is not None else "cost unknown")
-        say(f"{number:>3}. {' · '.join(parts)} · {_short(item.prompt)}")
+        say(f"{number:>3}. {' · '.join(parts)} · {short(item.prompt)}")
         if request.negative_prompt:
-            say(f"     negative prompt: {_short(request.negative_prompt)}")
+            say(f"     negative prompt: {short(request.negative_prompt)}")
         if request.inputs:
             say(f"     edits {request.inputs[0]}" + _refs(request.inputs[1:], request.mask))
     if free:
@@ -350,109 +352,6 @@ def _basis(batch: Batch) -> str:
     if any(price.billing == "tokens" for price in prices):
         bases.append("the tokens an image takes vary")
     return "; ".join(bases)
-
-
-class _Reporter:
-    """Prints each render as it finishes: paths on stdout, the rest on stderr."""
-
-    def __init__(
-        self, count: int, suffix_format: str | None, open_: bool, mode: str, *, preview: bool
-    ) -> None:
-        self.count = count
-        self.suffix_format = suffix_format
-        self.open = open_
-        self.mode = mode
-        self.preview = preview
-        self.warned: set[str] = set()
-        self.previews_shown = 0
-
-    def changed(self, item: BatchItem) -> None:
-        from artisan.images.batch import ItemState
-
-        which = f"“{_short(item.prompt, 40)}”: " if self.count > 1 else ""
-        if item.preview is not None and self.preview and item.state is ItemState.RENDERING:
-            self._show_preview(item.preview, which)
-            item.preview = None
-        elif item.state is ItemState.RENDERING and _isatty(sys.stderr):
-            warn(f"{which}{item.stage}")
-        elif item.state is ItemState.FAILED:
-            warn(f"{which}{item.error}")
-        elif item.state is ItemState.DONE and item.outcome is not None:
-            self._report(item, which)
-
-    def _show_preview(self, data: bytes, which: str) -> None:
-        """A partial image: drawn on a terminal, said in a line otherwise."""
-        from artisan.cli.output import draw
-        from artisan.cli.preview import half_blocks
-
-        self.previews_shown += 1
-        if _isatty(sys.stderr):
-            draw(half_blocks(data))
-        warn(f"{which}preview {self.previews_shown} arrived")
-
-    def _report(self, item: BatchItem, which: str) -> None:
-        from artisan.images.files import FORMATS_BY_SUFFIX
-
-        outcome = item.outcome
-        assert outcome is not None
-        many = len(outcome.images) > 1
-        for number, image in enumerate(outcome.images, start=1):
-            say(str(image.path))
-            revised = image.record.revised_prompt
-            if revised:
-                label = f"revised prompt {number}" if many else "revised prompt"
-                say(f"{which}{label}: {revised}", err=True)
-            actual = FORMATS_BY_SUFFIX.get(image.path.suffix.lower())
-            if self.suffix_format is not None and actual != self.suffix_format:
-                warn(
-                    f"The server sent a {actual or image.path.suffix} image rather than "
-                    f"{self.suffix_format}, so it was saved as {image.path.name}."
-                )
-        for note in outcome.warnings:
-            if note not in self.warned:
-                self.warned.add(note)
-                warn(note)
-        say(f"{which}{_cost_line(outcome.cost, outcome.free)}", err=True)
-        if outcome.entry is not None and outcome.saved_entry:
-            say(f"{which}saved the prompt as {outcome.entry.id}", err=True)
-        elif outcome.entry is not None:
-            say(f"{which}linked to saved prompt {outcome.entry.id}", err=True)
-        if self.open:
-            _open([image.path for image in outcome.images], self.mode)
-
-
-def _cost_line(cost: Cost | None, free: bool = False) -> str:
-    if free:
-        return "cost: nothing (rendered on your own server)"
-    if cost is None:
-        return "cost: unknown (the model has no price in the table)"
-    basis = "estimated from the price table" if cost.estimated else "from the reported usage"
-    return f"cost: {cost.describe()} ({basis})"
-
-
-def _finish(batch: Batch) -> int:
-    """Exit status 1 when any render failed (each failure was reported as it happened)."""
-    from artisan.images.batch import ItemState
-
-    if len(batch.items) > 1:
-        spent = batch.spent()
-        total = f"; spent {spent.describe()}" if spent is not None else ""
-        warn(f"{batch.summary()}{total}.")
-    return 1 if any(item.state is ItemState.FAILED for item in batch.items) else 0
-
-
-def _open(paths: list[Path], mode: str) -> None:
-    from artisan.images.opener import SYSTEM, ViewerError, show_image
-
-    for path in paths:
-        try:
-            choice = show_image(path, mode)
-        except ViewerError as error:
-            warn(str(error))
-            return
-        if choice.how != SYSTEM:
-            warn(f"Not opening a viewer ({choice.reason}); the path is above.")
-            return
 
 
 def _destination(output: str | None) -> tuple[Path | None, str | None, str | None]:
@@ -520,15 +419,3 @@ def _check_length(text: str) -> None:
             f"The prompt is {len(text):,} characters long; the limit is {MAX_INPUT_CHARS:,}. "
             "Was something else pasted by mistake?"
         )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

@@ -11,24 +11,34 @@ mask is a PNG.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artisan.errors import ArtisanError, UsageError
 
 if TYPE_CHECKING:
-    from artisan.cli.image import Prompt
     from artisan.library import Library
 
 
-def edit_prompt(args: argparse.Namespace, library: Library) -> Prompt:
+@dataclass(frozen=True)
+class Edit:
+    """An edit asked for: the instruction, the pictures, the entry they go to."""
+
+    instruction: str
+    entry: str | None
+    """The library entry the picture belongs to, when its metadata says and it is there."""
+    inputs: tuple[str, ...]
+    """The picture to change, then the pictures to refer to."""
+    mask: str | None
+
+
+def edit_request(args: argparse.Namespace, library: Library) -> Edit:
     """What to render for `image edit ...`: the instruction, the pictures, the entry.
 
     Raises:
         UsageError: the picture or the instruction is missing, or a file is not a picture.
     """
-    from artisan.cli.image import Prompt
-
     words = args.prompt[1:]
     if len(words) != 2 or not words[1].strip():
         raise UsageError('Give the picture and the instruction: artisan image edit PICTURE "..."')
@@ -40,11 +50,11 @@ def edit_prompt(args: argparse.Namespace, library: Library) -> Prompt:
     if args.mask:
         mask = Path(args.mask).expanduser()
         _check_picture(mask, png=True)
-    return Prompt(
+    return Edit(
         instruction,
         _entry_of(picture, library),
-        inputs=tuple(str(path) for path in (picture, *refs)),
-        mask=None if mask is None else str(mask),
+        tuple(str(path) for path in (picture, *refs)),
+        None if mask is None else str(mask),
     )
 
 

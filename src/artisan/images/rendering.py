@@ -51,7 +51,6 @@ class Stage(StrEnum):
 
     REQUESTING = "requesting"
     RETRYING = "retrying"
-    QUEUED = "queued"
     DRAWING = "drawing"
     PREVIEW = "preview"
     DOWNLOADING = "downloading"

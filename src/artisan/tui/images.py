@@ -219,8 +219,22 @@ class Pictures:
                 self.image_class(),
                 on_saved=self.on_saved,
                 launcher=self.launcher,
+                on_edit=self.edit,
             )
         )
+
+    def edit(self, image: GalleryImage, instruction: str) -> None:
+        """Edit a picture with an instruction: the render dialog for it, then the result,
+        linked to the same entry with the instruction kept."""
+        from artisan.tui.screens.render import RenderJob
+
+        job = RenderJob(
+            instruction,
+            image.record.entry or None,
+            label=f"edit of {image.path.name}",
+            inputs=(str(image.path),),
+        )
+        self.render([job])
 
     def gallery(self, entry_id: str | None) -> None:
         """The last batch's gallery; else that of the entry `entry_id`."""

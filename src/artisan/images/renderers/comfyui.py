@@ -69,16 +69,19 @@ class ComfyUI(LocalServer):
         workflow = await asyncio.to_thread(self._workflow, checked, seed, checkpoint)
         count = "an image" if request.n == 1 else f"{request.n} images"
         tell(on_progress, Stage.REQUESTING, f"Rendering {count} on {self.name}…")
-        queued = await self.call(
-            "POST", "/prompt", body={"prompt": workflow, "client_id": self.client_id}
+        posting = asyncio.ensure_future(
+            self.call("POST", "/prompt", body={"prompt": workflow, "client_id": self.client_id})
         )
-        prompt_id = queued.get("prompt_id") if isinstance(queued, dict) else None
-        if not isinstance(prompt_id, str) or not prompt_id:
-            raise ProtocolError(f"{self.name} queued the workflow without saying its id.")
+        prompt_id = ""
         try:
+            prompt_id = _prompt_id(await asyncio.shield(posting), self.name)
             outputs = await self._wait(prompt_id, on_progress)
         except asyncio.CancelledError:
+            # Stopped: take the workflow off the queue, and stop it if it runs (its id may
+            # still be on its way back: wait for it a moment).
             with contextlib.suppress(ApiError, asyncio.TimeoutError):
+                if not prompt_id:
+                    prompt_id = _prompt_id(await asyncio.wait_for(posting, 5), self.name)
                 await asyncio.wait_for(self._stop(prompt_id), 6)
             raise
         items = []
@@ -210,6 +213,13 @@ class ComfyUI(LocalServer):
                 if isinstance(node, dict) and node.get("class_type") == "CheckpointLoaderSimple":
                     node.setdefault("inputs", {})["ckpt_name"] = checkpoint
         return workflow
+
+
+def _prompt_id(queued: Any, name: str) -> str:
+    prompt_id = queued.get("prompt_id") if isinstance(queued, dict) else None
+    if not isinstance(prompt_id, str) or not prompt_id:
+        raise ProtocolError(f"{name} queued the workflow without saying its id.")
+    return prompt_id
 
 
 def _read_workflow(path: Path) -> dict[str, Any]:

@@ -94,8 +94,9 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         #buttons Button { margin-left: 2; }
         #buttons Button.-busy { text-style: dim; }
         #gallery-button { display: none; }
-        #preview { height: auto; max-height: 12; display: none; margin-top: 1; }
+        #preview { height: 8; display: none; margin-top: 1; align-horizontal: center; }
         #preview.-shown { display: block; }
+        #preview > * { width: auto; height: 100%; }
         &.-rendering #render-body { display: none; }
         &.-rendering #summary { display: block; }
         &.-several #render-table { display: block; }
