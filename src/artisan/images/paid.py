@@ -164,6 +164,9 @@ class PaidRender:
         self.stem = stem
         self._loop: asyncio.AbstractEventLoop | None = None
         self._progress: ProgressCallback | None = None
+        self._wake = threading.Condition()
+        """Wakes this thread when the loop heard a step, or stopped listening (`hurry`)."""
+        self._hurried = False
 
     def report_to(self, on_progress: ProgressCallback | None) -> None:
         """Tell `on_progress`, on the running event loop, how the paid steps go."""
@@ -171,29 +174,37 @@ class PaidRender:
         self._progress = on_progress
 
     def hurry(self) -> None:
-        """The render was cancelled: the loop waits for this thread, so stop telling it."""
-        self._progress = None
+        """The render was cancelled: the loop now waits for this thread, so stop telling it
+        (and stop waiting for it to hear)."""
+        with self._wake:
+            self._progress = None
+            self._hurried = True
+            self._wake.notify_all()
 
     def _tell(self, step: RenderProgress) -> None:
-        """Tell the listener on its loop, and wait (briefly) until it has heard: what it does
-        with a step happens before the next."""
+        """Tell the listener on its loop, and wait until it has heard (or stopped listening):
+        what it does with a step happens before the next."""
         progress, loop = self._progress, self._loop
         if progress is None or loop is None:
             return
-        heard = threading.Event()
+        heard = [False]
 
         def tell() -> None:
             try:
                 if self._progress is not None:
                     progress(step)
             finally:
-                heard.set()
+                with self._wake:
+                    heard[0] = True
+                    self._wake.notify_all()
 
         try:
             loop.call_soon_threadsafe(tell)
         except RuntimeError:
             return  # the loop closed meanwhile
-        heard.wait(PROGRESS_WAIT)
+        with self._wake:
+            # The deadline only guards a loop that stopped without running callbacks.
+            self._wake.wait_for(lambda: heard[0] or self._hurried, PROGRESS_WAIT)
 
     def run(self) -> RenderOutcome:
         """Save or link the prompt, settle the cost, write every image somewhere, link them."""
