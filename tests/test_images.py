@@ -569,8 +569,10 @@ def test_images_wait_longer_unless_the_timeout_was_set() -> None:
 
 async def test_no_key_for_openai_sends_nothing(tmp_path: Path, table: ImageModelTable) -> None:
     checked = validate(ImageRequest("a cat", "gpt-image-2"), table)
-    with pytest.raises(api.MissingKeyError):
+    with pytest.raises(api.MissingKeyError) as caught:
         await render(Settings(images_dir=str(tmp_path)), checked)
+    assert "`artisan config set image.api_key" in str(caught.value)
+    assert "base_url" not in str(caught.value)  # chat's server has nothing to do with it
 
 
 async def test_cancel_stops_the_request_and_writes_nothing(

@@ -22,6 +22,7 @@ from artisan.config import replace_settings
 from artisan.connection import (
     ApiError,
     ConnectionDropped,
+    MissingKeyError,
     ModelNotFound,
     RequestTimedOut,
     build_client,
@@ -84,7 +85,15 @@ class OpenAIRenderer:
         request = checked.request
         settings = replace_settings(self.settings, image_model=request.model)
         upload = await asyncio.to_thread(read_pictures, checked) if request.is_edit else {}
-        client = self._client or build_client(settings)
+        try:
+            client = self._client or build_client(settings)
+        except MissingKeyError:
+            raise MissingKeyError(
+                "Images render with OpenAI, and no OpenAI key is set: export "
+                "OPENAI_API_KEY=sk-..., or `artisan config set image.api_key sk-...`; or render "
+                "on your own Stable Diffusion server (`artisan config set image.provider "
+                "automatic1111`). Nothing was sent."
+            ) from None
         self._client = client
         body = request_body(checked)
         if upload:
