@@ -45,6 +45,7 @@ from typing import Any
 
 CHAT_PATH = "/v1/chat/completions"
 IMAGES_PATH = "/v1/images/generations"
+EDITS_PATH = "/v1/images/edits"
 FILES_PREFIX = "/files/"
 
 
@@ -160,6 +161,18 @@ class Images:
     False answers as DALL-E and local servers do, with none."""
     output_tokens: int = 272
     """Image tokens reported per image drawn."""
+    garbage: tuple[int, ...] = ()
+    """Indexes of images whose `b64_json` is not base64 at all."""
+    extra: int = 0
+    """Images sent beyond those asked for (and reported in the usage)."""
+    trickle: float = 0.0
+    """Seconds between the bytes of a downloaded image (0: all at once)."""
+    link_base: str | None = None
+    """Put the image links on this server instead (`http://host:port`): another host."""
+    redirect_to: str | None = None
+    """Answer each image link with a redirect to this base URL (where the file is not)."""
+    stream_delay: float = 0.0
+    """Seconds between the events of a streamed answer (partial images, then the images)."""
 
 
 Behaviour = Chat | Error | Drop | Images | Raw
@@ -187,6 +200,10 @@ class FakeOpenAI:
     def __init__(self, port: int = 0) -> None:
         self.requests: list[Request] = []
         self.files: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}
+        """Files answered with a 302 to another address."""
+        self.file_trickle: dict[str, float] = {}
+        """Files sent a byte at a time, with this many seconds between bytes."""
         self._chat_queue: deque[Behaviour] = deque()
         self._image_queue: deque[Behaviour] = deque()
         self.image_rules: list[tuple[str, Behaviour]] = []
@@ -257,7 +274,8 @@ class FakeOpenAI:
         return [r for r in self.requests if r.path == CHAT_PATH]
 
     def image_requests(self) -> list[Request]:
-        return [r for r in self.requests if r.path == IMAGES_PATH]
+        """Requests for images: generations and edits."""
+        return [r for r in self.requests if r.path in (IMAGES_PATH, EDITS_PATH)]
 
     def wait_for_chunks(self, count: int, timeout: float = 10.0) -> bool:
         """Wait until some chat answer has streamed `count` pieces."""
@@ -316,7 +334,7 @@ class FakeOpenAI:
 
     def _next(self, path: str, body: Any = None) -> Behaviour:
         with self._lock:
-            if path == IMAGES_PATH and isinstance(body, dict):
+            if path in (IMAGES_PATH, EDITS_PATH) and isinstance(body, dict):
                 prompt = str(body.get("prompt", ""))
                 for text, behaviour in self.image_rules:
                     if text in prompt:
@@ -366,9 +384,25 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         record = self._record(None)
         if self.path.startswith(FILES_PREFIX):
-            data = self.fake.files.get(self.path[len(FILES_PREFIX) :])
-            if data is None:
+            name = self.path[len(FILES_PREFIX) :]
+            data = self.fake.files.get(name)
+            moved = self.fake.redirects.get(name)
+            if moved is not None:
+                self._send_bytes(302, b"", "text/plain", {"Location": moved})
+            elif data is None:
                 self._send_json(404, {"error": {"message": "No such file", "type": "not_found"}})
+            elif name in self.fake.file_trickle:
+                self._current = record
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                try:
+                    self._trickle(data, self.fake.file_trickle[name])
+                    self._end_body()
+                except (BrokenPipeError, ConnectionResetError):
+                    record.client_hung_up = True
+                    self.close_connection = True
             else:
                 self._send_bytes(200, data, "image/png")
         elif self.path == "/v1/models":
@@ -395,14 +429,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
+        body: Any
+        if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+            body = _form(self.headers["Content-Type"], raw)
+        else:
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
         record = self._record(body)
         self._current = record
         try:
-            if self.path not in (CHAT_PATH, IMAGES_PATH):
+            if self.path not in (CHAT_PATH, IMAGES_PATH, EDITS_PATH):
                 self._send_json(
                     404,
                     {
@@ -741,12 +779,49 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
+    def _stream_images(self, images: Images, body: dict[str, Any]) -> None:
+        """A streamed answer: `partial_images` partial pictures, then each image, as GPT Image
+        models stream them (`image_generation.partial_image`, `.completed` with the usage)."""
+        if images.delay and self._client_left_within(images.delay):
+            self._current.client_hung_up = True
+            self.close_connection = True
+            return
+        kind = "image_edit" if self.path == EDITS_PATH else "image_generation"
+        prompt = str(body.get("prompt", ""))
+        count = int(body.get("n") or 1)
+        partials = int(body.get("partial_images") or 0)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for index in range(partials):
+            png = make_png(*images.size, seed=f"{prompt}partial{index}")
+            self._write_chunk(
+                _image_event(f"{kind}.partial_image", png, body, partial_image_index=index)
+            )
+            time.sleep(images.stream_delay)
+        words = len(prompt.split())
+        for index in range(count):
+            png = make_png(*images.size, seed=f"{prompt}{index}")
+            usage = {
+                "input_tokens": words,
+                "input_tokens_details": {"text_tokens": words, "image_tokens": 0},
+                "output_tokens": images.output_tokens,
+                "total_tokens": words + images.output_tokens,
+            }
+            self._write_chunk(_image_event(f"{kind}.completed", png, body, usage=usage))
+            time.sleep(images.stream_delay)
+        self._end_body()
+
     def _send_images(self, images: Images, body: dict[str, Any], record: Request) -> None:
         if images.delay and self._client_left_within(images.delay):
             record.client_hung_up = True
             self.close_connection = True
             return
-        count = int(body.get("n") or 1)
+        if body.get("stream") in (True, "true"):
+            self._stream_images(images, body)
+            return
+        count = int(body.get("n") or 1) + images.extra
         fmt = images.response_format or body.get("response_format") or "b64_json"
         prompt = str(body.get("prompt", ""))
         data = []
@@ -761,7 +836,14 @@ class _Handler(BaseHTTPRequestHandler):
                 name = f"img-{len(self.fake.files)}-{index}.png"
                 if not images.broken_download:
                     self.fake.files[name] = png
-                item["url"] = f"http://127.0.0.1:{self.fake.port}{FILES_PREFIX}{name}"
+                if images.trickle:
+                    self.fake.file_trickle[name] = images.trickle
+                if images.redirect_to is not None:
+                    self.fake.redirects[name] = f"{images.redirect_to}{FILES_PREFIX}{name}"
+                base = images.link_base or f"http://127.0.0.1:{self.fake.port}"
+                item["url"] = f"{base}{FILES_PREFIX}{name}"
+            elif index in images.garbage:
+                item["b64_json"] = "this is @ not base64 !"
             else:
                 item["b64_json"] = base64.b64encode(png).decode()
             if images.revised_prompt is not None:
@@ -778,6 +860,32 @@ class _Handler(BaseHTTPRequestHandler):
                 "total_tokens": words + drawn,
             }
         self._send_json(200, answer)
+
+
+def _form(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart form (as `images.edit` sends it): its text fields by name, and its files as
+    `files`: {field name: [(file name, size, content type), ...]}."""
+    from email import policy
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
+    form: dict[str, Any] = {"files": {}}
+    parts = list(message.iter_parts()) if isinstance(message, EmailMessage) else []
+    for part in parts:
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        if filename is None:
+            text = data.decode("utf-8", "replace")
+            form[str(name)] = int(text) if text.isdigit() and name == "n" else text
+        else:
+            form["files"].setdefault(str(name), []).append(
+                (filename, len(data), part.get_content_type())
+            )
+    return form
 
 
 def _text_and_pictures(content: Any) -> tuple[str, list[str]]:
@@ -808,6 +916,20 @@ def _looks_like(url: str) -> str:
         return "that cannot be read"
     r, g, b = (round(value) for value in mean)
     return f"{width}x{height}, mostly rgb({r},{g},{b})"
+
+
+def _image_event(kind: str, png: bytes, body: dict[str, Any], **extra: Any) -> bytes:
+    payload = {
+        "type": kind,
+        "b64_json": base64.b64encode(png).decode(),
+        "created_at": int(time.time()),
+        "size": body.get("size") or "1024x1024",
+        "quality": body.get("quality") or "auto",
+        "background": body.get("background") or "auto",
+        "output_format": body.get("output_format") or "png",
+        **extra,
+    }
+    return f"event: {kind}\ndata: {json.dumps(payload)}\n\n".encode()
 
 
 def _convert(png: bytes, fmt: str) -> bytes:

@@ -67,6 +67,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "OPENAI_BASE_URL",
         "OPENAI_ORG_ID",
         "OPENAI_PROJECT_ID",
+        "ARTISAN_IMAGE_BASE_URL",
+        "ARTISAN_IMAGE_API_KEY",
         *PROXY_VARIABLES,
     ):
         monkeypatch.delenv(name, raising=False)
@@ -84,8 +86,10 @@ def server() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def online(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
-    """The loopback server, set as artisan's server with a key, as a user would."""
+    """The loopback server, set as artisan's server (chat and images) with a key, as a user
+    would."""
     monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    monkeypatch.setenv("ARTISAN_IMAGE_BASE_URL", server.url)
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     return server
 

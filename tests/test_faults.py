@@ -218,7 +218,8 @@ def test_image_cli(name: str, reply: Any, words: str, cli: RunCli, online: FakeO
 
 @pytest.mark.parametrize(("name", "reply", "words"), IMAGE_FAULTS, ids=[f[0] for f in IMAGE_FAULTS])
 async def test_image_app(name: str, reply: Any, words: str, server: FakeOpenAI) -> None:
-    app = make_app(server)
+    # Links come from servers that answer whole (streaming GPT Image models send data).
+    app = make_app(server, image_previews=0)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         app.query_one("#idea", TextArea).focus()
         await pilot.press(*"a cat at dawn", "ctrl+j")

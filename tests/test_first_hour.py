@@ -135,7 +135,14 @@ async def test_a_missing_viewer_is_told_once(server: FakeOpenAI) -> None:
     from conftest import TEST_KEY
 
     app = ArtisanApp(
-        Settings(base_url=server.url, api_key=TEST_KEY, open="system", max_retries=0),
+        Settings(
+            base_url=server.url,
+            api_key=TEST_KEY,
+            image_base_url=server.url,
+            image_api_key=TEST_KEY,
+            open="system",
+            max_retries=0,
+        ),
         image_launcher=missing,
     )
     async with app.run_test(notifications=True, size=(80, 24)) as pilot:

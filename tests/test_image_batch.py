@@ -14,7 +14,7 @@ import pytest
 from artisan import config, locations
 from artisan.config import Settings
 from artisan.entry import PromptEntry
-from artisan.images import ImageModelTable, build_request, load_image_models, validate
+from artisan.images import ImageModelTable, build_request, load_image_models, spending, validate
 from artisan.images.batch import Batch, BatchItem, ItemState
 from artisan.library import Library
 from conftest import TEST_KEY, RunCli
@@ -37,6 +37,8 @@ def settings_for(server: FakeOpenAI, tmp_path: Path, **changes: Any) -> Settings
     settings = Settings(
         base_url=server.url,
         api_key=TEST_KEY,
+        image_base_url=server.url,
+        image_api_key=TEST_KEY,
         images_dir=str(tmp_path / "pictures"),
         timeout=10,
         max_retries=0,
@@ -153,10 +155,12 @@ async def test_cancelling_mid_batch_keeps_what_finished_and_sends_nothing_more(
     assert batch.summary() == "1 done, 3 cancelled"
 
 
-async def test_stopping_stops_the_running_render_too_and_writes_nothing_of_it(
+async def test_stopping_stops_the_running_render_too_and_counts_it(
     server: FakeOpenAI, tmp_path: Path, table: ImageModelTable, library: Library
 ) -> None:
-    server.image_rules = [("slow", Images(delay=5))]
+    """Nothing of a render stopped before its answer is written, and it is counted at its
+    estimate: the server may have drawn it."""
+    server.image_rules = [("slow", Images(delay=5)), ("moth", Images(delay=5))]
     settings = settings_for(server, tmp_path)
     items = items_for(settings, table, "a quick heron", "a slow fox", "a moth")
     batch = Batch(settings, library, items, parallel=2)
@@ -171,10 +175,13 @@ async def test_stopping_stops_the_running_render_too_and_writes_nothing_of_it(
         ItemState.CANCELLED,
         ItemState.CANCELLED,
     ]
-    assert server.wait_for_hang_up()
+    assert await asyncio.to_thread(server.wait_for_hang_up)
     assert len(pictures(tmp_path)) == 1
     library.load()
     assert [entry.prompt for entry in library.entries()] == ["a quick heron"]
+    month = spending.read().month()
+    assert (month.renders, month.pending) == (3, 0)
+    assert month.estimated  # the two stopped ones, at their estimates
 
 
 async def test_a_batch_that_would_pass_the_monthly_limit_sends_nothing(
@@ -196,6 +203,7 @@ async def test_the_progress_listener_hears_every_state(
     server: FakeOpenAI, tmp_path: Path, table: ImageModelTable, library: Library
 ) -> None:
     server.image_rules = [("moth", REFUSED)]
+    server.default_images = Images(output_tokens=190)  # within the estimate at low quality
     settings = settings_for(server, tmp_path)
     items = items_for(settings, table, "a fox", "a moth")
     heard: list[tuple[str, ItemState]] = []

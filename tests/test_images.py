@@ -27,12 +27,13 @@ from artisan.images import (
     build_request,
     load_image_models,
     read_metadata,
-    render,
     render_and_record,
     validate,
 )
 from artisan.images.gallery import entry_images
-from artisan.images.rendering import download, request_body
+from artisan.images.renderers import make_renderer
+from artisan.images.renderers.openai import request_body
+from artisan.images.rendering import Rendered, download
 from artisan.library import Library
 from conftest import TEST_KEY
 from fake_openai import Error, FakeOpenAI, Images, make_png
@@ -52,7 +53,12 @@ def library(tmp_path: Path) -> Library:
 
 def settings_for(server: FakeOpenAI, tmp_path: Path, **changes: Any) -> Settings:
     settings = Settings(
-        base_url=server.url, api_key=TEST_KEY, images_dir=str(tmp_path / "pictures"), timeout=10
+        base_url=server.url,
+        api_key=TEST_KEY,
+        image_base_url=server.url,
+        image_api_key=TEST_KEY,
+        images_dir=str(tmp_path / "pictures"),
+        timeout=10,
     )
     return dataclasses.replace(settings, **changes)
 
@@ -72,7 +78,16 @@ async def attempt(
     prompt = asked.pop("prompt", "a lighthouse in a storm")
     request, _ = build_request(settings, prompt, table, **asked)
     checked = validate(request, table, today=TODAY)
-    return await render(settings, checked, retry_base=0.01)
+    return (await render(settings, checked)).images
+
+
+async def render(settings: Settings, checked: Any) -> Rendered:
+    """Render with the renderer the settings pick, closed after."""
+    renderer = make_renderer(settings)
+    try:
+        return await renderer.render(checked)
+    finally:
+        await renderer.close()
 
 
 # The table -----------------------------------------------------------------------------------
@@ -541,7 +556,7 @@ async def test_timeout_is_reported_and_not_retried(
     settings = settings_for(server, tmp_path, timeout=0.5, sources={"timeout": "config.toml"})
     checked = validate(ImageRequest("a cat", "gpt-image-2"), table)
     with pytest.raises(api.RequestTimedOut) as caught:
-        await render(settings, checked, retry_base=0.01)
+        await render(settings, checked)
     assert "did not finish the image within 0.5 seconds" in str(caught.value)
     assert "artisan config set timeout" in str(caught.value)
     assert len(server.image_requests()) == 1
@@ -554,8 +569,10 @@ def test_images_wait_longer_unless_the_timeout_was_set() -> None:
 
 async def test_no_key_for_openai_sends_nothing(tmp_path: Path, table: ImageModelTable) -> None:
     checked = validate(ImageRequest("a cat", "gpt-image-2"), table)
-    with pytest.raises(api.MissingKeyError):
+    with pytest.raises(api.MissingKeyError) as caught:
         await render(Settings(images_dir=str(tmp_path)), checked)
+    assert "`artisan config set image.api_key" in str(caught.value)
+    assert "base_url" not in str(caught.value)  # chat's server has nothing to do with it
 
 
 async def test_cancel_stops_the_request_and_writes_nothing(
@@ -600,6 +617,7 @@ async def test_progress_is_reported(
         Stage.REQUESTING,
         Stage.DOWNLOADING,
         Stage.DOWNLOADING,
+        Stage.RECEIVED,
         Stage.SAVING,
         Stage.SAVING,
     ]

@@ -218,7 +218,8 @@ def test_server_errors_exit_1_with_one_line(
 def test_no_key_explains_what_to_do(cli: RunCli) -> None:
     result = cli("image", "a fox")
     assert result.code == 1
-    assert "No API key is set" in result.err
+    assert "Images render with OpenAI, and no OpenAI key is set" in result.err
+    assert "Nothing was sent" in result.err
 
 
 # -o ------------------------------------------------------------------------------------------

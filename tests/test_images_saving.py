@@ -34,7 +34,14 @@ def library() -> Library:
 
 
 def settings_for(server: FakeOpenAI, images: Path, **changes: Any) -> Settings:
-    settings = Settings(base_url=server.url, api_key=TEST_KEY, images_dir=str(images), timeout=10)
+    settings = Settings(
+        base_url=server.url,
+        api_key=TEST_KEY,
+        image_base_url=server.url,
+        image_api_key=TEST_KEY,
+        images_dir=str(images),
+        timeout=10,
+    )
     return dataclasses.replace(settings, **changes)
 
 

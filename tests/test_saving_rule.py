@@ -103,7 +103,7 @@ def test_prompt_save(case: Case, cli: RunCli, online: FakeOpenAI) -> None:
 async def test_render(case: Case, server: FakeOpenAI, tmp_path: Path) -> None:
     before = _library_before(case)
     settings = Settings(
-        base_url=server.url, api_key=TEST_KEY, images_dir=str(tmp_path / "pictures")
+        image_base_url=server.url, image_api_key=TEST_KEY, images_dir=str(tmp_path / "pictures")
     )
     checked = validate(ImageRequest(case.text, "gpt-image-2"), load_image_models())
     entry = PromptEntry.create(case.text, idea="a fox", target=case.target)

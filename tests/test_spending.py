@@ -52,12 +52,38 @@ def test_estimates_follow_the_table() -> None:
     assert estimate("dall-e-2", size="256x256", n=3) == "$0.048"
     assert estimate("gpt-image-1", size="1024x1024", quality="low") == "~$0.011"
     assert estimate("gpt-image-1", size="1024x1536", quality="medium") == "~$0.063"
-    # auto is priced as the costliest it may pick: high quality, the larger size.
+    # auto is priced as the costliest it may pick: high quality, and a square (which costs
+    # more than a 3:2 picture of more pixels).
     assert estimate("gpt-image-2", size="auto", quality="auto") == estimate(
-        "gpt-image-2", size="1536x1024", quality="high"
+        "gpt-image-2", size="1024x1024", quality="high"
     )
     assert estimate("dall-e-3", size="512x512") == "unknown"
     assert estimate("x/local-model") == "unknown"
+
+
+def test_gpt_image_2_estimates_follow_openais_calculator() -> None:
+    """OpenAI's calculator: 5,488 image tokens for 1536x1024 at high quality ($0.165), about
+    13,342 for 3840x2160 ($0.40); the estimate is within 5% of each, and never below."""
+    table = load_image_models()
+    model = table.get("gpt-image-2")
+
+    def dollars(size: str, quality: str = "high") -> float:
+        cost = prices.estimate(
+            model, ImageRequest("a fox in the snow", "gpt-image-2", size=size, quality=quality)
+        )
+        assert cost is not None
+        return cost.dollars
+
+    calculator = 5488 * 30 / 1_000_000
+    assert calculator <= dollars("1536x1024") <= calculator * 1.05
+    assert 0.40 <= dollars("3840x2160") <= 0.40 * 1.05
+    assert dollars("1024x1536") == dollars("1536x1024")
+    assert dollars("1024x1024") > dollars("1536x1024")  # a square costs more
+    # Sizes between the published ones are priced from the nearest shapes, never lower than
+    # the nearest published figure scaled down.
+    assert dollars("1536x1024") < dollars("1920x1080") * 1.1 < dollars("2560x1440")
+    assert dollars("1536x1024", "medium") == pytest.approx(0.041, abs=0.001)
+    assert model is not None and model.price is not None and model.price.published
 
 
 def test_actual_cost_comes_from_the_reported_usage() -> None:
@@ -102,8 +128,9 @@ def test_dry_run_shows_the_estimate_and_sends_nothing(cli: RunCli, online: FakeO
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("Would send 1 request to ") and "nothing was sent" in lines[0]
-    assert "gpt-image-2 1024x1024 low · 1 image · ~$0.0060 · a lighthouse in a storm" in lines[1]
-    assert lines[2].startswith("Estimated total: ~$0.0060 (prices checked 2026-11-27")
+    assert "gpt-image-2 1024x1024 low · 1 image · ~$0.0061 · a lighthouse in a storm" in lines[1]
+    assert lines[2].startswith("Estimated total: ~$0.0061 (published prices, checked 2026-11-27")
+    assert "https://openai.com/api/pricing" in lines[2]
     assert online.requests == []
     assert not Path(locations.spending_file()).exists()
 
@@ -117,7 +144,9 @@ def test_dry_run_of_a_batch_shows_the_total(cli: RunCli, online: FakeOpenAI) -> 
     assert result.code == 0, result.err
     assert "Would send 2 requests" in result.out
     assert result.out.count("$0.080") == 2
-    assert "Estimated total: $0.160 (prices checked 2026-11-27)" in result.out
+    assert "Estimated total: $0.160 (published prices, checked 2026-11-27; source: OpenAI's" in (
+        result.out
+    )
     assert online.requests == []
 
 

@@ -71,6 +71,8 @@ async def test_the_preview_and_the_prompt_pane_show_no_controls(server: FakeOpen
     values: dict[str, Any] = {
         "base_url": server.url,
         "api_key": TEST_KEY,
+        "image_base_url": server.url,
+        "image_api_key": TEST_KEY,
         "timeout": 5.0,
         "max_retries": 0,
         "open": "terminal",

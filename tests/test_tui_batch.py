@@ -3,10 +3,11 @@ estimate, its progress table, Esc in the middle), the dialog at 80x24, and the m
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Select
 
@@ -17,9 +18,10 @@ from artisan.library import Library
 from artisan.tui.app import ArtisanApp
 from artisan.tui.screens.gallery import GalleryScreen
 from artisan.tui.screens.render import RenderScreen
+from conftest import TEST_CLOCK, TEST_TIME
 from fake_openai import Error, FakeOpenAI, Images
 from test_tui_images import image_app, write_prompt
-from tui_helpers import screen_text, settle, wait_until
+from tui_helpers import notifications, screen_text, settle, wait_until
 
 REFUSED = Error(400, "Rejected by the safety system.", code="moderation_blocked")
 
@@ -78,7 +80,7 @@ async def test_four_marked_one_refused_three_kept_and_no_duplicate_entry(
         assert isinstance(screen, RenderScreen) and len(screen.jobs) == 4
         shown = screen_text(app)
         assert "Render 4 prompts" in shown
-        assert "Estimated cost: ~$0.845 for 4 images" in shown
+        assert "Estimated cost: ~$0.847 for 4 images" in shown
         await pilot.press("enter")
         await wait_until(pilot, lambda: all(item.finished for item in screen.items), "renders")
         await settle(pilot)
@@ -147,6 +149,48 @@ async def test_escape_mid_batch_keeps_what_finished_and_sends_no_more(
     assert entry.prompt.startswith("Variation 1")
 
 
+async def test_escape_mid_batch_counts_every_request_sent(server: FakeOpenAI) -> None:
+    """Two requests on the wire and none waiting, then Esc: nothing is saved, and both are in
+    the spending record at their estimates, since the server may have billed them."""
+    server.default_images = Images(delay=30)
+    app = image_app(server, open_mode="never")
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await four_variations(pilot)
+        await pilot.press("space", "down", "space", "g", "enter")
+        screen = app.screen
+        assert isinstance(screen, RenderScreen)
+        await wait_until(pilot, lambda: len(server.image_requests()) == 2, "two requests")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: all(item.finished for item in screen.items), "stopped")
+        await settle(pilot)
+        assert "2 cancelled · 2 stopped after sending, counted at their estimates" in (
+            screen_text(app)
+        )
+        assert [item.state for item in screen.items] == [ItemState.CANCELLED] * 2
+    month = spending.read().month(TEST_CLOCK())
+    assert (month.renders, month.images, month.pending) == (2, 2, 0)
+    assert month.dollars == pytest.approx(2 * 0.2112, abs=0.001)
+    assert pictures() == []
+
+
+async def test_a_record_line_no_calendar_can_place_is_reported_in_the_dialog(
+    server: FakeOpenAI,
+) -> None:
+    record = locations.spending_file()
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"when": "0001-01-01T00:00:00+14:00", "cost": 1}) + "\n")
+    app = image_app(server, image_monthly_limit=5.0)
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await write_prompt(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert any(
+            "1 line (1) could not be read and is not counted" in " ".join(note.split())
+            for note in notifications(app)
+        )
+        assert "this month $0.00 of $5.00" in screen_text(app)
+
+
 async def test_the_render_dialog_fits_80x24_with_progress_and_errors(server: FakeOpenAI) -> None:
     server.queue_images(
         Images(delay=2.0),
@@ -190,28 +234,28 @@ async def test_the_render_dialog_fits_80x24_with_progress_and_errors(server: Fak
 
 
 async def test_the_estimate_follows_the_options(server: FakeOpenAI) -> None:
+    """The two partial images the app streams (image.previews) add 100 image tokens each."""
     app = image_app(server)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await write_prompt(pilot)
         await pilot.press("ctrl+g")
         await settle(pilot)
         screen = app.screen
-        assert "Estimated cost: ~$0.211" in screen_text(app)
+        assert "Estimated cost: ~$0.218" in screen_text(app)
         screen.query_one("#quality", Select).value = "low"
         await pilot.pause()
-        assert "Estimated cost: ~$0.0061" in screen_text(app)
+        assert "Estimated cost: ~$0.013" in screen_text(app)
         screen.query_one("#n", Select).value = 3
         await pilot.pause()
-        assert "Estimated cost: ~$0.018 for 3 images" in screen_text(app)
+        assert "Estimated cost: ~$0.037 for 3 images" in screen_text(app)
         screen.query_one("#model", Select).value = "gpt-image-1.5"
         await pilot.pause()
         # Another model's options start again from the settings: auto quality, one image.
-        assert "Estimated cost: ~$0.133" in screen_text(app)
+        assert "Estimated cost: ~$0.140" in screen_text(app)
 
 
 async def test_the_monthly_limit_refuses_in_the_dialog(server: FakeOpenAI) -> None:
-    now = datetime.now().astimezone()
-    spending.record(spending.Spent(when=now, model="gpt-image-2", images=1, cost=0.95))
+    spending.record(spending.Spent(when=TEST_TIME, model="gpt-image-2", images=1, cost=0.95))
     app = image_app(server, image_monthly_limit=1.0)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await write_prompt(pilot)

@@ -50,14 +50,19 @@ async def test_a_file_becomes_variations_to_use(server: FakeOpenAI, tmp_path: Pa
         assert len(server.chat_requests()) == 3
 
 
-async def test_an_image_from_the_library(server: FakeOpenAI) -> None:
+async def test_an_image_from_the_library_is_read_back_not_sent(server: FakeOpenAI) -> None:
+    """A picture artisan rendered carries its prompt: describing it reads that back, and
+    nothing is sent to any model."""
     app = image_app(server, variations=1, open_mode="never")
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await write_prompt(pilot)
+        rendered = app.workshop.version
+        assert rendered is not None
         await pilot.press("ctrl+g")
         await pilot.pause()
         await pilot.press("enter")
         await settle(pilot)
+        chats = len(server.chat_requests())
         await pilot.press("ctrl+t")
         await settle(pilot)
         listed = app.screen.query_one("#describe-library", OptionList)
@@ -67,18 +72,27 @@ async def test_an_image_from_the_library(server: FakeOpenAI) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: not app.workshop.busy("variations"), "describing")
         await settle(pilot)
-        [described] = server.chat_requests()[-1:]
-        parts = described.body["messages"][-1]["content"]
-        assert any(part["type"] == "image_url" for part in parts)
-        assert "A picture 64x64" in screen_text(app)
+        assert len(server.chat_requests()) == chats
+        version = app.workshop.version
+        assert version is not None and version.origin is Origin.DESCRIBED
+        assert [item.text for item in version.variations] == [rendered.text]
+        assert any(
+            "read from its own metadata" in " ".join(note.split()) for note in notifications(app)
+        )
 
 
-async def test_the_composer_says_it_cannot_see(server: FakeOpenAI) -> None:
+async def test_the_composer_says_it_cannot_see(server: FakeOpenAI, tmp_path: Path) -> None:
+    """With the composer, only a picture that carries its own prompt can be read back; any
+    other is refused, and nothing is sent."""
     app = ArtisanApp(Settings(engine="composer"))
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await pilot.press("ctrl+t")
         await pilot.pause()
-        assert not isinstance(app.screen, DescribeScreen)
+        assert isinstance(app.screen, DescribeScreen)
+        assert "offline composer cannot see images" in " ".join(screen_text(app).split())
+        app.screen.query_one("#describe-path", Input).value = str(picture(tmp_path))
+        await pilot.press("enter")
+        await settle(pilot)
         assert any("offline composer cannot see images" in n for n in notifications(app))
     assert server.requests == []
 

@@ -39,6 +39,8 @@ def image_app(
     values: dict[str, Any] = {
         "base_url": server.url,
         "api_key": TEST_KEY,
+        "image_base_url": server.url,
+        "image_api_key": TEST_KEY,
         "timeout": 5.0,
         "max_retries": 0,
         "open": open_mode,
@@ -69,7 +71,7 @@ def saved_entries() -> list:  # type: ignore[type-arg]
 async def test_ctrl_g_enter_renders_and_previews(server: FakeOpenAI) -> None:
     """ctrl+g opens the dialog with Render focused; Enter renders; the preview shows it."""
     server.queue_images(Images(revised_prompt="A calm beach at sunset, drawn in oils."))
-    app = image_app(server)
+    app = image_app(server, image_previews=0)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
         await write_prompt(pilot)
         await pilot.press("ctrl+g")

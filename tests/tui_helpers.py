@@ -24,7 +24,12 @@ def make_app(server: FakeOpenAI | None = None, **settings: Any) -> ArtisanApp:
     """The app with its own folders (from the isolated home) and the loopback server."""
     base: dict[str, Any] = {"timeout": 5.0, "max_retries": 0}
     if server is not None:
-        base.update(base_url=server.url, api_key=TEST_KEY)
+        base.update(
+            base_url=server.url,
+            api_key=TEST_KEY,
+            image_base_url=server.url,
+            image_api_key=TEST_KEY,
+        )
     base.update(settings)
     return ArtisanApp(Settings(**base), clock=TEST_CLOCK)
 

@@ -405,6 +405,15 @@ KEYMAP: tuple[KeyAction, ...] = (
         palette=False,
     ),
     KeyAction(
+        "gallery-edit",
+        "e",
+        "edit",
+        "Edit",
+        "Edit the image with an instruction (GPT Image); the result joins the same entry",
+        scope=GALLERY,
+        palette=False,
+    ),
+    KeyAction(
         "gallery-discard",
         "d",
         "discard",

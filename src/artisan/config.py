@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from tomlkit.items import Table
 
 OPEN_MODES = ("auto", "system", "terminal", "never")
+IMAGE_PROVIDERS = ("openai", "automatic1111", "comfyui")
+"""Who renders images (see `artisan.images.renderers`)."""
 
 
 class SettingError(ConfigError):
@@ -235,6 +237,101 @@ SETTINGS: tuple[Setting, ...] = (
         optional=True,
     ),
     Setting(
+        "image.provider",
+        "image_provider",
+        str,
+        "Who renders images: openai (OpenAI or a compatible server), automatic1111 (also Forge "
+        "and SD.Next) or comfyui",
+        choices=IMAGE_PROVIDERS,
+    ),
+    Setting(
+        "image.base_url",
+        "image_base_url",
+        str,
+        "The image server; unset: OpenAI's for openai, http://127.0.0.1:7860 for automatic1111, "
+        "http://127.0.0.1:8188 for comfyui. Chat's base_url never applies to images",
+        optional=True,
+        rule=_rule(credentials.check_address, "image.base_url"),
+    ),
+    Setting(
+        "image.api_key",
+        "image_api_key",
+        str,
+        "Key of the image server (user:password for AUTOMATIC1111's --api-auth); unset: the "
+        "OpenAI key, for OpenAI only",
+        optional=True,
+        rule=_rule(credentials.check_key, "image.api_key"),
+    ),
+    Setting(
+        "image.steps",
+        "image_steps",
+        int,
+        "Sampling steps for Stable Diffusion servers; unset: the server's default",
+        minimum=1,
+        maximum=150,
+        optional=True,
+    ),
+    Setting(
+        "image.cfg_scale",
+        "image_cfg_scale",
+        float,
+        "CFG scale (prompt strength) for Stable Diffusion servers; unset: the server's default",
+        minimum=1,
+        maximum=30,
+        optional=True,
+    ),
+    Setting(
+        "image.sampler",
+        "image_sampler",
+        str,
+        "Sampler for Stable Diffusion servers (e.g. Euler a, DPM++ 2M); unset: the server's",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow",
+        "image_workflow",
+        str,
+        "Your ComfyUI workflow in API format (a .json file); unset: artisan's text-to-image",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow_positive",
+        "image_workflow_positive",
+        str,
+        "Id of the workflow's node that takes the prompt (its `text` input)",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow_negative",
+        "image_workflow_negative",
+        str,
+        "Id of the workflow's node that takes the negative prompt (its `text` input)",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow_seed",
+        "image_workflow_seed",
+        str,
+        "Id of the workflow's node that takes the seed (`seed` or `noise_seed`)",
+        optional=True,
+    ),
+    Setting(
+        "image.workflow_size",
+        "image_workflow_size",
+        str,
+        "Id of the workflow's node that takes the size (`width`, `height`, `batch_size`)",
+        optional=True,
+    ),
+    Setting(
+        "image.previews",
+        "image_previews",
+        int,
+        "Partial images the app shows while a GPT Image model draws (each adds about 100 "
+        "image tokens to the bill); 0: none",
+        minimum=0,
+        maximum=3,
+    ),
+    Setting(
         "image.parallel",
         "image_parallel",
         int,
@@ -259,6 +356,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+SETTINGS_BY_ATTRIBUTE: dict[str, Setting] = {setting.attribute: setting for setting in SETTINGS}
+ENVIRONMENT = (
+    ("OPENAI_API_KEY", "api_key"),
+    ("OPENAI_BASE_URL", "base_url"),
+    ("ARTISAN_IMAGE_BASE_URL", "image_base_url"),
+    ("ARTISAN_IMAGE_API_KEY", "image_api_key"),
+)
+"""Environment variables that win over the file, and the settings they set."""
 KEYS_TABLE = "keys"
 
 
@@ -293,6 +398,18 @@ class Settings:
     image_quality: str = "auto"
     image_style: str | None = None
     image_background: str | None = None
+    image_provider: str = "openai"
+    image_base_url: str | None = None
+    image_api_key: str | None = None
+    image_steps: int | None = None
+    image_cfg_scale: float | None = None
+    image_sampler: str | None = None
+    image_workflow: str | None = None
+    image_workflow_positive: str | None = None
+    image_workflow_negative: str | None = None
+    image_workflow_seed: str | None = None
+    image_workflow_size: str | None = None
+    image_previews: int = 2
     image_parallel: int = 3
     image_monthly_limit: float | None = None
     vision_model: str | None = None
@@ -363,16 +480,16 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
     file_key = values.pop("api_key", None)
     sources.pop("api_key", None)
     env: dict[str, str] = {}
-    for env_name, attribute in (("OPENAI_API_KEY", "api_key"), ("OPENAI_BASE_URL", "base_url")):
+    for env_name, attribute in ENVIRONMENT:
         env_value = environ.get(env_name, "").strip()
         if not env_value:
             continue
         try:
-            env[attribute] = SETTINGS_BY_KEY[attribute].coerce(env_value)
+            env[attribute] = SETTINGS_BY_ATTRIBUTE[attribute].coerce(env_value)
         except ConfigError as error:
             warnings.append(f"{env_name}: {error} It is not used.")
             continue
-        if attribute == "base_url":
+        if attribute != "api_key":  # the chat key is given to its server below
             values[attribute] = env[attribute]
             sources[attribute] = env_name
 
@@ -576,10 +693,14 @@ def _edit(document: Any, key: str, typed: Any, path: Path) -> bool:
 
 
 def holds_secret(raw: Mapping[str, Any]) -> bool:
-    """Whether a parsed config file holds an API key or a password in `base_url`."""
-    base_url = raw.get("base_url")
-    return bool(raw.get("api_key")) or (
-        isinstance(base_url, str) and url_credentials(base_url) is not None
+    """Whether a parsed config file holds an API key or a password in a server's address."""
+    image = raw.get("image")
+    image = image if isinstance(image, Mapping) else {}
+    urls = [raw.get("base_url"), image.get("base_url")]
+    return (
+        bool(raw.get("api_key"))
+        or bool(image.get("api_key"))
+        or any(isinstance(url, str) and url_credentials(url) is not None for url in urls)
     )
 
 
@@ -618,6 +739,7 @@ def permission_warning(path: Path, raw: Mapping[str, Any] | None = None) -> str 
         what
         for what, holds in (
             ("your API key", bool(raw.get("api_key"))),
+            ("an image server's key", holds_secret({"image": raw.get("image")})),
             ("a password (in base_url)", holds_secret({"base_url": raw.get("base_url")})),
         )
         if holds
@@ -645,7 +767,9 @@ def effective(settings: Settings) -> list[tuple[str, str, str]]:
         value = getattr(settings, setting.attribute)
         if setting.key == "api_key":
             shown = redact(value) if value or not settings.scoped_keys else "(none for this server)"
-        elif setting.key == "base_url" and value:
+        elif setting.key == "image.api_key":
+            shown = redact(value)
+        elif setting.key in ("base_url", "image.base_url") and value:
             shown = _show(redact_url(value))
         elif setting.key == "images_dir":
             shown = str(settings.images_path())

@@ -44,6 +44,8 @@ class KnownServer:
 
     name: str
     port: int
+    probe: str = "/v1/models"
+    """What it is asked: a chat server's model list, or an image server's own path."""
 
 
 WELL_KNOWN: tuple[KnownServer, ...] = (
@@ -54,6 +56,13 @@ WELL_KNOWN: tuple[KnownServer, ...] = (
     KnownServer("Jan", 1337),
 )
 """The ports probed by `find_local_servers` (tests replace this table)."""
+
+IMAGE_SERVERS: tuple[KnownServer, ...] = (
+    KnownServer("AUTOMATIC1111", 7860, "/sdapi/v1/sd-models"),
+    KnownServer("ComfyUI", 8188, "/object_info/CheckpointLoaderSimple"),
+)
+"""Stable Diffusion servers, found the same way (`find_local_servers(IMAGE_SERVERS)`); their
+address is the server's root, as `image.base_url` takes it."""
 
 
 @dataclass(frozen=True)
@@ -99,10 +108,7 @@ async def find_local_servers(
     # Proxies from the environment must not see (or swallow) requests to this machine.
     async with httpx2.AsyncClient(timeout=timeout, trust_env=False) as client:
         answers = await asyncio.gather(
-            *(
-                _probe(client, server, f"http://{host}:{server.port}/v1", timeout)
-                for server in servers
-            )
+            *(_probe(client, server, host, timeout) for server in servers)
         )
     return [found for found in answers if found is not None]
 
@@ -241,17 +247,22 @@ def _parse(body: bytes) -> object:
         return NOT_JSON
 
 
-async def _probe(
-    client: Any, server: KnownServer, base_url: str, timeout: float
-) -> FoundServer | None:
+async def _probe(client: Any, server: KnownServer, host: str, timeout: float) -> FoundServer | None:
     import httpx2
 
+    chat = server.probe == "/v1/models"
+    base_url = f"http://{host}:{server.port}" + ("/v1" if chat else "")
+    url = f"http://{host}:{server.port}{server.probe}"
     try:
-        status, body = await asyncio.wait_for(get_json(client, base_url + "/models", None), timeout)
+        status, body = await asyncio.wait_for(get_json(client, url, None), timeout)
     except (TimeoutError, httpx2.HTTPError):
         return None
     if status != 200:
         return None
+    if not chat:
+        if not isinstance(body, list | dict):
+            return None  # another program on the port: not a Stable Diffusion server
+        return FoundServer(name=server.name, base_url=base_url, models=())
     models = model_ids(body)
     if models is None:
         return None

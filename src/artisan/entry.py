@@ -23,6 +23,17 @@ from artisan.sanitize import cleaned
 from artisan.shorten import shorten
 
 FORMAT_VERSION = 1
+_RENDER_KEYS = (
+    "negative_prompt",
+    "seed",
+    "steps",
+    "sampler",
+    "cfg_scale",
+    "provider",
+    "instruction",
+    "edited_from",
+)
+"""What a render was given besides its prompt, written when set."""
 _STR_ONLY = {str}
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 TITLE_LENGTH = 60
@@ -79,6 +90,18 @@ class ImageRecord:
     prompt: str = ""
     entry: str = ""
     """Id of the library entry the image belongs to."""
+    negative_prompt: str = ""
+    """What a Stable Diffusion server was told to leave out."""
+    seed: int | None = None
+    steps: int | None = None
+    sampler: str = ""
+    cfg_scale: float | None = None
+    provider: str = ""
+    """Who rendered it, when not OpenAI (or a compatible server): automatic1111, comfyui."""
+    instruction: str = ""
+    """For an edit: what was asked to change."""
+    edited_from: str = ""
+    """For an edit: the picture it changed."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys this version of artisan does not know, kept as they were."""
 
@@ -88,9 +111,10 @@ class ImageRecord:
     def to_dict(self) -> dict[str, Any]:
         """The record as an `[[images]]` table (without `prompt` and `entry`)."""
         data: dict[str, Any] = {"path": self.path, "model": self.model, "size": self.size}
-        for key in ("quality", "style", "background", "revised_prompt"):
-            if getattr(self, key):
-                data[key] = getattr(self, key)
+        for key in ("quality", "style", "background", "revised_prompt", *_RENDER_KEYS):
+            value = getattr(self, key)
+            if value not in ("", None):
+                data[key] = value
         if self.created is not None:
             data["created"] = self.created
         if self.cost is not None:
@@ -112,9 +136,24 @@ class ImageRecord:
         path = _take(extra, "path", str, where, required=True)
         text = {
             key: _take(extra, key, str, where) or ""
-            for key in ("model", "size", "revised_prompt", "quality", "style", "background")
+            for key in (
+                "model",
+                "size",
+                "revised_prompt",
+                "quality",
+                "style",
+                "background",
+                "negative_prompt",
+                "sampler",
+                "provider",
+                "instruction",
+                "edited_from",
+            )
         }
         cost = _take_number(extra, "cost", where)
+        seed = _take(extra, "seed", int, where)
+        steps = _take(extra, "steps", int, where)
+        cfg_scale = _take_number(extra, "cfg_scale", where)
         usage = _take(extra, "usage", dict, where)
         if usage is not None and not all(type(v) is int for v in usage.values()):
             raise EntryFormatError(f"{where}: `usage` must be a table of whole numbers")
@@ -125,6 +164,9 @@ class ImageRecord:
             cost_estimated=bool(_take(extra, "cost_estimated", bool, where)),
             usage=usage or None,
             favorite=bool(_take(extra, "favorite", bool, where)),
+            seed=seed,
+            steps=steps,
+            cfg_scale=cfg_scale,
             extra=extra,
             **text,
         )

@@ -1,6 +1,8 @@
 """`artisan describe`: from a picture to the prompts that would draw it again.
 
-It drives the same `Workshop` as the app: the picture is scaled down and sent to the vision model
+A picture that carries its own prompt (AUTOMATIC1111's `parameters`, ComfyUI's workflow,
+artisan's metadata) is read back instead, and nothing is sent. Otherwise it drives the same
+`Workshop` as the app: the picture is scaled down and sent to the vision model
 (`vision_model`, else `model`) once per prompt asked for, each prompt leaning on another angle,
 written for the target's image model. Each prompt is printed whole, in order, once it has
 arrived; what was sent (its size, and that it was scaled down) is said on stderr.
@@ -65,8 +67,12 @@ def run_describe(args: argparse.Namespace) -> int:
         except TargetError as error:
             raise UsageError(str(error)) from None
         settings = config.with_overrides(settings, target=args.target)
+    path = Path(args.image).expanduser()
+    found = _read_back(path)
+    if found is not None:
+        return _print_read_back(found, path, args)
     try:
-        image = prepare_image(Path(args.image).expanduser())
+        image = prepare_image(path)
     except UnreadableImage as error:
         raise UsageError(str(error)) from None
 
@@ -98,6 +104,43 @@ async def _run(
     if args.json:
         print_json(_json(version, image))
     return status
+
+
+def _read_back(path: Path) -> Any:
+    """The prompt the picture carries in its own metadata, or None (also when the file cannot
+    be read: preparing it says why)."""
+    from artisan import files
+    from artisan.images.readback import read_picture
+
+    try:
+        return read_picture(path)
+    except (OSError, files.FileProblem):
+        return None
+
+
+def _print_read_back(found: Any, path: Path, args: argparse.Namespace) -> int:
+    """A picture that says what made it: its prompt, and nothing sent."""
+    warn(
+        f"{path.name} carries its own prompt ({found.describe()}): read from its metadata; "
+        "nothing was sent."
+    )
+    if args.n > 1:
+        warn(f"It holds one prompt, not {args.n}.")
+    if args.json:
+        print_json(
+            {
+                "image": str(path),
+                "source": found.source,
+                "prompt": found.full_prompt(),
+                "negative_prompt": found.negative_prompt,
+                "model": found.model,
+                "settings": found.settings,
+                "sent": False,
+            }
+        )
+    else:
+        say(found.full_prompt())
+    return 0
 
 
 class _Printer:

@@ -85,6 +85,10 @@ def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
     if terminal.clipboard.fix and terminal.clipboard.works is not True:
         fixes.append(f"Copying: {terminal.clipboard.reason} {terminal.clipboard.fix}")
     key_source = settings.sources.get("api_key", "none") if settings.api_key else "none"
+    from artisan.cli.doctor_images import gather_images
+
+    images, image_fixes = gather_images(settings)
+    fixes += image_fixes
     return {
         "engine": {
             "name": chosen,
@@ -104,6 +108,7 @@ def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
             "api_key_source": key_source,
         },
         "folders": folders,
+        "images": images,
         "terminal": terminal.to_dict(),
         "fixes": fixes,
     }
@@ -187,6 +192,9 @@ def _print(report: dict[str, Any]) -> None:
     lines.append(f"  base_url    {cfg['base_url'] or '(not set: OpenAI)'}")
     source = "" if cfg["api_key_source"] == "none" else f" (from {cfg['api_key_source']})"
     lines.append(f"  api_key     {cfg['api_key']}{source}")
+    from artisan.cli.doctor_images import image_lines
+
+    lines += ["", *image_lines(report["images"])]
     lines += ["", "Folders"]
     for folder in report["folders"]:
         lines.append(f"  {folder['name']:<11} {folder['path']}  {folder['state']}")

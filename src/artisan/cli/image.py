@@ -1,7 +1,9 @@
 """`artisan image`: render prompts with an image model and save the images.
 
 One prompt, one prompt per line of stdin (`-`), or saved prompts (`--from ID ...`): every
-prompt is one request, a few at a time (`image.parallel`). Paths of the saved files go to
+prompt is one request, a few at a time (`image.parallel`), with the renderer of `image.provider`
+(or `--provider`: OpenAI, AUTOMATIC1111, ComfyUI). `artisan image edit PICTURE INSTRUCTION`
+changes a picture instead (see `artisan.cli.image_edit`). Paths of the saved files go to
 stdout, one per line, as each render finishes, so `artisan image "a cat" | xargs open` works;
 revised prompts, costs, warnings and library ids go to stderr. Everything is checked before
 anything is sent: options a model does not offer (exit status 2), ids that match no prompt,
@@ -22,15 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artisan import config
+from artisan.cli.image_report import Reporter, finish
 from artisan.cli.output import say, warn
 from artisan.errors import UsageError
 from artisan.shorten import shorten
 
 if TYPE_CHECKING:
     from artisan.entry import PromptEntry
-    from artisan.images.batch import Batch, BatchItem
+    from artisan.images.batch import Batch
     from artisan.images.models import CheckedRequest, ImageModelTable
-    from artisan.images.prices import Cost
     from artisan.library import Library
 
 MAX_INPUT_CHARS = 50_000
@@ -50,7 +52,15 @@ def register(commands: Any) -> None:
         "the saved prompts.",
     )
     image.add_argument(
-        "prompt", metavar="PROMPT", nargs="?", help="the prompt, or - to read one per line"
+        "prompt",
+        metavar="PROMPT",
+        nargs="*",
+        help="the prompt, or - to read one per line; `edit PICTURE INSTRUCTION` edits a picture",
+    )
+    image.add_argument(
+        "--provider",
+        choices=config.IMAGE_PROVIDERS,
+        help="who renders: openai, automatic1111 or comfyui (default: image.provider)",
     )
     image.add_argument(
         "--from", dest="entries", nargs="+", metavar="ID", help="render saved prompts"
@@ -65,6 +75,32 @@ def register(commands: Any) -> None:
         "--background", metavar="B", help="auto, opaque or transparent (GPT Image models)"
     )
     image.add_argument("-n", type=int, default=1, metavar="N", help="images per prompt (default 1)")
+    image.add_argument(
+        "--negative",
+        metavar="TEXT",
+        help="what to leave out (Stable Diffusion servers; a `Negative prompt:` line does too)",
+    )
+    image.add_argument("--steps", type=int, metavar="N", help="sampling steps (Stable Diffusion)")
+    image.add_argument(
+        "--cfg", type=float, dest="cfg_scale", metavar="X", help="CFG scale (Stable Diffusion)"
+    )
+    image.add_argument("--sampler", metavar="NAME", help="sampler (Stable Diffusion)")
+    image.add_argument("--seed", type=int, metavar="N", help="seed (Stable Diffusion)")
+    image.add_argument(
+        "--preview",
+        action="store_true",
+        help="show partial images as they stream in (GPT Image models), on a terminal",
+    )
+    image.add_argument(
+        "--mask", metavar="PNG", help="with edit: a PNG whose transparent pixels may change"
+    )
+    image.add_argument(
+        "--ref",
+        action="append",
+        default=[],
+        metavar="PICTURE",
+        help="with edit: a picture to refer to (repeatable; 16 pictures in all)",
+    )
     image.add_argument(
         "--format",
         dest="output_format",
@@ -105,9 +141,14 @@ def register(commands: Any) -> None:
 
 
 @dataclass
-class _Prompt:
+class Prompt:
+    """One prompt to render, and where its images go."""
+
     text: str
     entry: PromptEntry | str | None
+    inputs: tuple[str, ...] = ()
+    """For an edit: the picture to change, then the pictures to refer to."""
+    mask: str | None = None
 
 
 def run_image(args: argparse.Namespace) -> int:
@@ -115,7 +156,12 @@ def run_image(args: argparse.Namespace) -> int:
     from artisan.images.models import load_image_models
     from artisan.library import Library
 
-    if (args.prompt is None) == (args.entries is None):
+    editing = bool(args.prompt) and args.prompt[0] == "edit"
+    if not editing and (args.mask or args.ref):
+        raise UsageError("--mask and --ref go with `artisan image edit PICTURE INSTRUCTION`.")
+    if not editing and len(args.prompt) > 1:
+        raise UsageError('Give the prompt as one argument, in quotes: artisan image "a cat".')
+    if bool(args.prompt) == (args.entries is not None):
         raise UsageError(
             "Give a PROMPT, - to read one prompt per line from stdin, or --from ID ... "
             "(one of them)."
@@ -131,11 +177,17 @@ def run_image(args: argparse.Namespace) -> int:
         warn(problem)
 
     library = Library(locations.library_dir())
-    prompts = _prompts(args, library)
     folder, stem, suffix_format = _destination(args.output)
     output_format = _output_format(args.output_format, suffix_format, args.output)
+    if editing:
+        from artisan.cli.image_edit import edit_request
+
+        edit = edit_request(args, library)
+        prompts = [Prompt(edit.instruction, edit.entry, edit.inputs, edit.mask)]
+    else:
+        prompts = _prompts(args, library)
     warned: set[str] = set()
-    checked = [_checked(args, settings, table, one.text, output_format, warned) for one in prompts]
+    checked = [_checked(args, settings, table, one, output_format, warned) for one in prompts]
 
     from artisan.images.batch import Batch, BatchItem
 
@@ -149,7 +201,9 @@ def run_image(args: argparse.Namespace) -> int:
         keep_prompts=args.save or args.entries is not None,
         folder=folder,
         stem=stem,
-        on_change=_Reporter(len(items), suffix_format, args.open, settings.open).changed,
+        on_change=Reporter(
+            len(items), suffix_format, args.open, settings.open, preview=args.preview
+        ).changed,
     )
     if args.dry_run:
         return _dry_run(batch, settings)
@@ -157,28 +211,28 @@ def run_image(args: argparse.Namespace) -> int:
     import asyncio
 
     asyncio.run(batch.run())
-    return _finish(batch)
+    return finish(batch)
 
 
-def _prompts(args: argparse.Namespace, library: Library) -> list[_Prompt]:
+def _prompts(args: argparse.Namespace, library: Library) -> list[Prompt]:
     """The prompts to render, each with the entry its images go to."""
     if args.entries is not None:
         # Every id is looked up before anything is sent: a typo costs nothing.
         entries = [library.get(ref) for ref in args.entries]
-        return [_Prompt(entry.prompt, entry.id) for entry in entries]
+        return [Prompt(entry.prompt, entry.id) for entry in entries]
     texts = _read_prompts(args.prompt)
     if not args.save:
-        return [_Prompt(text, None) for text in texts]
+        return [Prompt(text, None) for text in texts]
     from artisan.entry import PromptEntry
 
-    return [_Prompt(text, PromptEntry.create(text, tags=args.tag)) for text in texts]
+    return [Prompt(text, PromptEntry.create(text, tags=args.tag)) for text in texts]
 
 
 def _checked(
     args: argparse.Namespace,
     settings: config.Settings,
     table: ImageModelTable,
-    prompt: str,
+    prompt: Prompt,
     output_format: str | None,
     warned: set[str],
 ) -> CheckedRequest:
@@ -188,8 +242,9 @@ def _checked(
 
     request, notes = build_request(
         settings,
-        prompt,
+        prompt.text,
         table,
+        provider=args.provider,
         model=args.model,
         n=args.n,
         size=args.size,
@@ -197,6 +252,14 @@ def _checked(
         style=args.style,
         background=args.background,
         output_format=output_format,
+        negative_prompt=args.negative,
+        steps=args.steps,
+        cfg_scale=args.cfg_scale,
+        sampler=args.sampler,
+        seed=args.seed,
+        inputs=prompt.inputs,
+        mask=prompt.mask,
+        previews=_previews(args, settings, table),
     )
     checked = validate(request, table)
     for note in dict.fromkeys([*notes, *checked.warnings]):
@@ -206,141 +269,96 @@ def _checked(
     return checked
 
 
+def _previews(args: argparse.Namespace, settings: config.Settings, table: ImageModelTable) -> int:
+    """Partial images to ask for: with --preview, `image.previews` (at least one), as far as
+    the model streams them."""
+    if not args.preview:
+        return 0
+    provider = args.provider or settings.image_provider
+    model = table.get(args.model or table.default_model(provider, settings.image_model))
+    if model is None or not model.previews:
+        warn("--preview: this model streams no partial images; the finished one is shown.")
+        return 0
+    return min(settings.image_previews or 1, model.previews)
+
+
 def _dry_run(batch: Batch, settings: config.Settings) -> int:
     """Say what would be sent and what it would cost; send nothing."""
-    from artisan.connection import server_name
     from artisan.images.prices import dollars
-    from artisan.images.spending import SpendingLimitReached
+    from artisan.images.renderers import image_server
+    from artisan.images.spending import SpendingLimitReached, SpendingNotRecorded
 
     count = len(batch.items)
     noun = "request" if count == 1 else "requests"
-    say(f"Would send {count} {noun} to {server_name(settings)}; nothing was sent.")
+    first = batch.items[0].checked
+    server = image_server(settings, first.request.provider)
+    free = first.model is not None and not first.model.costs_money
+    where = f"{server.name} (your own server: nothing to pay)" if free else server.name
+    say(f"Would send {count} {noun} to {where}; nothing was sent.")
     for number, item in enumerate(batch.items, start=1):
         request = item.checked.request
-        options = " ".join(
-            value
-            for value in (request.size, request.quality, request.style, request.background)
-            if value
-        )
         images = f"{request.n} image{'s' if request.n != 1 else ''}"
-        cost = item.estimate.describe() if item.estimate is not None else "cost unknown"
-        prompt = shorten(item.prompt, 60)
-        say(f"{number:>3}. {request.model} {options} · {images} · {cost} · {prompt}")
+        parts = [f"{request.model} {_options(request)}".strip(), images]
+        if not free:
+            parts.append(item.estimate.describe() if item.estimate is not None else "cost unknown")
+        say(f"{number:>3}. {' · '.join(parts)} · {shorten(item.prompt, 60)}")
+        if request.negative_prompt:
+            say(f"     negative prompt: {shorten(request.negative_prompt, 60)}")
+        if request.inputs:
+            say(f"     edits {request.inputs[0]}" + _refs(request.inputs[1:], request.mask))
+    if free:
+        return 0
     total = batch.estimate
     if total is None:
         say("Estimated total: unknown (a model has no price in the table).")
     else:
         say(f"Estimated total: {total.describe()} ({_basis(batch)})")
     try:
-        note = batch.check_limit()
-    except SpendingLimitReached as error:
+        notes = batch.check_limit()
+    except (SpendingLimitReached, SpendingNotRecorded) as error:
         warn(f"This would be refused. {error}")
         return 0
-    if note:
+    for note in notes:
         warn(note)
-    elif settings.image_monthly_limit is not None:
+    if settings.image_monthly_limit is not None and batch.estimate is not None:
         warn(f"Within the monthly limit of {dollars(settings.image_monthly_limit)}.")
     return 0
 
 
+def _options(request: Any) -> str:
+    """The options sent, as a person reads them: "1024x1024 high", "832x1216 · 28 steps"."""
+    plain = [request.size, request.quality, request.style, request.background]
+    words = " ".join(value for value in plain if value)
+    extra = []
+    if request.steps is not None:
+        extra.append(f"{request.steps} steps")
+    if request.cfg_scale is not None:
+        extra.append(f"CFG {request.cfg_scale:g}")
+    if request.sampler:
+        extra.append(request.sampler)
+    if request.seed is not None:
+        extra.append(f"seed {request.seed}")
+    return " · ".join([words, *extra]) if extra else words
+
+
+def _refs(refs: tuple[str, ...], mask: str | None) -> str:
+    text = f" with {len(refs)} reference picture{'s' if len(refs) != 1 else ''}" if refs else ""
+    return text + (f", mask {mask}" if mask else "")
+
+
 def _basis(batch: Batch) -> str:
-    """Where the estimate comes from, in a few words."""
+    """Where the estimate comes from, in a few words: published prices with their source."""
     prices = [
         item.checked.model.price
         for item in batch.items
         if item.checked.model is not None and item.checked.model.price is not None
     ]
-    checked = sorted({str(price.checked) for price in prices if price.checked})
-    when = f"prices checked {', '.join(checked)}" if checked else "prices of the model table"
-    if any(price.estimate for price in prices):
-        return f"{when}; some are estimates, see image-models.toml"
+    bases = list(dict.fromkeys(price.basis() for price in prices))
+    if not bases:
+        return "prices of the model table"
     if any(price.billing == "tokens" for price in prices):
-        return f"{when}; the tokens an image takes vary"
-    return when
-
-
-class _Reporter:
-    """Prints each render as it finishes: paths on stdout, the rest on stderr."""
-
-    def __init__(self, count: int, suffix_format: str | None, open_: bool, mode: str) -> None:
-        self.count = count
-        self.suffix_format = suffix_format
-        self.open = open_
-        self.mode = mode
-        self.warned: set[str] = set()
-
-    def changed(self, item: BatchItem) -> None:
-        from artisan.images.batch import ItemState
-
-        which = f"“{shorten(item.prompt, 40)}”: " if self.count > 1 else ""
-        if item.state is ItemState.RENDERING and _isatty(sys.stderr):
-            warn(f"{which}{item.stage}")
-        elif item.state is ItemState.FAILED:
-            warn(f"{which}{item.error}")
-        elif item.state is ItemState.DONE and item.outcome is not None:
-            self._report(item, which)
-
-    def _report(self, item: BatchItem, which: str) -> None:
-        from artisan.images.files import FORMATS_BY_SUFFIX
-
-        outcome = item.outcome
-        assert outcome is not None
-        many = len(outcome.images) > 1
-        for number, image in enumerate(outcome.images, start=1):
-            say(str(image.path))
-            revised = image.record.revised_prompt
-            if revised:
-                label = f"revised prompt {number}" if many else "revised prompt"
-                say(f"{which}{label}: {revised}", err=True)
-            actual = FORMATS_BY_SUFFIX.get(image.path.suffix.lower())
-            if self.suffix_format is not None and actual != self.suffix_format:
-                warn(
-                    f"The server sent a {actual or image.path.suffix} image rather than "
-                    f"{self.suffix_format}, so it was saved as {image.path.name}."
-                )
-        for note in outcome.warnings:
-            if note not in self.warned:
-                self.warned.add(note)
-                warn(note)
-        say(f"{which}{_cost_line(outcome.cost)}", err=True)
-        if outcome.entry is not None and outcome.saved_entry:
-            say(f"{which}saved the prompt as {outcome.entry.id}", err=True)
-        elif outcome.entry is not None:
-            say(f"{which}linked to saved prompt {outcome.entry.id}", err=True)
-        if self.open:
-            _open([image.path for image in outcome.images], self.mode)
-
-
-def _cost_line(cost: Cost | None) -> str:
-    if cost is None:
-        return "cost: unknown (the model has no price in the table)"
-    basis = "estimated from the price table" if cost.estimated else "from the reported usage"
-    return f"cost: {cost.describe()} ({basis})"
-
-
-def _finish(batch: Batch) -> int:
-    """Exit status 1 when any render failed (each failure was reported as it happened)."""
-    from artisan.images.batch import ItemState
-
-    if len(batch.items) > 1:
-        spent = batch.spent()
-        total = f"; spent {spent.describe()}" if spent is not None else ""
-        warn(f"{batch.summary()}{total}.")
-    return 1 if any(item.state is ItemState.FAILED for item in batch.items) else 0
-
-
-def _open(paths: list[Path], mode: str) -> None:
-    from artisan.images.opener import SYSTEM, ViewerError, show_image
-
-    for path in paths:
-        try:
-            choice = show_image(path, mode)
-        except ViewerError as error:
-            warn(str(error))
-            return
-        if choice.how != SYSTEM:
-            warn(f"Not opening a viewer ({choice.reason}); the path is above.")
-            return
+        bases.append("the tokens an image takes vary")
+    return "; ".join(bases)
 
 
 def _destination(output: str | None) -> tuple[Path | None, str | None, str | None]:
@@ -375,8 +393,9 @@ def _output_format(asked: str | None, from_suffix: str | None, output: str | Non
     return fmt
 
 
-def _read_prompts(value: str) -> list[str]:
+def _read_prompts(words: list[str]) -> list[str]:
     """The prompt given, or each non-empty line of stdin for `-`."""
+    value = words[0]
     if value != "-":
         text = value.strip()
         if not text:
@@ -407,10 +426,3 @@ def _check_length(text: str) -> None:
             f"The prompt is {len(text):,} characters long; the limit is {MAX_INPUT_CHARS:,}. "
             "Was something else pasted by mistake?"
         )
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

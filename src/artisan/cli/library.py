@@ -85,8 +85,14 @@ def register(commands: Any) -> None:
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=run_export)
 
-    importing = sub.add_parser("import", help="add prompts from a TOML or JSON export")
-    importing.add_argument("file", metavar="FILE")
+    importing = sub.add_parser(
+        "import",
+        help="add prompts from a TOML or JSON export, or read back from pictures",
+        description="Add the prompts of an export (TOML or JSON), or the prompt each picture "
+        "(PNG, JPEG, WebP) carries in its own metadata (AUTOMATIC1111, ComfyUI, artisan): "
+        "nothing is sent anywhere.",
+    )
+    importing.add_argument("file", metavar="FILE", nargs="+")
     importing.set_defaults(handler=run_import)
 
 
@@ -277,9 +283,19 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from artisan.cli.pictures import import_pictures, is_picture
+
+    paths = [Path(name).expanduser() for name in args.file]
+    pictures = [path for path in paths if is_picture(path)]
+    exports = [path for path in paths if path not in pictures]
+    status = import_pictures(open_library(), pictures) if pictures else 0
+    return max([status, *(_import_export(path) for path in exports)])
+
+
+def _import_export(path: Path) -> int:
     from artisan.transfer import import_file
 
-    report = import_file(open_library(), Path(args.file))
+    report = import_file(open_library(), path)
     for problem in report.problems:
         warn(problem)
     say(

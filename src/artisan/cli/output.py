@@ -73,6 +73,14 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
+def draw(picture: str) -> None:
+    """artisan's own drawing (a preview in coloured half blocks) on stderr, as it is: its
+    escape sequences are artisan's, and it holds no outside text. Only on a terminal."""
+    if _isatty(sys.stderr):
+        sys.stderr.write(picture)
+        sys.stderr.flush()
+
+
 def warn(message: str) -> None:
     """One line on stderr, `artisan: ...`, never carrying control characters (a message that
     starts with a newline starts on a line of its own)."""

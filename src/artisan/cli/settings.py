@@ -77,9 +77,9 @@ def run_set(args: argparse.Namespace) -> int:
     except config.SettingError as error:
         raise UsageError(str(error)) from None
     path = locations.config_file()
-    if args.key == "api_key":
+    if args.key in ("api_key", "image.api_key"):
         shown_value = config.redact(value)
-    elif args.key == "base_url" and value:
+    elif args.key in ("base_url", "image.base_url") and value:
         shown_value = config.redact_url(value)
     else:
         shown_value = value

@@ -1,7 +1,8 @@
 """`artisan spend`: what rendering images has cost, by month and by day.
 
-The sums come from the spending record (`artisan.images.spending`): every render the server
-answered, whether or not its prompt was saved, including images discarded since.
+The sums come from the spending record (`artisan.images.spending`): every request sent, whether
+or not its prompt was saved, including images discarded since, and requests stopped or still
+running, counted at their estimates.
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ def run_spend(args: argparse.Namespace) -> int:
         say("~ marks sums that hold estimates (no usage reported, or an estimated price).")
     if any(period.unknown for period in months):
         say("Renders with models that have no price are counted, but not in the sums.")
+    if any(period.pending for period in months):
+        say(
+            "Requests still running, or whose artisan was stopped before they were answered, "
+            "count at their estimates."
+        )
     return 0
 
 
@@ -89,10 +95,15 @@ def _header(unit: str) -> str:
 
 
 def _line(period: Any) -> str:
-    unknown = f"  ({period.unknown} of unknown cost)" if period.unknown else ""
+    notes = []
+    if period.unknown:
+        notes.append(f"{period.unknown} of unknown cost")
+    if period.pending:
+        notes.append(f"{period.pending} unanswered, at estimates")
+    shown = f"  ({'; '.join(notes)})" if notes else ""
     return (
         f"{period.label:<12}{period.renders:>8}{period.images:>8}"
-        f"{period.cost.describe():>12}{unknown}"
+        f"{period.cost.describe():>12}{shown}"
     )
 
 
@@ -104,4 +115,5 @@ def _row(period: Any) -> dict[str, Any]:
         "renders": period.renders,
         "images": period.images,
         "unknown_cost": period.unknown,
+        "unanswered": period.pending,
     }

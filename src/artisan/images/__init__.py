@@ -2,7 +2,10 @@
 
 - `models`: the capability table and `validate`, which refuses what a model cannot do before
   anything is sent;
-- `rendering`: the `images.generate` request and the downloads;
+- `renderers`: who draws (OpenAI, AUTOMATIC1111, ComfyUI), behind one protocol, picked in one
+  place; `rendering`: what every renderer hands back, checked, and the downloads;
+- `parameters`: Stable Diffusion's written-down renders (`Negative prompt:`, `Steps: ...`);
+- `readback`: the prompt a picture carries in its own metadata;
 - `files` and `metadata`: safe file names, atomic writes, metadata inside the file;
 - `workflow`: `render_and_record`, the one path the CLI and the app both take, and `batch`,
   which runs it for several prompts at once;
@@ -44,7 +47,8 @@ _HOMES = {
     "RenderedImage": "rendering",
     "RenderProgress": "rendering",
     "Stage": "rendering",
-    "render": "rendering",
+    "Renderer": "renderers",
+    "make_renderer": "renderers",
     "RenderOutcome": "workflow",
     "SavedImage": "workflow",
     "render_and_record": "workflow",
@@ -61,6 +65,7 @@ __all__ = [
     "RenderOutcome",
     "RenderProgress",
     "RenderedImage",
+    "Renderer",
     "SavedImage",
     "Stage",
     "ViewChoice",
@@ -68,9 +73,9 @@ __all__ = [
     "build_request",
     "choose_viewer",
     "load_image_models",
+    "make_renderer",
     "open_image",
     "read_metadata",
-    "render",
     "render_and_record",
     "save_image",
     "show_image",
@@ -97,12 +102,12 @@ if TYPE_CHECKING:
         open_image,
         show_image,
     )
+    from artisan.images.renderers import Renderer, make_renderer
     from artisan.images.rendering import (
         DownloadFailed,
         RenderedImage,
         RenderProgress,
         Stage,
-        render,
     )
     from artisan.images.workflow import (
         RenderOutcome,

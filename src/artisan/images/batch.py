@@ -7,8 +7,10 @@ an error on its row and never stops the others, and every image that arrived is 
 
 Stopping comes in two steps, since a request already sent is being paid for: `cancel_waiting`
 cancels the prompts not started (the running ones finish and are kept), `stop` also stops the
-running ones (nothing of theirs is written). The whole batch is checked against
-`image.monthly_limit` before the first request: a batch that would pass it sends nothing.
+running ones: a request stopped before its answer arrived is recorded at its estimate (the
+server may have billed it), and one whose answer had arrived is saved all the same. The whole
+batch is checked against `image.monthly_limit` before the first request: a batch that would pass
+it sends nothing; then each render reserves its own share as it starts.
 """
 
 from __future__ import annotations
@@ -21,17 +23,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
 from artisan.images import spending
 from artisan.images.prices import Cost, estimate
 from artisan.images.workflow import RenderOutcome, render_and_record
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
     from artisan.config import Settings
     from artisan.entry import PromptEntry
     from artisan.images.models import CheckedRequest
+    from artisan.images.renderers import Renderer
     from artisan.images.rendering import RenderProgress
     from artisan.library import Library
 
@@ -63,6 +65,8 @@ class BatchItem:
     outcome: RenderOutcome | None = None
     error: str = ""
     estimate: Cost | None = field(default=None)
+    preview: bytes | None = None
+    """The latest partial image, while it streams in (until a listener takes it)."""
 
     def __post_init__(self) -> None:
         if self.estimate is None:
@@ -106,7 +110,7 @@ class Batch:
         stem: A file name for every image (`-o`); numbered when taken.
         on_change: Told each time an item changes state or has progress.
         parallel: Requests at once; by default the `image.parallel` setting.
-        client: An SDK client to share; by default one is made for the batch.
+        clock: What time it is, for the spending record.
     """
 
     def __init__(
@@ -120,7 +124,7 @@ class Batch:
         stem: str | None = None,
         on_change: Listener | None = None,
         parallel: int | None = None,
-        client: AsyncOpenAI | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.settings = settings
         self.library = library
@@ -130,7 +134,9 @@ class Batch:
         self.stem = stem
         self.on_change = on_change
         self.parallel = max(1, parallel or settings.image_parallel)
-        self.client = client
+        self.clock = clock
+        self._renderers: dict[str, Renderer] = {}
+        """One per provider, shared by the batch's renders (an HTTP client each)."""
         self._tasks: dict[BatchItem, asyncio.Task[None]] = {}
 
     @property
@@ -143,32 +149,27 @@ class Batch:
             total = total + item.estimate
         return total
 
-    def check_limit(self) -> str | None:
+    def check_limit(self) -> list[str]:
         """Refuse the batch if its estimate would pass `image.monthly_limit`.
 
         Returns:
-            A warning when the limit cannot be checked (a cost is unknown).
+            Notes: the limit cannot be checked (a cost is unknown), lines of the spending
+            record that could not be read.
 
         Raises:
-            SpendingLimitReached: nothing is sent.
+            SpendingLimitReached, SpendingNotRecorded: nothing is sent.
         """
-        return spending.check_limit(self.settings, self.estimate)
+        return spending.check_limit(self.settings, self.estimate, now=self.clock())
 
     async def run(self) -> list[BatchItem]:
         """Render every item; returns them, each done, failed or cancelled.
 
         Raises:
             SpendingLimitReached: the batch would pass the monthly limit; nothing was sent.
-            MissingKeyError: OpenAI's server and no key; nothing was sent.
             asyncio.CancelledError: the batch itself was cancelled; finished items are kept,
                 the others are marked cancelled.
         """
         await asyncio.to_thread(self.check_limit)
-        own_client = self.client is None
-        if self.client is None:
-            from artisan.connection import build_client
-
-            self.client = build_client(self.settings)
         gate = asyncio.Semaphore(self.parallel)
         try:
             self._tasks = {
@@ -181,17 +182,25 @@ class Batch:
                 results = await asyncio.gather(*self._tasks.values(), return_exceptions=True)
             except asyncio.CancelledError:
                 # The batch itself was cancelled: gather has cancelled the renders; let them
-                # mark themselves before the client goes away.
+                # mark themselves before the renderers go away.
                 await asyncio.gather(*self._tasks.values(), return_exceptions=True)
                 raise
             for result in results:
                 if isinstance(result, Exception):
                     raise result  # a bug: failures a person can meet are kept on their item
         finally:
-            if own_client and self.client is not None:
-                await self.client.close()
-                self.client = None
+            renderers, self._renderers = list(self._renderers.values()), {}
+            for renderer in renderers:
+                await renderer.close()
         return self.items
+
+    def renderer(self, provider: str) -> Renderer:
+        """The batch's renderer for `provider`, made on first use."""
+        from artisan.images.renderers import make_renderer
+
+        if provider not in self._renderers:
+            self._renderers[provider] = make_renderer(self.settings, provider)
+        return self._renderers[provider]
 
     def cancel_waiting(self) -> int:
         """Cancel the prompts not started yet; the running ones go on. How many were cancelled."""
@@ -203,8 +212,8 @@ class Batch:
         return cancelled
 
     def stop(self) -> int:
-        """Cancel everything not finished, the running renders too (nothing of theirs is
-        written). How many were stopped."""
+        """Cancel everything not finished, the running renders too (each is recorded at its
+        estimate; one whose answer already arrived is saved). How many were stopped."""
         stopped = self.cancel_waiting()
         for item, task in self._tasks.items():
             if item.state is ItemState.RENDERING and not task.done():
@@ -256,8 +265,14 @@ class Batch:
         self._tell(item)
 
         def progress(step: RenderProgress) -> None:
-            item.stage = step.message
-            self._tell(item)
+            if not item.finished:
+                item.stage = step.message
+                if step.preview is not None:
+                    item.preview = step.preview
+                self._tell(item)
+
+        def paid(outcome: RenderOutcome) -> None:
+            item.outcome = outcome
 
         try:
             item.outcome = await render_and_record(
@@ -269,15 +284,28 @@ class Batch:
                 folder=self.folder,
                 stem=self.stem,
                 on_progress=progress,
-                client=self.client,
+                renderer=self.renderer(item.checked.request.provider),
+                clock=self.clock,
+                on_paid=paid,
             )
         except asyncio.CancelledError:
-            self._finish(item, ItemState.CANCELLED, "stopped; nothing was saved")
+            if item.outcome is not None:
+                # Stopped after the answer arrived: paid, and saved all the same.
+                self._done(item)
+            else:
+                self._finish(item, ItemState.CANCELLED, "stopped; recorded at its estimate")
             raise
         except ArtisanError as error:
             self._finish(item, ItemState.FAILED, "", error=str(error))
             return
+        self._done(item)
+
+    def _done(self, item: BatchItem) -> None:
+        assert item.outcome is not None
         count = len(item.outcome.images)
+        if item.outcome.failure:
+            self._finish(item, ItemState.FAILED, "", error=item.outcome.failure)
+            return
         self._finish(item, ItemState.DONE, f"{count} image{'s' if count != 1 else ''}")
 
     def _finish(self, item: BatchItem, state: ItemState, stage: str, *, error: str = "") -> None:

@@ -16,12 +16,14 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import unicodedata
 from datetime import datetime
 from pathlib import Path
 
 from artisan.atomic import write_atomic
 from artisan.entry import ImageRecord
+from artisan.files import show_size
 from artisan.images.metadata import (
     ImageFileError,
     ImageInfo,
@@ -35,6 +37,7 @@ __all__ = [
     "ImageFileError",
     "ImageInfo",
     "NotAnImage",
+    "check_room",
     "check_writable",
     "extension_for",
     "file_stem",
@@ -143,6 +146,33 @@ def check_writable(folder: Path) -> None:
             f"Cannot save images in {folder}: {error.strerror or error}. Nothing was sent. "
             "Choose another folder with `artisan config set images_dir ...` (or -o)."
         ) from None
+
+
+def check_room(folder: Path, needed: int, purpose: str) -> None:
+    """Make sure the disk holding `folder` has `needed` bytes free, before a render is paid for.
+
+    Args:
+        folder: The folder (or, when it does not exist yet, the nearest one above it).
+        needed: Bytes the render will write there.
+        purpose: What they are for, for the message: "to save the image".
+
+    Raises:
+        ImageFileError: too little room, saying how much there is and what it is for.
+    """
+    existing = next((p for p in (folder, *folder.parents) if p.is_dir()), None)
+    if existing is None:
+        return
+    try:
+        free = shutil.disk_usage(existing).free
+    except OSError:
+        return  # cannot tell: the write itself will say, and the image is kept elsewhere
+    if free >= needed:
+        return
+    raise ImageFileError(
+        f"{folder} has {show_size(free)} free; about {show_size(needed)} is needed {purpose}. "
+        "Nothing was sent. Free some space, or choose another folder (`artisan config set "
+        "images_dir ...` or -o; `ARTISAN_DATA_DIR` for the data folder)."
+    )
 
 
 def _ensure_folder(folder: Path) -> None:

@@ -84,6 +84,14 @@ def metadata_fields(record: ImageRecord) -> dict[str, str]:
         "cost": "" if record.cost is None else f"{record.cost:.6f}",
         "cost_estimated": "yes" if record.cost is not None and record.cost_estimated else "",
         "usage": json.dumps(record.usage, sort_keys=True) if record.usage else "",
+        "negative_prompt": record.negative_prompt,
+        "seed": "" if record.seed is None else str(record.seed),
+        "steps": "" if record.steps is None else str(record.steps),
+        "sampler": record.sampler,
+        "cfg_scale": "" if record.cfg_scale is None else f"{record.cfg_scale:g}",
+        "provider": record.provider,
+        "instruction": record.instruction,
+        "edited_from": record.edited_from,
         "software": SOFTWARE,
     }
     return {key: value for key, value in fields.items() if value}

@@ -1,194 +1,54 @@
-"""The image models artisan knows, and checking a request against them before it is sent.
+"""A request for images, and checking it against its model before it is sent.
 
-The capability table is data: `artisan/data/image-models.toml` ships with artisan and
-`<config dir>/image-models.toml` adds models or changes some of their keys. A broken user file is
-reported as a problem and the shipped table is used, so a typo never stops anyone rendering.
-
-`validate` refuses a request the model cannot serve (a size, quality, style, background, output
-format or number of images it does not offer, or a prompt longer than it reads) with an
-`ImageOptionError` listing what is allowed, before any request leaves the machine: the SDK checks
-none of this, and the server would only refuse after the person had waited. A model that is not in
-the table is sent as asked, with a warning; so is a retired one, because OpenAI-compatible servers
-may still serve old names.
+The models and their table are `artisan.images.model_table`'s (their names are here too).
+`build_request` fills what was not asked from the `image.*` settings, and `validate` refuses a
+request the model cannot serve (a size, quality, style, background, output format or number of
+images it does not offer, an option of another renderer, or a prompt longer than it reads) with
+an `ImageOptionError` listing what is allowed, before any request leaves the machine: the SDK
+checks none of this, and the server would only refuse after the person had waited. A model that
+is not in the table is sent as asked, with a warning; so is a retired one, because
+OpenAI-compatible servers may still serve old names.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from artisan import clock as clocks
-from artisan import files, locations
-from artisan.clock import Clock, system_clock
+from artisan import locations
 from artisan.errors import UsageError
-from artisan.images.prices import Price, PriceTableError, read_price
+from artisan.images.model_table import (
+    _OPTIONS,
+    PROVIDERS,
+    SD_OPTIONS,
+    SHUTDOWN_NOTICE_DAYS,
+    FreeSizes,
+    ImageModel,
+    ImageModelTable,
+    load_image_models,
+)
 
 if TYPE_CHECKING:
     from artisan.config import Settings
 
-BUILTIN_FILE = locations.PACKAGE_DIR / "data" / "image-models.toml"
-SHUTDOWN_NOTICE_DAYS = 90
-"""How long before a model's shutdown its users are warned."""
-_SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})$")
-_LIST_KEYS = (
-    "sizes",
-    "qualities",
-    "styles",
-    "backgrounds",
-    "output_formats",
-    "transparent_formats",
-    "response_formats",
-)
-_TEXT_KEYS = ("label", "family", "default_format", "replacement", "note", "inherits")
-_INT_KEYS = ("prompt_max", "n_max")
-_FREE_SIZE_KEYS = (
-    "multiple",
-    "max_ratio",
-    "max_edge",
-    "max_pixels",
-    "min_pixels",
-    "experimental_pixels",
-)
-_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_INT_KEYS, "free_sizes", "shutdown", "price"}
-_OPTIONS = {
-    "quality": "qualities",
-    "style": "styles",
-    "background": "backgrounds",
-    "output_format": "output_formats",
-}
+__all__ = [
+    "PROVIDERS",
+    "SD_OPTIONS",
+    "CheckedRequest",
+    "FreeSizes",
+    "ImageModel",
+    "ImageModelTable",
+    "ImageOptionError",
+    "ImageRequest",
+    "build_request",
+    "load_image_models",
+    "validate",
+]
 
 
 class ImageOptionError(UsageError):
     """An image request asks for something its model does not offer; nothing was sent."""
-
-
-class ModelTableError(Exception):
-    """A model table file cannot be used; the message names the file and the key."""
-
-
-@dataclass(frozen=True)
-class FreeSizes:
-    """The rule for models that draw any WIDTHxHEIGHT within limits."""
-
-    multiple: int = 16
-    max_ratio: float = 3.0
-    max_edge: int = 3840
-    max_pixels: int = 3840 * 2160
-    min_pixels: int = 0
-    experimental_pixels: int | None = None
-    """Sizes with more pixels than this work, but the server calls them experimental."""
-
-    def problem(self, width: int, height: int) -> str | None:
-        """Why WIDTHxHEIGHT is not allowed, or None when it is."""
-        reasons = []
-        if width % self.multiple or height % self.multiple:
-            reasons.append(f"both sides must be multiples of {self.multiple}")
-        if max(width, height) > self.max_edge:
-            reasons.append(f"no side may be longer than {self.max_edge}")
-        if width * height > self.max_pixels:
-            reasons.append(f"it may hold at most {self.max_pixels:,} pixels")
-        if width * height < self.min_pixels:
-            reasons.append(f"it must hold at least {self.min_pixels:,} pixels")
-        if min(width, height) == 0 or max(width, height) / min(width, height) > self.max_ratio:
-            reasons.append(f"the long side may be at most {self.max_ratio:g} times the short one")
-        return "; ".join(reasons) or None
-
-    def nearest(self, width: int, height: int) -> str | None:
-        """A close size that is allowed, to suggest when only the rounding was wrong."""
-        step = self.multiple
-        near = (max(step, round(width / step) * step), max(step, round(height / step) * step))
-        if near != (width, height) and self.problem(*near) is None:
-            return f"{near[0]}x{near[1]}"
-        return None
-
-    def describe(self) -> str:
-        text = (
-            f"any WIDTHxHEIGHT with both sides multiples of {self.multiple}, no side over "
-            f"{self.max_edge}, at most {self.max_pixels:,} pixels"
-        )
-        if self.min_pixels:
-            text += f" and at least {self.min_pixels:,}"
-        return text + f", the long side at most {self.max_ratio:g} times the short one"
-
-
-@dataclass(frozen=True)
-class ImageModel:
-    """One image model and what it accepts."""
-
-    name: str
-    label: str
-    prompt_max: int
-    n_max: int
-    sizes: tuple[str, ...]
-    qualities: tuple[str, ...] = ()
-    styles: tuple[str, ...] = ()
-    backgrounds: tuple[str, ...] = ()
-    output_formats: tuple[str, ...] = ()
-    default_format: str = "png"
-    transparent_formats: tuple[str, ...] = ()
-    response_formats: tuple[str, ...] = ()
-    free_sizes: FreeSizes | None = None
-    family: str = ""
-    shutdown: date | None = None
-    replacement: str = ""
-    note: str = ""
-    price: Price | None = None
-    """What it costs (see `artisan.images.prices`); None when the table has no price."""
-
-    @property
-    def response_format(self) -> str | None:
-        """What to ask for as `response_format`, or None when the model takes no such field.
-
-        base64 when offered: the image arrives with the answer, so there is no second download
-        from another host and no link that expires after an hour.
-        """
-        if not self.response_formats:
-            return None
-        return "b64_json" if "b64_json" in self.response_formats else self.response_formats[0]
-
-    def retired(self, today: date) -> bool:
-        return self.shutdown is not None and self.shutdown <= today
-
-    def choices(self, option: str) -> tuple[str, ...]:
-        """The accepted values of `quality`, `style`, `background` or `output_format`."""
-        values: tuple[str, ...] = getattr(self, _OPTIONS[option])
-        return values
-
-    def size_problem(self, size: str) -> str | None:
-        """Why this model cannot draw `size`, or None when it can."""
-        if size in self.sizes:
-            return None
-        match = _SIZE.match(size)
-        if self.free_sizes is not None and match:
-            reason = self.free_sizes.problem(int(match[1]), int(match[2]))
-            if reason is None:
-                return None
-            hint = self.free_sizes.nearest(int(match[1]), int(match[2]))
-            suggestion = f" (try {hint})" if hint else ""
-            return f"{self.name} cannot draw {size}: {reason}{suggestion}."
-        return f"{self.name} cannot draw `{size}`. Sizes: {self.describe_sizes()}."
-
-    def describe_sizes(self) -> str:
-        listed = ", ".join(self.sizes)
-        if self.free_sizes is None:
-            return listed
-        return f"{listed}, or {self.free_sizes.describe()}"
-
-    def size_warning(self, size: str) -> str | None:
-        """A note for sizes the server accepts only experimentally."""
-        match = _SIZE.match(size)
-        rule = self.free_sizes
-        if match is None or rule is None or rule.experimental_pixels is None:
-            return None
-        if int(match[1]) * int(match[2]) > rule.experimental_pixels:
-            return f"{size} is larger than {self.name} draws reliably: such sizes are experimental."
-        return None
 
 
 @dataclass(frozen=True)
@@ -203,6 +63,22 @@ class ImageRequest:
     style: str | None = None
     background: str | None = None
     output_format: str | None = None
+    provider: str = "openai"
+    negative_prompt: str | None = None
+    steps: int | None = None
+    cfg_scale: float | None = None
+    sampler: str | None = None
+    seed: int | None = None
+    inputs: tuple[str, ...] = ()
+    """Pictures to edit (the first) and refer to (the others): an edit, not a new image."""
+    mask: str | None = None
+    """A PNG whose transparent pixels mark what an edit may change."""
+    previews: int = 0
+    """Partial images to stream while drawing (0: none)."""
+
+    @property
+    def is_edit(self) -> bool:
+        return bool(self.inputs)
 
 
 @dataclass(frozen=True)
@@ -217,79 +93,12 @@ class CheckedRequest:
     """The day it was checked, by the table's clock: a shutdown is weighed as of that day."""
 
 
-@dataclass
-class ImageModelTable:
-    """Every known image model, and what was wrong with the files they came from."""
-
-    models: dict[str, ImageModel]
-    problems: list[str] = field(default_factory=list)
-    clock: Clock = system_clock
-    """What "today" is when a model's shutdown date is weighed."""
-
-    def today(self) -> date:
-        return clocks.today(self.clock)
-
-    def get(self, name: str) -> ImageModel | None:
-        return self.models.get(name)
-
-    def names(self) -> list[str]:
-        return list(self.models)
-
-    def current(self, today: date | None = None) -> list[ImageModel]:
-        """The models that are still served, for the app to offer."""
-        today = today or self.today()
-        return [model for model in self.models.values() if not model.retired(today)]
-
-    def suggest(self, name: str) -> list[str]:
-        """Known names close to `name`: a family's variants, or near spellings."""
-        lowered = name.strip().lower()
-        related = [m.name for m in self.models.values() if m.family == lowered]
-        related = [n for n in related if not re.search(r"-\d{4}-\d{2}-\d{2}$", n)]
-        if related:
-            return related
-        return difflib.get_close_matches(lowered, list(self.models), n=3, cutoff=0.75)
-
-
-def load_image_models(
-    user_file: Path | None = None, *, clock: Clock = system_clock
-) -> ImageModelTable:
-    """Load the shipped table and the user's additions.
-
-    Problems with the user's file (not TOML, a wrong type, an unknown key) come back in
-    `problems`, naming the file and the key; the shipped entries are kept for anything the user's
-    file could not change.
-    """
-    user_file = locations.user_image_models_file() if user_file is None else user_file
-    builtin = _read_models(BUILTIN_FILE)  # shipped and tested: an error here is a bug
-    problems: list[str] = []
-    try:
-        user = _read_models(user_file) if os.path.lexists(user_file) else {}
-    except ModelTableError as error:
-        problems.append(f"{error} The shipped image model table is used.")
-        user = {}
-
-    combined = {name: dict(raw) for name, raw in builtin.items()}
-    for name, raw in user.items():
-        combined[name] = _merge(combined.get(name, {}), raw)
-
-    models: dict[str, ImageModel] = {}
-    for name in combined:
-        try:
-            models[name] = _build(name, _resolve(name, combined, user_file), user_file)
-        except ModelTableError as error:
-            if name not in builtin:
-                problems.append(f"{error} `{name}` is not checked.")
-                continue
-            problems.append(f"{error} The shipped definition of `{name}` is used.")
-            models[name] = _build(name, _resolve(name, builtin, BUILTIN_FILE), BUILTIN_FILE)
-    return ImageModelTable(models=models, problems=problems, clock=clock)
-
-
 def build_request(
     settings: Settings,
     prompt: str,
     table: ImageModelTable,
     *,
+    provider: str | None = None,
     model: str | None = None,
     n: int = 1,
     size: str | None = None,
@@ -297,6 +106,14 @@ def build_request(
     style: str | None = None,
     background: str | None = None,
     output_format: str | None = None,
+    negative_prompt: str | None = None,
+    steps: int | None = None,
+    cfg_scale: float | None = None,
+    sampler: str | None = None,
+    seed: int | None = None,
+    inputs: tuple[str, ...] = (),
+    mask: str | None = None,
+    previews: int = 0,
 ) -> tuple[ImageRequest, list[str]]:
     """Combine what was asked for this render with the `image.*` settings.
 
@@ -307,20 +124,34 @@ def build_request(
     fit (quality "auto" for dall-e-3) is left out quietly. A model that is not in the table gets
     only what the person set, since built-in defaults may mean nothing to its server.
 
+    A Stable Diffusion model takes the prompt's `Negative prompt:` line as its negative prompt
+    (after any given here), never as part of the prompt.
+
     Returns:
         The request and the warnings to show.
     """
-    name = (model or settings.image_model).strip()
-    known = table.get(name)
+    from artisan.images.parameters import split_negative
+
+    provider = provider or settings.image_provider
+    name = (model or table.default_model(provider, settings.image_model)).strip()
+    known = table.get(name) or table.for_provider(provider)
     warnings: list[str] = []
-    asked = {"size": size, "quality": quality, "style": style, "background": background}
-    values: dict[str, str] = {}
+    asked: dict[str, Any] = {
+        "size": size,
+        "quality": quality,
+        "style": style,
+        "background": background,
+        "steps": steps,
+        "cfg_scale": cfg_scale,
+        "sampler": sampler,
+    }
+    values: dict[str, Any] = {}
     for option, value in asked.items():
         if value is not None:
             values[option] = value
             continue
         attribute = f"image_{option}"
-        configured: str | None = getattr(settings, attribute)
+        configured: Any = getattr(settings, attribute)
         if configured is None:
             continue
         from_file = attribute in settings.sources
@@ -328,7 +159,7 @@ def build_request(
             if from_file:
                 values[option] = configured
             continue
-        problem = _option_problem(known, option, _normal(option, configured))
+        problem = _option_problem(known, option, _normal(option, str(configured)))
         if problem is None:
             values[option] = configured
         elif from_file:
@@ -336,7 +167,22 @@ def build_request(
                 f"The setting image.{option} = “{configured}” does not apply to {name} "
                 f"({problem}); the model's default is used."
             )
-    request = ImageRequest(prompt=prompt, model=name, n=n, output_format=output_format, **values)
+    if known is not None and "negative_prompt" in known.options:
+        prompt, found = split_negative(prompt)
+        negative_prompt = ", ".join(part for part in (negative_prompt, found) if part) or None
+    request = ImageRequest(
+        prompt=prompt,
+        model=name,
+        n=n,
+        output_format=output_format,
+        provider=provider,
+        negative_prompt=negative_prompt,
+        seed=seed,
+        inputs=inputs,
+        mask=mask,
+        previews=previews,
+        **values,
+    )
     return request, warnings
 
 
@@ -358,10 +204,17 @@ def validate(
         raise ImageOptionError("The prompt is empty: there is nothing to draw.")
     request = _normalized(request)
     model = table.get(request.model)
+    if model is not None and model.provider != request.provider:
+        raise ImageOptionError(
+            f"{model.name} is rendered by {model.provider}, not {request.provider}: pick one of "
+            f"{request.provider}'s models, or --provider {model.provider}."
+        )
+    model = model or table.for_provider(request.provider)
     warnings: list[str] = []
     if model is None:
         if request.n < 1:
             raise ImageOptionError(f"At least one image must be asked for, not {request.n}.")
+        _refuse_sd_options(request, request.model)
         suggestions = table.suggest(request.model)
         hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
         warnings.append(
@@ -386,8 +239,17 @@ def validate(
     return CheckedRequest(request, model, tuple(warnings), today)
 
 
+def _refuse_sd_options(request: ImageRequest, name: str) -> None:
+    given = [option for option in SD_OPTIONS if getattr(request, option) is not None]
+    if given and request.provider == "openai":
+        raise ImageOptionError(
+            f"{name} takes no {_words(given[0])}: that is an option of Stable Diffusion servers "
+            "(--provider automatic1111 or comfyui)."
+        )
+
+
 def _problems(request: ImageRequest, model: ImageModel) -> list[str]:
-    problems = []
+    problems = _sd_problems(request, model)
     length = len(request.prompt)
     if length > model.prompt_max:
         problems.append(
@@ -424,10 +286,45 @@ def _problems(request: ImageRequest, model: ImageModel) -> list[str]:
     return problems
 
 
+def _sd_problems(request: ImageRequest, model: ImageModel) -> list[str]:
+    """What a request asks of Stable Diffusion options, edits and previews that the model
+    cannot do."""
+    problems = []
+    for option in SD_OPTIONS:
+        if getattr(request, option) is not None and option not in model.options:
+            where = (
+                "an option of Stable Diffusion servers (--provider automatic1111 or comfyui)"
+                if model.provider == "openai"
+                else "not an option of its server"
+            )
+            problems.append(f"{model.name} takes no {_words(option)}: {where}.")
+    if request.steps is not None and not 1 <= request.steps <= 150:
+        problems.append(f"Steps must be from 1 to 150, not {request.steps}.")
+    if request.cfg_scale is not None and not 1 <= request.cfg_scale <= 30:
+        problems.append(f"The CFG scale must be from 1 to 30, not {request.cfg_scale:g}.")
+    if request.seed is not None and not -1 <= request.seed < 2**32:
+        problems.append(f"The seed must be from 0 to {2**32 - 1} (or -1: any), not {request.seed}.")
+    if request.inputs and not model.edits:
+        problems.append(f"{model.name} does not edit pictures; gpt-image-2 does.")
+    elif len(request.inputs) > model.inputs_max:
+        problems.append(
+            f"{model.name} takes at most {model.inputs_max} pictures per edit; "
+            f"{len(request.inputs)} were given."
+        )
+    if request.mask is not None and not request.inputs:
+        problems.append("A mask needs a picture to edit.")
+    if request.previews and request.previews > model.previews:
+        can = f"at most {model.previews}" if model.previews else "none"
+        problems.append(f"{model.name} streams {can} partial images, not {request.previews}.")
+    return problems
+
+
 def _option_problem(model: ImageModel, option: str, value: str) -> str | None:
     """Why `value` is not accepted for `option`, or None when it is."""
     if option == "size":
         return None if model.size_problem(value) is None else f"sizes: {model.describe_sizes()}"
+    if option in SD_OPTIONS:
+        return None if option in model.options else "an option of Stable Diffusion servers"
     choices = model.choices(option)
     if option == "output_format" and not model.output_formats:
         if value == model.default_format:
@@ -490,110 +387,3 @@ def _replace(request: ImageRequest, **changes: Any) -> ImageRequest:
 
 def _words(option: str) -> str:
     return option.replace("_", " ")
-
-
-# Reading the table ----------------------------------------------------------------------------
-
-
-def _read_models(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = files.read_toml(path, files.IMAGE_MODELS)
-    except FileNotFoundError:
-        return {}  # a dangling link, or removed meanwhile: nothing to add
-    except files.FileProblem as problem:
-        raise ModelTableError(f"{problem}.") from None
-    models = data.get("models", {})
-    if not isinstance(models, dict) or not all(isinstance(v, dict) for v in models.values()):
-        raise ModelTableError(f'{path}: models must be tables such as [models."gpt-image-2"].')
-    return models
-
-
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """`override` over `base`, key by key; a table such as `free_sizes` is merged key by key."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
-
-
-def _resolve(name: str, raw: Mapping[str, dict[str, Any]], path: Path) -> dict[str, Any]:
-    """A model's keys with those of the models it inherits from filled in."""
-    chain = [name]
-    while True:
-        parent = raw[chain[-1]].get("inherits")
-        if parent is None:
-            break
-        if not isinstance(parent, str) or parent not in raw:
-            raise ModelTableError(f"{path}: `{chain[-1]}` inherits from unknown model {parent!r}.")
-        if parent in chain:
-            raise ModelTableError(f"{path}: `{name}` inherits from itself ({' → '.join(chain)}).")
-        chain.append(parent)
-    resolved: dict[str, Any] = {}
-    for link in reversed(chain):
-        resolved = _merge(resolved, raw[link])
-    resolved.pop("inherits", None)
-    return resolved
-
-
-def _build(name: str, raw: dict[str, Any], path: Path) -> ImageModel:
-    where = f"{path}: model `{name}`"
-    unknown = sorted(set(raw) - _KNOWN_KEYS)
-    if unknown:
-        raise ModelTableError(f"{where} has unknown keys: {', '.join(unknown)}.")
-    for key in ("prompt_max", "n_max", "sizes"):
-        if key not in raw:
-            raise ModelTableError(
-                f"{where} needs `{key}` (or `inherits` from a model that has it)."
-            )
-    values: dict[str, Any] = {}
-    for key in _INT_KEYS:
-        value = raw[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ModelTableError(f"{where}: `{key}` must be a whole number of at least 1.")
-        values[key] = value
-    for key in _LIST_KEYS:
-        if key in raw:
-            value = raw[key]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ModelTableError(f"{where}: `{key}` must be a list of text.")
-            values[key] = tuple(v.strip().lower() for v in value)
-    for key in _TEXT_KEYS:
-        if key in raw and key != "inherits":
-            if not isinstance(raw[key], str):
-                raise ModelTableError(f"{where}: `{key}` must be text.")
-            values[key] = raw[key].strip()
-    for size in values["sizes"]:
-        if size != "auto" and not _SIZE.fullmatch(size):
-            raise ModelTableError(f"{where}: size {size!r} must be WIDTHxHEIGHT or auto.")
-    if "shutdown" in raw:
-        if not isinstance(raw["shutdown"], date):
-            raise ModelTableError(f"{where}: `shutdown` must be a date such as 2026-12-01.")
-        values["shutdown"] = raw["shutdown"]
-    if "free_sizes" in raw:
-        values["free_sizes"] = _free_sizes(raw["free_sizes"], where)
-    if "price" in raw:
-        try:
-            values["price"] = read_price(raw["price"], where)
-        except PriceTableError as error:
-            raise ModelTableError(str(error)) from None
-    values.setdefault("label", name)
-    return ImageModel(name=name, **values)
-
-
-def _free_sizes(raw: Any, where: str) -> FreeSizes:
-    if not isinstance(raw, dict):
-        raise ModelTableError(f"{where}: `free_sizes` must be a table.")
-    unknown = sorted(set(raw) - set(_FREE_SIZE_KEYS))
-    if unknown:
-        raise ModelTableError(f"{where}: `free_sizes` has unknown keys: {', '.join(unknown)}.")
-    for key, value in raw.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ModelTableError(f"{where}: `free_sizes.{key}` must be a number of at least 0.")
-        if key != "max_ratio" and not isinstance(value, int):
-            raise ModelTableError(f"{where}: `free_sizes.{key}` must be a whole number.")
-    if raw.get("multiple", 16) < 1 or raw.get("max_ratio", 3.0) < 1:
-        raise ModelTableError(f"{where}: `free_sizes` needs multiple and max_ratio of at least 1.")
-    return FreeSizes(**{**raw, "max_ratio": float(raw.get("max_ratio", 3.0))})

@@ -3,10 +3,14 @@
 Prices live in the image model table (`price` of each model, see `data/image-models.toml`), in
 US dollars, either per image (by quality and size) or per token (text in, image in, image out).
 Before a render, `estimate` prices what is about to be sent; where the model bills by token, the
-image tokens come from the table's tokens per 1024x1024 image, scaled by the size's pixels, and
-`auto` is priced as the costliest choice it may make, so an estimate is an upper bound rather
-than a hope. After a render, `actual` prices what the server reports it used (GPT Image models
-report usage); a server that reports nothing gets the estimate again, marked as one.
+image tokens come from the table: tokens per 1024x1024 image by quality, and for other sizes
+either the figures published for them (`size_tokens`) or, between those, a scaling by pixels.
+The prompt is counted at one token a byte (a token is never less than a byte), the pictures
+sent to an edit at `input_image_tokens` each, and `auto` as the costliest choice it may make,
+so an estimate is an upper bound rather than a hope: what a request is recorded at never
+exceeds it (see `artisan.images.workflow`). After a render, `actual` prices what the server
+reports it used (GPT Image models report usage); a server that reports nothing gets the
+estimate again, marked as one.
 """
 
 from __future__ import annotations
@@ -21,8 +25,6 @@ from typing import Any, Protocol
 PER_MILLION = 1_000_000
 REFERENCE_PIXELS = 1024 * 1024
 """`output_tokens` in the table are for an image of this many pixels."""
-CHARS_PER_TOKEN = 4
-"""For estimating the prompt's tokens before sending."""
 BILLINGS = ("image", "tokens")
 _SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})$")
 _RATE_KEYS = ("text_input", "image_input", "image_output")
@@ -37,6 +39,12 @@ _KNOWN = {
     "checked",
     "source",
     "estimate",
+    "published",
+    "size_tokens",
+    "size_quality",
+    "size_exponent",
+    "input_image_tokens",
+    "partial_image_tokens",
 }
 
 
@@ -60,6 +68,15 @@ class Price:
     """Dollars per million image tokens drawn."""
     output_tokens: Mapping[str, int] = field(default_factory=dict)
     """Image tokens per 1024x1024 image, by quality."""
+    size_tokens: Mapping[str, int] = field(default_factory=dict)
+    """Image tokens of other sizes ("1536x1024"), at `size_quality`, as published."""
+    size_quality: str = "high"
+    size_exponent: float = 1.0
+    """How image tokens grow with the pixels between the sizes listed."""
+    input_image_tokens: int = 0
+    """Image tokens per picture sent to an edit, at most."""
+    partial_image_tokens: int = 0
+    """Image tokens each streamed partial image adds."""
     auto_quality: str = "high"
     auto_size: str = "1024x1024"
     default_quality: str = ""
@@ -68,6 +85,17 @@ class Price:
     source: str = ""
     estimate: bool = False
     """The figures are artisan's estimates: no published price was found."""
+    published: bool = False
+    """The figures are the provider's published ones (see `source`)."""
+
+    def basis(self) -> str:
+        """Where the figures come from, for a line under an estimate."""
+        when = f", checked {self.checked.isoformat()}" if self.checked else ""
+        if self.published:
+            return f"published prices{when}" + (f"; source: {self.source}" if self.source else "")
+        if self.estimate:
+            return f"artisan's estimate, no published price{when}"
+        return f"the price table{when}"
 
 
 @dataclass(frozen=True)
@@ -128,7 +156,30 @@ def read_price(raw: Any, where: str) -> Price:
             f"{where}: `price.output_tokens` must be a table of whole numbers by quality."
         )
     values["output_tokens"] = {str(key).lower(): value for key, value in tokens.items()}
-    for key in ("auto_quality", "auto_size", "default_quality", "source"):
+    sizes = raw.get("size_tokens", {})
+    if not isinstance(sizes, dict) or not all(
+        _SIZE.match(str(key)) and type(value) is int and value > 0 for key, value in sizes.items()
+    ):
+        raise PriceTableError(
+            f'{where}: `price.size_tokens` must be a table of whole numbers by size ("1536x1024").'
+        )
+    values["size_tokens"] = {str(key): value for key, value in sizes.items()}
+    if "size_exponent" in raw:
+        exponent = raw["size_exponent"]
+        if (
+            isinstance(exponent, bool)
+            or not isinstance(exponent, int | float)
+            or not (0 < exponent <= 2)
+        ):
+            raise PriceTableError(f"{where}: `price.size_exponent` must be a number from 0 to 2.")
+        values["size_exponent"] = float(exponent)
+    for key in ("input_image_tokens", "partial_image_tokens"):
+        if key in raw:
+            count = raw[key]
+            if type(count) is not int or count < 0:
+                raise PriceTableError(f"{where}: `price.{key}` must be a whole number.")
+            values[key] = count
+    for key in ("auto_quality", "auto_size", "default_quality", "source", "size_quality"):
         if key in raw:
             if not isinstance(raw[key], str):
                 raise PriceTableError(f"{where}: `price.{key}` must be text.")
@@ -137,10 +188,11 @@ def read_price(raw: Any, where: str) -> Price:
         if not isinstance(raw["checked"], date):
             raise PriceTableError(f"{where}: `price.checked` must be a date such as 2026-11-27.")
         values["checked"] = raw["checked"]
-    if "estimate" in raw:
-        if not isinstance(raw["estimate"], bool):
-            raise PriceTableError(f"{where}: `price.estimate` must be true or false.")
-        values["estimate"] = raw["estimate"]
+    for key in ("estimate", "published"):
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                raise PriceTableError(f"{where}: `price.{key}` must be true or false.")
+            values[key] = raw[key]
     if billing == "image" and not values["per_image"]:
         raise PriceTableError(f'{where}: `price.billing = "image"` needs `per_image`.')
     if billing == "tokens" and not values["output_tokens"]:
@@ -166,6 +218,10 @@ class PricedRequest(Protocol):
     def size(self) -> str | None: ...
     @property
     def quality(self) -> str | None: ...
+    @property
+    def inputs(self) -> tuple[str, ...]: ...
+    @property
+    def previews(self) -> int: ...
 
 
 def estimate(model: PricedModel | None, request: PricedRequest) -> Cost | None:
@@ -184,13 +240,16 @@ def estimate(model: PricedModel | None, request: PricedRequest) -> Cost | None:
         if each is None:
             return None
         return Cost(each * request.n, estimated=price.estimate)
-    tokens = _output_tokens(price, quality, size)
+    tokens = output_tokens(price, quality, size)
     if tokens is None:
         return None
-    prompt_tokens = math.ceil(len(request.prompt) / CHARS_PER_TOKEN)
-    total = (prompt_tokens * price.text_input + tokens * request.n * price.image_output) / (
-        PER_MILLION
-    )
+    # A token is at least one byte of text, so this never counts too few.
+    prompt_tokens = len(request.prompt.encode("utf-8"))
+    pictures = len(request.inputs) * price.input_image_tokens
+    drawn = (tokens + request.previews * price.partial_image_tokens) * request.n
+    total = (
+        prompt_tokens * price.text_input + pictures * price.image_input + drawn * price.image_output
+    ) / PER_MILLION
     return Cost(total, estimated=True)
 
 
@@ -258,13 +317,43 @@ def _priced_quality(price: Price, quality: str | None) -> str:
     return quality
 
 
-def _output_tokens(price: Price, quality: str, size: str) -> int | None:
+def output_tokens(price: Price, quality: str, size: str) -> int | None:
+    """Image tokens of one image of `size` at `quality`, by the table; None when it cannot
+    tell (a quality or size the table does not price)."""
     per_reference = price.output_tokens.get(quality)
     match = _SIZE.match(size)
     if per_reference is None or match is None:
         return None
-    pixels = int(match[1]) * int(match[2])
-    return math.ceil(per_reference * pixels / REFERENCE_PIXELS)
+    width, height = int(match[1]), int(match[2])
+    pixels = width * height
+    if not price.size_tokens:
+        return math.ceil(per_reference * pixels / REFERENCE_PIXELS)
+    top = price.output_tokens.get(price.size_quality)
+    if not top:
+        return None
+    listed = price.size_tokens.get(size)
+    if listed is None:
+        listed = math.ceil(_coefficient(price, top, width, height) * pixels**price.size_exponent)
+    return math.ceil(listed * per_reference / top)
+
+
+def _coefficient(price: Price, top: int, width: int, height: int) -> float:
+    """Tokens per pixels-to-the-exponent for a picture of this shape: the larger of those of
+    the published sizes of nearest shape on either side, so the estimate stays an upper
+    bound."""
+    anchors = [(1.0, top / REFERENCE_PIXELS**price.size_exponent)]
+    for size, tokens in price.size_tokens.items():
+        match = _SIZE.match(size)
+        if match is None:
+            continue
+        w, h = int(match[1]), int(match[2])
+        anchors.append((max(w, h) / min(w, h), tokens / (w * h) ** price.size_exponent))
+    shape = max(width, height) / min(width, height)
+    below = [anchor for anchor in anchors if anchor[0] <= shape]
+    above = [anchor for anchor in anchors if anchor[0] >= shape]
+    near = [max(below)] if below else []
+    near += [min(above)] if above else []
+    return float(max(coefficient for _, coefficient in near))
 
 
 def _amount(value: Any, where: str) -> float:

@@ -1,77 +1,75 @@
-"""Render a prompt, save the images and link them to the prompt's library entry.
+"""Render a prompt, record what it cost, save the images and link them to the prompt's entry.
 
 This is the one path both faces take: `artisan image` and the app's render actions call
 `render_and_record` (a batch calls it once per prompt), so an image is never saved without its
 entry knowing, and never paid for without the spending record knowing, whichever started it.
 
 The order matters to what a person is left with when something fails:
-1. a library id given by the person is looked up first, so a typo costs no request; the
-   images folder is checked by writing a probe file into it, so a read-only or missing folder
-   costs no request either; and the estimate is checked against `image.monthly_limit`;
-2. the images are rendered (nothing is written if that fails or is cancelled), and what they
-   cost is added to the spending record;
-3. a prompt that is not in the library yet is saved (when it is to be kept), or linked to the
-   entry that already holds the same text: one step under the library's lock
-   (`Library.find_or_add`), so four renders of one prompt at once make one entry with four
-   images, not four entries;
-4. each image is written to disk, then recorded in the entry. An image that still cannot be
-   written (the disk filled up, the folder went away) is kept in the data folder's
-   `unsaved-images/`, and the error says where: a paid render is never thrown away.
-Disk work runs in threads, so the app's event loop never waits on a disk.
+1. before anything is sent: a library id given by the person is looked up (a typo costs no
+   request); the images folder is checked by writing a probe file into it, and both it and the
+   data folder for room on their disks; and the request is reserved in the spending record
+   under its lock, which refuses it when it would pass `image.monthly_limit`;
+2. the images are rendered. A request the server refused takes its reservation back; one that
+   was sent and never answered (a timeout, a dropped connection, Esc, Ctrl-C) stays counted at
+   its estimate, since the server may have drawn and billed it;
+3. from the moment the server answered, the request is paid for, and the rest runs to its end
+   in a thread of its own even when the render is cancelled meanwhile: the prompt is saved or
+   linked (`Library.find_or_add`, so renders of one prompt at once make one entry), what it
+   cost is settled in the record, and each image is written: to the images folder, else the
+   data folder's `unsaved-images/`, else the temporary folder, else it is held in memory and
+   the message says so. Nothing that fails here loses what came before it.
+
+What is recorded is what the server's usage came to, but never more than the request's
+estimate: the estimate prices the costliest choice the request allows, so a report above it is
+for something not asked for (extra images) or not a report at all (a billion tokens). Such a
+figure is kept beside the line (`reported`) and said.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artisan import locations
-from artisan.entry import ImageRecord, PromptEntry, now
-from artisan.errors import ArtisanError
+from artisan.clock import Clock, system_clock
+from artisan.connection import ApiError, ConnectionDropped, ProtocolError, RequestTimedOut
+from artisan.entry import PromptEntry
 from artisan.images import spending
-from artisan.images.files import ImageFileError, check_writable, save_image
-from artisan.images.prices import Cost, estimate
-from artisan.images.rendering import (
-    ProgressCallback,
-    RenderedImage,
-    RenderProgress,
-    Stage,
-    render,
+from artisan.images.files import check_room, check_writable
+from artisan.images.paid import (
+    PaidRender,
+    RenderOutcome,
+    RunToEnd,
+    SavedImage,
+    temporary_images_dir,
+    unsaved_images_dir,
 )
+from artisan.images.prices import estimate
+from artisan.images.renderers import Renderer, make_renderer
+from artisan.images.rendering import ProgressCallback, Rendered
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
     from artisan.config import Settings
     from artisan.images.models import CheckedRequest
     from artisan.library import Library
 
-
-@dataclass(frozen=True)
-class SavedImage:
-    """An image on disk and its record in the library."""
-
-    path: Path
-    record: ImageRecord
-
-
-@dataclass(frozen=True)
-class RenderOutcome:
-    """What `render_and_record` did."""
-
-    entry: PromptEntry | None
-    """The library entry the images are linked to, as saved; None when the prompt was not
-    to be kept."""
-    images: list[SavedImage]
-    saved_entry: bool
-    """True when the prompt was not in the library and was saved by this render."""
-    cost: Cost | None = None
-    """What the render cost (None: its model has no price)."""
-    warnings: list[str] = field(default_factory=list)
-    """Worth telling, not failures: the spending record could not be written, the monthly
-    limit could not be checked."""
+DATA_ROOM = 1024 * 1024
+"""Bytes the data folder needs free for a render: a line of the spending record and the
+library entry (images that cannot be saved where asked go there too, if they fit)."""
+BYTES_PER_PIXEL = 4
+"""Room asked for each pixel of an image: a PNG is rarely larger than its raw pixels."""
+AUTO_PIXELS = 1536 * 1024
+"""Pixels of the largest image `auto` sizes give."""
+__all__ = [
+    "RenderOutcome",
+    "SavedImage",
+    "render_and_record",
+    "room_needed",
+    "temporary_images_dir",
+    "unsaved_images_dir",
+]
 
 
 async def render_and_record(
@@ -84,9 +82,11 @@ async def render_and_record(
     folder: Path | None = None,
     stem: str | None = None,
     on_progress: ProgressCallback | None = None,
-    client: AsyncOpenAI | None = None,
+    renderer: Renderer | None = None,
+    clock: Clock = system_clock,
+    on_paid: Callable[[RenderOutcome], None] | None = None,
 ) -> RenderOutcome:
-    """Render a checked request, save every image and link it to its library entry.
+    """Render a checked request, record its cost, save every image and link it to its entry.
 
     Args:
         settings: Server, key, timeout, the images folder and the monthly limit.
@@ -100,148 +100,150 @@ async def render_and_record(
             are written with no entry (an id given as `entry` is still linked).
         folder: Where to save; by default the `images_dir` setting.
         stem: The file name without extension (`-o cat.png`); by default time and prompt.
-        on_progress: Told about each step, for a progress line.
-        client: An SDK client to reuse.
+        on_progress: Told about each step, for a progress line (always on the event loop).
+        renderer: Who draws it (one shared by a batch); by default the one of the request's
+            provider, made here and closed after.
+        clock: What time it is, for the spending record and its month.
+        on_paid: Told what became of a paid render, also when the render is cancelled after
+            the answer arrived (then the images are still saved, and this is the only word
+            of them).
 
     Raises:
-        ApiError: the render failed; nothing was written.
+        ApiError: the render failed, or the answer held no image artisan could keep (it is
+            recorded all the same).
         EntryNotFound: `entry` is an id that matches no saved prompt; nothing was sent.
-        SpendingLimitReached: the estimate would pass `image.monthly_limit`; nothing was sent.
-        ImageFileError, LibraryError: a file or the entry could not be written; the message
-            names the images that were saved before.
-        asyncio.CancelledError: cancelled while rendering; nothing was written.
+        SpendingLimitReached, SpendingNotRecorded: refused before sending.
+        ImageFileError: the images folder cannot be written or either disk is too full
+            (nothing was sent); or an image could not be saved after the render (the message
+            says where it is kept).
+        LibraryError: the entry could not be written; the images are saved, and named.
+        asyncio.CancelledError: cancelled; a request sent is recorded, and paid images saved.
     """
-    prompt = checked.request.prompt
     known: PromptEntry | None = None
     if isinstance(entry, str):
         known = await asyncio.to_thread(library.get, entry)
     folder = folder or settings.images_path()
-    await asyncio.to_thread(check_writable, folder)
-    warnings: list[str] = []
-    limit_note = await asyncio.to_thread(
-        spending.check_limit, settings, estimate(checked.model, checked.request)
-    )
-    if limit_note:
-        warnings.append(limit_note)
-
-    images = await render(settings, checked, on_progress=on_progress, client=client)
-    cost = _total(images)
-
-    current: PromptEntry | None
-    if known is not None:
-        current, saved_entry = known, False
-    elif keep_prompt:
-        draft = entry if isinstance(entry, PromptEntry) else PromptEntry.create(prompt)
-        current, saved_entry = await asyncio.to_thread(library.find_or_add, draft)
-    else:
-        current, saved_entry = None, False
-    entry_id = current.id if current is not None else ""
-    noted = await asyncio.to_thread(_note_spending, checked, images, cost, entry_id)
-    if noted:
-        warnings.append(noted)
-
-    saved: list[SavedImage] = []
-    for index, image in enumerate(images, start=1):
-        if on_progress is not None:
-            on_progress(_saving(index, len(images), folder))
-        try:
-            path, record = await asyncio.to_thread(_save_one, image, entry_id, folder, stem)
-        except ImageFileError as error:
-            kept = await asyncio.to_thread(_keep_unsaved, images[index - 1 :], entry_id, stem)
-            raise _with_saved(_with_kept(error, kept), saved) from None
-        saved.append(SavedImage(path, record))
-        if current is None:
-            continue
-        try:
-            current = await asyncio.to_thread(library.save_image, current.id, record)
-        except ArtisanError as error:
-            raise _with_saved(error, saved) from None
-    return RenderOutcome(
-        entry=current, images=saved, saved_entry=saved_entry, cost=cost, warnings=warnings
-    )
-
-
-def _total(images: list[RenderedImage]) -> Cost | None:
-    """What a request cost: the sum of its images' shares."""
-    costs = [image.record.cost for image in images]
-    if not images or any(cost is None for cost in costs):
-        return None
-    return Cost(sum(cost or 0.0 for cost in costs), images[0].record.cost_estimated)
-
-
-def _note_spending(
-    checked: CheckedRequest, images: list[RenderedImage], cost: Cost | None, entry_id: str
-) -> str | None:
-    """Add the render to the spending record; a warning when that failed (the images are
-    still saved: losing a line of the record is better than losing a paid image)."""
-    usage: dict[str, int] = {}
-    for image in images:
-        for key, value in (image.record.usage or {}).items():
-            usage[key] = usage.get(key, 0) + value
-    first = images[0].record if images else ImageRecord(path="")
-    spent = spending.Spent(
-        when=now(),
-        model=checked.request.model,
-        images=len(images),
-        cost=None if cost is None else cost.dollars,
-        estimated=cost is not None and cost.estimated,
-        usage=usage or None,
-        entry=entry_id,
-        size=first.size,
-        quality=first.quality,
-    )
+    await asyncio.to_thread(_check_folders, folder, checked)
+    drawer = renderer or make_renderer(settings, checked.request.provider)
     try:
-        spending.record(spent)
-    except OSError as error:
-        return (
-            f"What this render cost could not be added to {locations.spending_file()}: "
-            f"{error.strerror or error}. `artisan spend` will not count it."
+        reservation = await _reserve(settings, checked, clock)
+        rendered = await _render(drawer, checked, reservation, on_progress)
+        paid = PaidRender(
+            checked, rendered, reservation, library, known, entry, keep_prompt, folder, stem
         )
-    return None
+        job = RunToEnd(paid.run, on_cancel=paid.hurry)
+        paid.report_to(on_progress)
+        try:
+            outcome = await job.run()
+        finally:
+            if on_paid is not None and job.result is not None:
+                on_paid(job.result)
+    finally:
+        if renderer is None:
+            await drawer.close()
+    if not rendered.images:
+        raise _no_image(rendered, outcome)
+    if outcome.failure:
+        raise outcome.failure_kind(outcome.failure)
+    return outcome
 
 
-def _save_one(
-    image: RenderedImage, entry_id: str, folder: Path, stem: str | None
-) -> tuple[Path, ImageRecord]:
-    record = replace(image.record, created=now(), entry=entry_id)
-    path = save_image(image.data, record, folder, stem=stem)
-    return path, replace(record, path=str(path))
-
-
-def unsaved_images_dir() -> Path:
-    """Where rendered images that could not be saved where asked are kept."""
-    return locations.data_dir() / "unsaved-images"
-
-
-def _keep_unsaved(images: list[RenderedImage], entry_id: str, stem: str | None) -> list[Path] | str:
-    """Save images in `unsaved_images_dir()`; their paths, or why that failed too."""
-    kept: list[Path] = []
-    try:
-        for image in images:
-            kept.append(_save_one(image, entry_id, unsaved_images_dir(), stem)[0])
-    except ImageFileError as error:
-        return error.message
-    return kept
-
-
-def _with_kept(error: ImageFileError, kept: list[Path] | str) -> ImageFileError:
-    """The error, saying where the images that could not be saved are kept."""
-    if isinstance(kept, str):
-        return ImageFileError(f"{error.message} Keeping the images elsewhere failed too: {kept}")
-    where = ", ".join(str(path) for path in kept)
-    noun = "image is" if len(kept) == 1 else "images are"
-    return ImageFileError(f"{error.message} The rendered {noun} kept at {where}.")
-
-
-def _saving(index: int, total: int, folder: Path) -> RenderProgress:
-    return RenderProgress(
-        Stage.SAVING, f"Saving image {index} of {total} to {folder}…", index - 1, total
+async def _reserve(
+    settings: Settings, checked: CheckedRequest, clock: Clock
+) -> spending.Reservation | None:
+    """The request's place in the spending record; None for a renderer that costs nothing."""
+    if checked.model is not None and not checked.model.costs_money:
+        return None
+    request = checked.request
+    expected = estimate(checked.model, request)
+    reserving = RunToEnd(
+        lambda: spending.reserve(
+            settings,
+            expected,
+            model=request.model,
+            images=request.n,
+            size=request.size or "",
+            quality=request.quality or "",
+            clock=clock,
+        )
     )
+    try:
+        return await reserving.run()
+    except asyncio.CancelledError:
+        if reserving.result is not None:
+            spending.release(reserving.result)  # reserved, and nothing was sent
+        raise
 
 
-def _with_saved(error: ArtisanError, saved: list[SavedImage]) -> ArtisanError:
-    """The same error, saying which images were saved and linked before it."""
-    if not saved:
-        return error
-    paths = ", ".join(str(image.path) for image in saved)
-    return type(error)(f"{error.message} Saved before the failure: {paths}.")
+async def _render(
+    renderer: Renderer,
+    checked: CheckedRequest,
+    reservation: spending.Reservation | None,
+    on_progress: ProgressCallback | None,
+) -> Rendered:
+    """Draw it; a request that fails or is stopped settles or releases its reservation."""
+    try:
+        return await renderer.render(checked, on_progress=on_progress)
+    except ApiError as error:
+        if reservation is not None:
+            if _answered(error):
+                spending.release(reservation)
+            else:
+                _count_unanswered(reservation, checked, "sent, with no answer")
+        raise
+    except BaseException:
+        # Esc, Ctrl-C, or a bug: the request may have reached the server and be drawn.
+        if reservation is not None:
+            _count_unanswered(reservation, checked, "stopped after it was sent")
+        raise
+
+
+def room_needed(checked: CheckedRequest) -> int:
+    """Bytes a render's images may take on disk."""
+    size = checked.request.size or "auto"
+    width, _, height = size.partition("x")
+    pixels = int(width) * int(height) if width.isdigit() and height.isdigit() else AUTO_PIXELS
+    return checked.request.n * (pixels * BYTES_PER_PIXEL + 64 * 1024)
+
+
+# Before sending ------------------------------------------------------------------------------
+
+
+def _check_folders(folder: Path, checked: CheckedRequest) -> None:
+    check_writable(folder)
+    check_room(folder, room_needed(checked), "to save the images")
+    check_room(locations.data_dir(), DATA_ROOM, "in the data folder to record the render")
+
+
+def _answered(error: ApiError) -> bool:
+    """Whether the server answered the request with an error (nothing was drawn or billed),
+    or nothing was sent at all (no key, no connection)."""
+    return not isinstance(error, RequestTimedOut | ConnectionDropped | ProtocolError)
+
+
+def _count_unanswered(reservation: spending.Reservation, checked: CheckedRequest, why: str) -> None:
+    """Settle a request that was sent and never answered at its estimate."""
+    cost = reservation.estimate
+    request = checked.request
+    spent = spending.Spent(
+        when=reservation.when,
+        model=request.model,
+        images=request.n,
+        cost=None if cost is None else cost.dollars,
+        estimated=True,
+        size=request.size or "",
+        quality=request.quality or "",
+        note=f"{why}: counted at its estimate, as the server may have billed it",
+    )
+    spending.settle(reservation, spent)
+
+
+def _no_image(rendered: Rendered, outcome: RenderOutcome) -> ApiError:
+    problems = " ".join(rendered.problems) or "The answer held no image."
+    recorded = (
+        f" The render is recorded at {outcome.cost.describe()}, since the server drew it."
+        if outcome.cost is not None
+        else ""
+    )
+    kinds = [type(failure) for failure in rendered.failures[-1:]]
+    return (kinds[0] if kinds else ProtocolError)(problems + recorded)

@@ -742,19 +742,19 @@ class ArtisanApp(App[None]):
     def action_describe(self) -> None:
         from artisan.engine.describe import CannotDescribe
 
-        try:
-            self.workshop.describer  # noqa: B018  (the composer cannot: say so before asking)
-        except CannotDescribe as error:
-            self.notify(str(error), severity="warning", timeout=12)
-            return
         if self.workshop.busy(PROMPT) or self.workshop.busy(VARIATIONS):
             self.notify("Something is being written; Esc stops it first.", severity="warning")
             return
         count = self.settings.variations
         what = (
             f"Writes {count} prompt{'s' if count != 1 else ''} (the `variations` setting) for "
-            f"the {self.workshop.target().label} target; they arrive as variations."
+            f"the {self.workshop.target().label} target; they arrive as variations. A picture "
+            "that carries its own prompt (AUTOMATIC1111, ComfyUI, artisan) is read, not sent."
         )
+        try:
+            self.workshop.describer  # noqa: B018  (the composer cannot see: say so first)
+        except CannotDescribe as error:
+            what = f"{error} Only a picture that carries its own prompt can be read back."
         self.pictures.pick_picture(
             what, lambda path: self._run(VARIATIONS, lambda: self._describe(path))
         )
@@ -764,6 +764,16 @@ class ArtisanApp(App[None]):
 
         from artisan.images.vision import prepare_image
 
+        found = await asyncio.to_thread(_picture_prompt, path)
+        if found is not None:
+            # The picture says what made it: nothing to send, nothing to pay.
+            note = f"read from its own metadata ({found.describe()}); nothing was sent"
+            version = self.workshop.read_back(
+                path.name, found.full_prompt(), model=found.model, note=note
+            )
+            self.notify(f"{path.name}: {note}.", title="Describe")
+            self.variations_pane.option_list.focus()
+            return version
         image = await asyncio.to_thread(prepare_image, path)
         self.notify(f"Sending {image.name} as {image.describe()} to describe it.")
         version = await self.workshop.describe(image)
@@ -801,3 +811,15 @@ def _severity(name: str) -> SeverityLevel:
     if name == "error":
         return "error"
     return "information"
+
+
+def _picture_prompt(path: Path) -> Any:
+    """The prompt a picture carries in its own metadata, or None (also when it cannot be read:
+    describing it says why)."""
+    from artisan import files
+    from artisan.images.readback import read_picture
+
+    try:
+        return read_picture(path)
+    except (OSError, files.FileProblem):
+        return None

@@ -94,7 +94,15 @@ class Pictures:
             if rendered is not None:
                 rendered(items)
 
-        screen = RenderScreen(jobs, self.settings(), table, self.library, self.show_batch)
+        screen = RenderScreen(
+            jobs,
+            self.settings(),
+            table,
+            self.library,
+            self.show_batch,
+            clock=self.clock,
+            draw_picture=lambda picture: self.image_class()(picture),
+        )
         self.app.push_screen(screen, done)
 
     def _rendered(self, items: list[BatchItem]) -> None:
@@ -211,8 +219,22 @@ class Pictures:
                 self.image_class(),
                 on_saved=self.on_saved,
                 launcher=self.launcher,
+                on_edit=self.edit,
             )
         )
+
+    def edit(self, image: GalleryImage, instruction: str) -> None:
+        """Edit a picture with an instruction: the render dialog for it, then the result,
+        linked to the same entry with the instruction kept."""
+        from artisan.tui.screens.render import RenderJob
+
+        job = RenderJob(
+            instruction,
+            image.record.entry or None,
+            label=f"edit of {image.path.name}",
+            inputs=(str(image.path),),
+        )
+        self.render([job])
 
     def gallery(self, entry_id: str | None) -> None:
         """The last batch's gallery; else that of the entry `entry_id`."""

@@ -556,6 +556,29 @@ class Workshop:
         self.history.append(version)
         return version, styled.notes
 
+    def read_back(self, name: str, text: str, *, model: str = "", note: str = "") -> PromptVersion:
+        """A picture's own prompt, read from its metadata, as a described version: the prompt
+        is its one variation, and nothing was asked of any model.
+
+        Raises:
+            WorkshopBusy: a prompt or variations are being written.
+        """
+        self._jobs.check_free(PROMPT)
+        self._jobs.check_free(VARIATIONS)
+        version = PromptVersion(
+            text=text,
+            origin=Origin.DESCRIBED,
+            model=model,
+            target=self.target().name,
+            idea=f"described from {name}",
+            instruction=name,
+            note=note,
+            variations=[Variation(text=text, state="done", model=model, note=note)],
+        )
+        self.history.append(version)
+        self.listener(VariationsChanged(version, None))
+        return version
+
     def load_entry(self, entry: PromptEntry) -> PromptVersion:
         """Carry on from a saved prompt: its idea and target, and its prompt as a new version.
 

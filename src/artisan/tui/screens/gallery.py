@@ -4,7 +4,8 @@ Each tile shows a thumbnail (drawn with the terminal's protocol: Kitty graphics,
 half-block characters, which every colour terminal and tmux show), the first words of the
 prompt, the model, the size and the cost. Arrow keys move; Enter shows the image large with its
 whole prompt and the prompt the model drew; k keeps it (a favourite), d discards it to the
-library's trash (u brings it back), o opens it in the system viewer, c copies its path. The grid
+library's trash (u brings it back), e edits it with an instruction (the result joins the same
+entry), o opens it in the system viewer, c copies its path. The grid
 has as many columns as fit (three at 80 columns), and tiles shrink with the screen.
 
 Thumbnails are made in a thread, one image at a time, so the grid appears at once and fills in.
@@ -60,6 +61,7 @@ class GalleryScreen(Screen[None]):
         image_class: Makes the widget that draws a picture with the terminal's protocol.
         on_saved: Told each entry keeping or discarding changed (the library pane follows).
         launcher: Starts the system viewer; tests pass a recorder.
+        on_edit: Edits an image with an instruction (opens the render dialog for it).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -93,8 +95,10 @@ class GalleryScreen(Screen[None]):
         *,
         on_saved: Callable[[PromptEntry], None] | None = None,
         launcher: Launcher | None = None,
+        on_edit: Callable[[GalleryImage, str], None] | None = None,
     ) -> None:
         super().__init__()
+        self.on_edit = on_edit
         self.images = list(images)
         self.title_text = title
         self.library = library
@@ -307,6 +311,30 @@ class GalleryScreen(Screen[None]):
             open_image(tile.image.path, choice, launch=self.launcher)
         except ViewerError as error:
             self.notify(str(error), severity="error", timeout=12)
+
+    def action_edit(self) -> None:
+        from artisan.tui.screens.ask import AskScreen
+
+        tile = self.current
+        if tile is None or self.on_edit is None:
+            return
+        if not tile.image.exists:
+            self.notify(f"{tile.image.path} is no longer there.", severity="warning")
+            return
+        image, edit = tile.image, self.on_edit
+
+        def asked(instruction: str | None) -> None:
+            if instruction and instruction.strip():
+                edit(image, instruction.strip())
+
+        self.app.push_screen(
+            AskScreen(
+                "Edit the image",
+                "What to change (“make it night, add rain”); the result joins the same entry.",
+                placeholder="the change you want",
+            ),
+            asked,
+        )
 
     def action_copy_path(self) -> None:
         tile = self.current

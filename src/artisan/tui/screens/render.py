@@ -9,9 +9,10 @@ sent. While rendering, the options give way to the progress (a line with the ela
 one prompt, a table with a row per prompt for several), so the dialog fits 80x24 with the
 progress and any error showing.
 
-Escape stops: for one prompt, the request (nothing is written); for several, first the prompts
-not started (the running ones finish and are kept), then, pressed again, the running ones too.
-What finished is kept. Escape once everything has ended closes the dialog.
+Escape stops: for one prompt, the request (nothing is written, and the request is counted at its
+estimate, since the server may have billed it); for several, first the prompts not started (the
+running ones finish and are kept), then, pressed again, the running ones too. What finished is
+kept. Escape once everything has ended closes the dialog.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -29,12 +30,16 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Label, LoadingIndicator, Static
 
+from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
+from artisan.tui.background import report_unexpected
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
 from artisan.tui.widgets.image_options import ImageOptions
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from artisan.config import Settings
     from artisan.entry import PromptEntry
     from artisan.images import CheckedRequest, ImageModelTable
@@ -52,6 +57,8 @@ class RenderJob:
     """The saved entry's id, or an unsaved entry (idea, target, model) to save with them."""
     label: str = ""
     """What the person calls it: "variation 2 of v3"."""
+    inputs: tuple[str, ...] = ()
+    """For an edit (the text is then its instruction): the picture to change."""
 
 
 class RenderScreen(Dialog["list[BatchItem] | None"]):
@@ -63,6 +70,9 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         table: The image models.
         library: Where the images are linked.
         show_gallery: Shows the images of finished renders (the Gallery button).
+        clock: What time it is: which month the spending is weighed in.
+        draw_picture: Makes the widget that draws a picture with the terminal's protocol (the
+            streamed previews); None shows no previews.
     """
 
     BINDINGS = [Binding("escape", "stop_or_close", "Stop / close")]
@@ -85,6 +95,9 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         #buttons Button { margin-left: 2; }
         #buttons Button.-busy { text-style: dim; }
         #gallery-button { display: none; }
+        #preview { height: 8; display: none; margin-top: 1; align-horizontal: center; }
+        #preview.-shown { display: block; }
+        #preview > * { width: auto; height: 100%; }
         &.-rendering #render-body { display: none; }
         &.-rendering #summary { display: block; }
         &.-several #render-table { display: block; }
@@ -98,8 +111,15 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         table: ImageModelTable,
         library: Library,
         show_gallery: Callable[[list[BatchItem]], None] | None = None,
+        clock: Clock = system_clock,
+        draw_picture: Callable[[Any], Widget] | None = None,
     ) -> None:
         super().__init__()
+        self.clock = clock
+        self.draw_picture = draw_picture
+        self.editing = any(job.inputs for job in jobs)
+        # Edits are OpenAI's: a Stable Diffusion server renders new pictures only.
+        self.provider = "openai" if self.editing else settings.image_provider
         self.jobs = jobs
         self.settings = settings
         self.table = table
@@ -111,6 +131,8 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         self._started = 0.0
         self._ticker: Timer | None = None
         self._refused = ""
+        self.previews_shown = 0
+        """Partial images shown while the render streamed."""
 
     @property
     def several(self) -> bool:
@@ -118,18 +140,19 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="render", classes="dialog") as box:
-            box.border_title = plain(
-                f"Render {len(self.jobs)} prompts" if self.several else "Render image"
-            )
+            box.border_title = plain(self._title())
             box.border_subtitle = "Enter renders · Esc stops or closes"
             yield Static(plain(self._heading()), id="render-prompt")
             with Vertical(id="render-body"):
-                yield ImageOptions(self.settings, self.table)
+                yield ImageOptions(
+                    self.settings, self.table, provider=self.provider, edits=self.editing
+                )
                 yield Static("", id="estimate")
             yield Static("", id="summary")
             with Horizontal(id="progress"):
                 yield LoadingIndicator()
                 yield Label("", id="elapsed")
+            yield Vertical(id="preview")
             yield Static("", id="status")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -140,6 +163,29 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         self.set_class(self.several, "-several")
         self.query_one("#render-button", Button).focus()
         self._read_month()
+        if self.provider != "openai":
+            self._ask_server()
+
+    def _title(self) -> str:
+        from artisan.images.renderers import image_server
+
+        if self.editing:
+            return "Edit image"
+        what = f"Render {len(self.jobs)} prompts" if self.several else "Render image"
+        server = image_server(self.settings, self.provider)
+        return what if server.name == "OpenAI" else f"{what} on {server.name}"
+
+    @work(group="choices")
+    async def _ask_server(self) -> None:
+        """What the Stable Diffusion server offers: its checkpoints, its samplers."""
+        from artisan.images.renderers import make_renderer
+
+        renderer = make_renderer(self.settings, self.provider)
+        try:
+            choices = await renderer.choices()
+        finally:
+            await renderer.close()
+        self.query_one(ImageOptions).offer(choices)
 
     def _heading(self) -> str:
         if not self.several:
@@ -154,11 +200,13 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         from artisan.images import spending
 
         try:
-            month = spending.read().month()
+            ledger = spending.read()
         except ArtisanError as error:
             self.app.call_from_thread(self._say, str(error), error=True)
             return
-        self.app.call_from_thread(self._month_read, month)
+        for problem in ledger.problems:
+            self.app.call_from_thread(self.notify, problem, severity="warning", timeout=12)
+        self.app.call_from_thread(self._month_read, ledger.month(self.clock()))
 
     def _month_read(self, month: Period) -> None:
         self._month = month
@@ -170,11 +218,18 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
     def _show_estimate(self) -> None:
         from artisan.images.prices import dollars
+        from artisan.images.renderers import image_server
 
         try:
             batch = self._batch(self._checked())
         except ArtisanError as error:
             self._estimate_line(str(error), refused=True)
+            return
+        self._refused = ""
+        first = batch.items[0].checked.model
+        if first is not None and not first.costs_money:
+            server = image_server(self.settings, self.provider)
+            self._estimate_line(f"Free: drawn on {server.name}.", refused=False)
             return
         total = batch.estimate
         images = sum(item.checked.request.n for item in batch.items)
@@ -185,7 +240,6 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         else:
             line = f"Estimated cost: {total.describe()}"
         limit = self.settings.image_monthly_limit
-        self._refused = ""
         if self._month is not None:
             spent = self._month.cost.describe()
             if limit is not None:
@@ -210,19 +264,29 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         """Each job's request as chosen, checked against its model (raises what is wrong)."""
         from artisan.images import build_request, validate
 
-        chosen = self.query_one(ImageOptions).chosen()
+        options = self.query_one(ImageOptions)
+        chosen = options.chosen()
+        model = options.model(str(chosen.get("model")))
+        previews = min(self.settings.image_previews, model.previews) if model is not None else 0
         checked = []
         for job in self.jobs:
             request, _ = build_request(
                 self.settings,
                 job.text,
                 self.table,
+                provider=self.provider,
                 model=chosen.get("model"),
                 n=chosen.get("n", 1),
                 size=chosen.get("size"),
                 quality=chosen.get("quality"),
                 style=chosen.get("style"),
                 background=chosen.get("background"),
+                steps=chosen.get("steps"),
+                cfg_scale=chosen.get("cfg_scale"),
+                sampler=chosen.get("sampler"),
+                seed=chosen.get("seed"),
+                inputs=job.inputs,
+                previews=0 if self.several else previews,
             )
             checked.append(validate(request, self.table))
         return checked
@@ -234,7 +298,9 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             BatchItem(request, entry=job.entry, label=job.label)
             for job, request in zip(self.jobs, checked, strict=True)
         ]
-        return Batch(self.settings, self.library, items, on_change=self._item_changed)
+        return Batch(
+            self.settings, self.library, items, on_change=self._item_changed, clock=self.clock
+        )
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
@@ -279,9 +345,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             return
         except Exception as error:
             self._end(batch)
-            report = getattr(self.app, "_report_unexpected", None)
-            if report is not None:
-                report(error)
+            report_unexpected(self.app, error)
             self._say(f"Unexpected error: {type(error).__name__}: {error}", error=True)
             return
         self._end(batch)
@@ -336,12 +400,25 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             if item.state is ItemState.FAILED:
                 self._say(item.error, error=True)
             else:
-                self._say("Stopped; nothing was saved. Enter renders again, Esc closes.")
+                counted = item.estimate.describe() if item.estimate is not None else "its estimate"
+                self._say(
+                    "Stopped; nothing was saved. The request is counted at "
+                    f"{counted}, since the server may have billed it. Enter renders again, "
+                    "Esc closes."
+                )
             self.items = []
             self.query_one("#render-button", Button).focus()
             return
         spent = batch.spent()
         cost = f" · spent {spent.describe()}" if spent is not None else ""
+        stopped = sum(
+            1 for item in items if item.state is ItemState.CANCELLED and item.started is not None
+        )
+        if stopped:
+            cost += (
+                f" · {stopped} stopped after sending, counted at "
+                f"{'its estimate' if stopped == 1 else 'their estimates'}"
+            )
         failures = [
             f"{item.label or _first_words(item.prompt)}: {item.error}"
             for item in items
@@ -362,8 +439,31 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
         for table in self.query(RenderTable):
             table.refresh_item(item)
+        if item.preview is not None:
+            self._show_preview(item.preview)
+            item.preview = None
         if not self.several:
             self._tick()
+
+    def _show_preview(self, data: bytes) -> None:
+        """The latest partial image, in place of the one before."""
+        import io
+
+        from PIL import Image, UnidentifiedImageError
+
+        if self.draw_picture is None:
+            return
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                picture.thumbnail((256, 256))
+                shown = picture.convert("RGB")
+        except (OSError, UnidentifiedImageError, ValueError):
+            return
+        box = self.query_one("#preview", Vertical)
+        box.remove_children()
+        box.mount(self.draw_picture(shown))
+        box.add_class("-shown")
+        self.previews_shown += 1
 
     def _tick(self) -> None:
         from artisan.tui.widgets.render_table import RenderTable
@@ -400,7 +500,10 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             )
         else:
             stopped = batch.stop()
-            self._say(f"Stopping {stopped}; nothing of theirs is saved.")
+            self._say(
+                f"Stopping {stopped}; each is counted at its estimate, since the server may "
+                "have billed it (one whose images already arrived is saved)."
+            )
 
 
 def _clip_lines(text: str, lines: int) -> str:

@@ -75,6 +75,18 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     (
         "Images",
         (
+            Field(
+                "image.provider",
+                "Renderer",
+                "choice",
+                "openai (OpenAI or compatible), automatic1111 (also Forge, SD.Next), comfyui",
+            ),
+            Field(
+                "image.base_url",
+                "Image server",
+                hint="empty: OpenAI's, or the usual local port; chat's server never applies",
+            ),
+            Field("image.api_key", "Image key", "secret", "empty: the OpenAI key, for OpenAI"),
             Field("image.model", "Image model", "choice"),
             Field("image.size", "Size", hint="e.g. 1024x1024, or auto"),
             Field("image.quality", "Quality", hint="e.g. auto, low, medium, high"),
@@ -184,11 +196,12 @@ class SettingsScreen(Screen[bool]):
                 id=wid,
             )
         if field.kind == "secret":
-            from_env = self.settings.sources.get("api_key") == "OPENAI_API_KEY"
-            held = not value and bool(self.settings.scoped_keys)
+            variable = _ENVIRONMENT.get(field.key, "")
+            from_env = self.settings.sources.get(_attribute(field.key)) == variable
+            held = field.key == "api_key" and not value and bool(self.settings.scoped_keys)
             placeholder = "sk-..."
             if from_env:
-                placeholder = "set by OPENAI_API_KEY"
+                placeholder = f"set by {variable}"
             elif held:
                 placeholder = "none for this server (see below)"
             return Input(
@@ -223,7 +236,14 @@ class SettingsScreen(Screen[bool]):
         if key == "image.model":
             from artisan.images import load_image_models
 
-            return [model.name for model in load_image_models(clock=self.clock).current()]
+            table = load_image_models(clock=self.clock)
+            return [
+                model.name
+                for provider in config.IMAGE_PROVIDERS
+                for model in table.current(provider=provider)
+            ]
+        if key == "image.provider":
+            return list(config.IMAGE_PROVIDERS)
         return []
 
     def _current(self, key: str) -> str:
@@ -245,7 +265,8 @@ class SettingsScreen(Screen[bool]):
         """The fields whose value differs from the settings now in force."""
         changed = {}
         for key in FIELDS:
-            if key == "api_key" and self.query_one(f"#{_widget_id(key)}", Input).disabled:
+            widget = self.query_one(f"#{_widget_id(key)}")
+            if key in _ENVIRONMENT and isinstance(widget, Input) and widget.disabled:
                 continue
             value = self._read(key)
             if value != self._current(key):
@@ -388,6 +409,10 @@ class SettingsScreen(Screen[bool]):
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:
         self.dismiss(False)
+
+
+_ENVIRONMENT = {"api_key": "OPENAI_API_KEY", "image.api_key": "ARTISAN_IMAGE_API_KEY"}
+"""The environment variable that wins over the file, for each secret on the form."""
 
 
 def _attribute(key: str) -> str:

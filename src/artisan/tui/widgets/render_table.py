@@ -59,7 +59,10 @@ class RenderTable(DataTable[Text]):
 
     def _cells(self, index: int, item: BatchItem) -> tuple[Text, ...]:
         cost = item.cost
+        model = item.checked.model
         shown = cost.describe() if cost is not None else "?"
+        if model is not None and not model.costs_money:
+            shown = "free"  # one's own Stable Diffusion server
         if item.state in (ItemState.FAILED, ItemState.CANCELLED):
             shown = "-"  # nothing was drawn, so nothing is billed
         state = item.state.value
