@@ -1,0 +1,276 @@
+"""Reading an idea before styling it: its kind, the medium it names, its words, its feeling,
+its intended use and its aspect.
+
+Everything the reading knows is data (`knowledge`: kinds, feelings, media and uses; the
+presets' triggers); the rules here are few and general:
+
+- The **kind** is the deliverable the idea names first ("a logo for a coffee shop" is a logo
+  whatever the coffee); with none named, its subject decides (a person alone is a portrait,
+  a person or an animal doing something somewhere is a scene), and quoted words with no other
+  deliverable make a text piece.
+- The **medium** is a preset's trigger, else a medium of the lexicon ("linocut"), else a word
+  that names a family ("a painting of ...", "a photo of ...").
+- The **text** is what is quoted, or the capitals after "says", or the name after "called".
+- The **feeling** is the one with most of its words in the idea, the earliest on a tie.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from artisan.checker import quoted_text
+from artisan.engine.knowledge import Feeling, Kind, Knowledge, Medium, Use
+from artisan.engine.presets import ComposerData, Preset
+from artisan.wording import Words, tokens
+
+_HEAD_BREAKS = frozenset(
+    """
+    of for with in on at that which who where about called named titled showing featuring
+    from by under over saying says reading reads against to into inside near above below
+    behind beside during through while depicting representing made
+    """.split()
+)
+NOT_ACTIONS = frozenset(
+    """
+    building painting drawing ceiling morning evening clothing wedding king ring thing spring
+    string wing swing icing lighting sibling pudding dumpling sling sterling darling duckling
+    seedling gosling viking ping bing thanksgiving stuffing frosting setting living dining
+    ending beginning opening landing ceiling awning railing siding bedding lining offering
+    gathering meeting tiling engraving etching lettering packaging branding ring shading
+    clearing crossing timing heading wording filling topping icing parking shopping
+    """.split()
+)
+_ACTIONS = frozenset(
+    """
+    walks runs sits stands plays reads fights flies dances swims eats holds rides chases
+    carries hugs sleeps waits looks climbs falls jumps watches drinks cooks sings paints
+    throws catches kisses fishes sails surfs skates leaps wanders explores guards hunts
+    """.split()
+)
+_SETTING = frozenset("in on at under through across inside beside near among atop".split())
+_GENERIC_FAMILY = (
+    (("photo", "photograph", "photography", "photographic", "camera", "dslr", "shot on"), "photo"),
+    (("painting", "painted", "paint"), "paint"),
+    (("drawing", "drawn", "sketch", "sketched", "doodle"), "drawing"),
+    (("3d", "3d render", "render", "cgi", "3d model"), "render"),
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an idea asks for, read before any style is chosen."""
+
+    idea: str
+    kind: Kind
+    feeling: Feeling | None = None
+    preset: Preset | None = None
+    """The preset whose trigger the idea names: it always wins."""
+    trigger: str | None = None
+    """The idea's own words for that medium ("watercolor")."""
+    medium: Medium | None = None
+    """A medium of the lexicon the idea names that no preset has ("linocut")."""
+    medium_word: str | None = None
+    family: str | None = None
+    """The family of media the idea asks for ("a painting of ..."): only its presets."""
+    not_photo: bool = False
+    """The idea asks for an illustration: no photographs."""
+    text: tuple[str, ...] = ()
+    use: Use | None = None
+    aspect: str | None = None
+    """Midjourney's ratio from the idea's words or its use; None lets the kind decide."""
+
+    @property
+    def design(self) -> bool:
+        return self.kind.design
+
+    @property
+    def named(self) -> bool:
+        """Whether the idea chose its medium (a preset or a medium of the lexicon)."""
+        return self.preset is not None or self.medium is not None
+
+
+def read_idea(idea: str, data: ComposerData) -> Reading:
+    """Read `idea` for its kind, medium, words, feeling, use and aspect."""
+    knowledge = data.knowledge
+    idea = " ".join(idea.split())
+    words = Words(idea)
+    text = quoted_text(idea)
+    use = _use(words, knowledge)
+    masked = words
+    if use is not None and not use.deliverable:
+        masked = Words(_mask(idea, use.words))
+    kind = _kind(masked, knowledge, has_text=bool(text))
+    named = named_preset(words, data)
+    preset, trigger = named if named else (None, None)
+    medium = medium_word = None
+    if preset is None:
+        found = named_medium(words, knowledge)
+        if found is not None:
+            medium, medium_word = found
+    family = preset.family if preset else medium.family if medium else _family(words)
+    aspect = None if kind.design else _aspect(words, data)
+    aspect = aspect or (use.aspect if use else None)
+    return Reading(
+        idea=idea,
+        kind=kind,
+        feeling=feeling_of(words, knowledge),
+        preset=preset,
+        trigger=trigger,
+        medium=medium,
+        medium_word=medium_word,
+        family=family,
+        not_photo=family is None and words.any(("illustration", "illustrated", "cartoon")),
+        text=text,
+        use=use,
+        aspect=aspect,
+    )
+
+
+def feeling_of(words: Words, knowledge: Knowledge) -> Feeling | None:
+    """The feeling with most of its words in the idea (the earliest on a tie)."""
+    best: tuple[int, int, Feeling] | None = None
+    for feeling in knowledge.feelings:
+        places = [words.find(w) for w in feeling.words]
+        places = [p for p in places if p >= 0]
+        if not places:
+            continue
+        rank = (-len(places), min(places))
+        if best is None or rank < (best[0], best[1]):
+            best = (rank[0], rank[1], feeling)
+    return None if best is None else best[2]
+
+
+def named_preset(words: Words, data: ComposerData) -> tuple[Preset, str] | None:
+    """The preset whose trigger appears first in the idea (the longest one at that place), with
+    the trigger as the idea says it."""
+    best: tuple[int, int, Preset, str] | None = None
+    for preset in data.presets.values():
+        for trigger in preset.triggers:
+            index = words.find(trigger)
+            if index < 0:
+                continue
+            rank = (index, -len(tokens(trigger)))
+            if best is None or rank < (best[0], best[1]):
+                best = (rank[0], rank[1], preset, _as_said(words.text, trigger))
+    return None if best is None else (best[2], best[3])
+
+
+def named_medium(words: Words, knowledge: Knowledge) -> tuple[Medium, str] | None:
+    """A particular medium of the lexicon the idea names ("linocut", "stained glass")."""
+    best: tuple[int, int, Medium, str] | None = None
+    for medium in knowledge.media:
+        if medium.generic or medium.family == "photo":
+            continue
+        for word in medium.words:
+            index = words.find(word)
+            if index < 0:
+                continue
+            rank = (index, -len(tokens(word)))
+            if best is None or rank < (best[0], best[1]):
+                best = (rank[0], rank[1], medium, _as_said(words.text, word))
+    return None if best is None else (best[2], best[3])
+
+
+def head_end(words: Words) -> int:
+    """The index of the first word after the idea's head ("a logo | for a coffee shop")."""
+    for index, token in enumerate(words.stems):
+        if index > 0 and token in _HEAD_BREAKS:
+            return index
+    return len(words.stems)
+
+
+def has_action(words: Words) -> bool:
+    """Whether someone in the idea does something ("fishing", "walks")."""
+    for index, token in enumerate(words.stems):
+        if index == 0:
+            continue
+        if token in _ACTIONS or (
+            token.endswith("ing") and len(token) > 4 and token not in NOT_ACTIONS
+        ):
+            return True
+    return False
+
+
+def _kind(words: Words, knowledge: Knowledge, *, has_text: bool) -> Kind:
+    end = head_end(words)
+    best: tuple[int, int, int, Kind] | None = None
+    for order, kind in enumerate(knowledge.kinds):
+        for phrase, where in _kind_words(kind, has_text):
+            index = words.find(phrase)
+            if index < 0 or (where == "head" and index >= end):
+                continue
+            rank = (index, -len(tokens(phrase)), order)
+            if best is None or rank < best[:3]:
+                best = (*rank, kind)
+    if best is not None:
+        return best[3]
+    if has_text:
+        return knowledge.kind("text")
+    return _subject_kind(words, knowledge)
+
+
+def _kind_words(kind: Kind, has_text: bool) -> list[tuple[str, str]]:
+    listed = [(w, "any") for w in kind.words] + [(w, "head") for w in kind.head]
+    if has_text:
+        listed += [(w, "any") for w in kind.weak]
+    return listed
+
+
+def _subject_kind(words: Words, knowledge: Knowledge) -> Kind:
+    """The kind of an idea that names no deliverable: by what it shows."""
+    found: list[tuple[int, int, Kind]] = []
+    for kind in knowledge.kinds:
+        hit = words.first(kind.subjects, compounds=True)
+        if hit is not None:
+            found.append((hit[0], -len(tokens(hit[1])), kind))
+    if not found:
+        return knowledge.kind("scene")
+    found.sort(key=lambda f: f[:2])
+    animate = [f for f in found if f[2].id in ("portrait", "character", "scene")]
+    settings = any(s in _SETTING for s in words.stems)
+    if animate and (has_action(words) or len(found) > 1 and settings or len(animate) > 1):
+        return knowledge.kind("scene")
+    first = found[0][2]
+    if first.id == "scene":  # an animal alone, as a sitter
+        return knowledge.kind("portrait")
+    return first
+
+
+def _family(words: Words) -> str | None:
+    for family_words, family in _GENERIC_FAMILY:
+        if words.any(family_words):
+            return family
+    return None
+
+
+def _use(words: Words, knowledge: Knowledge) -> Use | None:
+    best: tuple[int, int, Use] | None = None
+    for use in knowledge.uses:
+        hit = words.first(use.words)
+        if hit is not None:
+            rank = (hit[0], -len(tokens(hit[1])))
+            if best is None or rank < best[:2]:
+                best = (*rank, use)
+    return None if best is None else best[2]
+
+
+def _aspect(words: Words, data: ComposerData) -> str | None:
+    for ratio, aspect_words in data.vocabulary.aspects:
+        if words.any(aspect_words):
+            return ratio
+    return None
+
+
+def _mask(idea: str, phrases: tuple[str, ...]) -> str:
+    for phrase in sorted(phrases, key=len, reverse=True):
+        pattern = r"[\s-]+".join(re.escape(p) for p in phrase.split())
+        idea = re.sub(rf"(?<!\w){pattern}s?(?!\w)", " ", idea, flags=re.IGNORECASE)
+    return idea
+
+
+def _as_said(text: str, phrase: str) -> str:
+    """`phrase` as `text` writes it (its case, its form: "Watercolors" for "watercolor")."""
+    pattern = r"[\s-]+".join(re.escape(p) for p in phrase.split())
+    found = re.search(rf"(?<!\w){pattern}\w*", text, re.IGNORECASE)
+    return found.group(0) if found else phrase

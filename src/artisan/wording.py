@@ -1,0 +1,154 @@
+"""Words as a reader takes them: whole words in any of their forms, a/an, singular and plural.
+
+Matching is by whole words, each in either number: "fox" is found in "two foxes", and "logo"
+never in "logotype". A phrase matches where its words follow one another ("coffee shop" in "a
+coffee-shop logo": hyphens and punctuation separate words as spaces do). Subject words may also
+end a compound ("burger" in "hamburgers", "flower" in "sunflowers"): `Words.find(...,
+compounds=True)`, for words of five letters or more, so "cat" is never found in "catalogue"
+nor "ring" in "earrings".
+
+Articles and plurals come from `inflect`, with the few corrections English needs for
+abbreviations spoken letter by letter ("a UI", "an LED") and for numbers ("an 8-bit scene").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+import inflect
+
+_ENGINE = inflect.engine()
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_COMPOUND_HEAD = 5
+_COMPOUND_LEAD = 3
+_LEADING_NUMBER = re.compile(r"^(\d+)")
+_LETTERS_AN = frozenset("AEFHILMNORSX")
+"""Capital letters whose spoken name starts with a vowel sound: "an F", "an X"."""
+_NOT_PLURAL = frozenset(
+    """
+    this his its was has is yes us as thus plus perhaps always across less unless series
+    species news lens canvas chaos gas bus atlas bias iris cosmos kudos physics mathematics
+    politics ethics graphics aesthetics economics athletics gymnastics optics sometimes
+    nowadays whereas alias analysis basis thesis crisis oasis
+    """.split()
+)
+_UNCOUNTED = frozenset(
+    """
+    rain snow fog mist water light smoke fire sand grass music food hair steam ice darkness
+    sunlight moonlight starlight autumn winter spring summer art artwork typography text
+    lettering furniture equipment scenery foliage wildlife jewellery jewelry clothing
+    machinery packaging signage weather information architecture nature space coffee tea
+    bread wine rice pasta sushi chocolate cheese honey milk soup salad dessert breakfast
+    lunch dinner love grief joy anger fear wonder nostalgia calm peace chaos silence
+    """.split()
+)
+
+
+@cache
+def stem(word: str) -> str:
+    """`word` in the singular, lower case: the form words are compared in."""
+    word = word.lower()
+    if word.endswith("'s"):
+        return stem(word[:-2]) + "'s"
+    if not is_plural(word):
+        return word
+    singular = _ENGINE.singular_noun(word)
+    return singular if isinstance(singular, str) and singular else word
+
+
+@cache
+def is_plural(word: str) -> bool:
+    """Whether `word` is a plural noun ("foxes", "mice"); "glass", "lens" and "news" are not."""
+    word = word.lower()
+    if len(word) < 3 or word in _NOT_PLURAL or word in _UNCOUNTED:
+        return False
+    if word.endswith(("ss", "us", "is", "ous", "'s")):
+        return False
+    singular = _ENGINE.singular_noun(word)
+    return isinstance(singular, str) and bool(singular) and singular != word
+
+
+def tokens(text: str) -> list[str]:
+    """The words of `text`, lower case, each in the singular."""
+    return [stem(token) for token in _TOKEN.findall(text.lower().replace("’", "'"))]
+
+
+class Words:
+    """A text read once for many whole-word look-ups (`"fox" in Words("two foxes")`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.stems = tokens(text)
+        self._joined = " " + " ".join(self.stems) + " "
+
+    def __contains__(self, phrase: object) -> bool:
+        return isinstance(phrase, str) and self.find(phrase) >= 0
+
+    def find(self, phrase: str, *, compounds: bool = False) -> int:
+        """The index of the first word where `phrase` starts, or -1. With `compounds`, a
+        one-word phrase of five letters or more also ends a longer word ("hamburgers")."""
+        wanted = tokens(phrase)
+        if not wanted:
+            return -1
+        place = self._joined.find(" " + " ".join(wanted) + " ")
+        if place >= 0:
+            return self._joined.count(" ", 0, place)
+        if compounds and len(wanted) == 1 and len(wanted[0]) >= _COMPOUND_HEAD:
+            word = wanted[0]
+            for index, token in enumerate(self.stems):
+                if token.endswith(word) and len(token) - len(word) >= _COMPOUND_LEAD:
+                    return index
+        return -1
+
+    def any(self, phrases: Iterable[str], *, compounds: bool = False) -> bool:
+        return any(self.find(phrase, compounds=compounds) >= 0 for phrase in phrases)
+
+    def first(
+        self, phrases: Iterable[str], *, compounds: bool = False
+    ) -> tuple[int, str] | None:
+        """The phrase found earliest in the text (the longest one at that place), with the
+        index of its first word."""
+        best: tuple[int, int, str] | None = None
+        for phrase in phrases:
+            index = self.find(phrase, compounds=compounds)
+            if index < 0:
+                continue
+            rank = (index, -len(tokens(phrase)), phrase)
+            if best is None or rank < best:
+                best = rank
+        return None if best is None else (best[0], best[2])
+
+
+def mentions(text: str, phrase: str) -> bool:
+    """Whether `phrase` occurs in `text` as whole words, in any number, ignoring case."""
+    return phrase in Words(text)
+
+
+def article(phrase: str) -> str:
+    """ "a" or "an" for the phrase that follows it."""
+    words = phrase.strip().split()
+    if not words:
+        return "a"
+    first = words[0].strip("\"'“‘(")
+    number = _LEADING_NUMBER.match(first)
+    if number:
+        spoken = _ENGINE.number_to_words(number.group(1))
+        return _ENGINE.a(str(spoken)).split()[0]
+    bare = re.sub(r"[^A-Za-z]", "", first.split("-")[0])
+    if 2 <= len(bare) <= 3 and bare.isupper():  # an abbreviation said letter by letter
+        return "an" if bare[0] in _LETTERS_AN else "a"
+    if len(bare) == 1 and bare.isupper():
+        return "an" if bare in _LETTERS_AN else "a"
+    return str(_ENGINE.a(first or phrase)).split()[0]
+
+
+def with_article(phrase: str) -> str:
+    """`phrase` after "a" or "an": "an illustration", "a UI mockup", "an 8-bit scene"."""
+    return f"{article(phrase)} {phrase}"
+
+
+def plural(noun: str) -> str:
+    """The plural of a noun ("sticker" gives "stickers")."""
+    return str(_ENGINE.plural_noun(noun)) if noun else noun
