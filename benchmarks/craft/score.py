@@ -180,7 +180,7 @@ def judge(prompt: str, idea: Idea, target: Target, knowledge: Knowledge) -> list
         cancelled = [t for t in terms if negates(t, idea.idea, idea.text)]
         if cancelled:
             failures.append(f"text: the negative “{cancelled[0]}” cancels the words")
-    failures += _articles(body)
+    failures += _articles(body.replace(idea.idea, " "))
     return failures
 
 

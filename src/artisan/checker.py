@@ -39,8 +39,8 @@ _QUOTED = re.compile(
 )
 _SAID = re.compile(
     r"\b(?:says?|saying|reads?|reading|spells?|spelling|with the (?:words?|text|letters)|"
-    r"(?:written|printed|lettered)(?: on it)?)\s*:?\s+"
-    r"([A-Z0-9][A-Z0-9'&!?.,-]*(?:\s+[A-Z0-9][A-Z0-9'&!?.,-]*)*)"
+    r"(?:written|printed|lettered)(?: on it)?|headline|tagline|slogan|caption|title)\s*:?\s+"
+    r"([A-Z0-9][\w'&!?.-]*(?:,?\s+(?:[A-Z0-9&][\w'&!?.-]*))*)"
 )
 _NAMED = re.compile(
     r"\b(?:called|named|titled|entitled|brand(?:ed)?)\s+"

@@ -30,7 +30,9 @@ class Kind:
     design: bool
     presets: tuple[str, ...]
     general: bool
-    feelings: tuple[str, ...]
+    moods: tuple[str, ...]
+    """Moods that suit the kind and carry no feeling, for ideas that carry none."""
+    quality: tuple[str, ...]
     aspect: str
     motion: tuple[str, ...]
     exclusions: tuple[str, ...]
@@ -167,7 +169,8 @@ def _kind(table: dict[str, Any]) -> Kind:
         design=table.get("design", False),
         presets=_strings(table["presets"]),
         general=table.get("general", False),
-        feelings=_strings(table.get("feelings", [])),
+        moods=_strings(table.get("moods", [])),
+        quality=_strings(table.get("quality", [])),
         aspect=table.get("aspect", "1:1"),
         motion=_strings(table["motion"]),
         exclusions=_strings(table.get("exclusions", [])),

@@ -377,7 +377,8 @@ def ranked_tags(
         items.append((bare(scene.mood), 4))
     items += [(axis_tag("extra", extra, vocabulary), 0) for extra in scene.extras]
     if quality:
-        items += [(q, 8 + n) for n, q in enumerate(vocabulary.quality)]
+        wanted = scene.reading.kind.quality or vocabulary.quality
+        items += [(q, 8 + n) for n, q in enumerate(wanted)]
     seen: set[str] = set()
     out = []
     for item, rank in items:

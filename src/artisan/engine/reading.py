@@ -27,7 +27,7 @@ from artisan.wording import Words, tokens
 _HEAD_BREAKS = frozenset(
     """
     of for with in on at that which who where about called named titled showing featuring
-    from by under over saying says reading reads against to into inside near above below
+    from by under over against to into inside near above below
     behind beside during through while depicting representing made
     """.split()
 )
@@ -99,7 +99,8 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     use = _use(words, knowledge)
     masked = words
     if use is not None and not use.deliverable:
-        masked = Words(_mask(idea, use.words))
+        deliverables = {w for k in knowledge.kinds for w in (*k.words, *k.head)}
+        masked = Words(_mask(idea, tuple(w for w in use.words if w not in deliverables)))
     kind = _kind(masked, knowledge, has_text=bool(text))
     named = named_preset(words, data)
     preset, trigger = named if named else (None, None)
@@ -173,11 +174,14 @@ def named_medium(words: Words, knowledge: Knowledge) -> tuple[Medium, str] | Non
 
 
 def head_end(words: Words) -> int:
-    """The index of the first word after the idea's head ("a logo | for a coffee shop")."""
-    for index, token in enumerate(words.stems):
+    """The index of the first word after the idea's head ("a logo | for a coffee shop",
+    "kids reading app | , the screen where ...")."""
+    clause = re.split(r"[,.;:!?()]", words.text, maxsplit=1)[0]
+    end = len(tokens(clause))
+    for index, token in enumerate(words.stems[:end]):
         if index > 0 and token in _HEAD_BREAKS:
             return index
-    return len(words.stems)
+    return end
 
 
 def has_action(words: Words) -> bool:

@@ -18,7 +18,7 @@ from artisan.engine.knowledge import DESIGN_BANNED, Feeling, Knowledge
 from artisan.engine.presets import Change, ComposerData, Preset
 from artisan.engine.reading import Reading, read_idea
 from artisan.engine.reading import named_preset as reading_named_preset
-from artisan.wording import Words, with_article
+from artisan.wording import Words, article, with_article
 
 SCENE_AXES = ("lighting", "composition", "colour", "mood", "camera", "film")
 REFINED_AXES = ("time", "season", "weather")
@@ -187,7 +187,7 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
     if pinned and said and not described and preset is not None:
         kind = reading.kind
         trimmed = _remove(subject, said)
-        if Words(said).any(kind.words + kind.head) or re.match(
+        if reading.medium is not None or Words(said).any(kind.words + kind.head) or re.match(
             r"(?:(?:an?|the)\s+)?(?:for|with|that|called|named|which|about)\b", trimmed, re.I
         ):
             kept = True  # the medium's words also say what the image is: "a crayon drawing of"
@@ -297,14 +297,9 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
     if axis == "mood":
         if feeling is not None:
             return feeling.moods
-        if not reading.kind.feelings:
+        if not reading.kind.moods:
             return ()  # a logo or a diagram says no mood
-        if preset.mood:  # a user preset's own moods, for ideas that carry no feeling
-            return preset.mood
-        knowledge = data.knowledge
-        return tuple(
-            m for f in reading.kind.feelings if (known := knowledge.feeling(f)) for m in known.moods
-        )
+        return preset.mood or reading.kind.moods  # a user preset's own, or the kind's
     if axis in ("camera", "film") and (not preset.photographic or reading.design):
         return ()
     if axis == "lighting" and scene.light is not None:
@@ -437,6 +432,11 @@ def _remove(text: str, phrase: str) -> str:
     rest = _DANGLING.sub("", rest).strip(" ,;:-")
     if re.fullmatch(r"(?:an?|the)?", rest, re.IGNORECASE):
         return ""
+    found_article = re.match(r"(an?)\s+(\S+)", rest, re.IGNORECASE)
+    if found_article:  # "an embroidered patch" less "embroidered" is "a patch"
+        right = article(found_article.group(2))
+        if right != found_article.group(1).lower():
+            rest = (right.capitalize() if rest[0].isupper() else right) + rest[len(found_article.group(1)):]
     return rest
 
 
