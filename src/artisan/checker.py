@@ -46,7 +46,10 @@ _NAMED = re.compile(
     r"\b(?:called|named|titled|entitled|brand(?:ed)?)\s+"
     r"([A-Z0-9][\w'&!.-]*(?:\s+(?:[A-Z0-9][\w'&!.-]*|&|of|the|and|de|la))*)"
 )
-QUALIFIED = ("extra", "other", "additional", "beyond", "unwanted", "stray", "misspelled")
+QUALIFIED = (
+    "extra", "other", "additional", "beyond", "unwanted", "stray", "misspelled", "misspelt",
+    "garbled", "illegible", "unreadable", "gibberish", "distorted", "blurry", "warped",
+)
 """Words that make an exclusion about something other than what the idea asks ("no extra
 text" leaves a poster's own words alone)."""
 _STOP = frozenset("no not the and any or with without of a an unless asked".split())

@@ -46,6 +46,7 @@ class Feeling:
 
     id: str
     words: tuple[str, ...]
+    cues: tuple[str, ...]
     moods: tuple[str, ...]
     avoid: tuple[str, ...]
     lighting: tuple[str, ...]
@@ -118,6 +119,7 @@ def load_knowledge() -> Knowledge:
             Feeling(
                 id=f["id"],
                 words=_strings(f["words"]),
+                cues=_strings(f.get("cues", [])),
                 moods=_strings(f["moods"]),
                 avoid=_strings(f["avoid"]),
                 lighting=_strings(f.get("lighting", [])),

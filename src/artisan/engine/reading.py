@@ -24,6 +24,11 @@ from artisan.engine.knowledge import Feeling, Kind, Knowledge, Medium, Use
 from artisan.engine.presets import ComposerData, Preset
 from artisan.wording import Words, tokens
 
+_NEGATED = re.compile(
+    r"\b(?:not|no|never|without|nothing|isn't|aren't|don't|rather than)\s+"
+    r"(?:(?:too|very|overly|at all|remotely|a bit|even)\s+)?[\w'-]+(?:\s+or\s+[\w'-]+)?",
+    re.IGNORECASE,
+)
 _HEAD_BREAKS = frozenset(
     """
     of for with in on at that which who where about called named titled showing featuring
@@ -129,14 +134,16 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
 
 
 def feeling_of(words: Words, knowledge: Knowledge) -> Feeling | None:
-    """The feeling with most of its words in the idea (the earliest on a tie)."""
+    """The feeling that counts most in the idea: its words three each, its cues one each (the
+    earliest on a tie). Words that are denied ("sad, not scary") do not count."""
+    affirmed = Words(_NEGATED.sub(" ", words.text))
     best: tuple[int, int, Feeling] | None = None
     for feeling in knowledge.feelings:
-        places = [words.find(w) for w in feeling.words]
-        places = [p for p in places if p >= 0]
-        if not places:
+        strong = [p for p in (affirmed.find(w) for w in feeling.words) if p >= 0]
+        weak = [p for p in (affirmed.find(w) for w in feeling.cues) if p >= 0]
+        if not strong and not weak:
             continue
-        rank = (-len(places), min(places))
+        rank = (-(3 * len(strong) + len(weak)), min(strong + weak))
         if best is None or rank < (best[0], best[1]):
             best = (rank[0], rank[1], feeling)
     return None if best is None else best[2]
@@ -144,17 +151,20 @@ def feeling_of(words: Words, knowledge: Knowledge) -> Feeling | None:
 
 def named_preset(words: Words, data: ComposerData) -> tuple[Preset, str] | None:
     """The preset whose trigger appears first in the idea (the longest one at that place), with
-    the trigger as the idea says it."""
-    best: tuple[int, int, Preset, str] | None = None
+    the trigger as the idea says it. A trigger that names a medium ("watercolour") wins over
+    one that names a style ("storybook watercolour" is a watercolour)."""
+    media = [w for m in data.knowledge.media if not m.generic for w in m.words]
+    best: tuple[int, int, int, Preset, str] | None = None
     for preset in data.presets.values():
         for trigger in preset.triggers:
             index = words.find(trigger)
             if index < 0:
                 continue
-            rank = (index, -len(tokens(trigger)))
-            if best is None or rank < (best[0], best[1]):
-                best = (rank[0], rank[1], preset, _as_said(words.text, trigger))
-    return None if best is None else (best[2], best[3])
+            style_only = 0 if Words(trigger).any(media) else 1
+            rank = (style_only, index, -len(tokens(trigger)))
+            if best is None or rank < best[:3]:
+                best = (*rank, preset, _as_said(words.text, trigger))
+    return None if best is None else (best[3], best[4])
 
 
 def named_medium(words: Words, knowledge: Knowledge) -> tuple[Medium, str] | None:
@@ -197,18 +207,29 @@ def has_action(words: Words) -> bool:
 
 
 def _kind(words: Words, knowledge: Knowledge, *, has_text: bool) -> Kind:
+    """The deliverable the idea names: the last one in its head (the head noun: "an
+    ecommerce product page" is a page), else the first one anywhere."""
     end = head_end(words)
-    best: tuple[int, int, int, Kind] | None = None
+    in_head: tuple[int, int, int, Kind] | None = None
+    anywhere: tuple[int, int, int, Kind] | None = None
     for order, kind in enumerate(knowledge.kinds):
         for phrase, where in _kind_words(kind, has_text):
             index = words.find(phrase)
             if index < 0 or (where == "head" and index >= end):
                 continue
-            rank = (index, -len(tokens(phrase)), order)
-            if best is None or rank < best[:3]:
-                best = (*rank, kind)
-    if best is not None:
-        return best[3]
+            size = len(tokens(phrase))
+            last = index + size - 1
+            if last < end:
+                rank = (-last, -size, order)
+                if in_head is None or rank < in_head[:3]:
+                    in_head = (*rank, kind)
+            rank = (index, -size, order)
+            if anywhere is None or rank < anywhere[:3]:
+                anywhere = (*rank, kind)
+    if in_head is not None:
+        return in_head[3]
+    if anywhere is not None:
+        return anywhere[3]
     if has_text:
         return knowledge.kind("text")
     return _subject_kind(words, knowledge)

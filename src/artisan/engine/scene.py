@@ -96,9 +96,16 @@ def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset
     if kind.general:
         pool += [p for p in data.presets.values() if p.general and p not in own]
     words = Words(reading.idea)
+    banned = banned_media(reading, data)
+    pool = [
+        p
+        for p in pool
+        if _family_allowed(p, reading) and not (banned and Words(_preset_text(p)).any(banned))
+    ]
+    if not pool:
+        return []
     checks = (
         lambda p: not p.needs or words.any(p.needs),
-        lambda p: _family_allowed(p, reading),
         lambda p: reading.feeling is None or not _contradicts(_preset_text(p), reading.feeling),
     )
     chosen = pool
@@ -148,7 +155,7 @@ def banned_media(reading: Reading, data: ComposerData) -> tuple[str, ...]:
     banned: list[str] = []
     if family is not None:
         for medium in knowledge.media:
-            if medium.family == family and (medium.generic or own is None or medium.name == own):
+            if medium.family == family and (medium.generic or medium.name == own):
                 continue
             if medium.family == family == "photo":
                 continue
@@ -171,7 +178,7 @@ def _medium_of(preset: Preset, knowledge: Knowledge) -> str | None:
 def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None = None) -> Scene:
     """Decide an image for `idea`: the preset it names, or `preset`, or a seeded pick."""
     vocabulary = data.vocabulary
-    idea = " ".join(idea.split()).rstrip(" .,;:!")
+    idea = " ".join(idea.split()).rstrip(" .,;:")
     reading = read_idea(idea, data)
     described = bool(re.search(r"[.!?]\s", idea)) or len(idea.split()) > 40
     subject = idea
@@ -204,7 +211,10 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
                 break
     if preset is None:
         choices = candidate_presets(reading, data)
-        preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
+        if not choices:  # the idea names a family ("a painting of ...") and no preset fits
+            preset, pinned, kept = _family_preset(reading, data), True, True
+        else:
+            preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
     light = None
     if not reading.design:
         words = Words(idea)
@@ -236,6 +246,27 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
         people=Words(idea).any(vocabulary.people),
     )
     return pick_axes(scene, preset, data, rng)
+
+
+def _family_preset(reading: Reading, data: ComposerData) -> Preset:
+    """A preset for an idea that names a family of media only: its words, the family's look."""
+    assert reading.family is not None
+    family = data.knowledge.families[reading.family]
+    return Preset(
+        id=f"family-{family.id}",
+        name=family.noun,
+        kind="photo" if family.id == "photo" else "render" if family.id == "render" else "art",
+        family=family.id,
+        medium=with_article(family.noun),
+        manner="",
+        look=family.look,
+        style=family.style,
+        lighting=family.lighting,
+        composition=family.composition,
+        colour=family.colour,
+        negative=family.negative,
+        general=False,
+    )
 
 
 def _named_medium_preset(reading: Reading, data: ComposerData) -> Preset:
@@ -295,10 +326,10 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
     reading = scene.reading
     feeling = reading.feeling
     if axis == "mood":
+        if not reading.kind.moods:
+            return ()  # a logo or a diagram says no mood, whatever it feels
         if feeling is not None:
             return feeling.moods
-        if not reading.kind.moods:
-            return ()  # a logo or a diagram says no mood
         return preset.mood or reading.kind.moods  # a user preset's own, or the kind's
     if axis in ("camera", "film") and (not preset.photographic or reading.design):
         return ()
