@@ -218,7 +218,7 @@ def _excluded(word: str, prompt: str) -> bool:
 
 def _articles(text: str) -> list[str]:
     wrong = []
-    for found in re.finditer(r"(?<![\w'])(a|an|A|An)\s+([\"“]?[\w][\w'-]*)", text):
+    for found in re.finditer(r"(?<![\w'\"])(a|an|A|An)\s+([\w][\w'-]*)", text):
         said, word = found.group(1).lower(), found.group(2).strip("\"“")
         if article(word) != said:
             wrong.append(f"article: “{found.group(0)}”")

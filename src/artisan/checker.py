@@ -33,7 +33,10 @@ _NEGATIVE_LINE = re.compile(rf"(?im)^\s*{re.escape(NEGATIVE_PREFIX)}")
 _WEIGHT = re.compile(r"\([^()]*:\s*\d+(?:\.\d+)?\s*\)")
 _PARAMETER = re.compile(r"(?:^|\s)--([a-zA-Z][\w-]*)((?:\s+(?!--)[^\s-][^\s]*)*)")
 _AR = re.compile(r"^\d+:\d+$")
-_NO_CLAUSE = re.compile(r"\b(?:no|without|avoid(?:ing)?|never)\s+([^.;:]+)", re.IGNORECASE)
+_NO_CLAUSE = re.compile(
+    r"\b(?:no|without|avoid(?:ing)?|never)\s+([^.;:,]+(?:,\s*(?:no|without)\s+[^.;:,]+)*)",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(
     r"\"([^\"]+)\"|“([^”]+)”|(?<![\w])'([^']*[^'\s])'(?![\w])|‘([^’]+)’|«([^»]+)»"
 )
@@ -43,7 +46,7 @@ _SAID = re.compile(
     r"([A-Z0-9][\w'&!?.-]*(?:,?\s+(?:[A-Z0-9&][\w'&!?.-]*))*)"
 )
 _NAMED = re.compile(
-    r"\b(?:called|named|titled|entitled|brand(?:ed)?)\s+"
+    r"\b(?:called|named|titled|entitled|brand(?:ed)?|motto|initials|inscription|monogram)\s+"
     r"([A-Z0-9][\w'&!.-]*(?:\s+(?:[A-Z0-9][\w'&!.-]*|&|of|the|and|de|la))*)"
 )
 QUALIFIED = (
@@ -53,9 +56,10 @@ QUALIFIED = (
 """Words that make an exclusion about something other than what the idea asks ("no extra
 text" leaves a poster's own words alone)."""
 _STOP = frozenset("no not the and any or with without of a an unless asked".split())
-_LETTERING = frozenset(
+LETTERING = frozenset(
     "text word letter lettering typography caption font title writing words letters".split()
 )
+"""Words for words: a negative term holding one cancels an idea that shows some."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,7 @@ def negates(term: str, idea: str, text: tuple[str, ...] = ()) -> bool:
     idea_words = Words(_drop_quoted(idea))
     if any(w in idea_words for w in content):
         return True
-    return bool(text) and any(w in _LETTERING for w in content)
+    return bool(text) and any(w in LETTERING for w in content)
 
 
 def _without(body: str, idea: str) -> str:

@@ -7,7 +7,7 @@ least important descriptors go first (quality tags, then camera, composition, mo
 
 from __future__ import annotations
 
-from artisan.checker import NEGATIVE_PREFIX, clip_tokens
+from artisan.checker import LETTERING, NEGATIVE_PREFIX, QUALIFIED, clip_tokens
 from artisan.engine.layout import cancels, ranked_tags
 from artisan.engine.presets import ComposerData
 from artisan.engine.scene import Scene
@@ -50,11 +50,14 @@ def negative_terms(scene: Scene, data: ComposerData) -> list[str]:
     terms = [*scene.preset.negative, *scene.reading.kind.negative, *vocabulary.negative]
     if scene.people:
         terms += vocabulary.anatomy
+    wordy = bool(scene.reading.kind.typography or scene.reading.text)
     kept: list[str] = []
     seen: set[str] = set()
     for term in terms:
         if term.lower() in seen or cancels(term, scene):
             continue
+        if wordy and Words(term).any(LETTERING) and not Words(term).any(QUALIFIED):
+            continue  # a piece that may carry words is never told to avoid words
         seen.add(term.lower())
         kept.append(term)
     return kept

@@ -33,6 +33,8 @@ class Kind:
     moods: tuple[str, ...]
     """Moods that suit the kind and carry no feeling, for ideas that carry none."""
     quality: tuple[str, ...]
+    lightens: tuple[str, ...]
+    """Feelings this kind plays for laughs: they read as whimsy ("an angry tomato sticker")."""
     aspect: str
     motion: tuple[str, ...]
     exclusions: tuple[str, ...]
@@ -173,6 +175,7 @@ def _kind(table: dict[str, Any]) -> Kind:
         general=table.get("general", False),
         moods=_strings(table.get("moods", [])),
         quality=_strings(table.get("quality", [])),
+        lightens=_strings(table.get("lightens", [])),
         aspect=table.get("aspect", "1:1"),
         motion=_strings(table["motion"]),
         exclusions=_strings(table.get("exclusions", [])),

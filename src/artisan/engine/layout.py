@@ -180,6 +180,8 @@ def manner(scene: Scene) -> str:
     said = scene.preset.manner
     last = said.rstrip(".").split()[-1]
     if last in Words(" ".join(head_words(scene.subject))):
+        if scene.pinned and scene.reading.trigger:  # the idea named it: say it, once
+            return f"in {scene.reading.trigger} style"
         return ""  # the look that follows says it
     return said
 
@@ -389,11 +391,15 @@ def ranked_tags(
     return out
 
 
-def _midjourney(scene: Scene, data: ComposerData, version: str) -> str:
+def _midjourney(scene: Scene, data: ComposerData, version: str, *, most: int = 60) -> str:
     parameters = [f"--ar {scene.aspect}"]
     if scene.preset.photographic and not scene.reading.design:
         parameters.append("--style raw" if version.startswith(("6", "7")) else "--raw")
-    body = ", ".join(tags(scene, data.vocabulary, quality=False))
+    ranked = ranked_tags(scene, data.vocabulary, quality=False)
+    while sum(len(t.split()) for t, _ in ranked) > most and any(r > 0 for _, r in ranked):
+        worst = max(range(len(ranked)), key=lambda n: (ranked[n][1] > 0, ranked[n][1], n))
+        del ranked[worst]
+    body = ", ".join(t for t, _ in ranked)
     said = Words(body)
     avoid = [
         n

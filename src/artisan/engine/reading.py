@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from artisan.checker import quoted_text
-from artisan.engine.knowledge import Feeling, Kind, Knowledge, Medium, Use
+from artisan.engine.knowledge import DESIGN_BANNED, Feeling, Kind, Knowledge, Medium, Use
 from artisan.engine.presets import ComposerData, Preset
 from artisan.wording import Words, tokens
 
@@ -109,18 +109,25 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     kind = _kind(masked, knowledge, has_text=bool(text))
     named = named_preset(words, data)
     preset, trigger = named if named else (None, None)
+    if preset is not None and trigger and kind.design and preset.family in DESIGN_BANNED:
+        # "an app screen with big food photos": the photos are content, not the medium
+        if words.find(trigger) >= head_end(words):
+            preset = trigger = None
     medium = medium_word = None
     if preset is None:
         found = named_medium(words, knowledge)
         if found is not None:
             medium, medium_word = found
     family = preset.family if preset else medium.family if medium else _family(words)
+    feeling = feeling_of(words, knowledge)
+    if feeling is not None and feeling.id in kind.lightens:
+        feeling = knowledge.feeling("whimsy")
     aspect = None if kind.design else _aspect(words, data)
     aspect = aspect or (use.aspect if use else None)
     return Reading(
         idea=idea,
         kind=kind,
-        feeling=feeling_of(words, knowledge),
+        feeling=feeling,
         preset=preset,
         trigger=trigger,
         medium=medium,

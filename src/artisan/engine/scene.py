@@ -458,6 +458,7 @@ def _remove(text: str, phrase: str) -> str:
         return text
     rest = (text[: found.start()] + " " + text[found.end() :]).strip()
     rest = " ".join(rest.split()).strip(" ,;:-")
+    rest = re.sub(r"\s*,\s*(?:,\s*)+", ", ", rest)  # "poster, art nouveau, 'Zelda'" less the style
     rest = _LEADING_OF.sub("", rest)
     rest = re.sub(r"^(?:an?|the)\s+(?=(?:an?|the)\s)", "", rest, flags=re.IGNORECASE)
     rest = _DANGLING.sub("", rest).strip(" ,;:-")
