@@ -180,7 +180,7 @@ def judge(prompt: str, idea: Idea, target: Target, knowledge: Knowledge) -> list
         cancelled = [t for t in terms if negates(t, idea.idea, idea.text)]
         if cancelled:
             failures.append(f"text: the negative “{cancelled[0]}” cancels the words")
-    failures += _articles(body.replace(idea.idea, " "))
+    failures += _articles(body, idea.idea)
     return failures
 
 
@@ -216,10 +216,14 @@ def _excluded(word: str, prompt: str) -> bool:
     return word not in Words(kept)
 
 
-def _articles(text: str) -> list[str]:
+def _articles(text: str, idea: str) -> list[str]:
+    """Every "a"/"an" that disagrees with its word, but the idea's own ("an rpg")."""
     wrong = []
+    own = idea.lower()
     for found in re.finditer(r"(?<![\w'\"])(a|an|A|An)\s+([\w][\w'-]*)", text):
         said, word = found.group(1).lower(), found.group(2).strip("\"“")
+        if f"{said} {word.lower()}" in own:
+            continue
         if article(word) != said:
             wrong.append(f"article: “{found.group(0)}”")
     return wrong[:1]

@@ -217,7 +217,9 @@ def quoted_text(idea: str) -> tuple[str, ...]:
     unquoted = _QUOTED.sub(" ", idea)
     for pattern in (_SAID, _NAMED):
         for match in pattern.finditer(unquoted):
-            words = match.group(1).strip(" ,.;:")
+            words = match.group(1).strip(" ,;:")
+            if words.endswith(".") and not re.search(r"(?:^|[\s.])[A-Z]\.$", words):
+                words = words[:-1]  # a full stop, not the end of "R.M."
             if words and words not in found:
                 found.append(words)
     return tuple(dict.fromkeys(found))

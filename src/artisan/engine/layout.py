@@ -20,7 +20,7 @@ import re
 from artisan.checker import QUALIFIED, negates
 from artisan.engine.presets import ComposerData, Vocabulary
 from artisan.engine.reading import NOT_ACTIONS
-from artisan.engine.scene import REFINED_AXES, Scene, list_phrase
+from artisan.engine.scene import REFINED_AXES, SENTENCE_END, Scene, list_phrase
 from artisan.wording import Words, article, is_plural
 
 LIST_FORMATS = ("midjourney", "stable-diffusion", "tags")
@@ -158,7 +158,7 @@ def lead(scene: Scene, *, photoreal: bool = False) -> str:
     if photoreal and scene.preset.photographic and "photorealistic" not in medium:
         medium = f"{article('photorealistic')} photorealistic {bare(medium)}"
     if scene.described:
-        return scene.subject.rstrip(" .") + ". " + capitalise(medium) + "."
+        return capitalise(scene.subject.rstrip(" .")) + ". " + capitalise(medium) + "."
     if scene.kept:
         text = capitalise(noun_phrase(scene.subject))
     elif says_what_it_is(scene):
@@ -349,7 +349,7 @@ def ranked_tags(
     are dropped first when a prompt must be shortened."""
     subject = scene.subject.rstrip(" .")
     if scene.described:
-        subject = re.sub(r"[.!?]\s+", ", ", subject)
+        subject = SENTENCE_END.sub(", ", subject)
     elif weight and len(subject.split()) <= 12 and not re.search(r"[():\[\]]", subject):
         subject = f"({subject}:1.2)"
     items: list[tuple[str, int]] = [(subject, 0)]
@@ -357,7 +357,7 @@ def ranked_tags(
         items.append((bare(scene.composition), 0))
     items.append((bare(scene.preset.medium), 1))
     if scene.named:
-        items.append((scene.named, 0))
+        items.append((f"{scene.named} style", 0))
     if scene.reading.text and scene.typography:
         quoted = " ".join(f'"{t}"' for t in scene.reading.text)
         items.append((f"{quoted} in {bare(scene.typography)}", 1))

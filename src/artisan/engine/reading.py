@@ -29,6 +29,12 @@ _NEGATED = re.compile(
     r"(?:(?:too|very|overly|at all|remotely|a bit|even)\s+)?[\w'-]+(?:\s+or\s+[\w'-]+)?",
     re.IGNORECASE,
 )
+_CHILD_MADE = re.compile(
+    r"\b(?:drawn|drew|made|painted|coloured|colored|scribbled)\b[^,.;]*?\b(?:a child|a kid|"
+    r"a toddler|(?:a|my|our)\s+\d+[- ]year[- ]old|my (?:son|daughter|nephew|niece|kid))\b"
+    r"|\b\d+[- ]year[- ]old (?:drew|made|painted)\b",
+    re.IGNORECASE,
+)
 _HEAD_BREAKS = frozenset(
     """
     of for with in on at that which who where about called named titled showing featuring
@@ -107,6 +113,12 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         deliverables = {w for k in knowledge.kinds for w in (*k.words, *k.head)}
         masked = Words(_mask(idea, tuple(w for w in use.words if w not in deliverables)))
     kind = _kind(masked, knowledge, has_text=bool(text))
+    if _CHILD_MADE.search(idea):
+        kind = knowledge.kind("naive")  # whatever it shows, a child made it
+    if kind.id == "text" and not text and ":" in idea:
+        said = idea.rsplit(":", 1)[1].strip(" .")
+        if 0 < len(said.split()) <= 8:  # "a chalkboard sign for the stand: fresh eggs $5"
+            text = (said,)
     named = named_preset(words, data)
     preset, trigger = named if named else (None, None)
     if preset is not None and trigger and kind.design and preset.family in DESIGN_BANNED:
@@ -118,7 +130,10 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         found = named_medium(words, knowledge)
         if found is not None:
             medium, medium_word = found
-    family = preset.family if preset else medium.family if medium else _family(words)
+    family = preset.family if preset else medium.family if medium else None
+    if family is None:
+        # "an app screen with big food photos": words after a design's head are its content
+        family = _family(Words(_head_text(words)) if kind.design else words)
     feeling = feeling_of(words, knowledge)
     if feeling is not None and feeling.id in kind.lightens:
         feeling = knowledge.feeling("whimsy")
@@ -188,6 +203,10 @@ def named_medium(words: Words, knowledge: Knowledge) -> tuple[Medium, str] | Non
             if best is None or rank < (best[0], best[1]):
                 best = (rank[0], rank[1], medium, _as_said(words.text, word))
     return None if best is None else (best[2], best[3])
+
+
+def _head_text(words: Words) -> str:
+    return " ".join(words.text.split()[: head_end(words)])
 
 
 def head_end(words: Words) -> int:

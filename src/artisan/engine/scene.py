@@ -20,6 +20,8 @@ from artisan.engine.reading import Reading, read_idea
 from artisan.engine.reading import named_preset as reading_named_preset
 from artisan.wording import Words, article, with_article
 
+SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?]\s+(?=[A-Z\"“'])")
+"""The end of a sentence: not the full stop of an initial ("R.M. under it")."""
 SCENE_AXES = ("lighting", "composition", "colour", "mood", "camera", "film")
 REFINED_AXES = ("time", "season", "weather")
 _PART_SPLIT = re.compile(r"\s*[,;.]\s*")
@@ -180,7 +182,7 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
     vocabulary = data.vocabulary
     idea = " ".join(idea.split()).rstrip(" .,;:")
     reading = read_idea(idea, data)
-    described = bool(re.search(r"[.!?]\s", idea)) or len(idea.split()) > 40
+    described = bool(SENTENCE_END.search(idea)) or len(idea.split()) > 40
     subject = idea
     named: str | None = None
     framing: str | None = None
@@ -340,7 +342,7 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
         if not pool and axis in ("composition", "colour"):
             pool = vocabulary.fallback.get(axis, ())
     banned = banned_media(reading, data)
-    if pool and feeling is not None and axis in ("lighting", "colour"):
+    if pool and feeling is not None and axis in ("lighting", "colour") and not reading.design:
         pool = pool + getattr(feeling, axis)  # light and colour that carry the feeling
     return tuple(p for p in dict.fromkeys(pool) if _fits(p, feeling, banned))
 
@@ -453,7 +455,13 @@ def aspect_for(reading: Reading, preset: Preset) -> str:
 
 
 def _remove(text: str, phrase: str) -> str:
-    found = _find(text, phrase)
+    pattern = r"[\s-]+".join(re.escape(p) for p in phrase.split())
+    found = re.search(
+        rf"(?:\bin the style of\s+)?(?<![\w]){pattern}"
+        rf"(?:[\s-]+(?:style|styled|inspired|vibes?|look|aesthetic)\b)?(?![\w])",
+        text,
+        re.IGNORECASE,
+    )
     if found is None:
         return text
     rest = (text[: found.start()] + " " + text[found.end() :]).strip()
