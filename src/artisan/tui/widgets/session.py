@@ -25,7 +25,9 @@ class SessionView(Vertical):
     def __init__(self, workshop: Workshop) -> None:
         super().__init__(id="right")
         self.workshop = workshop
-        self.prompt_pane = PromptPane()
+        self.prompt_pane = PromptPane(
+            lambda version: workshop.target(version.target if version else None)
+        )
         self.variations_pane = VariationsPane()
 
     def compose(self) -> ComposeResult:
