@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import inflect
 
@@ -72,7 +72,19 @@ def is_plural(word: str) -> bool:
 
 def tokens(text: str) -> list[str]:
     """The words of `text`, lower case, each in the singular."""
-    return [stem(token) for token in _TOKEN.findall(text.lower().replace("’", "'"))]
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(stem(token) for token in _TOKEN.findall(text.lower().replace("’", "'")))
+
+
+@lru_cache(maxsize=65536)
+def _key(phrase: str) -> str:
+    """A phrase as it is looked for: its words in the singular, between spaces."""
+    wanted = _tokens(phrase)
+    return " " + " ".join(wanted) + " " if wanted else ""
 
 
 class Words:
@@ -80,8 +92,9 @@ class Words:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.stems = tokens(text)
+        self.stems = list(_tokens(text))
         self._joined = " " + " ".join(self.stems) + " "
+        self._runs: frozenset[str] | None = None
 
     def __contains__(self, phrase: object) -> bool:
         return isinstance(phrase, str) and self.find(phrase) >= 0
@@ -89,21 +102,35 @@ class Words:
     def find(self, phrase: str, *, compounds: bool = False) -> int:
         """The index of the first word where `phrase` starts, or -1. With `compounds`, a
         one-word phrase of five letters or more also ends a longer word ("hamburgers")."""
-        wanted = tokens(phrase)
-        if not wanted:
+        key = _key(phrase)
+        if not key:
             return -1
-        place = self._joined.find(" " + " ".join(wanted) + " ")
+        place = self._joined.find(key)
         if place >= 0:
             return self._joined.count(" ", 0, place)
-        if compounds and len(wanted) == 1 and len(wanted[0]) >= _COMPOUND_HEAD:
-            word = wanted[0]
+        if compounds and key.count(" ") == 2 and len(key) - 2 >= _COMPOUND_HEAD:
+            word = key.strip()
             for index, token in enumerate(self.stems):
                 if token.endswith(word) and len(token) - len(word) >= _COMPOUND_LEAD:
                     return index
         return -1
 
     def any(self, phrases: Iterable[str], *, compounds: bool = False) -> bool:
-        return any(self.find(phrase, compounds=compounds) >= 0 for phrase in phrases)
+        if compounds:
+            return any(self.find(phrase, compounds=True) >= 0 for phrase in phrases)
+        grams = self._grams()
+        return any(_key(phrase) in grams for phrase in phrases)
+
+    def _grams(self) -> frozenset[str]:
+        """Every run of up to six words of the text, as `_key` writes a phrase."""
+        if self._runs is None:
+            stems = self.stems
+            self._runs = frozenset(
+                " " + " ".join(stems[start : start + size]) + " "
+                for size in range(1, 7)
+                for start in range(len(stems) - size + 1)
+            )
+        return self._runs
 
     def first(
         self, phrases: Iterable[str], *, compounds: bool = False

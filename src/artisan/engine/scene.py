@@ -146,6 +146,26 @@ def _contradicts(text: str, feeling: Feeling) -> bool:
 def banned_media(reading: Reading, data: ComposerData) -> tuple[str, ...]:
     """Media words a prompt for this idea must not say: those of other media than the one the
     idea names, or of photographs, paintings and renders for a design deliverable."""
+    key = (
+        reading.idea,
+        reading.family,
+        reading.medium.name if reading.medium else None,
+        reading.preset.id if reading.preset else None,
+        reading.design,
+        reading.not_photo,
+    )
+    found = _BANNED.get(key)
+    if found is None:
+        if len(_BANNED) > 4096:
+            _BANNED.clear()
+        found = _BANNED[key] = _banned_media(reading, data)
+    return found
+
+
+_BANNED: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+
+def _banned_media(reading: Reading, data: ComposerData) -> tuple[str, ...]:
     knowledge = data.knowledge
     idea = Words(reading.idea)
     own: str | None = None
