@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from fake_openai import FakeOpenAI
+
 from artisan.checker import check, clip_tokens, quoted_text
 from artisan.targets import Target, load_catalog
 
@@ -158,3 +160,22 @@ def test_artisan_library_check_names_the_prompts_that_break_a_rule() -> None:
     assert bad.id in done.stdout and good.id not in done.stdout
     assert "2 prompts checked: 1 break a rule." in done.stderr
     assert run("library", "check", good.id).returncode == 0
+
+
+async def test_a_models_answer_that_breaks_a_rule_is_marked_not_hidden(server: FakeOpenAI) -> None:
+    """A FLUX answer with weights and a negative line keeps its text; its note says why."""
+    from artisan.config import Settings
+    from artisan.engine import Engine
+    from conftest import TEST_KEY
+    from fake_openai import Chat
+
+    answer = LONG_ENOUGH + " (golden light:1.3)\nNegative prompt: blurry"
+    server.queue_chat(Chat(text=answer))
+    engine = Engine(Settings(base_url=server.url, api_key=TEST_KEY, timeout=5, max_retries=0))
+    try:
+        result = await engine.generate("a harbour at dawn", target("flux"), lambda _: None)
+    finally:
+        await engine.aclose()
+    assert result.text == answer
+    assert result.note.startswith("checker: ")
+    assert "weights" in result.note and "Negative prompt:" in result.note

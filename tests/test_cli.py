@@ -175,7 +175,7 @@ def test_no_key_and_no_server_writes_with_the_composer(cli: RunCli) -> None:
     data = json.loads(result.out)
     assert data["engine"] == "composer" and data["model"] == "composer"
     assert "lonely surfer at dusk" in data["prompt"]
-    assert data["prompt"].rstrip().endswith("--v 7")
+    assert data["prompt"].rstrip().endswith("--v 8.1")
 
 
 def test_interrupted_stream_keeps_partial_output(cli: RunCli, online: FakeOpenAI) -> None:

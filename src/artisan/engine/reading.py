@@ -60,6 +60,10 @@ _ACTIONS = frozenset(
     """.split()
 )
 _SETTING = frozenset("in on at under through across inside beside near among atop".split())
+_TIMES = (
+    "dawn", "dusk", "sunrise", "sunset", "night", "midnight", "twilight", "noon", "morning",
+    "evening", "golden hour", "blue hour", "rain", "snow", "storm", "fog",
+)
 _GENERIC_FAMILY = (
     (("photo", "photograph", "photography", "photographic", "camera", "dslr", "shot on"), "photo"),
     (("painting", "painted", "paint"), "paint"),
@@ -280,7 +284,8 @@ def _subject_kind(words: Words, knowledge: Knowledge) -> Kind:
     found.sort(key=lambda f: f[:2])
     animate = [f for f in found if f[2].id in ("portrait", "character", "scene")]
     settings = any(s in _SETTING for s in words.stems)
-    if animate and (has_action(words) or len(found) > 1 and settings or len(animate) > 1):
+    placed = settings and (len(found) > 1 or words.any(_TIMES))  # "a surfer at dusk"
+    if animate and (has_action(words) or placed or len(animate) > 1):
         return knowledge.kind("scene")
     first = found[0][2]
     if first.id == "scene":  # an animal alone, as a sitter
