@@ -49,6 +49,7 @@ class Feeling:
     id: str
     words: tuple[str, ...]
     cues: tuple[str, ...]
+    tone: tuple[str, ...]
     moods: tuple[str, ...]
     avoid: tuple[str, ...]
     lighting: tuple[str, ...]
@@ -122,6 +123,7 @@ def load_knowledge() -> Knowledge:
                 id=f["id"],
                 words=_strings(f["words"]),
                 cues=_strings(f.get("cues", [])),
+                tone=_strings(f.get("tone", [])),
                 moods=_strings(f["moods"]),
                 avoid=_strings(f["avoid"]),
                 lighting=_strings(f.get("lighting", [])),

@@ -32,9 +32,19 @@ _NEGATED = re.compile(
 _CHILD_MADE = re.compile(
     r"\b(?:drawn|drew|made|painted|coloured|colored|scribbled)\b[^,.;]*?\b(?:a child|a kid|"
     r"a toddler|(?:a|my|our)\s+\d+[- ]year[- ]old|my (?:son|daughter|nephew|niece|kid))\b"
-    r"|\b\d+[- ]year[- ]old (?:drew|made|painted)\b",
+    r"|\b\d+[- ]year[- ]old(?:'s)? (?:drew|made|painted|drawing|painting|picture|doodle)\b",
     re.IGNORECASE,
 )
+_ASKED = re.compile(
+    r"\b(?:mood|feel|feeling|vibe|tone|atmosphere)\b(?:\s+(?:should|must|is|to|of|has|be|being))*"
+    r"\s*:?\s+([^,.;!?]+)",
+    re.IGNORECASE,
+)
+"""A feeling asked of the whole image ("the mood should be sad"): it outweighs the subject."""
+_PLURAL_MEDIA = re.compile(
+    r"\b(?:photos|photographs|pictures|paintings|drawings|sketches|renders|images)\b", re.I
+)
+"""Media in the plural are what a design shows ("big food photos in cards"), not its medium."""
 _HEAD_BREAKS = frozenset(
     """
     of for with in on at that which who where about called named titled showing featuring
@@ -137,7 +147,7 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     family = preset.family if preset else medium.family if medium else None
     if family is None:
         # "an app screen with big food photos": words after a design's head are its content
-        family = _family(Words(_head_text(words)) if kind.design else words)
+        family = _family(Words(_PLURAL_MEDIA.sub(" ", idea)) if kind.design else words)
     feeling = feeling_of(words, knowledge)
     if feeling is not None and feeling.id in kind.lightens:
         feeling = knowledge.feeling("whimsy")
@@ -163,13 +173,16 @@ def feeling_of(words: Words, knowledge: Knowledge) -> Feeling | None:
     """The feeling that counts most in the idea: its words three each, its cues one each (the
     earliest on a tie). Words that are denied ("sad, not scary") do not count."""
     affirmed = Words(_NEGATED.sub(" ", words.text))
+    asked = Words(" ".join(_ASKED.findall(_NEGATED.sub(" ", words.text))))
     best: tuple[int, int, Feeling] | None = None
     for feeling in knowledge.feelings:
+        tone = [p for p in (affirmed.find(w) for w in feeling.tone) if p >= 0]
+        tone += [affirmed.find(w) for w in feeling.words if w in asked]
         strong = [p for p in (affirmed.find(w) for w in feeling.words) if p >= 0]
         weak = [p for p in (affirmed.find(w) for w in feeling.cues) if p >= 0]
-        if not strong and not weak:
+        if not tone and not strong and not weak:
             continue
-        rank = (-(3 * len(strong) + len(weak)), min(strong + weak))
+        rank = (-(6 * len(tone) + 3 * len(strong) + len(weak)), min(tone + strong + weak))
         if best is None or rank < (best[0], best[1]):
             best = (rank[0], rank[1], feeling)
     return None if best is None else best[2]
