@@ -37,7 +37,7 @@ _NO_CLAUSE = re.compile(
     r"\b(?:no|without|avoid(?:ing)?|never)\s+([^.;:,]+(?:,\s*(?:no|without)\s+[^.;:,]+)*)",
     re.IGNORECASE,
 )
-_QUOTED = re.compile(
+QUOTED = re.compile(
     r"\"([^\"]+)\"|“([^”]+)”|(?<![\w])'([^']*[^'\s])'(?![\w])|‘([^’]+)’|«([^»]+)»"
 )
 _SAID = re.compile(
@@ -210,11 +210,11 @@ def quoted_text(idea: str) -> tuple[str, ...]:
     """The words an idea asks the image to show: quoted, in capitals after "says", or the
     name after "called"."""
     found: list[str] = []
-    for match in _QUOTED.finditer(idea):
+    for match in QUOTED.finditer(idea):
         words = next(g for g in match.groups() if g is not None).strip()
         if words:
             found.append(words)
-    unquoted = _QUOTED.sub(" ", idea)
+    unquoted = QUOTED.sub(" ", idea)
     for pattern in (_SAID, _NAMED):
         for match in pattern.finditer(unquoted):
             words = match.group(1).strip(" ,;:")
@@ -250,7 +250,7 @@ def _without(body: str, idea: str) -> str:
 
 def _drop_quoted(idea: str) -> str:
     """The idea without its quoted words: "NO PARKING" asks for words, not for parking."""
-    return _QUOTED.sub(" ", idea)
+    return QUOTED.sub(" ", idea)
 
 
 def _syntax(body: str, negative_line: str, target: Target) -> list[Problem]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from artisan.checker import QUOTED as QUOTED_TEXT
 from artisan.checker import QUALIFIED, negates
 from artisan.engine.presets import ComposerData, Vocabulary
 from artisan.engine.reading import NOT_ACTIONS
@@ -81,6 +82,8 @@ def head_words(subject: str) -> list[str]:
         if head and (plain in _BREAKS or verb):
             break
         head.append(word)
+        if word.endswith((",", ";", ":")):
+            break  # "a haunted lighthouse, eerie and cold": the clause ends the head
     return head or subject.split()
 
 
@@ -193,7 +196,7 @@ def text_sentence(scene: Scene) -> str:
         return ""
     quoted = " and ".join(f'"{t}"' for t in texts)
     noun = "words" if len(texts) > 1 or " " in texts[0] else "word"
-    setting = f" in {bare(scene.typography)}" if scene.typography else ""
+    setting = f" in {scene.typography}" if scene.typography else ""
     return f"The {noun} {quoted} {'are' if noun == 'words' else 'is'} lettered{setting}, " + (
         "crisp and legible, spelled exactly as written."
     )
@@ -290,7 +293,7 @@ def _prose(scene: Scene, data: ComposerData) -> str:
         palette += f", and the mood is one of {scene.mood}"
     elif scene.mood:
         palette = f"The mood is one of {scene.mood}"
-    hexes = hex_colours(scene.idea, vocabulary)
+    hexes = hex_colours(QUOTED_TEXT.sub(" ", scene.idea), vocabulary)
     # Most important first; `fit_words` drops from the end of `optional` to stay within range.
     needed = [opening, *_refined(scene, vocabulary)]
     if text := text_sentence(scene):
@@ -360,7 +363,7 @@ def ranked_tags(
         items.append((f"{scene.named} style", 0))
     if scene.reading.text and scene.typography:
         quoted = " ".join(f'"{t}"' for t in scene.reading.text)
-        items.append((f"{quoted} in {bare(scene.typography)}", 1))
+        items.append((f"{quoted} in {scene.typography}", 1))
     items += [(bare(s), 3 + n) for n, s in enumerate(scene.preset.style[:2])]
     if scene.lighting:
         items.append((short(scene.lighting), 4))

@@ -146,8 +146,10 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
             medium, medium_word = found
     family = preset.family if preset else medium.family if medium else None
     if family is None:
-        # "an app screen with big food photos": words after a design's head are its content
-        family = _family(Words(_PLURAL_MEDIA.sub(" ", idea)) if kind.design else words)
+        # "a child's drawing" names a kind, not a medium; "big food photos" in an app screen
+        # are its content
+        plain = _mask(_PLURAL_MEDIA.sub(" ", idea), (*kind.words, *kind.head))
+        family = _family(Words(plain))
     feeling = feeling_of(words, knowledge)
     if feeling is not None and feeling.id in kind.lightens:
         feeling = knowledge.feeling("whimsy")

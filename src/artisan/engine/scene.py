@@ -110,6 +110,9 @@ def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset
         lambda p: not p.needs or words.any(p.needs),
         lambda p: reading.feeling is None or not _contradicts(_preset_text(p), reading.feeling),
     )
+    wanted = [p for p in pool if p.needs and words.any(p.needs)]
+    if wanted:  # "a map of ...": the map presets, not a diagram of a map
+        pool = wanted
     chosen = pool
     for relax in range(len(checks) + 1):
         kept = [p for p in pool if all(check(p) for check in checks[: len(checks) - relax])]
@@ -238,7 +241,7 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
         else:
             preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
     light = None
-    if not reading.design:
+    if not reading.design and (preset.lighting or preset.family != "design"):
         words = Words(idea)
         light = next(
             (
@@ -355,6 +358,8 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
         return preset.mood or reading.kind.moods  # a user preset's own, or the kind's
     if axis in ("camera", "film") and (not preset.photographic or reading.design):
         return ()
+    if axis == "lighting" and preset.family == "design" and not preset.lighting:
+        return ()  # a flat design is not lit
     if axis == "lighting" and scene.light is not None:
         pool: tuple[str, ...] = vocabulary.light(scene.light).phrases
     else:
