@@ -49,6 +49,7 @@ _NAMED = re.compile(
     r"\b(?:called|named|titled|entitled|brand(?:ed)?|motto|initials|inscription|monogram)\s+"
     r"([A-Z0-9][\w'&!.-]*(?:\s+(?:[A-Z0-9][\w'&!.-]*|&|of|the|and|de|la))*)"
 )
+_DENIED = re.compile(r"\b(?:no|not|without|never)\s+[\w'-]+(?:\s+[\w'-]+)?", re.IGNORECASE)
 QUALIFIED = (
     "extra", "other", "additional", "beyond", "unwanted", "stray", "misspelled", "misspelt",
     "garbled", "illegible", "unreadable", "gibberish", "distorted", "blurry", "warped",
@@ -233,7 +234,7 @@ def negates(term: str, idea: str, text: tuple[str, ...] = ()) -> bool:
     if any(q in lowered for q in QUALIFIED):
         return False
     content = [w for w in Words(term).stems if w not in _STOP and len(w) > 2]
-    idea_words = Words(_drop_quoted(idea))
+    idea_words = Words(_DENIED.sub(" ", _drop_quoted(idea)))  # "no objects" asks for none
     if any(w in idea_words for w in content):
         return True
     return bool(text) and any(w in LETTERING for w in content)

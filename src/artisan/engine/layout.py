@@ -315,29 +315,28 @@ def _prose(scene: Scene, data: ComposerData) -> str:
 
 
 def _shot(scene: Scene, vocabulary: Vocabulary) -> str:
-    if scene.described:
-        opening = scene.subject.rstrip(" .") + "."
-    else:
-        opening = lead(scene)
-    who = simple(scene)
-    motion = scene.motion.replace("{subject}", who) if scene.motion else ""
-    parts = [opening]
+    from artisan.engine.fitting import fit_words
+
+    opening = scene.subject.rstrip(" .") + "." if scene.described else lead(scene)
+    motion = scene.motion.replace("{subject}", simple(scene)) if scene.motion else ""
+    needed = [capitalise(opening)]
     if "camera" not in motion:  # one clear camera movement, not two
-        parts.append(capitalise(scene.movement) + ".")
+        needed.append(capitalise(scene.movement) + ".")
     if motion:
-        parts.append(capitalise(motion) + ".")
-    parts += _refined(scene, vocabulary)
-    style = [bare(s) for s in scene.preset.style[:2]]
-    look = capitalise(", ".join(style))
+        needed.append(capitalise(motion) + ".")
+    if text := text_sentence(scene):
+        needed.append(text)
+    needed += [axis_sentence("extra", extra, vocabulary) for extra in scene.extras]
+    look = capitalise(", ".join(bare(s) for s in scene.preset.style[:2]))
     if scene.lighting:
         look += f"; {bare(scene.lighting)}"
     if scene.colour:
         look += f"; {bare(scene.colour)}"
-    parts.append(look + ".")
-    if text := text_sentence(scene):
-        parts.append(text)
-    parts.extend(axis_sentence("extra", extra, vocabulary) for extra in scene.extras)
-    return " ".join(parts)
+    return fit_words(needed, [*_refined(scene, vocabulary), look + "."], high=_SHOT_WORDS)
+
+
+_SHOT_WORDS = 88
+"""Runway reads best under 90 words (see data/targets/runway.toml)."""
 
 
 def tags(scene: Scene, vocabulary: Vocabulary, *, quality: bool) -> list[str]:

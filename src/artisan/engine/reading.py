@@ -32,7 +32,8 @@ _NEGATED = re.compile(
 _CHILD_MADE = re.compile(
     r"\b(?:drawn|drew|made|painted|coloured|colored|scribbled)\b[^,.;]*?\b(?:a child|a kid|"
     r"a toddler|(?:a|my|our)\s+\d+[- ]year[- ]old|my (?:son|daughter|nephew|niece|kid))\b"
-    r"|\b\d+[- ]year[- ]old(?:'s)? (?:drew|made|painted|drawing|painting|picture|doodle)\b",
+    r"|\b\d+[- ]year[- ]old(?:'s)? (?:drew|made|painted|drawing|painting|picture|doodle)\b"
+    r"|\b(?:son|daughter|kid|child|toddler)\b[^.]*?\b(?:draws|drew|paints|scribbles)\b",
     re.IGNORECASE,
 )
 _ASKED = re.compile(
@@ -74,12 +75,17 @@ _TIMES = (
     "dawn", "dusk", "sunrise", "sunset", "night", "midnight", "twilight", "noon", "morning",
     "evening", "golden hour", "blue hour", "rain", "snow", "storm", "fog",
 )
+_CAMERA_SPEC = re.compile(r"\b\d{2,3}\s?mm\b|\bf/\d|\biso \d{3}|\bdouble exposure\b", re.I)
 _GENERIC_FAMILY = (
     (("photo", "photograph", "photography", "photographic", "camera", "dslr", "shot on"), "photo"),
     (("painting", "painted", "paint"), "paint"),
     (("drawing", "drawn", "sketch", "sketched", "doodle"), "drawing"),
     (("3d", "3d render", "render", "cgi", "3d model"), "render"),
 )
+
+
+SAID = 3
+"""How much a feeling must weigh to be said as the mood: one word for it, or three cues."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,9 @@ class Reading:
     idea: str
     kind: Kind
     feeling: Feeling | None = None
+    said: bool = False
+    """The idea says its feeling (a word for it, or a tone asked), rather than only hinting
+    at it with a cue ("birthday"): only then is a mood of that feeling said."""
     preset: Preset | None = None
     """The preset whose trigger the idea names: it always wins."""
     trigger: str | None = None
@@ -150,7 +159,8 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         # are its content
         plain = _mask(_PLURAL_MEDIA.sub(" ", idea), (*kind.words, *kind.head))
         family = _family(Words(plain))
-    feeling = feeling_of(words, knowledge)
+    weighed = weigh_feelings(words, knowledge)
+    feeling, strength = weighed if weighed else (None, 0)
     if feeling is not None and feeling.id in kind.lightens:
         feeling = knowledge.feeling("whimsy")
     aspect = None if kind.design else _aspect(words, data)
@@ -159,6 +169,7 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         idea=idea,
         kind=kind,
         feeling=feeling,
+        said=strength >= SAID,
         preset=preset,
         trigger=trigger,
         medium=medium,
@@ -172,8 +183,15 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
 
 
 def feeling_of(words: Words, knowledge: Knowledge) -> Feeling | None:
-    """The feeling that counts most in the idea: its words three each, its cues one each (the
-    earliest on a tie). Words that are denied ("sad, not scary") do not count."""
+    """The feeling that counts most in the idea (see `weigh_feelings`)."""
+    found = weigh_feelings(words, knowledge)
+    return found[0] if found else None
+
+
+def weigh_feelings(words: Words, knowledge: Knowledge) -> tuple[Feeling, int] | None:
+    """The feeling that counts most in the idea, and how much: a tone asked of the whole image
+    six, its words three each, its cues one each (the earliest on a tie). Words that are
+    denied ("sad, not scary") do not count."""
     affirmed = Words(_NEGATED.sub(" ", words.text))
     asked = Words(" ".join(_ASKED.findall(_NEGATED.sub(" ", words.text))))
     best: tuple[int, int, Feeling] | None = None
@@ -187,7 +205,7 @@ def feeling_of(words: Words, knowledge: Knowledge) -> Feeling | None:
         rank = (-(6 * len(tone) + 3 * len(strong) + len(weak)), min(tone + strong + weak))
         if best is None or rank < (best[0], best[1]):
             best = (rank[0], rank[1], feeling)
-    return None if best is None else best[2]
+    return None if best is None else (best[2], -best[0])
 
 
 def named_preset(words: Words, data: ComposerData) -> tuple[Preset, str] | None:
@@ -309,6 +327,8 @@ def _subject_kind(words: Words, knowledge: Knowledge) -> Kind:
 
 
 def _family(words: Words) -> str | None:
+    if _CAMERA_SPEC.search(words.text):  # "85mm, f/1.8": a photograph
+        return "photo"
     for family_words, family in _GENERIC_FAMILY:
         if words.any(family_words):
             return family

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from random import Random
 
 from artisan import wording
+from artisan.checker import negates
 from artisan.engine.knowledge import DESIGN_BANNED, Feeling, Knowledge
 from artisan.engine.presets import Change, ComposerData, Preset
 from artisan.engine.reading import Reading, read_idea
@@ -353,7 +354,7 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
     if axis == "mood":
         if not reading.kind.moods:
             return ()  # a logo or a diagram says no mood, whatever it feels
-        if feeling is not None:
+        if feeling is not None and reading.said:
             return feeling.moods
         return preset.mood or reading.kind.moods  # a user preset's own, or the kind's
     if axis in ("camera", "film") and (not preset.photographic or reading.design):
@@ -369,7 +370,20 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
     banned = banned_media(reading, data)
     if pool and feeling is not None and axis in ("lighting", "colour") and not reading.design:
         pool = pool + getattr(feeling, axis)  # light and colour that carry the feeling
-    return tuple(p for p in dict.fromkeys(pool) if _fits(p, feeling, banned))
+    return tuple(
+        p
+        for p in dict.fromkeys(pool)
+        if _fits(p, feeling, banned) and not _denies(p, reading.idea, reading.text)
+    )
+
+
+def _denies(phrase: str, idea: str, text: tuple[str, ...]) -> bool:
+    """Whether the phrase excludes what the idea asks ("light without cast shadows" for an
+    idea with a shadow on the wall)."""
+    return any(negates(term, idea, text) for term in _WITHOUT.findall(phrase))
+
+
+_WITHOUT = re.compile(r"\b(?:without|no)\s+([\w\s-]+)", re.IGNORECASE)
 
 
 def _fits(phrase: str, feeling: Feeling | None, banned: tuple[str, ...]) -> bool:
