@@ -8,10 +8,9 @@ import sys
 
 import pytest
 
-from fake_openai import FakeOpenAI
-
 from artisan.checker import check, clip_tokens, quoted_text
 from artisan.targets import Target, load_catalog
+from fake_openai import FakeOpenAI
 
 
 def target(name: str) -> Target:
@@ -78,9 +77,12 @@ def test_exclusions_that_cancel_the_idea() -> None:
     idea = 'a poster that says "GRAND OPENING" with balloons'
     sd = '"GRAND OPENING" poster, balloons\nNegative prompt: text, blurry'
     assert rules(sd, "stable-diffusion", idea=idea) == ["negated"]
-    mj = 'a poster that says "GRAND OPENING" with balloons, bold type --ar 2:3 --no balloons --v 8.1'
+    mj = (
+        'a poster that says "GRAND OPENING" with balloons, bold type --ar 2:3 --no balloons --v 8.1'
+    )
     assert rules(mj, "midjourney", idea=idea) == ["negated"]
-    gpt = f'{LONG_ENOUGH} A poster that says "GRAND OPENING" with balloons. No watermark, no extra text.'
+    poster = 'A poster that says "GRAND OPENING" with balloons.'
+    gpt = f"{LONG_ENOUGH} {poster} No watermark, no extra text."
     assert rules(gpt, "dalle", idea=idea) == []
     assert rules(gpt.replace("no extra text", "no text"), "dalle", idea=idea) == ["negated"]
 
@@ -93,7 +95,7 @@ def test_the_ideas_own_words_are_not_taken_for_an_exclusion() -> None:
 
 def test_quoted_text_lost() -> None:
     idea = 'a mug that says "World\'s Okayest Dad"'
-    kept = f"{LONG_ENOUGH} A mug with the words \"World's Okayest Dad\"."
+    kept = f'{LONG_ENOUGH} A mug with the words "World\'s Okayest Dad".'
     assert rules(kept, "dalle", idea=idea) == []
     assert rules(kept.replace("Okayest", "Best"), "dalle", idea=idea) == ["text-lost"]
 

@@ -221,7 +221,7 @@ def _articles(text: str, idea: str) -> list[str]:
     wrong = []
     own = idea.lower()
     for found in re.finditer(r"(?<![\w'\"])(a|an|A|An)\s+([\w][\w'-]*)", text):
-        said, word = found.group(1).lower(), found.group(2).strip("\"“")
+        said, word = found.group(1).lower(), found.group(2).strip('"“')
         if f"{said} {word.lower()}" in own:
             continue
         if article(word) != said:

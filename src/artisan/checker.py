@@ -38,7 +38,7 @@ _NO_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 QUOTED = re.compile(
-    r"\"([^\"]+)\"|“([^”]+)”|(?<![\w])'([^']*[^'\s])'(?![\w])|‘([^’]+)’|«([^»]+)»"
+    r"\"([^\"]+)\"|“([^”]+)”|(?<![\w])'([^']*[^'\s])'(?![\w])|\u2018([^\u2019]+)\u2019|«([^»]+)»"
 )
 _SAID = re.compile(
     r"\b(?:says?|saying|reads?|reading|spells?|spelling|with the (?:words?|text|letters)|"
@@ -51,14 +51,41 @@ _NAMED = re.compile(
 )
 _DENIED = re.compile(r"\b(?:no|not|without|never)\s+[\w'-]+(?:\s+[\w'-]+)?", re.IGNORECASE)
 QUALIFIED = (
-    "extra", "other", "additional", "beyond", "unwanted", "stray", "misspelled", "misspelt",
-    "garbled", "illegible", "unreadable", "gibberish", "distorted", "blurry", "warped",
+    "extra",
+    "other",
+    "additional",
+    "beyond",
+    "unwanted",
+    "stray",
+    "misspelled",
+    "misspelt",
+    "garbled",
+    "illegible",
+    "unreadable",
+    "gibberish",
+    "distorted",
+    "blurry",
+    "warped",
 )
 """Words that make an exclusion about something other than what the idea asks ("no extra
 text" leaves a poster's own words alone)."""
-_STOP = frozenset("no not the and any or with without of a an unless asked".split())
+_STOP = frozenset(
+    ("no", "not", "the", "and", "any", "or", "with", "without", "of", "a", "an", "unless", "asked")
+)
 LETTERING = frozenset(
-    "text word letter lettering typography caption font title writing words letters".split()
+    (
+        "text",
+        "word",
+        "words",
+        "letter",
+        "letters",
+        "lettering",
+        "typography",
+        "caption",
+        "font",
+        "title",
+        "writing",
+    )
 )
 """Words for words: a negative term holding one cancels an idea that shows some."""
 
@@ -168,7 +195,9 @@ def check(prompt: str, target: Target, *, idea: str = "", version: str = "") -> 
         excluded = _exclusions(negative_line, parameters, _without(body, idea))
         for term in excluded:
             if negates(term, idea, text):
-                problems.append(Problem("negated", f"“{term}” is excluded, but the idea asks for it"))
+                problems.append(
+                    Problem("negated", f"“{term}” is excluded, but the idea asks for it")
+                )
         for words in text:
             if words not in prompt:
                 problems.append(Problem("text-lost", f"the words “{words}” are not kept verbatim"))

@@ -189,8 +189,12 @@ def _load_target(path: Path, base: dict[str, Any]) -> Target:
         max_tokens=max_tokens,
         system_mode=system_mode,
         format=shape,
+        system=templates["system"],
+        generate=templates["generate"],
+        refine=templates["refine"],
+        variation=templates["variation"],
+        describe=templates["describe"],
         **checks,
-        **templates,
     )
 
 

@@ -14,36 +14,35 @@ abbreviations spoken letter by letter ("a UI", "an LED") and for numbers ("an 8-
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable
 from functools import cache, lru_cache
+from pathlib import Path
 
 import inflect
 
 _ENGINE = inflect.engine()
+
+
+@cache
+def _english() -> dict[str, list[str]]:
+    with (Path(__file__).parent / "data" / "words.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def english(name: str) -> frozenset[str]:
+    """A list of `data/words.toml`: words of English the composer and the checker need."""
+    return frozenset(_english()[name])
+
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _COMPOUND_HEAD = 5
 _COMPOUND_LEAD = 3
 _LEADING_NUMBER = re.compile(r"^(\d+)")
 _LETTERS_AN = frozenset("AEFHILMNORSX")
 """Capital letters whose spoken name starts with a vowel sound: "an F", "an X"."""
-_NOT_PLURAL = frozenset(
-    """
-    this his its was has is yes us as thus plus perhaps always across less unless series
-    species news lens canvas chaos gas bus atlas bias iris cosmos kudos physics mathematics
-    politics ethics graphics aesthetics economics athletics gymnastics optics sometimes
-    nowadays whereas alias analysis basis thesis crisis oasis
-    """.split()
-)
-_UNCOUNTED = frozenset(
-    """
-    rain snow fog mist water light smoke fire sand grass music food hair steam ice darkness
-    sunlight moonlight starlight autumn winter spring summer art artwork typography text
-    lettering furniture equipment scenery foliage wildlife jewellery jewelry clothing
-    machinery packaging signage weather information architecture nature space coffee tea
-    bread wine rice pasta sushi chocolate cheese honey milk soup salad dessert breakfast
-    lunch dinner love grief joy anger fear wonder nostalgia calm peace chaos silence
-    """.split()
-)
+_NOT_PLURAL = english("not_plural")
+_UNCOUNTED = english("uncounted")
 
 
 @cache
@@ -77,7 +76,7 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(stem(token) for token in _TOKEN.findall(text.lower().replace("’", "'")))
+    return tuple(stem(token) for token in _TOKEN.findall(text.lower().replace("\u2019", "'")))
 
 
 @lru_cache(maxsize=65536)
@@ -132,9 +131,7 @@ class Words:
             )
         return self._runs
 
-    def first(
-        self, phrases: Iterable[str], *, compounds: bool = False
-    ) -> tuple[int, str] | None:
+    def first(self, phrases: Iterable[str], *, compounds: bool = False) -> tuple[int, str] | None:
         """The phrase found earliest in the text (the longest one at that place), with the
         index of its first word."""
         best: tuple[int, int, str] | None = None
@@ -158,7 +155,7 @@ def article(phrase: str) -> str:
     words = phrase.strip().split()
     if not words:
         return "a"
-    first = words[0].strip("\"'“‘(")
+    first = words[0].strip("\"'\u201c\u2018(")
     number = _LEADING_NUMBER.match(first)
     if number:
         spoken = _ENGINE.number_to_words(number.group(1))

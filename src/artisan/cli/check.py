@@ -62,9 +62,7 @@ def run_check(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         raise UsageError("There is no prompt to check.")
-    report = check(
-        prompt.strip(), target, idea=args.idea, version=_version(settings, target)
-    )
+    report = check(prompt.strip(), target, idea=args.idea, version=_version(settings, target))
     if args.json:
         print_json(report.to_dict())
     else:

@@ -157,8 +157,8 @@ class Engine:
         reply = Reply(self.settings, on_text, self._thinking_relay(index))
         started = time.monotonic()
         try:
-            result: Completion | ApiError = await self._answer(reply, messages, target.max_tokens)
-            result = checked(result, target, version=self._version(target))
+            answer = await self._answer(reply, messages, target.max_tokens)
+            result: Completion | ApiError = checked(answer, target, version=self._version(target))
         except ApiError as error:
             result = error
         ended_by_server = reply.saw_done and reply.finish is None

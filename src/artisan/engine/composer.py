@@ -254,14 +254,16 @@ def _fingerprint(scene: Scene) -> tuple[str | None, ...]:
     return (scene.preset.id, *(getattr(scene, axis) for axis in SCENE_AXES))
 
 
-def _unlike(data: ComposerData, seen: set[tuple[str | None, ...]], scene: Scene, random: Random) -> Scene:
+def _unlike(
+    data: ComposerData, seen: set[tuple[str | None, ...]], scene: Scene, random: Random
+) -> Scene:
     """`scene` made unlike every scene in `seen` by another phrase of one of its axes (for
     presets with few phrases), drawn from the pools that suit the idea."""
     for axis in ("mood", "colour", "composition", "lighting"):
         pool = list(axis_pool(axis, scene.preset, scene, data))
         random.shuffle(pool)
         for phrase in pool:
-            changed = replace(scene, **{axis: phrase})
+            changed = replace(scene, **{axis: phrase})  # type: ignore[arg-type]
             if _fingerprint(changed) not in seen:
                 return changed
     return scene

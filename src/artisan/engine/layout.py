@@ -17,31 +17,20 @@ from __future__ import annotations
 
 import re
 
-from artisan.checker import QUOTED as QUOTED_TEXT
 from artisan.checker import QUALIFIED, negates
+from artisan.checker import QUOTED as QUOTED_TEXT
 from artisan.engine.presets import ComposerData, Vocabulary
 from artisan.engine.reading import NOT_ACTIONS
 from artisan.engine.scene import REFINED_AXES, SENTENCE_END, Scene, list_phrase
-from artisan.wording import Words, article, is_plural
+from artisan.wording import Words, article, english, is_plural
 
 LIST_FORMATS = ("midjourney", "stable-diffusion", "tags")
 NEGATIVE_PREFIX = "Negative prompt:"
 MIDJOURNEY_VERSION = "8.1"
 """The version written when the target names none (see data/targets/midjourney.toml)."""
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
-_DETERMINERS = frozenset(
-    """
-    a an the this that these those my your his her its our their some any one two three four
-    five six seven eight nine ten many several few every each no
-    """.split()
-)
-_BREAKS = frozenset(
-    """
-    in on at with under over by of near behind beside through and for from during above below
-    against across into along among around between inside outside without while as wearing
-    holding who that which called named titled saying
-    """.split()
-)
+_DETERMINERS = english("determiners")
+_BREAKS = english("subject_breaks")
 
 
 def render(scene: Scene, shape: str, data: ComposerData, *, version: str = "") -> str:
@@ -94,7 +83,7 @@ def noun_phrase(subject: str) -> str:
     if not words:
         return subject
     first = words[0]
-    if first.lower() in _DETERMINERS or first[0].isupper() or first[0] in "\"'“‘":
+    if first.lower() in _DETERMINERS or first[0].isupper() or first[0] in "\"'\u201c\u2018":
         return subject
     if first[0].isdigit() and not re.match(r"\d+(?:-|mm|s\b)", first):
         return subject
@@ -104,9 +93,7 @@ def noun_phrase(subject: str) -> str:
     return f"{article(subject)} {subject}"
 
 
-_UNCOUNTED_HEADS = frozenset(
-    "rain snow fog mist water light smoke fire sand grass music food steam ice darkness".split()
-)
+_UNCOUNTED_HEADS = english("uncounted_heads")
 
 
 def simple(scene: Scene) -> str:

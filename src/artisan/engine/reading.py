@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from artisan.checker import quoted_text
 from artisan.engine.knowledge import DESIGN_BANNED, Feeling, Kind, Knowledge, Medium, Use
 from artisan.engine.presets import ComposerData, Preset
-from artisan.wording import Words, tokens
+from artisan.wording import Words, english, tokens
 
 _NEGATED = re.compile(
     r"\b(?:not|no|never|without|nothing|isn't|aren't|don't|rather than)\s+"
@@ -46,35 +46,11 @@ _PLURAL_MEDIA = re.compile(
     r"\b(?:photos|photographs|pictures|paintings|drawings|sketches|renders|images)\b", re.I
 )
 """Media in the plural are what a design shows ("big food photos in cards"), not its medium."""
-_HEAD_BREAKS = frozenset(
-    """
-    of for with in on at that which who where about called named titled showing featuring
-    from by under over against to into inside near above below
-    behind beside during through while depicting representing made
-    """.split()
-)
-NOT_ACTIONS = frozenset(
-    """
-    building painting drawing ceiling morning evening clothing wedding king ring thing spring
-    string wing swing icing lighting sibling pudding dumpling sling sterling darling duckling
-    seedling gosling viking ping bing thanksgiving stuffing frosting setting living dining
-    ending beginning opening landing ceiling awning railing siding bedding lining offering
-    gathering meeting tiling engraving etching lettering packaging branding ring shading
-    clearing crossing timing heading wording filling topping icing parking shopping
-    """.split()
-)
-_ACTIONS = frozenset(
-    """
-    walks runs sits stands plays reads fights flies dances swims eats holds rides chases
-    carries hugs sleeps waits looks climbs falls jumps watches drinks cooks sings paints
-    throws catches kisses fishes sails surfs skates leaps wanders explores guards hunts
-    """.split()
-)
-_SETTING = frozenset("in on at under through across inside beside near among atop".split())
-_TIMES = (
-    "dawn", "dusk", "sunrise", "sunset", "night", "midnight", "twilight", "noon", "morning",
-    "evening", "golden hour", "blue hour", "rain", "snow", "storm", "fog",
-)
+_HEAD_BREAKS = english("head_breaks")
+NOT_ACTIONS = english("not_actions")
+_ACTIONS = english("actions")
+_SETTING = english("settings")
+_TIMES = tuple(english("times"))
 _CAMERA_SPEC = re.compile(r"\b\d{2,3}\s?mm\b|\bf/\d|\biso \d{3}|\bdouble exposure\b", re.I)
 _GENERIC_FAMILY = (
     (("photo", "photograph", "photography", "photographic", "camera", "dslr", "shot on"), "photo"),
@@ -144,10 +120,14 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
             text = (said,)
     named = named_preset(words, data)
     preset, trigger = named if named else (None, None)
-    if preset is not None and trigger and kind.design and preset.family in DESIGN_BANNED:
-        # "an app screen with big food photos": the photos are content, not the medium
-        if words.find(trigger) >= head_end(words):
-            preset = trigger = None
+    if (
+        preset is not None
+        and trigger
+        and kind.design
+        and preset.family in DESIGN_BANNED
+        and words.find(trigger) >= head_end(words)
+    ):  # "an app screen with big food photos": the photos are content, not the medium
+        preset = trigger = None
     medium = medium_word = None
     if preset is None:
         found = named_medium(words, knowledge)

@@ -10,6 +10,7 @@ changes a scene as a refine instruction says. `layout` turns a scene into text p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from random import Random
 
@@ -107,7 +108,7 @@ def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset
     ]
     if not pool:
         return []
-    checks = (
+    checks: tuple[Callable[[Preset], bool], ...] = (
         lambda p: not p.needs or words.any(p.needs),
         lambda p: reading.feeling is None or not _contradicts(_preset_text(p), reading.feeling),
     )
@@ -220,8 +221,12 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
     if pinned and said and not described and preset is not None:
         kind = reading.kind
         trimmed = _remove(subject, said)
-        if reading.medium is not None or Words(said).any(kind.words + kind.head) or re.match(
-            r"(?:(?:an?|the)\s+)?(?:for|with|that|called|named|which|about)\b", trimmed, re.I
+        if (
+            reading.medium is not None
+            or Words(said).any(kind.words + kind.head)
+            or re.match(
+                r"(?:(?:an?|the)\s+)?(?:for|with|that|called|named|which|about)\b", trimmed, re.I
+            )
         ):
             kept = True  # the medium's words also say what the image is: "a crayon drawing of"
         elif trimmed:
@@ -515,7 +520,9 @@ def _remove(text: str, phrase: str) -> str:
     if found_article:  # "an embroidered patch" less "embroidered" is "a patch"
         right = article(found_article.group(2))
         if right != found_article.group(1).lower():
-            rest = (right.capitalize() if rest[0].isupper() else right) + rest[len(found_article.group(1)):]
+            rest = (right.capitalize() if rest[0].isupper() else right) + rest[
+                len(found_article.group(1)) :
+            ]
     return rest
 
 

@@ -30,8 +30,8 @@ from textual.widgets import Static, TextArea
 
 from artisan.checker import measure
 from artisan.draft import PromptVersion
-from artisan.targets import Target
 from artisan.sanitize import from_visible, visible
+from artisan.targets import Target
 from artisan.tui.text import plain, rich_plain
 from artisan.tui.widgets.stream_view import StreamView
 
@@ -128,9 +128,7 @@ class PromptPane(Vertical):
             super().__init__()
             self.text = text
 
-    def __init__(
-        self, target_of: Callable[[PromptVersion | None], Target] | None = None
-    ) -> None:
+    def __init__(self, target_of: Callable[[PromptVersion | None], Target] | None = None) -> None:
         """`target_of` gives the target a version was written for (for the count line)."""
         super().__init__(id="prompt-pane", classes="-stream-shown")
         self.target_of = target_of
