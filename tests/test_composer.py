@@ -115,7 +115,7 @@ async def test_midjourney_aspect_ratio_follows_the_idea(idea: str, ratio: str) -
     ("idea", "medium"),
     [
         ("watercolour fox in the snow", "A loose watercolour painting of a fox in the snow."),
-        ("product shot of a wristwatch", "A product shot of a wristwatch. It is lit"),
+        ("product shot of a wristwatch", "A product shot of a wristwatch, photorealistic. It is"),
         ("pixel art of a lighthouse", "A 16-bit pixel art scene of a lighthouse."),
         ("an oil painting of a harbour", "An oil painting on canvas of a harbour."),
         ("isometric coffee shop", "An isometric 3D render of a coffee shop."),
@@ -231,7 +231,7 @@ async def test_refine_moodier_on_35mm_film() -> None:
     text = refined.text
     assert refined.model == "composer"
     assert any(mood in text for mood in moody.sets["mood"]), text
-    assert text.startswith("A photorealistic 35mm film photograph of a fox in the snow.")
+    assert text.startswith("A 35mm film photograph of a fox in the snow, photorealistic.")
     assert "35mm" in text and "watercolour" not in text
 
 

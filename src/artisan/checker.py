@@ -43,7 +43,8 @@ QUOTED = re.compile(
 _SAID = re.compile(
     r"\b(?:says?|saying|reads?|reading|spells?|spelling|with the (?:words?|text|letters)|"
     r"(?:written|printed|lettered)(?: on it)?|headline|tagline|slogan|caption|title)\s*:?\s+"
-    r"([A-Z0-9][\w'&!?.-]*(?:,?\s+(?:[A-Z0-9&][\w'&!?.-]*))*)"
+    r"([A-Z0-9][\w'&!?.-]*(?:,?\s+(?:(?:from|the|of|and|to|for|a|an|in|at|on|&)\s+)*"
+    r"[A-Z0-9&][\w'&!?.-]*)*)"
 )
 _NAMED = re.compile(
     r"\b(?:called|named|titled|entitled|brand(?:ed)?|motto|initials|inscription|monogram)\s+"

@@ -27,6 +27,8 @@ class Kind:
     head: tuple[str, ...]
     weak: tuple[str, ...]
     subjects: tuple[str, ...]
+    events: tuple[str, ...]
+    """Things that happen (scene): an idea about one is a scene whatever its setting."""
     design: bool
     presets: tuple[str, ...]
     general: bool
@@ -172,6 +174,7 @@ def _kind(table: dict[str, Any]) -> Kind:
         head=_strings(table.get("head", [])),
         weak=_strings(table.get("weak", [])),
         subjects=_strings(table.get("subjects", [])),
+        events=_strings(table.get("events", [])),
         design=table.get("design", False),
         presets=_strings(table["presets"]),
         general=table.get("general", False),

@@ -65,9 +65,17 @@ def short(phrase: str) -> str:
 def head_words(subject: str) -> list[str]:
     """The words of the subject's head, up to its first preposition or verb."""
     head: list[str] = []
-    for word in subject.split():
+    words = subject.split()
+    for place, word in enumerate(words):
         plain = word.lower().strip(",;:\"'")
-        verb = plain.endswith("ing") and len(plain) > 4 and plain not in NOT_ACTIONS
+        after = words[place + 1].lower() if place + 1 < len(words) else ""
+        # "a girl reading a book" acts; "kids reading app" names a kind of app
+        verb = (
+            plain.endswith("ing")
+            and len(plain) > 4
+            and plain not in NOT_ACTIONS
+            and (not after or after in _DETERMINERS or after in _BREAKS or word.endswith(","))
+        )
         if head and (plain in _BREAKS or verb):
             break
         head.append(word)
@@ -145,8 +153,7 @@ def says_what_it_is(scene: Scene) -> bool:
 def lead(scene: Scene, *, photoreal: bool = False) -> str:
     """The first sentence: what the image is, of what."""
     medium = scene.preset.medium
-    if photoreal and scene.preset.photographic and "photorealistic" not in medium:
-        medium = f"{article('photorealistic')} photorealistic {bare(medium)}"
+    real = photoreal and scene.preset.photographic and "photorealistic" not in medium
     if scene.described:
         return capitalise(scene.subject.rstrip(" .")) + ". " + capitalise(medium) + "."
     if scene.kept:
@@ -161,6 +168,8 @@ def lead(scene: Scene, *, photoreal: bool = False) -> str:
         text += f", {scene.named} style"
     if scene.framed:
         text += f", {scene.composition}"
+    if real:  # OpenAI's guide: "photorealistic" rather than long camera specifications
+        text += ", photorealistic"
     return text + "."
 
 

@@ -33,6 +33,7 @@ OPTIONAL_AXES = (
     "triggers",
     "fits",
     "needs",
+    "loose",
     "negative",
     "typography",
 )
@@ -62,6 +63,9 @@ class Preset:
     fits: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     """Drawn only for an idea that says one of these ("map" for a fantasy map)."""
+    loose: tuple[str, ...] = ()
+    """Triggers that also name a material ("charcoal", "clay"): they name the medium only
+    before a word such as "drawing" or "style", or after "in" or "with"."""
     negative: tuple[str, ...] = ()
     typography: tuple[str, ...] = ()
     """How quoted text is set in this style ("bold condensed sans-serif capitals")."""
@@ -227,6 +231,7 @@ def _preset(path: Path, number: int, table: dict[str, Any]) -> Preset:
         triggers=lists["triggers"],
         fits=lists["fits"],
         needs=lists["needs"],
+        loose=lists["loose"],
         negative=lists["negative"],
         typography=lists["typography"],
     )

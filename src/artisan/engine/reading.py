@@ -197,13 +197,40 @@ def named_preset(words: Words, data: ComposerData) -> tuple[Preset, str] | None:
     for preset in data.presets.values():
         for trigger in preset.triggers:
             index = words.find(trigger)
-            if index < 0:
+            loose = trigger in preset.loose or trigger.lower() in _MATERIALS
+            if index < 0 or not _as_medium(words.text, trigger, loose=loose):
                 continue
             style_only = 0 if Words(trigger).any(media) else 1
             rank = (style_only, index, -len(tokens(trigger)))
             if best is None or rank < best[:3]:
                 best = (*rank, preset, _as_said(words.text, trigger))
     return None if best is None else (best[3], best[4])
+
+
+def _as_medium(text: str, trigger: str, *, loose: bool) -> bool:
+    """Whether `trigger` names the medium where the idea says it: not the use it is for ("for a
+    children's book"), nor, for a word that also names a material ("charcoal"), the thing it
+    makes ("a charcoal grill")."""
+    pattern = r"[\s-]+".join(re.escape(p) for p in trigger.split())
+    found = re.search(rf"(?<!\w){pattern}\w*", text, re.IGNORECASE)
+    if found is None:
+        return False
+    before, after = text[: found.start()], text[found.end() :]
+    if re.search(r"\bfor(?:\s+(?:an?|the|my|our|your|his|her|their))?\s*$", before, re.I):
+        return False
+    if not loose:
+        return True
+    return bool(
+        re.match(rf"\s*(?:$|[,.;:!)]|{_MEDIUM_NOUNS})", after, re.I)
+        or re.search(r"\b(?:in|with|using|as|of)\s*$", before, re.I)
+    )
+
+
+_MATERIALS = english("materials")
+_MEDIUM_NOUNS = (
+    r"(?:drawing|sketch|painting|style|art|artwork|illustration|portrait|study|render|"
+    r"animation|figure|print|piece|look|on paper|and)\b"
+)
 
 
 def named_medium(words: Words, knowledge: Knowledge) -> tuple[Medium, str] | None:
@@ -214,7 +241,7 @@ def named_medium(words: Words, knowledge: Knowledge) -> tuple[Medium, str] | Non
             continue
         for word in medium.words:
             index = words.find(word)
-            if index < 0:
+            if index < 0 or not _as_medium(words.text, word, loose=word.lower() in _MATERIALS):
                 continue
             rank = (index, -len(tokens(word)))
             if best is None or rank < (best[0], best[1]):
@@ -287,6 +314,9 @@ def _kind_words(kind: Kind, has_text: bool) -> list[tuple[str, str]]:
 
 def _subject_kind(words: Words, knowledge: Knowledge) -> Kind:
     """The kind of an idea that names no deliverable: by what it shows."""
+    scene = knowledge.kind("scene")
+    if words.any(scene.events):
+        return scene
     found: list[tuple[int, int, Kind]] = []
     for kind in knowledge.kinds:
         hit = words.first(kind.subjects, compounds=True)

@@ -501,7 +501,8 @@ def aspect_for(reading: Reading, preset: Preset) -> str:
 def _remove(text: str, phrase: str) -> str:
     pattern = r"[\s-]+".join(re.escape(p) for p in phrase.split())
     found = re.search(
-        rf"(?:\bin the style of\s+)?(?<![\w]){pattern}"
+        rf"(?:\bin the style of\s+|\b(?:shot|painted|drawn|rendered|done|made)\s+(?:on|in|with|as)\s+)?"
+        rf"(?<![\w]){pattern}"
         rf"(?:[\s-]+(?:style|styled|inspired|vibes?|look|aesthetic)\b)?(?![\w])",
         text,
         re.IGNORECASE,
@@ -511,6 +512,7 @@ def _remove(text: str, phrase: str) -> str:
     rest = (text[: found.start()] + " " + text[found.end() :]).strip()
     rest = " ".join(rest.split()).strip(" ,;:-")
     rest = re.sub(r"\s*,\s*(?:,\s*)+", ", ", rest)  # "poster, art nouveau, 'Zelda'" less the style
+    rest = re.sub(r"\s+(?:in|as|with|on|of|for)(?:\s+(?:an?|the))?(?=\s*,)", "", rest, flags=re.I)
     rest = _LEADING_OF.sub("", rest)
     rest = re.sub(r"^(?:an?|the)\s+(?=(?:an?|the)\s)", "", rest, flags=re.IGNORECASE)
     rest = _DANGLING.sub("", rest).strip(" ,;:-")
