@@ -501,7 +501,8 @@ def aspect_for(reading: Reading, preset: Preset) -> str:
 def _remove(text: str, phrase: str) -> str:
     pattern = r"[\s-]+".join(re.escape(p) for p in phrase.split())
     found = re.search(
-        rf"(?:\bin the style of\s+|\b(?:shot|painted|drawn|rendered|done|made)\s+(?:on|in|with|as)\s+)?"
+        r"(?:\bin the style of\s+|\b(?:shot|painted|drawn|rendered|done|made)\s+"
+        r"(?:on|in|with|as)\s+)?"
         rf"(?<![\w]){pattern}"
         rf"(?:[\s-]+(?:style|styled|inspired|vibes?|look|aesthetic)\b)?(?![\w])",
         text,
