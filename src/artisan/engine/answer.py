@@ -281,8 +281,8 @@ def checked(
 
     from artisan.checker import check
 
-    if not completion.text.strip():
-        return completion
+    if completion.finish is not Finish.DONE or not completion.text.strip():
+        return completion  # an answer cut short already says why; its rules are moot
     report = check(completion.text, target, idea=idea, version=version)
     if report.ok:
         return completion

@@ -104,7 +104,7 @@ class CountLine(Static):
             self.remove_class("-outside")
             return
         counted = measure(text, target)
-        self.update(f"{counted} · {target.label}")
+        self.update(plain(f"{counted} · {target.label}"))
         self.set_class(counted.over or counted.under, "-outside")
 
 
