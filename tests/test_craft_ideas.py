@@ -218,3 +218,45 @@ def test_every_prompt_for_the_idea_keeps_its_kind(case: Idea) -> None:
     for name, prompt in asyncio.run(written()):
         failures = judge(prompt, case, catalog.get(name), knowledge)
         assert not failures, (name, prompt, failures)
+
+
+def test_a_refined_logo_is_still_a_logo_and_no_photograph() -> None:
+    """Refining keeps what the idea is: "warmer, add a coffee bean" changes the palette and
+    adds the bean; the logo stays a flat design with its name verbatim."""
+    catalog = load_catalog()
+    case = OWN[0]
+
+    async def refined() -> list[tuple[str, str]]:
+        out = []
+        for name in ("dalle", "midjourney", "stable-diffusion", "flux"):
+            composer = Composer(seed=3)
+            target = catalog.get(name)
+            first = await composer.generate(case.idea, target, lambda _: None)
+            again = await composer.refine(
+                first.text, "warmer, add a coffee bean", target, lambda _: None
+            )
+            out.append((name, again.text))
+        return out
+
+    for name, text in asyncio.run(refined()):
+        assert "logo" in text and "Green Machine" in text and "coffee bean" in text, text
+        assert not judge(text, case, catalog.get(name), load_knowledge()), (name, text)
+
+
+def test_variations_of_a_named_medium_keep_it_alone() -> None:
+    """Variations of a linocut stay linocuts, with no word of another medium."""
+    catalog = load_catalog()
+    case = next(c for c in OWN if c.medium == "linocut")
+
+    async def varied() -> list[str]:
+        composer = Composer(seed=8)
+        target = catalog.get("dalle")
+        first = await composer.generate(case.idea, target, lambda _: None)
+        more = await composer.variations(first.text, target, 4, lambda i, p: None)
+        return [m.text for m in more if not isinstance(m, Exception)]
+
+    texts = asyncio.run(varied())
+    assert len(set(texts)) == 4
+    for text in texts:
+        assert "linocut" in text.lower(), text
+        assert not judge(text, case, catalog.get("dalle"), load_knowledge()), text
