@@ -229,7 +229,8 @@ def _as_medium(text: str, trigger: str, *, loose: bool) -> bool:
 _MATERIALS = english("materials")
 _MEDIUM_NOUNS = (
     r"(?:drawing|sketch|painting|style|art|artwork|illustration|portrait|study|render|"
-    r"animation|figure|print|piece|look|on paper|and)\b"
+    r"animation|figure|print|piece|look|and|on (?:\w+ )?(?:paper|cardboard|card|canvas|board|"
+    r"wood|panel|linen|silk|slate|toned paper))\b"
 )
 
 
