@@ -51,7 +51,11 @@ NOT_ACTIONS = english("not_actions")
 _ACTIONS = english("actions")
 _SETTING = english("settings")
 _TIMES = tuple(english("times"))
-_CAMERA_SPEC = re.compile(r"\b\d{2,3}\s?mm\b|\bf/\d|\biso \d{3}|\bdouble exposure\b", re.I)
+_CAMERA_SPEC = re.compile(
+    r"\b\d{2,3}\s?mm\b|\bf/\d|\biso \d{3}|\bdouble exposure\b|\b(?:overhead|wide|close-up|"
+    r"closeup|aerial|drone|establishing|low-angle|high-angle|top-down)\s+shot\b",
+    re.I,
+)
 _GENERIC_FAMILY = (
     (("photo", "photograph", "photography", "photographic", "camera", "dslr", "shot on"), "photo"),
     (("painting", "painted", "paint"), "paint"),
