@@ -418,10 +418,22 @@ def _join(items: tuple[str, ...] | list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _as_colour(idea: str, name: str) -> bool:
+    """Whether `name` is said as a colour of the palette ("in teal and gold", "navy, cream"),
+    not of one thing ("a red fox", "a charcoal grill")."""
+    pattern = re.escape(name)
+    return bool(
+        re.search(
+            rf"\b{pattern}\b\s*(?:$|,|and\b|colou?rs?\b|tones?\b|hues?\b|accents?\b|on\b)", idea, re.I
+        )
+        or re.search(rf"\b(?:in|and|on)\s+{pattern}\b", idea, re.I)
+    )
+
+
 def hex_colours(idea: str, vocabulary: Vocabulary) -> str:
     """The colours the idea names, as hex codes FLUX can match ("teal hex #008080")."""
     words = Words(idea)
-    named = [(words.find(name), name) for name in vocabulary.hex]
+    named = [(words.find(name), name) for name in vocabulary.hex if _as_colour(idea, name)]
     found = sorted((place, name) for place, name in named if place >= 0)
     picked: list[str] = []
     for _, name in found:
