@@ -418,14 +418,15 @@ def _join(items: tuple[str, ...] | list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+_PALETTE_AFTER = r"(?:and|colou?rs?|tones?|hues?|accents?|on)\b"
+
+
 def _as_colour(idea: str, name: str) -> bool:
     """Whether `name` is said as a colour of the palette ("in teal and gold", "navy, cream"),
     not of one thing ("a red fox", "a charcoal grill")."""
     pattern = re.escape(name)
     return bool(
-        re.search(
-            rf"\b{pattern}\b\s*(?:$|,|and\b|colou?rs?\b|tones?\b|hues?\b|accents?\b|on\b)", idea, re.I
-        )
+        re.search(rf"\b{pattern}\b\s*(?:$|,|{_PALETTE_AFTER})", idea, re.I)
         or re.search(rf"\b(?:in|and|on)\s+{pattern}\b", idea, re.I)
     )
 
