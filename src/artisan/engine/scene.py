@@ -16,7 +16,7 @@ from random import Random
 
 from artisan import wording
 from artisan.checker import negates
-from artisan.engine.knowledge import DESIGN_BANNED, Feeling, Knowledge
+from artisan.engine.knowledge import DESIGN_BANNED, Family, Feeling, Knowledge
 from artisan.engine.presets import Change, ComposerData, Preset
 from artisan.engine.reading import Reading, read_idea
 from artisan.engine.reading import named_preset as reading_named_preset
@@ -283,21 +283,7 @@ def _family_preset(reading: Reading, data: ComposerData) -> Preset:
     """A preset for an idea that names a family of media only: its words, the family's look."""
     assert reading.family is not None
     family = data.knowledge.families[reading.family]
-    return Preset(
-        id=f"family-{family.id}",
-        name=family.noun,
-        kind="photo" if family.id == "photo" else "render" if family.id == "render" else "art",
-        family=family.id,
-        medium=with_article(family.noun),
-        manner="",
-        look=family.look,
-        style=family.style,
-        lighting=family.lighting,
-        composition=family.composition,
-        colour=family.colour,
-        negative=family.negative,
-        general=False,
-    )
+    return _looking_like(family, f"family-{family.id}", family.noun, family.noun, manner="")
 
 
 def _named_medium_preset(reading: Reading, data: ComposerData) -> Preset:
@@ -306,13 +292,21 @@ def _named_medium_preset(reading: Reading, data: ComposerData) -> Preset:
     family = data.knowledge.families[reading.medium.family]
     word = reading.medium_word.lower()
     medium = word if family.noun in word else f"{word} {family.noun}"
+    return _looking_like(
+        family, f"named-{reading.medium.name}", reading.medium_word, medium, manner=""
+    )
+
+
+def _looking_like(family: Family, preset_id: str, name: str, medium: str, *, manner: str) -> Preset:
+    """A preset made of a family's look (`vocabulary.toml`, `[[family]]`) and a medium's name."""
+    kinds = {"photo": "photo", "render": "render"}
     return Preset(
-        id=f"named-{reading.medium.name}",
-        name=reading.medium_word,
-        kind="photo" if family.id == "photo" else "render" if family.id == "render" else "art",
+        id=preset_id,
+        name=name,
+        kind=kinds.get(family.id, "art"),
         family=family.id,
         medium=with_article(medium),
-        manner=f"as {with_article(medium)}",
+        manner=manner or f"as {with_article(medium)}",
         look=family.look,
         style=family.style,
         lighting=family.lighting,
