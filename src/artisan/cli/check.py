@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artisan import config
-from artisan.checker import Report, check
 from artisan.cli.output import print_json, say, warn
 from artisan.errors import TargetError, UsageError
 from artisan.targets import Target, TargetCatalog, load_catalog
+
+if TYPE_CHECKING:
+    from artisan.checker import Report
 
 EXIT_BROKEN = 1
 
@@ -56,6 +58,8 @@ def _settings() -> config.Settings:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from artisan.checker import check
+
     settings = _settings()
     catalog = load_catalog()
     target = _target(catalog, args.target or settings.target)
@@ -71,6 +75,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_library_check(args: argparse.Namespace) -> int:
+    from artisan.checker import check
     from artisan.cli.library import loaded_library
 
     settings = _settings()
