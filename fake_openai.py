@@ -321,15 +321,21 @@ class FakeOpenAI:
             number = last.split("Write variation", 1)[1].split()[0]
             return (
                 f"Variation {number}: the same scene at blue hour, seen from a low angle, "
-                "painted in loose watercolour."
+                "painted in loose watercolour, with soft edges, pale washes of cobalt and rose, "
+                "a quiet, wide sky and the first lights coming on along the shore."
             )
         if "Rewrite it with this change:" in last:
             change = last.split("Rewrite it with this change:", 1)[1].splitlines()[0].strip()
-            return f"Refined ({change}): a beach at sunset, long shadows, warm light."
+            return (
+                f"Refined ({change}): a beach at sunset, long shadows, warm light, the tide "
+                "drawing silver lines across the sand and a lone figure walking at the water's "
+                "edge under a sky of peach and violet."
+            )
         idea = " ".join(last.strip().splitlines()[-1].split()) if last.strip() else "nothing"
         return (
             f"A vivid picture of {idea}, in warm golden light, with soft shadows and a "
-            "calm sea, shot on 35mm film."
+            "calm sea, shot on 35mm film. The frame is wide and balanced, the horizon low, "
+            "and the mood quiet and unhurried."
         )
 
     def _next(self, path: str, body: Any = None) -> Behaviour:

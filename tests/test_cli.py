@@ -36,7 +36,8 @@ def test_prompt_streams_to_stdout(cli: RunCli, online: FakeOpenAI) -> None:
     assert result.code == 0
     assert result.out == (
         "A vivid picture of a beach sunset, in warm golden light, with soft "
-        "shadows and a calm sea, shot on 35mm film.\n"
+        "shadows and a calm sea, shot on 35mm film. The frame is wide and balanced, the "
+        "horizon low, and the mood quiet and unhurried.\n"
     )
     assert result.err == ""
 
@@ -175,7 +176,7 @@ def test_no_key_and_no_server_writes_with_the_composer(cli: RunCli) -> None:
     data = json.loads(result.out)
     assert data["engine"] == "composer" and data["model"] == "composer"
     assert "lonely surfer at dusk" in data["prompt"]
-    assert data["prompt"].rstrip().endswith("--v 7")
+    assert data["prompt"].rstrip().endswith("--v 8.1")
 
 
 def test_interrupted_stream_keeps_partial_output(cli: RunCli, online: FakeOpenAI) -> None:
@@ -372,3 +373,27 @@ def test_python_dash_m_and_group_help() -> None:
     result = run_artisan("library")
     assert result.returncode == 0
     assert "list" in result.stdout and "export" in result.stdout
+
+
+def test_a_seed_gives_the_same_prompt_in_any_process() -> None:
+    """`--seed` reaches the composer, and nothing it decides hangs on Python's per-process
+    hash order: two processes with different hash seeds write the same prompt and variations."""
+    outputs = [
+        run_artisan(
+            "prompt",
+            "a lighthouse in a storm",
+            "-e",
+            "composer",
+            "--seed",
+            "7",
+            "-t",
+            "midjourney",
+            "-n",
+            "2",
+            env={"PYTHONHASHSEED": hash_seed},
+        )
+        for hash_seed in ("1", "2")
+    ]
+    assert all(output.returncode == 0 for output in outputs), [o.stderr for o in outputs]
+    assert outputs[0].stdout == outputs[1].stdout
+    assert "lighthouse" in outputs[0].stdout

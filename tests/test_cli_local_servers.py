@@ -174,12 +174,19 @@ def test_a_model_that_thinks_to_the_limit_says_so(cli: RunCli, online: FakeOpenA
 # 7. Proxies and odd servers --------------------------------------------------------------------
 
 
+FOX = (
+    "A red fox asleep in deep snow, low winter sun, its tail curled over its nose, the pines "
+    "behind it blue with shadow and the sky pale gold above a quiet, frozen valley."
+)
+"""A whole prompt, long enough for every rule of the GPT Image target."""
+
+
 @pytest.mark.parametrize(
     "chat",
     [
-        Chat(text="A red fox.", as_json=True),
-        Chat(text="A red fox.", multiline=True),
-        Chat(text="A red fox.", comments=(" OPENROUTER PROCESSING",) * 3),
+        Chat(text=FOX, as_json=True),
+        Chat(text=FOX, multiline=True),
+        Chat(text=FOX, comments=(" OPENROUTER PROCESSING",) * 3),
     ],
     ids=["json-completion", "multi-line-data", "comments"],
 )
@@ -187,7 +194,7 @@ def test_odd_but_valid_answers_are_used(cli: RunCli, online: FakeOpenAI, chat: C
     online.queue_chat(chat)
     result = cli("prompt", "a fox")
     assert result.code == 0
-    assert result.out == "A red fox.\n"
+    assert result.out == FOX + "\n"
     assert result.err == ""
 
 

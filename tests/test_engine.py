@@ -70,7 +70,7 @@ async def test_request_on_the_wire(server: FakeOpenAI, dalle: Target) -> None:
     system, user = body["messages"]
     assert system["role"] == "system"
     assert "Act as a prompt generator" in system["content"]
-    assert "OpenAI's image models" in system["content"]
+    assert "OpenAI's GPT Image models" in system["content"]
     assert user == {"role": "user", "content": "Write a prompt for this image:\n\na lonely surfer"}
     assert request.headers["authorization"] == f"Bearer {TEST_KEY}"
 

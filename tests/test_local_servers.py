@@ -297,15 +297,22 @@ async def test_a_sentence_repeated_on_one_line_is_stopped(
     assert await asyncio.to_thread(server.wait_for_hang_up)
 
 
+FOX = (
+    "A red fox asleep in deep snow, low winter sun, its tail curled over its nose, the pines "
+    "behind it blue with shadow and the sky pale gold above a quiet, frozen valley."
+)
+"""A whole prompt, long enough for every rule of the GPT Image target."""
+
+
 @pytest.mark.parametrize(
     "answer",
     [
-        'Here is your prompt:\n\n"A red fox asleep in deep snow, low winter sun."',
-        "Sure! I'll write a prompt for that:\nA red fox asleep in deep snow, low winter sun.",
-        "**Prompt:** A red fox asleep in deep snow, low winter sun.",
-        "“A red fox asleep in deep snow, low winter sun.”",
-        "```\nA red fox asleep in deep snow, low winter sun.\n```",
-        "A variation of the original prompt is:\n\nA red fox asleep in deep snow, low winter sun.",
+        f'Here is your prompt:\n\n"{FOX}"',
+        f"Sure! I'll write a prompt for that:\n{FOX}",
+        f"**Prompt:** {FOX}",
+        f"“{FOX}”",
+        f"```\n{FOX}\n```",
+        f"A variation of the original prompt is:\n\n{FOX}",
     ],
     ids=["here-is-quoted", "sure-ill", "label", "curly-quotes", "fence", "a-variation-is"],
 )
@@ -314,7 +321,7 @@ async def test_chatter_and_wrapping_quotes_come_off(
 ) -> None:
     server.queue_chat(Chat(text=answer))
     text, result = await run(Engine(settings_for(server)), dalle)
-    assert text == result.text == "A red fox asleep in deep snow, low winter sun."
+    assert text == result.text == FOX
     assert result.ok and result.note == ""
 
 
@@ -479,10 +486,10 @@ async def test_a_content_that_is_a_number_is_left_out_and_said(
     server: FakeOpenAI, dalle: Target
 ) -> None:
     server.queue_chat(
-        Chat(events=[chunk({"content": "A red fox"}), chunk({"content": 42}), chunk({}, "stop")])
+        Chat(events=[chunk({"content": FOX}), chunk({"content": 42}), chunk({}, "stop")])
     )
     text, result = await run(Engine(settings_for(server)), dalle)
-    assert text == result.text == "A red fox"
+    assert text == result.text == FOX
     assert result.note == (
         "the server sent a `content` that is a number (42), not text, which was left out"
     )

@@ -107,7 +107,17 @@ async def test_a_full_context_is_told_from_the_length_cap(
 ) -> None:
     """A prompt that nearly fills a slot's 512 tokens: a few tokens, then `length`, well
     short of `max_tokens`. The note says the context filled up, with the figures."""
-    _, result = await generate(settings_for(llama_four_slots, max_tokens=400), dalle, FILLER * 28)
+    # How many tokens the request takes beside the idea (the target's rules, the template),
+    # and how many each filler adds, asked of the server itself with two one-token answers.
+    one_token = settings_for(llama_four_slots, max_tokens=1)
+    _, once = await generate(one_token, dalle, FILLER)
+    _, twice = await generate(one_token, dalle, FILLER * 2)
+    each = twice.usage.prompt_tokens - once.usage.prompt_tokens
+    fixed = once.usage.prompt_tokens - each
+    fillers = (512 - 6 - fixed) // each  # room left for a few tokens of answer
+    _, result = await generate(
+        settings_for(llama_four_slots, max_tokens=400), dalle, FILLER * fillers
+    )
     assert result.finish is Finish.TRUNCATED, result
     usage = result.usage
     assert usage.prompt_tokens + usage.completion_tokens == 512

@@ -69,13 +69,17 @@ def test_an_imported_styles_csv_is_listed_and_applied(cli: RunCli, tmp_path: Pat
 
 
 def test_the_styled_prompt_is_printed_once(cli: RunCli) -> None:
-    styled = cli("prompt", "a fox", "-e", "composer", "-t", "midjourney", "--style", "anime")
+    styled = cli(
+        "prompt", "a fox", "-e", "composer", "--seed", "1", "-t", "midjourney", "--style", "anime"
+    )
     assert styled.code == 0
     [line] = styled.out.splitlines()
     assert line.startswith("anime key visual of a fox, ")
     description, parameters = line.split(" --", 1)
     assert description.endswith(", cel shading, vibrant colours, detailed background")
-    assert parameters.endswith("--no photograph, realistic, 3d render, western cartoon")
+    # The style's negative part joins Midjourney's one --no, before the version.
+    [excluded] = [part for part in parameters.split(" --") if part.startswith("no ")]
+    assert excluded.endswith("photograph, realistic, 3d render, western cartoon")
 
 
 def test_an_unknown_style_is_a_usage_error_before_anything_is_written(cli: RunCli) -> None:

@@ -31,7 +31,8 @@ from tui_helpers import (
 IDEA = "a beach sunset"
 EXPECTED = (
     "A vivid picture of a beach sunset, in warm golden light, with soft shadows and a "
-    "calm sea, shot on 35mm film."
+    "calm sea, shot on 35mm film. The frame is wide and balanced, the horizon low, and the "
+    "mood quiet and unhurried."
 )
 
 

@@ -80,7 +80,7 @@ async def test_four_marked_one_refused_three_kept_and_no_duplicate_entry(
         assert isinstance(screen, RenderScreen) and len(screen.jobs) == 4
         shown = screen_text(app)
         assert "Render 4 prompts" in shown
-        assert "Estimated cost: ~$0.847 for 4 images" in shown
+        assert "Estimated cost: ~$0.849 for 4 images" in shown
         await pilot.press("enter")
         await wait_until(pilot, lambda: all(item.finished for item in screen.items), "renders")
         await settle(pilot)
@@ -169,7 +169,7 @@ async def test_escape_mid_batch_counts_every_request_sent(server: FakeOpenAI) ->
         assert [item.state for item in screen.items] == [ItemState.CANCELLED] * 2
     month = spending.read().month(TEST_CLOCK())
     assert (month.renders, month.images, month.pending) == (2, 2, 0)
-    assert month.dollars == pytest.approx(2 * 0.2112, abs=0.001)
+    assert month.dollars == pytest.approx(2 * 0.2122, abs=0.001)
     assert pictures() == []
 
 

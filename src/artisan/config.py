@@ -192,6 +192,14 @@ SETTINGS: tuple[Setting, ...] = (
         optional=True,
     ),
     Setting("target", "target", str, "Default prompt target (see `artisan targets`)"),
+    Setting(
+        "midjourney_version",
+        "midjourney_version",
+        str,
+        "Midjourney model version that prompts are written for; unset uses the target's",
+        choices=("6", "6.1", "7", "8", "8.1"),
+        optional=True,
+    ),
     Setting("variations", "variations", int, "How many variations to write", minimum=1, maximum=12),
     Setting(
         "variations_parallel",
@@ -386,6 +394,8 @@ class Settings:
     max_tokens: int | None = None
     system_mode: str | None = None
     target: str = "dalle"
+    midjourney_version: str | None = None
+    """Midjourney version prompts are written for; None: the midjourney target's `version`."""
     variations: int = 4
     variations_parallel: str = "auto"
     temperature: float | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ TEMPLATE_KEYS = ("system", "generate", "refine", "variation", "describe")
 SYSTEM_MODES = ("separate", "merge")
 """How the rules reach the chat model: as a system message, or merged into the first user
 message (for local servers whose chat template drops system messages)."""
-FORMATS = ("sentences", "prose", "midjourney", "stable-diffusion", "shot", "tags")
+FORMATS = ("brief", "sentences", "prose", "midjourney", "stable-diffusion", "shot", "tags")
 """The shape of a prompt for this target, as the offline composer writes it."""
 DEFAULT_MAX_TOKENS = 600
 _PLACEHOLDER = re.compile(r"\{([a-z]+)\}")
@@ -50,6 +50,22 @@ class Target:
     """One of `SYSTEM_MODES`."""
     format: str = "sentences"
     """One of `FORMATS`: how the composer lays out a prompt for this target."""
+    aliases: tuple[str, ...] = ()
+    """Other names that choose this target (`dalle` answers to `gpt-image` too)."""
+    words: tuple[int, int] | None = None
+    """The length the vendor recommends, in words (the checker's range)."""
+    tokens: int | None = None
+    """The most CLIP tokens the positive prompt may take (Stable Diffusion: 75)."""
+    negative: bool = False
+    """Whether a `Negative prompt:` line is read."""
+    weights: bool = False
+    """Whether `(word:1.2)` weights are read."""
+    parameters: bool = False
+    """Whether `--ar`-style parameters are read (Midjourney)."""
+    version: str = ""
+    """The model version prompts are written for by default (Midjourney: `--v`)."""
+    versions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The parameters each version accepts, by version."""
 
     def system_message(self) -> str:
         return _fill(self.system, rules=self.rules.strip())
@@ -80,10 +96,17 @@ class TargetCatalog:
     problems: list[str]
 
     def get(self, name: str) -> Target:
-        try:
+        if name in self.targets:
             return self.targets[name]
-        except KeyError:
-            raise TargetError(self.unknown(name)) from None
+        for target in self.targets.values():
+            if name in target.aliases:
+                return target
+        raise TargetError(self.unknown(name))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and (
+            name in self.targets or any(name in t.aliases for t in self.targets.values())
+        )
 
     def unknown(self, name: str) -> str:
         """The message for a target name that is not in the catalog."""
@@ -155,6 +178,7 @@ def _load_target(path: Path, base: dict[str, Any]) -> Target:
     shape = data.get("format", "sentences")
     if shape not in FORMATS:
         raise TargetError(f"Target file {path}: `format` must be one of {', '.join(FORMATS)}.")
+    checks = _checks(path, data)
     return Target(
         name=name,
         label=str(label),
@@ -165,8 +189,57 @@ def _load_target(path: Path, base: dict[str, Any]) -> Target:
         max_tokens=max_tokens,
         system_mode=system_mode,
         format=shape,
-        **templates,
+        system=templates["system"],
+        generate=templates["generate"],
+        refine=templates["refine"],
+        variation=templates["variation"],
+        describe=templates["describe"],
+        **checks,
     )
+
+
+def _checks(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The facts the checker holds a prompt to: length, syntax read, versions."""
+    where = f"Target file {path}"
+    out: dict[str, Any] = {}
+    aliases = data.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise TargetError(f"{where}: `aliases` must be a list of names.")
+    out["aliases"] = tuple(aliases)
+    words = data.get("words")
+    if words is not None:
+        if not (
+            isinstance(words, list)
+            and len(words) == 2
+            and all(type(w) is int and w > 0 for w in words)
+            and words[0] <= words[1]
+        ):
+            raise TargetError(f"{where}: `words` must be [fewest, most], e.g. [30, 80].")
+        out["words"] = (words[0], words[1])
+    tokens = data.get("tokens")
+    if tokens is not None and (type(tokens) is not int or tokens < 1):
+        raise TargetError(f"{where}: `tokens` must be a whole number.")
+    out["tokens"] = tokens
+    for key in ("negative", "weights", "parameters"):
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            raise TargetError(f"{where}: `{key}` must be true or false.")
+        out[key] = value
+    version = data.get("version", "")
+    versions = data.get("versions", {})
+    if not isinstance(version, str) or not isinstance(versions, dict):
+        raise TargetError(f"{where}: `version` must be text and `versions` a table.")
+    table: dict[str, tuple[str, ...]] = {}
+    for name, entry in versions.items():
+        parameters = entry.get("parameters") if isinstance(entry, dict) else None
+        if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
+            raise TargetError(f"{where}: `versions.{name}.parameters` must be a list of names.")
+        table[name] = tuple(parameters)
+    if version and table and version not in table:
+        raise TargetError(f"{where}: `version` {version} is not one of `versions`.")
+    out["version"] = version
+    out["versions"] = table
+    return out
 
 
 def _fill(template: str, **values: str) -> str:

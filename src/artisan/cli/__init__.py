@@ -32,7 +32,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from artisan.cli import describe, doctor, generate, image, library, settings, spend, styles
+    from artisan.cli import (
+        check,
+        describe,
+        doctor,
+        generate,
+        image,
+        library,
+        settings,
+        spend,
+        styles,
+    )
 
     parser = _Parser(
         prog="artisan",
@@ -42,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"artisan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     generate.register(commands)
+    check.register(commands)
     image.register(commands)
     describe.register(commands)
     spend.register(commands)

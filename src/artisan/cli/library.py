@@ -75,6 +75,10 @@ def register(commands: Any) -> None:
     rename.add_argument("title", metavar="TITLE")
     rename.set_defaults(handler=run_rename)
 
+    from artisan.cli import check
+
+    check.register_library(sub)
+
     export = sub.add_parser("export", help="write the whole library to one file")
     export.add_argument(
         "--format",

@@ -140,8 +140,9 @@ def run_targets(args: argparse.Namespace) -> int:
         warn(problem)
     default = config.load().settings.target
     for target in catalog.targets.values():
-        mark = "*" if target.name == default else " "
-        say(f"{mark} {target.name:<18} {target.description}")
+        mark = "*" if target.name == default or default in target.aliases else " "
+        also = f" (also {', '.join(target.aliases)})" if target.aliases else ""
+        say(f"{mark} {target.name:<18} {target.label:<18} {target.description}{also}")
     return 0
 
 

@@ -266,3 +266,25 @@ class PromptEngine(Protocol):
     async def aclose(self) -> None:
         """Let go of connections."""
         ...
+
+
+CHECKER_MARK = "checker:"
+"""How a note that holds the checker's findings starts (the app's caption counts them)."""
+
+
+def checked(
+    completion: Completion, target: Target, *, idea: str = "", version: str = ""
+) -> Completion:
+    """`completion` with what the prompt checker finds added to its note; the text itself is
+    kept as it came (a model's answer that breaks a rule is marked, never hidden)."""
+    from dataclasses import replace
+
+    from artisan.checker import check
+
+    if completion.finish is not Finish.DONE or not completion.text.strip():
+        return completion  # an answer cut short already says why; its rules are moot
+    report = check(completion.text, target, idea=idea, version=version)
+    if report.ok:
+        return completion
+    found = f"{CHECKER_MARK} " + "; ".join(p.message for p in report.problems)
+    return replace(completion, note=f"{completion.note}; {found}" if completion.note else found)

@@ -48,6 +48,7 @@ from artisan.engine.answer import (
     TextCallback,
     ThinkingNotice,
     ThinkingNoticeCallback,
+    checked,
 )
 from artisan.engine.describe import answered_blind, no_vision, refused_the_image
 from artisan.engine.ending import Bounds, finished
@@ -109,14 +110,16 @@ class Engine:
     async def generate(self, idea: str, target: Target, on_text: TextCallback) -> Completion:
         """Write a prompt for `idea` following `target`'s rules (checked by the caller)."""
         messages = self.messages(target, target.generate_message(idea))
-        return await self.complete(messages, on_text, max_tokens=target.max_tokens)
+        answer = await self.complete(messages, on_text, max_tokens=target.max_tokens)
+        return checked(answer, target, idea=idea, version=self._version(target))
 
     async def refine(
         self, prompt: str, instruction: str, target: Target, on_text: TextCallback
     ) -> Completion:
         """Rewrite `prompt` with a change such as "moodier, shot on 35mm"."""
         messages = self.messages(target, target.refine_message(prompt, instruction))
-        return await self.complete(messages, on_text, max_tokens=target.max_tokens)
+        answer = await self.complete(messages, on_text, max_tokens=target.max_tokens)
+        return checked(answer, target, version=self._version(target))
 
     async def variations(
         self,
@@ -164,7 +167,8 @@ class Engine:
         reply = Reply(self.settings, on_text, self._thinking_relay(index))
         started = time.monotonic()
         try:
-            result: Completion | ApiError = await self._answer(reply, messages, target.max_tokens)
+            answer = await self._answer(reply, messages, target.max_tokens)
+            result: Completion | ApiError = checked(answer, target, version=self._version(target))
         except ApiError as error:
             result = error
         ended_by_server = reply.saw_done and reply.finish is None
@@ -340,6 +344,12 @@ class Engine:
         if self._props is not None:
             self.memory.remember_props(self.settings, self._props)
         return self._props
+
+    def _version(self, target: Target) -> str:
+        """The model version the prompt is written for (Midjourney): the setting, else the
+        target's own."""
+        wanted = self.settings.midjourney_version
+        return wanted if wanted and wanted in target.versions else target.version
 
     def notice(self, message: str) -> None:
         """Tell the caller about something the engine decided on its own."""

@@ -35,6 +35,7 @@ from artisan.engine.scene import (
     Scene,
     apply_instruction,
     aspect_for,
+    axis_pool,
     candidate_presets,
     change_values,
     compose,
@@ -141,12 +142,19 @@ class Composer:
         return Random("\x1f".join([str(seed), *parts]))
 
     def _write(self, scene: Scene, target: Target) -> str:
-        text = render(scene, target.format, self.data)
+        text = render(scene, target.format, self.data, version=self._version(target))
         self._scenes[text] = scene
         self._scenes.move_to_end(text)
         while len(self._scenes) > REMEMBERED:
             self._scenes.popitem(last=False)
         return text
+
+    def _version(self, target: Target) -> str:
+        """The model version prompts are written for: the setting, else the target's."""
+        wanted = self.settings.midjourney_version if self.settings is not None else None
+        if wanted and (not target.versions or wanted in target.versions):
+            return wanted
+        return target.version
 
     def _vary(self, scene: Scene, count: int, random: Random) -> list[Scene]:
         """Scenes with other presets (unless the idea chose one) and other phrases."""
@@ -162,12 +170,12 @@ class Composer:
                 varied = replace(
                     varied,
                     movement=random.choice(self.data.vocabulary.movement),
-                    aspect=aspect_for(scene.idea, preset, self.data.vocabulary),
+                    aspect=aspect_for(scene.reading, preset),
                 )
                 if _fingerprint(varied) not in seen:
                     break
             else:
-                varied = replace(varied, mood=_unused_mood(self.data, seen, varied, random))
+                varied = _unlike(self.data, seen, varied, random)
             seen.add(_fingerprint(varied))
             for axis in SCENE_AXES:
                 if value := getattr(varied, axis):
@@ -177,7 +185,7 @@ class Composer:
 
     def _other_presets(self, scene: Scene, count: int, random: Random) -> list[Preset]:
         pool = [
-            (p, w) for p, w in candidate_presets(scene.idea, self.data) if p is not scene.preset
+            (p, w) for p, w in candidate_presets(scene.reading, self.data) if p is not scene.preset
         ]
         picked: list[Preset] = []
         while len(picked) < count and pool:
@@ -246,21 +254,19 @@ def _fingerprint(scene: Scene) -> tuple[str | None, ...]:
     return (scene.preset.id, *(getattr(scene, axis) for axis in SCENE_AXES))
 
 
-def _unused_mood(
+def _unlike(
     data: ComposerData, seen: set[tuple[str | None, ...]], scene: Scene, random: Random
-) -> str:
-    """A mood that makes `scene` unlike every scene in `seen` (for presets with few phrases)."""
-    moods = list(
-        dict.fromkeys(
-            data.vocabulary.fallback["mood"]
-            + tuple(m for change in data.changes for m in change.sets.get("mood", ()))
-        )
-    )
-    random.shuffle(moods)
-    for mood in moods:
-        if _fingerprint(replace(scene, mood=mood)) not in seen:
-            return mood
-    return scene.mood
+) -> Scene:
+    """`scene` made unlike every scene in `seen` by another phrase of one of its axes (for
+    presets with few phrases), drawn from the pools that suit the idea."""
+    for axis in ("mood", "colour", "composition", "lighting"):
+        pool = list(axis_pool(axis, scene.preset, scene, data))
+        random.shuffle(pool)
+        for phrase in pool:
+            changed = replace(scene, **{axis: phrase})  # type: ignore[arg-type]
+            if _fingerprint(changed) not in seen:
+                return changed
+    return scene
 
 
 def _pieces(text: str, count: int) -> list[str]:

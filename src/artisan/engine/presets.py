@@ -15,12 +15,28 @@ from pathlib import Path
 from typing import Any
 
 from artisan import locations
+from artisan.engine.knowledge import Knowledge, load_knowledge
 from artisan.errors import ArtisanError
 
 KINDS = ("photo", "art", "render")
-PICKED_AXES = ("style", "lighting", "composition", "colour")
+FAMILIES = ("photo", "paint", "drawing", "print", "render", "pixel", "craft", "design")
+"""What a preset's medium is made of: an idea that names a family ("a painting of ...") is
+given presets of that family only, and a design deliverable never one of photo, paint or
+render unless the idea asks."""
+PICKED_AXES = ("style", "composition", "colour")
 """Lists every preset must give (at least one phrase each)."""
-OPTIONAL_AXES = ("mood", "camera", "film", "triggers", "fits", "negative")
+OPTIONAL_AXES = (
+    "lighting",
+    "mood",
+    "camera",
+    "film",
+    "triggers",
+    "fits",
+    "needs",
+    "loose",
+    "negative",
+    "typography",
+)
 
 
 class PresetError(ArtisanError):
@@ -45,9 +61,20 @@ class Preset:
     film: tuple[str, ...] = ()
     triggers: tuple[str, ...] = ()
     fits: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    """Drawn only for an idea that says one of these ("map" for a fantasy map)."""
+    loose: tuple[str, ...] = ()
+    """Triggers that also name a material ("charcoal", "clay"): they name the medium only
+    before a word such as "drawing" or "style", or after "in" or "with"."""
     negative: tuple[str, ...] = ()
+    typography: tuple[str, ...] = ()
+    """How quoted text is set in this style ("bold condensed sans-serif capitals")."""
     general: bool = True
     aspect: str | None = None
+    family: str = "paint"
+    manner: str = ""
+    """The medium said as a manner, after an idea that already names what the image is:
+    "a logo for a bakery, in flat vector style"."""
     source: Path | None = None
 
     @property
@@ -89,6 +116,8 @@ class Vocabulary:
     negative: tuple[str, ...]
     anatomy: tuple[str, ...]
     people: tuple[str, ...]
+    hex: Mapping[str, str] = field(default_factory=dict)
+    """Colour names and their hex codes, for targets that match exact colours (FLUX)."""
 
     def light(self, name: str) -> Light:
         for light in self.lights:
@@ -103,6 +132,7 @@ class ComposerData:
     vocabulary: Vocabulary
     changes: tuple[Change, ...]
     problems: list[str] = field(default_factory=list)
+    knowledge: Knowledge = field(default_factory=load_knowledge, repr=False)
     known: dict[str, tuple[str, ...]] | None = field(default=None, repr=False)
     """Every phrase by axis, gathered on first use (see `retouch.known_phrases`)."""
 
@@ -171,6 +201,12 @@ def _preset(path: Path, number: int, table: dict[str, Any]) -> Preset:
     general = table.get("general", True)
     if not isinstance(general, bool):
         raise PresetError(f"{where}: `general` must be true or false.")
+    family = table.get("family", _FAMILY_OF_KIND[kind])
+    if family not in FAMILIES:
+        raise PresetError(f"{where}: `family` must be one of {', '.join(FAMILIES)}.")
+    manner = table.get("manner", "")
+    if not isinstance(manner, str):
+        raise PresetError(f"{where}: `manner` must be text.")
     aspect = table.get("aspect")
     if aspect is not None and not _is_ratio(aspect):
         raise PresetError(f'{where}: `aspect` must be a ratio such as "3:2".')
@@ -180,6 +216,8 @@ def _preset(path: Path, number: int, table: dict[str, Any]) -> Preset:
         kind=kind,
         general=general,
         aspect=aspect,
+        family=family,
+        manner=" ".join(manner.split()) or f"as {texts['medium']}",
         source=path,
         medium=texts["medium"],
         look=texts["look"],
@@ -192,8 +230,14 @@ def _preset(path: Path, number: int, table: dict[str, Any]) -> Preset:
         film=lists["film"],
         triggers=lists["triggers"],
         fits=lists["fits"],
+        needs=lists["needs"],
+        loose=lists["loose"],
         negative=lists["negative"],
+        typography=lists["typography"],
     )
+
+
+_FAMILY_OF_KIND = {"photo": "photo", "art": "paint", "render": "render"}
 
 
 def _is_ratio(value: object) -> bool:
@@ -232,6 +276,7 @@ def _vocabulary(data: dict[str, Any]) -> Vocabulary:
         negative=_strings(sd["negative"]),
         anatomy=_strings(sd["anatomy"]),
         people=_strings(sd["people"]),
+        hex={str(k): str(v) for k, v in data.get("hex", {}).items()},
     )
 
 

@@ -10,11 +10,20 @@ changes a scene as a refine instruction says. `layout` turns a scene into text p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from random import Random
 
-from artisan.engine.presets import Change, ComposerData, Preset, Vocabulary
+from artisan import wording
+from artisan.checker import negates
+from artisan.engine.knowledge import DESIGN_BANNED, Family, Feeling, Knowledge
+from artisan.engine.presets import Change, ComposerData, Preset
+from artisan.engine.reading import Reading, read_idea
+from artisan.engine.reading import named_preset as reading_named_preset
+from artisan.wording import Words, article, with_article
 
+SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?]\s+(?=[A-Z\"“'])")
+"""The end of a sentence: not the full stop of an initial ("R.M. under it")."""
 SCENE_AXES = ("lighting", "composition", "colour", "mood", "camera", "film")
 REFINED_AXES = ("time", "season", "weather")
 _PART_SPLIT = re.compile(r"\s*[,;.]\s*")
@@ -39,6 +48,7 @@ class Scene:
     mood: str
     movement: str
     aspect: str
+    reading: Reading
     camera: str | None = None
     film: str | None = None
     framed: bool = False
@@ -47,6 +57,9 @@ class Scene:
     """The idea's own word for the style, when the preset's medium does not say it."""
     pinned: bool = False
     """The idea (or a refine) chose the preset: variations keep it."""
+    kept: bool = False
+    """The idea's words for the medium stay in the subject ("a crayon drawing of a dragon"):
+    the preset is said by its style alone."""
     light: str | None = None
     """The `[[light]]` the idea names: its lighting wins over the preset's."""
     described: bool = False
@@ -56,66 +69,170 @@ class Scene:
     season: str | None = None
     weather: str | None = None
     extras: tuple[str, ...] = ()
+    typography: str = ""
+    motion: str = ""
+    """What moves in a video shot (Runway), from the kind."""
 
 
 def mentions(text: str, phrase: str) -> bool:
-    """Whether `phrase` occurs in `text` as whole words, ignoring case."""
-    return _find(text, phrase) is not None
+    """Whether `phrase` occurs in `text` as whole words (in any number), ignoring case."""
+    return wording.mentions(text, phrase)
 
 
 def _find(text: str, phrase: str) -> re.Match[str] | None:
-    return re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", text, re.IGNORECASE)
+    pattern = r"[\s-]+".join(re.escape(p) for p in phrase.split())
+    return re.search(rf"(?<![\w]){pattern}(?![\w])", text, re.IGNORECASE)
 
 
-def named_preset(idea: str, data: ComposerData) -> tuple[Preset, str] | None:
-    """The preset whose trigger appears first in the idea (the longest one at that place)."""
-    best: tuple[int, int, Preset, str] | None = None
-    for preset in data.presets.values():
-        for trigger in preset.triggers:
-            found = _find(idea, trigger)
-            if found is None:
-                continue
-            rank = (found.start(), -len(trigger))
-            if best is None or rank < (best[0], best[1]):
-                best = (found.start(), -len(trigger), preset, found.group(0))
-    return None if best is None else (best[2], best[3])
+def named_preset(text: str, data: ComposerData) -> tuple[Preset, str] | None:
+    """The preset whose trigger appears first in `text` (the longest one at that place)."""
+    return reading_named_preset(Words(text), data)
 
 
-def candidate_presets(idea: str, data: ComposerData) -> list[tuple[Preset, int]]:
-    """Presets that suit an idea naming no style, with their weights (suiting ones count more)."""
-    vocabulary = data.vocabulary
-    wants_photo = any(mentions(idea, word) for word in vocabulary.photo_words)
+def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset, int]]:
+    """Presets that suit an idea naming no style, with their weights: the kind's own first,
+    then `general` ones where the kind allows them; never one against the idea's feeling, of
+    another family than the idea names, or (for a design deliverable) a photograph, a
+    painting or a render."""
+    kind = reading.kind
+    own = [data.presets[p] for p in kind.presets if p in data.presets]
+    pool = list(own)
+    if kind.general:
+        pool += [p for p in data.presets.values() if p.general and p not in own]
+    words = Words(reading.idea)
+    banned = banned_media(reading, data)
+    pool = [
+        p
+        for p in pool
+        if _family_allowed(p, reading) and not (banned and Words(_preset_text(p)).any(banned))
+    ]
+    if not pool:
+        return []
+    checks: tuple[Callable[[Preset], bool], ...] = (
+        lambda p: not p.needs or words.any(p.needs),
+        lambda p: reading.feeling is None or not _contradicts(_preset_text(p), reading.feeling),
+    )
+    wanted = [p for p in pool if p.needs and words.any(p.needs)]
+    if wanted:  # "a map of ...": the map presets, not a diagram of a map
+        pool = wanted
+    chosen = pool
+    for relax in range(len(checks) + 1):
+        kept = [p for p in pool if all(check(p) for check in checks[: len(checks) - relax])]
+        if kept:
+            chosen = kept
+            break
     out: list[tuple[Preset, int]] = []
-    for preset in data.presets.values():
-        if wants_photo and not preset.photographic:
-            continue
-        fits = any(mentions(idea, word) for word in preset.fits)
-        if fits or preset.general:
-            out.append((preset, 4 if fits else 1))
-    if not out:
-        out = [(preset, 1) for preset in data.presets.values()]
+    for preset in chosen:
+        weight = 1
+        if preset in own:
+            weight = 3 + (2 if own.index(preset) < 4 else 0)
+        if words.any(preset.fits, compounds=True):
+            weight += 4
+        out.append((preset, weight))
     return out
+
+
+def _family_allowed(preset: Preset, reading: Reading) -> bool:
+    if reading.family is not None:
+        return preset.family == reading.family
+    if reading.not_photo and preset.family == "photo":
+        return False
+    return not (reading.design and preset.family in DESIGN_BANNED)
+
+
+def _preset_text(preset: Preset) -> str:
+    return " ".join((preset.medium, preset.look, *preset.style))
+
+
+def _contradicts(text: str, feeling: Feeling) -> bool:
+    return Words(text).any(feeling.avoid)
+
+
+def banned_media(reading: Reading, data: ComposerData) -> tuple[str, ...]:
+    """Media words a prompt for this idea must not say: those of other media than the one the
+    idea names, or of photographs, paintings and renders for a design deliverable."""
+    key = (
+        reading.idea,
+        reading.family,
+        reading.medium.name if reading.medium else None,
+        reading.preset.id if reading.preset else None,
+        reading.design,
+        reading.not_photo,
+    )
+    found = _BANNED.get(key)
+    if found is None:
+        if len(_BANNED) > 4096:
+            _BANNED.clear()
+        found = _BANNED[key] = _banned_media(reading, data)
+    return found
+
+
+_BANNED: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+
+def _banned_media(reading: Reading, data: ComposerData) -> tuple[str, ...]:
+    knowledge = data.knowledge
+    idea = Words(reading.idea)
+    own: str | None = None
+    family = reading.family
+    if reading.medium is not None:
+        own = reading.medium.name
+    elif reading.preset is not None:
+        own = _medium_of(reading.preset, knowledge)
+    banned: list[str] = []
+    if family is not None:
+        for medium in knowledge.media:
+            if medium.family == family and (medium.generic or medium.name == own):
+                continue
+            if medium.family == family == "photo":
+                continue
+            banned += medium.words
+    elif reading.design:
+        banned += knowledge.media_words(DESIGN_BANNED)
+    elif reading.not_photo:
+        banned += knowledge.media_words(("photo",))
+    return tuple(w for w in dict.fromkeys(banned) if w not in idea)
+
+
+def _medium_of(preset: Preset, knowledge: Knowledge) -> str | None:
+    text = Words(preset.medium + " " + " ".join(preset.triggers))
+    for medium in knowledge.media:
+        if not medium.generic and medium.family == preset.family and text.any(medium.words):
+            return medium.name
+    return None
 
 
 def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None = None) -> Scene:
     """Decide an image for `idea`: the preset it names, or `preset`, or a seeded pick."""
     vocabulary = data.vocabulary
-    idea = " ".join(idea.split()).rstrip(" .,;:!")
-    described = bool(re.search(r"[.!?]\s", idea)) or len(idea.split()) > 40
+    idea = " ".join(idea.split()).rstrip(" .,;:")
+    reading = read_idea(idea, data)
+    described = bool(SENTENCE_END.search(idea)) or len(idea.split()) > 40
     subject = idea
     named: str | None = None
     framing: str | None = None
     pinned = False
-    found = named_preset(idea, data)
-    if preset is None and found is not None:
-        preset, trigger = found
-        pinned = True
-        if not described:
-            trimmed = _remove(subject, trigger)
-            if trimmed:
-                subject = trimmed
-                if not _words(trigger) <= _words(preset.medium):
-                    named = trigger
+    said = reading.trigger or reading.medium_word
+    if preset is None and reading.preset is not None:
+        preset, pinned = reading.preset, True
+    elif preset is None and reading.medium is not None and reading.medium_word:
+        preset, pinned = _named_medium_preset(reading, data), True
+    kept = False
+    if pinned and said and not described and preset is not None:
+        kind = reading.kind
+        trimmed = _remove(subject, said)
+        if (
+            reading.medium is not None
+            or Words(said).any(kind.words + kind.head)
+            or re.match(
+                r"(?:(?:an?|the)\s+)?(?:for|with|that|called|named|which|about)\b", trimmed, re.I
+            )
+        ):
+            kept = True  # the medium's words also say what the image is: "a crayon drawing of"
+        elif trimmed:
+            subject = trimmed
+            if not _words(said) <= _words(preset.medium):
+                named = said
     if not described:
         subject = _drop_lead(subject, vocabulary.filler_leads) or subject
         for leads, composition in vocabulary.framings:
@@ -124,17 +241,22 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
                 subject, framing = trimmed, composition
                 break
     if preset is None:
-        choices = candidate_presets(idea, data)
-        preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
-    light = next(
-        (
-            light.name
-            for light in vocabulary.lights
-            if any(mentions(idea, w) for w in light.words)
-            and (not light.also or any(mentions(idea, w) for w in light.also))
-        ),
-        None,
-    )
+        choices = candidate_presets(reading, data)
+        if not choices:  # the idea names a family ("a painting of ...") and no preset fits
+            preset, pinned, kept = _family_preset(reading, data), True, True
+        else:
+            preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
+    light = None
+    if not reading.design and (preset.lighting or preset.family != "design"):
+        words = Words(idea)
+        light = next(
+            (
+                light.name
+                for light in vocabulary.lights
+                if words.any(light.words) and (not light.also or words.any(light.also))
+            ),
+            None,
+        )
     scene = Scene(
         idea=idea,
         subject=subject,
@@ -144,15 +266,55 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
         colour="",
         mood="",
         movement=rng.choice(vocabulary.movement),
-        aspect=aspect_for(idea, preset, vocabulary),
+        aspect=aspect_for(reading, preset),
+        reading=reading,
         framed=framing is not None,
         named=named,
         pinned=pinned,
+        kept=kept,
         light=light,
         described=described,
-        people=any(mentions(idea, word) for word in vocabulary.people),
+        people=Words(idea).any(vocabulary.people),
     )
     return pick_axes(scene, preset, data, rng)
+
+
+def _family_preset(reading: Reading, data: ComposerData) -> Preset:
+    """A preset for an idea that names a family of media only: its words, the family's look."""
+    assert reading.family is not None
+    family = data.knowledge.families[reading.family]
+    return _looking_like(family, f"family-{family.id}", family.noun, family.noun, manner="")
+
+
+def _named_medium_preset(reading: Reading, data: ComposerData) -> Preset:
+    """A preset for a medium the idea names that no preset has: its words, its family's look."""
+    assert reading.medium is not None and reading.medium_word is not None
+    family = data.knowledge.families[reading.medium.family]
+    word = reading.medium_word.lower()
+    medium = word if family.noun in word else f"{word} {family.noun}"
+    return _looking_like(
+        family, f"named-{reading.medium.name}", reading.medium_word, medium, manner=""
+    )
+
+
+def _looking_like(family: Family, preset_id: str, name: str, medium: str, *, manner: str) -> Preset:
+    """A preset made of a family's look (`vocabulary.toml`, `[[family]]`) and a medium's name."""
+    kinds = {"photo": "photo", "render": "render"}
+    return Preset(
+        id=preset_id,
+        name=name,
+        kind=kinds.get(family.id, "art"),
+        family=family.id,
+        medium=with_article(medium),
+        manner=manner or f"as {with_article(medium)}",
+        look=family.look,
+        style=family.style,
+        lighting=family.lighting,
+        composition=family.composition,
+        colour=family.colour,
+        negative=family.negative,
+        general=False,
+    )
 
 
 def pick_axes(
@@ -167,23 +329,67 @@ def pick_axes(
     for axis in SCENE_AXES:
         if axis == "composition" and scene.framed:
             continue
-        pool = axis_pool(axis, preset, scene, data.vocabulary)
+        pool = axis_pool(axis, preset, scene, data)
         if not pool:
-            changes[axis] = None
+            changes[axis] = None if axis in ("camera", "film") else ""
             continue
         fresh = [p for p in pool if used is None or p not in used.get(axis, set())]
         changes[axis] = rng.choice(fresh or list(pool))
-    return replace(scene, preset=preset, **changes)  # type: ignore[arg-type]
+    kind = scene.reading.kind
+    typography = preset.typography or kind.typography
+    extra = {
+        "typography": rng.choice(typography) if typography else "",
+        "motion": rng.choice(kind.motion) if kind.motion else "",
+    }
+    return replace(scene, preset=preset, **changes, **extra)  # type: ignore[arg-type]
 
 
-def axis_pool(axis: str, preset: Preset, scene: Scene, vocabulary: Vocabulary) -> tuple[str, ...]:
-    """The phrases `axis` may take for this preset and scene."""
+def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tuple[str, ...]:
+    """The phrases `axis` may take for this preset and scene: none against the idea's feeling,
+    none that names another medium than the idea's."""
+    vocabulary = data.vocabulary
+    reading = scene.reading
+    feeling = reading.feeling
+    if axis == "mood":
+        if not reading.kind.moods:
+            return ()  # a logo or a diagram says no mood, whatever it feels
+        if feeling is not None and reading.said:
+            return feeling.moods
+        return preset.mood or reading.kind.moods  # a user preset's own, or the kind's
+    if axis in ("camera", "film") and (not preset.photographic or reading.design):
+        return ()
+    if axis == "lighting" and preset.family == "design" and not preset.lighting:
+        return ()  # a flat design is not lit
     if axis == "lighting" and scene.light is not None:
-        return vocabulary.light(scene.light).phrases
-    own: tuple[str, ...] = getattr(preset, axis)
-    if own or axis in ("camera", "film"):
-        return own
-    return vocabulary.fallback.get(axis, ())
+        pool: tuple[str, ...] = vocabulary.light(scene.light).phrases
+    else:
+        pool = getattr(preset, axis)
+        if not pool and axis in ("composition", "colour"):
+            pool = vocabulary.fallback.get(axis, ())
+    banned = banned_media(reading, data)
+    if pool and feeling is not None and axis in ("lighting", "colour") and not reading.design:
+        pool = pool + getattr(feeling, axis)  # light and colour that carry the feeling
+    return tuple(
+        p
+        for p in dict.fromkeys(pool)
+        if _fits(p, feeling, banned) and not _denies(p, reading.idea, reading.text)
+    )
+
+
+def _denies(phrase: str, idea: str, text: tuple[str, ...]) -> bool:
+    """Whether the phrase excludes what the idea asks ("light without cast shadows" for an
+    idea with a shadow on the wall)."""
+    return any(negates(term, idea, text) for term in _WITHOUT.findall(phrase))
+
+
+_WITHOUT = re.compile(r"\b(?:without|no)\s+([\w\s-]+)", re.IGNORECASE)
+
+
+def _fits(phrase: str, feeling: Feeling | None, banned: tuple[str, ...]) -> bool:
+    words = Words(phrase)
+    if feeling is not None and words.any(feeling.avoid):
+        return False
+    return not (banned and words.any(banned))
 
 
 @dataclass(frozen=True)
@@ -256,7 +462,7 @@ def apply_instruction(scene: Scene, instruction: str, data: ComposerData, rng: R
             pick_axes(scene, preset, data, rng),
             pinned=True,
             named=None,
-            aspect=aspect_for(scene.idea, preset, data.vocabulary),
+            aspect=aspect_for(scene.reading, preset),
         )
     for change in read.changes:
         values = change_values(change, data, rng)
@@ -275,25 +481,45 @@ def list_phrase(clause: str) -> str:
     return _FILLER_VERBS.sub("", clause.strip()).strip() or clause.strip()
 
 
-def aspect_for(idea: str, preset: Preset, vocabulary: Vocabulary) -> str:
-    """Midjourney's aspect ratio: from the idea's words, else the preset's, else square."""
-    for ratio, words in vocabulary.aspects:
-        if any(mentions(idea, word) for word in words):
-            return ratio
-    return preset.aspect or "1:1"
+def aspect_for(reading: Reading, preset: Preset) -> str:
+    """Midjourney's aspect ratio: the idea's words or its use, else the kind's for a design
+    or text piece, else the preset's, else the kind's."""
+    if reading.aspect is not None:
+        return reading.aspect
+    kind = reading.kind
+    if kind.design or kind.id == "text":
+        return kind.aspect
+    return preset.aspect or kind.aspect
 
 
 def _remove(text: str, phrase: str) -> str:
-    found = _find(text, phrase)
+    pattern = r"[\s-]+".join(re.escape(p) for p in phrase.split())
+    found = re.search(
+        r"(?:\bin the style of\s+|\b(?:shot|painted|drawn|rendered|done|made)\s+"
+        r"(?:on|in|with|as)\s+)?"
+        rf"(?<![\w]){pattern}"
+        rf"(?:[\s-]+(?:style|styled|inspired|vibes?|look|aesthetic)\b)?(?![\w])",
+        text,
+        re.IGNORECASE,
+    )
     if found is None:
         return text
     rest = (text[: found.start()] + " " + text[found.end() :]).strip()
     rest = " ".join(rest.split()).strip(" ,;:-")
+    rest = re.sub(r"\s*,\s*(?:,\s*)+", ", ", rest)  # "poster, art nouveau, 'Zelda'" less the style
+    rest = re.sub(r"\s+(?:in|as|with|on|of|for)(?:\s+(?:an?|the))?(?=\s*,)", "", rest, flags=re.I)
     rest = _LEADING_OF.sub("", rest)
     rest = re.sub(r"^(?:an?|the)\s+(?=(?:an?|the)\s)", "", rest, flags=re.IGNORECASE)
     rest = _DANGLING.sub("", rest).strip(" ,;:-")
     if re.fullmatch(r"(?:an?|the)?", rest, re.IGNORECASE):
         return ""
+    found_article = re.match(r"(an?)\s+(\S+)", rest, re.IGNORECASE)
+    if found_article:  # "an embroidered patch" less "embroidered" is "a patch"
+        right = article(found_article.group(2))
+        if right != found_article.group(1).lower():
+            rest = (right.capitalize() if rest[0].isupper() else right) + rest[
+                len(found_article.group(1)) :
+            ]
     return rest
 
 

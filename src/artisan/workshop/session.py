@@ -7,6 +7,7 @@ The versions live in `artisan.workshop.history`, the jobs that stream answers in
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -48,12 +49,14 @@ DescriberFactory = Callable[["Settings", EngineHooks], "Describer | None"]
 FALLBACK_TARGET = "dalle"
 
 
-def default_engine(settings: Settings, hooks: EngineHooks) -> PromptEngine:
+def default_engine(
+    settings: Settings, hooks: EngineHooks, *, seed: int | None = None
+) -> PromptEngine:
     """The engine the `engine` setting picks: the chat engine (whose SDK is imported on its
-    first request, not here) or the offline composer."""
+    first request, not here) or the offline composer (which `seed` makes reproducible)."""
     from artisan.engine.choice import make_engine
 
-    return make_engine(settings, hooks=hooks)
+    return make_engine(settings, seed=seed, hooks=hooks)
 
 
 def default_describer(settings: Settings, hooks: EngineHooks) -> Describer | None:
@@ -104,7 +107,7 @@ class Workshop:
         self.settings = settings
         self.catalog = catalog
         self.listener: Listener = listener or _ignore
-        self.engine_factory = engine_factory or default_engine
+        self.engine_factory = engine_factory or functools.partial(default_engine, seed=seed)
         self.describer_factory = describer_factory or default_describer
         self.seed = seed
         self.on_change: Callable[[], None] | None = None

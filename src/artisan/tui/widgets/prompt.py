@@ -14,6 +14,7 @@ types is reported with `Edited`; the workshop decides which version it becomes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -25,10 +26,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
+from artisan.checker import measure
 from artisan.draft import PromptVersion
 from artisan.sanitize import from_visible, visible
+from artisan.targets import Target
 from artisan.tui.text import plain, rich_plain
 from artisan.tui.widgets.completing import PROMPT, CompletingTextArea
 from artisan.tui.widgets.stream_view import StreamView
@@ -85,6 +88,27 @@ class ThoughtLine(Widget, can_focus=True):
         self.action_open_thoughts()
 
 
+class CountLine(Static):
+    """How long the prompt is in its target's unit, under the text: CLIP tokens against 75 for
+    Stable Diffusion, words against the target's range for the others."""
+
+    DEFAULT_CSS = """
+    CountLine {
+        dock: bottom; height: 1; padding: 0 1; color: $text-muted; text-align: right;
+        &.-outside { color: $warning; }
+    }
+    """
+
+    def count(self, text: str, target: Target | None) -> None:
+        if target is None or not text.strip():
+            self.update("")
+            self.remove_class("-outside")
+            return
+        counted = measure(text, target)
+        self.update(plain(f"{counted} · {target.label}"))
+        self.set_class(counted.over or counted.under, "-outside")
+
+
 class PromptPane(Vertical):
     """Shows one version of the prompt, or the one being written."""
 
@@ -105,8 +129,12 @@ class PromptPane(Vertical):
             super().__init__()
             self.text = text
 
-    def __init__(self) -> None:
+    def __init__(self, target_of: Callable[[PromptVersion | None], Target] | None = None) -> None:
+        """`target_of` gives the target a version was written for (for the count line)."""
         super().__init__(id="prompt-pane", classes="-stream-shown")
+        self.target_of = target_of
+        self.target: Target | None = None
+        self.counts = CountLine(id="prompt-count")
         self.border_title = "Prompt"
         self._pending: list[str] = []
         self._flusher: Timer | None = None
@@ -119,6 +147,7 @@ class PromptPane(Vertical):
     def compose(self) -> ComposeResult:
         yield self.thoughts
         yield self.stream
+        yield self.counts
 
     def on_mount(self) -> None:
         self._flusher = self.set_interval(1 / FLUSH_HZ, self.flush, pause=True)
@@ -157,6 +186,7 @@ class PromptPane(Vertical):
     def begin(self, caption: str) -> None:
         """Clear the pane for a new answer, shown in the stream view while it arrives."""
         self._pending.clear()
+        self.counts.count("", None)
         self._editor_had_focus = self._editor is not None and self._editor.has_focus
         self._show_in_view("")
         self.thoughts.show_for(None)
@@ -192,11 +222,15 @@ class PromptPane(Vertical):
         self.stream.set_placeholder(PLACEHOLDER)
         if self._editor_had_focus or self.stream.has_focus:
             self.use_editor()
+        self.counts.count(self.text, self.target)
 
     def show(self, version: PromptVersion | None, caption: str) -> None:
         """Show a stored version of the prompt (unless it is already what is shown)."""
         text = visible(version.text) if version else ""
         self.thoughts.show_for(version)
+        if self.target_of is not None:
+            self.target = self.target_of(version)
+        self.counts.count(version.text if version else "", self.target)
         if text != self.shown_text:
             if self.editing:
                 self._load_editor(text)
@@ -223,6 +257,7 @@ class PromptPane(Vertical):
     @on(TextArea.Changed, "#prompt")
     def _typed(self, event: TextArea.Changed) -> None:
         event.stop()
+        self.counts.count(from_visible(event.text_area.text), self.target)
         if not self.streaming:
             # Loading a version into the editor changes it too; the text is read now, when
             # the event is handled, so that reports the version shown, which is no edit.

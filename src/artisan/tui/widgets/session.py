@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from artisan.draft import PromptVersion
+from artisan.engine.answer import CHECKER_MARK
 from artisan.shorten import shorten
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.widgets.prompt import PromptPane
@@ -27,7 +28,9 @@ class SessionView(Vertical):
     def __init__(self, workshop: Workshop) -> None:
         super().__init__(id="right")
         self.workshop = workshop
-        self.prompt_pane = PromptPane()
+        self.prompt_pane = PromptPane(
+            lambda version: workshop.target(version.target if version else None)
+        )
         self.variations_pane = VariationsPane()
 
     def compose(self) -> ComposeResult:
@@ -101,6 +104,9 @@ def caption(workshop: Workshop, version: PromptVersion | None) -> str:
     parts.append(version.state)
     parts.append(version.model or ("composer" if version.engine == "composer" else ""))
     parts.append(version.target)
+    if CHECKER_MARK in version.note:  # a model's answer that breaks a target's rule
+        found = version.note.split(CHECKER_MARK, 1)[1].count(";") + 1
+        parts.append(f"⚠ {found} rule{'s' * (found > 1)} broken")
     if version.usage:
         estimate = "≈" if version.usage_estimated else ""
         parts.append(f"{estimate}{version.usage:,} tokens")
