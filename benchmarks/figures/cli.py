@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 import fake_openai
+from artisan.library_index import CACHE_FORMAT
 from benchmarks import budgets, data
 from benchmarks.context import Context
 from benchmarks.paths import APPS, PYTHON, TEST_KEY, artisan_command, child_env
@@ -25,8 +26,8 @@ import json, os, sys
 folder = sys.argv[1]
 with open(os.path.join(folder, ".index.json"), encoding="utf-8") as handle:
     cache = json.load(handle)
-if cache.get("format") != 3:
-    sys.exit("the floor script reads .index.json format 3; update it")
+if cache.get("format") != int(sys.argv[2]):
+    sys.exit(f"the floor script reads .index.json format {sys.argv[2]}; update it")
 rows = cache["files"]
 found = []
 for item in os.scandir(folder):
@@ -99,7 +100,9 @@ def measure_library_list(ctx: Context) -> list[Row]:
 
     def raw() -> float:
         data.ensure_warm(library)
-        return timed_run([PYTHON, "-c", LIST_FLOOR, str(library)], env, floor_lines)
+        return timed_run(
+            [PYTHON, "-c", LIST_FLOOR, str(library), str(CACHE_FORMAT)], env, floor_lines
+        )
 
     warm, reference = side_by_side(ctx, "library list", ctx.profile.runs, artisan, raw)
     cold: list[float] = []
