@@ -222,6 +222,9 @@ async def expand_in_background(
         raise WildcardError(_too_slow(limit)) from None
     finally:
         stop.set()
+        # Nobody waits any more: the thread's late answer (often its "stopped") is dropped
+        # rather than left on a future whose error no one reads.
+        future.cancel()
 
 
 # Finding and reading the files ---------------------------------------------------------------
