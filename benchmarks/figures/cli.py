@@ -25,8 +25,8 @@ import json, os, sys
 folder = sys.argv[1]
 with open(os.path.join(folder, ".index.json"), encoding="utf-8") as handle:
     cache = json.load(handle)
-if cache.get("format") != 3:
-    sys.exit("the floor script reads .index.json format 3; update it")
+if cache.get("format") != 4:
+    sys.exit("the floor script reads .index.json format 4; update it")
 rows = cache["files"]
 found = []
 for item in os.scandir(folder):

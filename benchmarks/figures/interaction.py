@@ -279,6 +279,9 @@ def measure_save(ctx: Context) -> list[Row]:
                     app.action_generate()  # a new, unsaved version: ctrl+s adds an entry
                     await pilot.pause()
                     await wait_for(lambda: not app.generating_prompt, 30)
+                    # The same text for the same target is the same entry: each sample's
+                    # prompt is made new by an edit, as a person would before saving again.
+                    app.workshop.edit(f"{answer} Take {number + 1}.")
                     await pilot.pause()
                     stamp.arm()
                     started = time.perf_counter()
