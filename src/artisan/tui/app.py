@@ -163,7 +163,10 @@ class ArtisanApp(App[None]):
             image_launcher,
             clock,
         )
-        self.pictures.graphics = graphics
+        if graphics is not None:
+            from artisan.tui.graphics import Graphics
+
+            self.pictures.graphics = Graphics(graphics)
         self.refining = Refining(self)
         self.setup = Setup(
             self,

@@ -1,16 +1,20 @@
 """Pictures inside the terminal: which protocol it speaks, and the widget that draws with it.
 
-The preview draws with textual-image, which learns the terminal's protocol (Kitty graphics,
-Sixel, or half-block characters that every colour terminal shows) by writing queries and
-reading the answers from stdin when it is first imported. That must happen before Textual owns
-stdin, so `GraphicsProbe` asks at start, in a thread, while the app's modules are imported.
+The preview draws with textual-image, which can draw with Kitty graphics, Sixel, or half-block
+characters that every colour terminal shows. Which one a terminal speaks, and how many pixels
+a cell has, only the terminal can say, and it must be asked before Textual owns stdin (after
+that, Textual reads the answers as keys). `GraphicsProbe` asks at start in one write: the Kitty
+graphics query, the cell size (`CSI 16 t`) and the primary device attributes (`CSI c`), which
+every terminal answers, and answers last, since terminals answer in order. The answers are read
+in a thread while the app's modules are imported, so the round trip costs the launch nothing;
+textual-image itself (and Pillow) is imported only when a picture is first shown, told the cell
+size and asking nothing.
 
 Under tmux and GNU screen nothing is asked: the queries would leak through the multiplexer (tmux
 turns the Kitty query into the pane's title and leaves it there), and neither passes Kitty
 graphics on, so half-blocks are used without asking. They are told by `$TMUX` and `$STY`, and by
 the terminal type (`TERM=tmux-256color`, `screen...`), which stays when the variables do not
-(after `ssh` from a tmux pane). textual-image is then imported as if stdout
-were not a terminal, which makes it send nothing.
+(after `ssh` from a tmux pane).
 
 This module is the one place that knows the protocols: the probe, the table of their names, and
 the choice of widget.
@@ -21,9 +25,14 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
+import re
+import select
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,20 +41,57 @@ if TYPE_CHECKING:
 log = logging.getLogger("artisan")
 
 HALF_BLOCKS = "HalfcellImage"
+SIXEL = "SixelImage"
+KITTY = "TGPImage"
 PROTOCOLS = {
-    "TGPImage": "kitty graphics",
-    "SixelImage": "sixel",
+    KITTY: "kitty graphics",
+    SIXEL: "sixel",
     HALF_BLOCKS: "half-block characters",
     "UnicodeImage": "unicode blocks",
 }
 """textual-image's widget classes, by the name of the protocol each draws with."""
-_MODULE_CLASSES = {
-    "tgp": "TGPImage",
-    "sixel": "SixelImage",
-    "halfcell": HALF_BLOCKS,
-    "unicode": "UnicodeImage",
-}
-"""The module each of textual-image's renderables lives in, and the widget class for it."""
+
+QUERIES = b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + b"\x1b[16t" + b"\x1b[c"
+"""Kitty graphics support (a query that draws nothing), the cell size in pixels, and the
+device attributes, whose answer ends the reading."""
+ANSWER_WAIT = 0.5
+"""Seconds to wait for a terminal that does not answer the device attributes (rare; a
+terminal answers within a round trip, while the app's modules are still being imported)."""
+_KITTY_ANSWER = re.compile(rb"\x1b_G[^\x1b]*;OK\x1b\\")
+_CELL_ANSWER = re.compile(rb"\x1b\[6;(\d+);(\d+)t")
+_ATTRIBUTES_ANSWER = re.compile(rb"\x1b\[\?([\d;]*)c")
+
+
+@dataclass(frozen=True)
+class Graphics:
+    """What the terminal said: the protocol to draw with, and a cell's size in pixels."""
+
+    protocol: str = HALF_BLOCKS
+    """A textual-image widget class name (a key of PROTOCOLS)."""
+    cell: tuple[int, int] | None = None
+    """(width, height) of a cell in pixels, when the terminal told it."""
+
+
+def read_answers(answers: bytes, pixels: tuple[int, int] | None = None) -> Graphics:
+    """What the terminal's answers to QUERIES say.
+
+    Sixel comes first when a terminal speaks both (WezTerm and Konsole answer the Kitty query
+    but do not draw Kitty's placeholders); `pixels` is the cell size the kernel knows (from the
+    window size), preferred to the terminal's answer.
+    """
+    attributes = _ATTRIBUTES_ANSWER.search(answers)
+    if attributes is not None and "4" in attributes.group(1).decode().split(";"):
+        protocol = SIXEL
+    elif _KITTY_ANSWER.search(answers):
+        protocol = KITTY
+    else:
+        protocol = HALF_BLOCKS
+    cell = pixels
+    size = _CELL_ANSWER.search(answers)
+    if cell is None and size is not None:
+        height, width = int(size.group(1)), int(size.group(2))
+        cell = (width, height) if width and height else None
+    return Graphics(protocol, cell)
 
 
 def under_multiplexer(environ: Mapping[str, str]) -> bool:
@@ -57,83 +103,126 @@ def under_multiplexer(environ: Mapping[str, str]) -> bool:
 
 
 class GraphicsProbe:
-    """Finds the terminal's image protocol in a thread, before the app takes the terminal.
+    """Asks the terminal which image protocol it speaks, reading the answers in a thread.
 
     Args:
         ask: Query the terminal. False (under a multiplexer) picks half-blocks and sends
             nothing.
+        stdin: The terminal's file descriptor the answers are read from.
+        stdout: The one the queries are written to.
     """
 
-    def __init__(self, *, ask: bool = True) -> None:
+    def __init__(self, *, ask: bool = True, stdin: int = 0, stdout: int = 1) -> None:
         self.ask = ask
-        self._thread = threading.Thread(target=self._run, name="graphics-probe", daemon=True)
-        self._protocol: str | None = None
+        self.terminal = stdin
+        self.stdout = stdout
+        self._thread = threading.Thread(target=self._read, name="graphics-probe", daemon=True)
+        self._found = Graphics()
+        self._mode: list[Any] | None = None
 
     def start(self) -> None:
+        """Send the queries; the answers are read in a thread until `result`."""
         if not self.ask:
-            # Half-blocks: nothing to ask, and textual-image is loaded when a picture is first
-            # shown. Loading it now, in a thread, slowed the first paint by ~40 ms (the main
-            # thread waited for the lock and the interpreter while it ran).
-            self._protocol = HALF_BLOCKS
+            self._found = Graphics(cell=_cell_pixels(self.stdout))
             return
-        # textual-image shares rich with Textual; loading rich here first means the two threads
-        # never import the same modules at the same time.
-        import rich.color
-        import rich.console
-        import rich.control
-        import rich.measure
-        import rich.segment
-        import rich.style  # noqa: F401
+        import termios
+        import tty
 
+        try:
+            self._mode = termios.tcgetattr(self.terminal)
+            # No echo and no line editing: the answers must not show, and come byte by byte.
+            tty.setcbreak(self.terminal, termios.TCSANOW)
+            os.write(self.stdout, QUERIES)
+        except OSError as error:
+            log.warning("image protocol detection failed: %s", error)
+            self._restore()
+            return
         self._thread.start()
 
-    def result(self) -> str:
-        """The protocol's widget class name (waits for the probe to finish)."""
+    def result(self) -> Graphics:
+        """What the terminal said (waits for its answers, ANSWER_WAIT seconds at most)."""
         if self._thread.ident is not None:
             self._thread.join()
-        return self._protocol or HALF_BLOCKS
+        return self._found
 
-    def _run(self) -> None:
-        # Only textual-image and Pillow are imported here, never an artisan or Textual module,
-        # which the main thread is importing meanwhile. Importing the widget module asks about
-        # Sixel and Kitty graphics and the size of a cell in pixels, and keeps the answers.
+    def _read(self) -> None:
+        answers = b""
+        deadline = time.monotonic() + ANSWER_WAIT
         try:
-            from textual_image import widget
-            from textual_image.renderable import Image
-
-            found = _MODULE_CLASSES.get(Image.__module__.rsplit(".", 1)[-1], HALF_BLOCKS)
-            self._protocol = found if hasattr(widget, found) else HALF_BLOCKS
-        except Exception as error:
+            while not _ATTRIBUTES_ANSWER.search(answers):
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self.terminal], [], [], left)[0]:
+                    log.warning("the terminal did not say which image protocol it speaks")
+                    break
+                chunk = os.read(self.terminal, 1024)
+                if not chunk:
+                    break
+                answers += chunk
+            self._found = read_answers(answers, _cell_pixels(self.stdout))
+        except OSError as error:
             log.warning("image protocol detection failed: %s", error)
+        finally:
+            self._restore()
+
+    def _restore(self) -> None:
+        if self._mode is None:
+            return
+        import termios
+
+        with contextlib.suppress(OSError):
+            termios.tcsetattr(self.terminal, termios.TCSANOW, self._mode)
+        self._mode = None
+
+
+def _cell_pixels(terminal: int) -> tuple[int, int] | None:
+    """A cell's size in pixels from the window size the kernel holds, when it has pixels."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        packed = fcntl.ioctl(terminal, termios.TIOCGWINSZ, b"\0" * 8)
+    except OSError:
+        return None
+    rows, columns, width, height = struct.unpack("HHHH", packed)
+    if not (rows and columns and width and height):
+        return None
+    return (width // columns, height // rows)
 
 
 @contextlib.contextmanager
-def _quiet_stdout(quiet: bool) -> Iterator[None]:
-    """While importing textual-image, make it see no terminal (so it asks nothing)."""
-    if not quiet:
-        yield
-        return
+def _asking_nothing(cell: tuple[int, int] | None) -> Iterator[None]:
+    """While importing textual-image: it sees no terminal (so it asks nothing, which must
+    never happen once Textual reads the terminal's answers), and takes the cell size the
+    probe found from the variables it reads for that (those textual-serve sets)."""
     real = sys.__stdout__
+    saved = {name: os.environ.get(name) for name in ("TEXTUAL_CELL_WIDTH", "TEXTUAL_CELL_HEIGHT")}
     sys.__stdout__ = io.StringIO()  # type: ignore[misc,assignment]
+    if cell is not None:
+        os.environ["TEXTUAL_CELL_WIDTH"], os.environ["TEXTUAL_CELL_HEIGHT"] = map(str, cell)
     try:
         yield
     finally:
         sys.__stdout__ = real  # type: ignore[misc]
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
-def image_widget_class(protocol: str) -> Callable[[Any], Widget]:
-    """The textual-image widget that draws with `protocol` (a name from PROTOCOLS).
+def image_widget_class(graphics: Graphics) -> Callable[[Any], Widget]:
+    """The textual-image widget that draws with the protocol the terminal speaks.
 
-    When no probe ran (stdout is not a terminal), textual-image is imported as if stdout were
-    not one: importing it asks the terminal questions, which must never happen once Textual
-    reads the terminal's answers itself.
+    textual-image is imported here, when a picture is first shown, as if stdout were not a
+    terminal: importing it would otherwise ask the terminal questions.
     """
     if "textual_image.widget" not in sys.modules:
-        with _quiet_stdout(True):
+        with _asking_nothing(graphics.cell):
             from textual_image import widget
     from textual_image import widget
 
-    found: Callable[[Any], Widget] = getattr(widget, protocol, widget.HalfcellImage)
+    found: Callable[[Any], Widget] = getattr(widget, graphics.protocol, widget.HalfcellImage)
     return found
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from artisan.images.gallery import GalleryImage
     from artisan.images.opener import Launcher
     from artisan.library import Library
+    from artisan.tui.graphics import Graphics
     from artisan.tui.screens.render import RenderJob
 
 
@@ -60,8 +61,8 @@ class Pictures:
         self.library = library
         self.on_saved = on_saved
         self.launcher = launcher
-        self.graphics: str | None = None
-        """The terminal's image protocol (a textual-image class name), when it was asked."""
+        self.graphics: Graphics | None = None
+        """The terminal's image protocol and cell size, when it was asked."""
         self.last: tuple[Path, ImageRecord] | None = None
         """The image shown last, for ctrl+o."""
         self.last_batch: list[BatchItem] = []
@@ -162,9 +163,9 @@ class Pictures:
     def image_class(self) -> Callable[[Any], Widget]:
         """The widget that draws pictures with the terminal's protocol (half-blocks when the
         terminal was not asked)."""
-        from artisan.tui.graphics import HALF_BLOCKS, image_widget_class
+        from artisan.tui.graphics import Graphics, image_widget_class
 
-        return image_widget_class(self.graphics or HALF_BLOCKS)
+        return image_widget_class(self.graphics or Graphics())
 
     def open_last(self, entry_id: str | None) -> None:
         """Show the last image again (ctrl+o); else the newest of the entry `entry_id`."""

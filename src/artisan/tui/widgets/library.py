@@ -37,6 +37,10 @@ from artisan.tui.text import plain
 from artisan.tui.widgets.fields import Field
 from artisan.tui.widgets.library_list import LibraryList
 
+FIRST_FRAME_WRITTEN = 1 / 60
+"""Seconds between the first frame handed to Textual's writer and the library's reading: one
+frame, time enough for the writer thread to put it on the terminal."""
+
 
 class SearchBox(Field):
     """The search box: Down (like Enter) goes to the results."""
@@ -122,35 +126,31 @@ class LibraryPane(Vertical):
         self._told: set[str] = set()
         """Problems already shown: a file that stays broken is reported once per session."""
         self._watch = LibraryWatch(library.folder, self._changed_elsewhere)
-        self._early: LibraryPane.Loaded | None = None
         self.search_box = SearchBox(
             placeholder="Search  (ctrl+l)", id="library-search", compact=True
         )
         self.list = LibraryList(id="library-list")
 
     def compose(self) -> ComposeResult:
-        # The pane starts empty ("loading…"): the search box and the list are mounted once
-        # the first frame is on screen, with the library read right after. The first frame
-        # comes sooner, and the list has nothing to show before the library is read anyway.
-        return iter(())
+        # The search box and the (empty) list are in the first frame, which then shows every
+        # pane: mounting them after it cost two more frames, 40-60 ms, before the screen was
+        # complete. The library is read once that frame is on screen.
+        yield self.search_box
+        yield self.list
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._fill)
+        self.call_after_refresh(self.set_timer, FIRST_FRAME_WRITTEN, self._fill)
 
     def on_unmount(self) -> None:
         self._watch.stop()
 
-    async def _fill(self) -> None:
-        # The first frame is on screen: mount the search box and the list, then read the
-        # library (in a thread, from the cache first). Read while mounting, the thread took
-        # the interpreter from the mounting and painting: 1.13x the empty library's first
-        # paint with 10,000 prompts, against 1.02x this way round.
-        await self.mount(self.search_box, self.list)
+    def _fill(self) -> None:
+        # The first frame is on the terminal: read the library (in a thread, from the cache
+        # first). Parsing the cache holds the interpreter for tens of milliseconds at 10,000
+        # prompts; started while the first frame was still being built or written (Textual
+        # writes in a thread of its own), it held that frame back as long.
         self.reload(from_cache_first=True)
         self._start_watching()
-        if self._early is not None:
-            early, self._early = self._early, None
-            self._loaded(early)
 
     # Loading ---------------------------------------------------------------------------------
 
@@ -177,9 +177,6 @@ class LibraryPane(Vertical):
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         event.stop()
-        if not self.list.is_mounted:
-            self._early = event  # read before the list was there: shown as soon as it is
-            return
         self.index = event.index
         for problem in event.problems:
             if problem not in self._told:
