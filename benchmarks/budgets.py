@@ -66,7 +66,9 @@ PROMPT = Budget("ratio", 1.2, noise=noise(0.062))  # 1.05x 0.99x 0.99x 1.04x 1.0
 STREAM = Budget(
     "ratio",
     1.15,
-    noise=noise(0.072),  # 2.03x 2.10x 1.96x 2.02x 1.99x
+    # 2.03x 2.10x 1.96x 2.02x 1.99x in one session; 1.80x to 2.58x over ten quick runs in
+    # another, with other work on both cores: the level moves between sessions.
+    noise=noise(0.25),
     gap=Gap(2.10, "painting while the answer arrives, on the thread that reads it"),
 )
 """A 5,000-word answer at full speed, key to the painted frame showing its end, over the

@@ -110,7 +110,10 @@ class StreamView(ScrollView, can_focus=True):
     def _update_size(self, *, follow: bool) -> None:
         self.virtual_size = Size(0, len(self._lines) + 1)
         if follow and self.scroll_offset.y < self.max_scroll_y:
-            self.scroll_end(animate=False)  # scrolling repaints
+            # Forced: until the next layout the view may still believe it has no scrollbar
+            # (its text was one line a moment ago), and an unforced scroll would be dropped,
+            # leaving the view at the top for good.
+            self.scroll_end(animate=False, force=True)  # scrolling repaints
         else:
             self.refresh()
 
