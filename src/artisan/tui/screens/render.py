@@ -12,7 +12,9 @@ progress and any error showing.
 Escape stops: for one prompt, the request (nothing is written, and the request is counted at its
 estimate, since the server may have billed it); for several, first the prompts not started (the
 running ones finish and are kept), then, pressed again, the running ones too. What finished is
-kept. Escape once everything has ended closes the dialog.
+kept. Escape once everything has ended closes the dialog. After several, Enter opens the
+gallery in the dialog's place: the batch is over, so leaving the gallery goes back to the
+panes, not to a dialog with nothing left to do. The subtitle says what the keys do now.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ if TYPE_CHECKING:
     from artisan.images.batch import Batch, BatchItem
     from artisan.images.spending import Period
     from artisan.library import Library
+
+
+KEYS_BEFORE = "Enter renders · Esc closes"
+KEYS_RENDERING = "Esc stops"
+KEYS_AFTER_IMAGES = "Enter opens the gallery · Esc closes"
+KEYS_AFTER_NOTHING = "Enter or Esc closes"
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="render", classes="dialog") as box:
             box.border_title = plain(self._title())
-            box.border_subtitle = "Enter renders · Esc stops or closes"
+            box.border_subtitle = KEYS_BEFORE
             yield Static(plain(self._heading()), id="render-prompt")
             with Vertical(id="render-body"):
                 yield ImageOptions(
@@ -308,8 +316,10 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
     @on(Button.Pressed, "#gallery-button")
     def _gallery_pressed(self) -> None:
+        items = self.items
+        self.dismiss(items)
         if self.show_gallery is not None:
-            self.show_gallery(self.items)
+            self.show_gallery(items)
 
     @on(Button.Pressed, "#render-button")
     def _render_pressed(self) -> None:
@@ -366,6 +376,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         cost = f" · about {total.describe().lstrip('~')}" if total is not None else ""
         self.query_one("#summary", Static).update(plain(f"{options} · {count}{cost}"))
         self.add_class("-rendering")
+        self._keys(KEYS_RENDERING)
         self.query_one("#render-button", Button).add_class("-busy")
         self._say("")
         if self.several:
@@ -386,6 +397,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         if not any(item.finished for item in batch.items):
             # Nothing was sent: back to the options, to change them.
             self.remove_class("-rendering")
+            self._keys(KEYS_BEFORE)
 
     def _finished(self, batch: Batch) -> None:
         from artisan.images.batch import ItemState
@@ -397,6 +409,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
                 self.dismiss(items)
                 return
             self.remove_class("-rendering")
+            self._keys(KEYS_BEFORE)
             if item.state is ItemState.FAILED:
                 self._say(item.error, error=True)
             else:
@@ -431,8 +444,10 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             gallery = self.query_one("#gallery-button", Button)
             gallery.display = True
             gallery.focus()
+            self._keys(KEYS_AFTER_IMAGES)
         else:
             self.query_one("#cancel", Button).focus()
+            self._keys(KEYS_AFTER_NOTHING)
 
     def _item_changed(self, item: BatchItem) -> None:
         from artisan.tui.widgets.render_table import RenderTable
@@ -475,6 +490,9 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         stage = self.items[0].stage if self.items else ""
         elapsed = time.monotonic() - self._started
         self.query_one("#elapsed", Label).update(plain(f"{stage}  {elapsed:.0f}s  (Esc stops)"))
+
+    def _keys(self, text: str) -> None:
+        self.query_one("#render", Vertical).border_subtitle = text
 
     def _say(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#status", Static)
