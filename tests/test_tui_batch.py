@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widgets import Button, Select
 
 from artisan import locations
 from artisan.images import spending
@@ -312,18 +312,18 @@ async def test_after_a_batch_the_dialog_says_what_its_keys_do_now(server: FakeOp
         await four_variations(pilot)
         await pilot.press("space", "down", "space", "g")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, RenderScreen)
-        assert render_box_subtitle(screen) == "Enter renders · Esc closes"
+        dialog = app.screen
+        assert isinstance(dialog, RenderScreen)
+        assert render_box_subtitle(dialog) == "Enter renders · Esc closes"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: screen.items[0].started is not None, "the renders")
-        assert render_box_subtitle(screen) == "Esc stops"
-        await wait_until(pilot, lambda: all(item.finished for item in screen.items), "renders")
+        await wait_until(pilot, lambda: dialog.items[0].started is not None, "the renders")
+        assert render_box_subtitle(dialog) == "Esc stops"
+        await wait_until(pilot, lambda: all(item.finished for item in dialog.items), "renders")
         await settle(pilot)
         shown = screen_text(app)
         assert "Enter opens the gallery · Esc closes" in shown
         assert "Enter renders" not in shown
-        assert "Render" not in [str(b.label) for b in screen.query("Button") if b.display]
+        assert "Render" not in [str(b.label) for b in dialog.query(Button) if b.display]
 
         server.image_rules = [("Variation", REFUSED)]
         app.variations_pane.option_list.focus()
