@@ -22,6 +22,7 @@ from artisan import config, locations
 from artisan.cli.output import print_json, say
 from artisan.errors import ConfigError
 from artisan.sanitize import visible
+from artisan.state import EngineName
 
 if TYPE_CHECKING:
     from artisan.discovery import FoundServer
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
     """Everything `artisan doctor` reports, as plain data."""
-    from artisan.engine.choice import CHAT, chat_is_configured, choose_engine, engine_reason
+    from artisan.engine.choice import chat_is_configured, choose_engine, engine_reason
     from artisan.engine.presets import load_composer_data
     from artisan.terminal import terminal_facts
 
@@ -66,8 +67,10 @@ def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
     fixes += warnings
     chosen = choose_engine(settings)
     configured = chat_is_configured(settings)
-    servers, check = asyncio.run(_survey(settings, chosen == CHAT and configured, deadline))
-    ready = chosen != CHAT or configured
+    servers, check = asyncio.run(
+        _survey(settings, chosen is EngineName.CHAT and configured, deadline)
+    )
+    ready = chosen is not EngineName.CHAT or configured
     if not ready:
         fixes.append(
             "engine = chat, but no API key is set for OpenAI: export OPENAI_API_KEY=sk-..., "
@@ -94,7 +97,7 @@ def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
             "name": chosen,
             "reason": engine_reason(settings),
             "ready": ready,
-            "model": settings.model if chosen == CHAT else "composer",
+            "model": settings.model if chosen is EngineName.CHAT else EngineName.COMPOSER,
         },
         "server": None if check is None else check.to_dict(),
         "servers": [server.to_dict() for server in servers],

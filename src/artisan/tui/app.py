@@ -35,6 +35,7 @@ from artisan.draft import DraftKeeper, PromptVersion
 from artisan.errors import ArtisanError
 from artisan.library import Library, Saved
 from artisan.shorten import shorten
+from artisan.state import EngineName, State
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
 from artisan.tui.background import report_unexpected, write_library
@@ -92,11 +93,8 @@ _EVERYWHERE = frozenset({"quit", "help", "command_palette", "settings"})
 _MAIN_SCREEN_ACTIONS = frozenset(
     action.action.split("(")[0] for action in keymap.KEYMAP if action.scope == keymap.APP
 )
-_OUTCOMES = {
-    "truncated": "The model stopped at its length limit; the prompt may be cut short.",
-    "filtered": "The model's content filter stopped the answer.",
-    "interrupted": "The connection dropped before the answer finished; what arrived is kept.",
-}
+_TOLD_ENDINGS = frozenset({State.TRUNCATED, State.FILTERED, State.INTERRUPTED})
+"""Ways an answer ends that a notice tells (the others show in the panes)."""
 
 
 class ArtisanApp(App[None]):
@@ -299,8 +297,7 @@ class ArtisanApp(App[None]):
         self.status_line.set_engine(self._engine_description())
 
     def _engine_description(self) -> str:
-        name = self.workshop.engine_name() or "chat"
-        if name == "composer":
+        if self.workshop.engine_name() == EngineName.COMPOSER:
             return "composer (offline)"
         from artisan.connection import server_name
 
@@ -497,8 +494,8 @@ class ArtisanApp(App[None]):
         except Exception as error:
             self.report_unexpected(error)
             return
-        if isinstance(result, PromptVersion) and result.state in _OUTCOMES:
-            message = result.note or _OUTCOMES[result.state]
+        if isinstance(result, PromptVersion) and result.state in _TOLD_ENDINGS:
+            message = result.state.sentence(result.note)
             self.notify(message, title=title, severity="warning", timeout=10)
 
     def action_stop(self) -> None:

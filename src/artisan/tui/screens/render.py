@@ -149,7 +149,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="render", classes="dialog") as box:
             box.border_title = plain(self._title())
-            box.border_subtitle = KEYS_BEFORE
+            box.border_subtitle = plain(KEYS_BEFORE)
             yield Static(plain(self._heading()), id="render-prompt")
             with Vertical(id="render-body"):
                 yield ImageOptions(
@@ -492,7 +492,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         self.query_one("#elapsed", Label).update(plain(f"{stage}  {elapsed:.0f}s  (Esc stops)"))
 
     def _keys(self, text: str) -> None:
-        self.query_one("#render", Vertical).border_subtitle = text
+        self.query_one("#render", Vertical).border_subtitle = plain(text)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#status", Static)

@@ -228,7 +228,7 @@ class SettingsScreen(Screen[bool]):
 
     def _choices(self, key: str) -> list[str]:
         if key == "engine":
-            return ["auto", "chat", "composer"]
+            return list(config.ENGINES)
         if key == "target":
             return self.catalog.names()
         if key == "theme":
