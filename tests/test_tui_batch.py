@@ -149,6 +149,7 @@ async def test_escape_mid_batch_keeps_what_finished_and_sends_no_more(
     assert entry.prompt.startswith("Variation 1")
 
 
+@pytest.mark.by_date
 async def test_escape_mid_batch_counts_every_request_sent(server: FakeOpenAI) -> None:
     """Two requests on the wire and none waiting, then Esc: nothing is saved, and both are in
     the spending record at their estimates, since the server may have billed them."""
@@ -254,6 +255,7 @@ async def test_the_estimate_follows_the_options(server: FakeOpenAI) -> None:
         assert "Estimated cost: ~$0.140" in screen_text(app)
 
 
+@pytest.mark.by_date
 async def test_the_monthly_limit_refuses_in_the_dialog(server: FakeOpenAI) -> None:
     spending.record(spending.Spent(when=TEST_TIME, model="gpt-image-2", images=1, cost=0.95))
     app = image_app(server, image_monthly_limit=1.0)

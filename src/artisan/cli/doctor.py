@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from artisan import config, locations
 from artisan.cli.output import print_json, say
+from artisan.clock import Clock, system_clock
 from artisan.errors import ConfigError
 from artisan.sanitize import visible
 from artisan.state import EngineName
@@ -43,7 +44,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = gather()
+    report = gather(clock=args.clock)
     if args.json:
         print_json(report)
     else:
@@ -51,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report["engine"]["ready"] else 1
 
 
-def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
-    """Everything `artisan doctor` reports, as plain data."""
+def gather(deadline: float = SURVEY_DEADLINE, *, clock: Clock = system_clock) -> dict[str, Any]:
+    """Everything `artisan doctor` reports, as plain data, as of `clock`'s time (this month's
+    spending, the image models still served)."""
     from artisan.engine.choice import chat_is_configured, choose_engine, engine_reason
     from artisan.engine.presets import load_composer_data
     from artisan.terminal import terminal_facts
@@ -90,7 +92,7 @@ def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
     key_source = settings.sources.get("api_key", "none") if settings.api_key else "none"
     from artisan.cli.doctor_images import gather_images
 
-    images, image_fixes = gather_images(settings)
+    images, image_fixes = gather_images(settings, clock)
     fixes += image_fixes
     return {
         "engine": {

@@ -172,7 +172,7 @@ def run_image(args: argparse.Namespace) -> int:
     for warning in loaded.warnings:
         warn(warning)
     settings = loaded.settings
-    table = load_image_models()
+    table = load_image_models(clock=args.clock)
     for problem in table.problems:
         warn(problem)
 
@@ -199,6 +199,7 @@ def run_image(args: argparse.Namespace) -> int:
         library,
         items,
         keep_prompts=args.save or args.entries is not None,
+        clock=args.clock,
         folder=folder,
         stem=stem,
         on_change=Reporter(

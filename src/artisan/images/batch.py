@@ -159,7 +159,7 @@ class Batch:
         Raises:
             SpendingLimitReached, SpendingNotRecorded: nothing is sent.
         """
-        return spending.check_limit(self.settings, self.estimate, now=self.clock())
+        return spending.check_limit(self.settings, self.estimate, clock=self.clock)
 
     async def run(self) -> list[BatchItem]:
         """Render every item; returns them, each done, failed or cancelled.

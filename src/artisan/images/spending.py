@@ -153,9 +153,10 @@ class Ledger:
         """Sums per month (local time), oldest first."""
         return _group(self.spent, "%Y-%m")
 
-    def month(self, now: datetime | None = None) -> Period:
-        """The sums of the month `now` falls in (this month by default)."""
-        label = f"{_local(now or system_clock()):%Y-%m}"
+    def month(self, now: datetime) -> Period:
+        """The sums of the month `now` falls in (local time): "this month" is the caller's
+        clock's, never the machine's."""
+        label = f"{_local(now):%Y-%m}"
         for period in self.by_month():
             if period.label == label:
                 return period
@@ -318,11 +319,12 @@ def check_limit(
     settings: Settings,
     estimate: Cost | None,
     *,
-    now: datetime | None = None,
+    clock: Clock,
     path: Path | None = None,
 ) -> list[str]:
     """Refuse what would take this month past `image.monthly_limit` (a whole batch, before
-    its renders reserve one by one), without reserving anything.
+    its renders reserve one by one), without reserving anything. "This month" is the one
+    `clock` is in.
 
     Returns:
         Notes to show: the limit cannot be checked (the cost is unknown), lines of the record
@@ -344,14 +346,15 @@ def check_limit(
         ledger = read(path)
     except RecordUnavailable as error:
         raise _not_recorded(error, limit) from None
-    _check(ledger.month(now), estimate, limit)
+    _check(ledger.month(clock()), estimate, limit)
     return list(ledger.problems)
 
 
-def month_line(settings: Settings, *, now: datetime | None = None, path: Path | None = None) -> str:
-    """One line for a settings screen: "Images this month: $1.23 of $10.00 (14 renders)"."""
+def month_line(settings: Settings, *, clock: Clock, path: Path | None = None) -> str:
+    """One line for a settings screen: "Images this month: $1.23 of $10.00 (14 renders)",
+    the month being the one `clock` is in."""
     try:
-        month = read(path).month(now)
+        month = read(path).month(clock())
     except ArtisanError as error:
         return f"Images this month: unknown ({error})"
     limit = settings.image_monthly_limit

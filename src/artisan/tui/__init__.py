@@ -7,12 +7,14 @@ import os
 import sys
 
 from artisan import config, locations
+from artisan.clock import Clock, system_clock
 from artisan.errors import ConfigError
 from artisan.tui.graphics import GraphicsProbe, under_multiplexer
 
 
-def run() -> int:
-    """Start the app; returns the exit status."""
+def run(*, clock: Clock = system_clock) -> int:
+    """Start the app on `clock` (what time it is, for what is decided by the date); returns
+    the exit status."""
     _log_to_file()
     warnings: list[str] = []
     try:
@@ -35,6 +37,7 @@ def run() -> int:
         welcome=is_first_start(settings),
         local_servers=WELL_KNOWN,
         server_search_delay=SERVER_SEARCH_DELAY,
+        clock=clock,
     )
     app.pictures.graphics = probe.result() if probe is not None else None
     app.run()

@@ -148,7 +148,7 @@ class ArtisanApp(App[None]):
         # a dialog is the active screen.
         target = self.workshop.target()
         self.idea_pane = IdeaPane(list(self.catalog.targets.values()), target.name, draft.idea)
-        self.library_pane = LibraryPane(self.library, Dialogs(self))
+        self.library_pane = LibraryPane(self.library, Dialogs(self, clock), clock=clock)
         self.session = SessionView(self.workshop)
         self.prompt_pane = self.session.prompt_pane
         self.variations_pane = self.session.variations_pane
