@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from artisan.connection.errors import not_the_api, stream_error
 from artisan.engine.answer import TextCallback, Usage
 from artisan.engine.tidy import Tidier
+from artisan.shorten import shorten
 from artisan.state import State
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class Reply:
         """One `chat.completion.chunk`, as parsed JSON of any shape."""
         model = event.get("model")
         if type(model) is str and model:
-            self.model = model[:_MAX_MODEL_NAME]
+            self.model = shorten(model, _MAX_MODEL_NAME)
         usage = event.get("usage")
         if type(usage) is dict:
             self.usage = _usage(usage) or self.usage

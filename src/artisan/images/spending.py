@@ -39,6 +39,7 @@ from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
 from artisan.images.prices import Cost, dollars
 from artisan.images.spending_file import RecordUnavailable, append, locked
+from artisan.shorten import shorten
 
 if TYPE_CHECKING:
     from artisan.config import Settings
@@ -49,6 +50,8 @@ LOCK_WAIT = 10.0
 PLAUSIBLE_RENDER = 100.0
 """Dollars no one request can cost: ten images at the costliest size and quality of the table
 come to about $70. A recorded figure above it is a damaged line, not a render."""
+LINES_SHOWN = 24
+"""Characters of the list of damaged line numbers a message quotes ("1, 2, 3, 4, 5, 6…")."""
 RESERVED, SETTLED, RELEASED = "reserved", "settled", "released"
 
 
@@ -435,7 +438,7 @@ def _month_name(label: str) -> str:
 
 
 def _count_lines(numbers: list[int]) -> str:
-    shown = ", ".join(str(n) for n in numbers[:5]) + ("…" if len(numbers) > 5 else "")
+    shown = shorten(", ".join(str(n) for n in numbers), LINES_SHOWN, at_word=True)
     return f"{len(numbers)} line{'s' if len(numbers) != 1 else ''} ({shown})"
 
 

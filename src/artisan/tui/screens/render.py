@@ -34,6 +34,7 @@ from textual.widgets import Button, Label, LoadingIndicator, Static
 
 from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
+from artisan.shorten import shorten
 from artisan.tui.background import report_unexpected
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
@@ -526,10 +527,8 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
 def _clip_lines(text: str, lines: int) -> str:
     kept = text.strip().splitlines()[:lines]
-    shown = "\n".join(kept)
-    return shown if len(shown) <= 200 else shown[:199] + "…"
+    return shorten("\n".join(kept), 200, one_line=False)
 
 
 def _first_words(text: str, limit: int = 30) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from artisan.images.batch import BatchItem, ItemState
+from artisan.shorten import shorten
 from artisan.tui.text import rich_plain
 
 PROMPT_WIDTH = 34
@@ -83,5 +84,4 @@ def _seconds(value: float) -> str:
 
 
 def _first_words(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= PROMPT_WIDTH else text[: PROMPT_WIDTH - 1] + "…"
+    return shorten(text, PROMPT_WIDTH)
