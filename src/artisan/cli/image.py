@@ -206,6 +206,7 @@ def run_image(args: argparse.Namespace) -> int:
             _checked(_with(args, cell), settings, table, one, output_format, warned),
             entry=one.entry,
             label=_cell_label(one, cell, len(prompts)),
+            cell=cell,
         )
         for one in prompts
         for cell in cells

@@ -79,3 +79,8 @@ def grid(axes: list[Axis]) -> list[Cell]:
 def label(cell: Cell) -> str:
     """What tells a cell from the others: "model=gpt-image-2 · quality=low"."""
     return " · ".join(f"{name}={value}" for name, value in cell)
+
+
+def short_label(cell: Cell) -> str:
+    """The same in its values alone, for a tile or a table's cell: "gpt-image-2 · low"."""
+    return " · ".join(value for _, value in cell)

@@ -701,9 +701,11 @@ class ArtisanApp(App[None]):
         jobs = [RenderJob(p.text, p.entry_id or p.new_entry(), p.what) for p in plans]
 
         def rendered(items: list[BatchItem]) -> None:
-            for plan, item in zip(plans, items, strict=True):
+            # The items come plan by plan: one each, or one for each cell of a comparison.
+            cells = max(1, len(items) // len(plans))
+            for index, item in enumerate(items):
                 if item.outcome is not None and item.outcome.entry is not None:
-                    self.workshop.linked(plan, item.outcome.entry)
+                    self.workshop.linked(plans[index // cells], item.outcome.entry)
 
         self.pictures.render(jobs, rendered)
 
