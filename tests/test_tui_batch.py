@@ -48,6 +48,15 @@ async def four_variations(pilot: Pilot[Any]) -> ArtisanApp:
     return app
 
 
+async def render_two_marked(pilot: Pilot[Any]) -> RenderScreen:
+    """Four variations, the first two marked and sent: the render dialog, rendering."""
+    await four_variations(pilot)
+    await pilot.press("space", "down", "space", "g", "enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, RenderScreen)
+    return screen
+
+
 async def test_marks_show_in_the_rows_and_a_marks_all(server: FakeOpenAI) -> None:
     app = image_app(server)
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
@@ -156,10 +165,7 @@ async def test_escape_mid_batch_counts_every_request_sent(server: FakeOpenAI) ->
     server.default_images = Images(delay=30)
     app = image_app(server, open_mode="never")
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
-        await four_variations(pilot)
-        await pilot.press("space", "down", "space", "g", "enter")
-        screen = app.screen
-        assert isinstance(screen, RenderScreen)
+        screen = await render_two_marked(pilot)
         await wait_until(pilot, lambda: len(server.image_requests()) == 2, "two requests")
         await pilot.press("escape")
         await wait_until(pilot, lambda: all(item.finished for item in screen.items), "stopped")
@@ -348,10 +354,7 @@ async def test_esc_from_a_batch_gallery_returns_to_the_variations(server: FakeOp
     palette's Gallery."""
     app = image_app(server, open_mode="never")
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
-        await four_variations(pilot)
-        await pilot.press("space", "down", "space", "g", "enter")
-        screen = app.screen
-        assert isinstance(screen, RenderScreen)
+        screen = await render_two_marked(pilot)
         await wait_until(pilot, lambda: all(item.finished for item in screen.items), "renders")
         await settle(pilot)
         await pilot.press("enter")

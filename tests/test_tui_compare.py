@@ -3,7 +3,10 @@ before anything is sent, and the gallery of the grid labelled by what differs.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from artisan.images import spending
@@ -22,17 +25,23 @@ CELLS = [
 ]
 
 
+async def compare_line(pilot: Pilot[Any]) -> RenderScreen:
+    """A prompt written, its render dialog open and the Compare line focused."""
+    await write_prompt(pilot)
+    await pilot.press("ctrl+g")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, RenderScreen)
+    screen.query_one("#compare", Input).focus()
+    return screen
+
+
 async def test_a_two_by_two_comparison_shows_its_estimate_first_then_a_labelled_grid(
     server: FakeOpenAI,
 ) -> None:
     app = image_app(server, open_mode="never")
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
-        await write_prompt(pilot)
-        await pilot.press("ctrl+g")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, RenderScreen)
-        screen.query_one("#compare", Input).focus()
+        screen = await compare_line(pilot)
         await pilot.press(*"model=gpt-image-2,gpt-image-2.5-flare quality=low,high")
         await settle(pilot)
         shown = " ".join(screen_text(app).split())
@@ -70,13 +79,9 @@ async def test_a_comparison_that_cannot_be_made_is_refused_in_the_dialog(
 ) -> None:
     app = image_app(server, open_mode="never")
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
-        await write_prompt(pilot)
-        await pilot.press("ctrl+g")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, RenderScreen)
-        screen.query_one("#compare", Input).focus()
+        screen = await compare_line(pilot)
         await pilot.press(*typed, "enter")
         await settle(pilot)
         assert said in " ".join(screen_text(app).split())
+        assert screen.items == []  # Enter sent nothing
     assert server.image_requests() == []
