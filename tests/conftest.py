@@ -106,14 +106,15 @@ RunCli = Callable[..., Result]
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunCli:
-    """Run `artisan ARGS...` in this process; returns exit status, stdout and stderr."""
+    """Run `artisan ARGS...` in this process on `TEST_CLOCK`; returns exit status, stdout and
+    stderr."""
     from artisan.cli import main
 
     def run(*args: str, stdin: str = "") -> Result:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         capsys.readouterr()
         try:
-            code = main(list(args))
+            code = main(list(args), clock=TEST_CLOCK)
         except SystemExit as exit_:
             code = int(exit_.code or 0)
         captured = capsys.readouterr()

@@ -9,9 +9,10 @@ import pytest
 
 from artisan import locations
 from artisan.checker import clip_tokens
-from artisan.engine.answer import EmptyInput, Finish
+from artisan.engine.answer import EmptyInput
 from artisan.engine.composer import Composer
 from artisan.engine.presets import load_composer_data
+from artisan.state import State
 from artisan.targets import Target, load_catalog
 
 IDEAS = [
@@ -35,7 +36,7 @@ async def write(
     composer = composer or Composer(seed=seed)
     completion = await composer.generate(idea, target(target_name), lambda _: None)
     assert completion.model == "composer"
-    assert completion.finish is Finish.DONE
+    assert completion.finish is State.DONE
     return completion.text
 
 

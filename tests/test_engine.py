@@ -9,7 +9,7 @@ import pytest
 
 from artisan import connection as api
 from artisan.config import Settings
-from artisan.engine import Completion, Engine, Finish
+from artisan.engine import Completion, Engine, State
 from artisan.engine.answer import RetryNotice
 from artisan.targets import Target, load_catalog
 from conftest import TEST_KEY
@@ -52,7 +52,7 @@ async def test_generate_streams_the_prompt(server: FakeOpenAI, dalle: Target) ->
     assert len(pieces) == 9
     assert "".join(pieces) == "A calm beach at dusk, gold light on wet sand."
     assert result.text == "A calm beach at dusk, gold light on wet sand."
-    assert result.finish is Finish.DONE
+    assert result.finish is State.DONE
     assert result.model == "gpt-5.4-mini"
     assert result.usage.completion_tokens == 10
 
@@ -101,10 +101,10 @@ async def test_refine_sends_prompt_and_instruction(server: FakeOpenAI, dalle: Ta
 
 
 @pytest.mark.parametrize(
-    ("finish", "expected"), [("length", Finish.TRUNCATED), ("content_filter", Finish.FILTERED)]
+    ("finish", "expected"), [("length", State.TRUNCATED), ("content_filter", State.FILTERED)]
 )
 async def test_finish_reasons_are_reported(
-    server: FakeOpenAI, dalle: Target, finish: str, expected: Finish
+    server: FakeOpenAI, dalle: Target, finish: str, expected: State
 ) -> None:
     server.queue_chat(Chat(finish=finish))
     _, result = await generate(engine_for(server), dalle)
@@ -121,7 +121,7 @@ async def test_cut_stream_is_interrupted_and_keeps_text(
 ) -> None:
     server.queue_chat(behaviour)
     pieces, result = await generate(engine_for(server), dalle)
-    assert result.finish is Finish.INTERRUPTED
+    assert result.finish is State.INTERRUPTED
     assert result.text == "A vivid picture of "
     assert "".join(pieces) == "A vivid picture of "
     assert len(server.chat_requests()) == 1  # a started stream is never retried
@@ -245,7 +245,7 @@ async def test_retry_then_success(server: FakeOpenAI, dalle: Target) -> None:
     engine = engine_for(server)
     engine.on_retry = notices.append
     _, result = await generate(engine, dalle)
-    assert result.finish is Finish.DONE
+    assert result.finish is State.DONE
     assert [n.attempt for n in notices] == [1, 2]
     assert notices[0].delay == pytest.approx(0.001)
     assert len(server.chat_requests()) == 3
@@ -282,7 +282,7 @@ async def test_missing_key_for_openai(dalle: Target) -> None:
 async def test_local_server_needs_no_key(server: FakeOpenAI, dalle: Target) -> None:
     """Ollama and friends ignore the key: artisan works without one."""
     _, result = await generate(Engine(Settings(base_url=server.url)), dalle)
-    assert result.finish is Finish.DONE
+    assert result.finish is State.DONE
 
 
 async def test_cancel_closes_the_http_stream(server: FakeOpenAI, dalle: Target) -> None:
@@ -336,7 +336,7 @@ async def test_one_failing_variation_leaves_the_others(server: FakeOpenAI, dalle
     results = await engine.variations("A beach.", dalle, 3, lambda i, t: None)
     await engine.aclose()
     assert sum(isinstance(r, api.BadRequest) for r in results) == 1
-    assert sum(getattr(r, "finish", None) is Finish.DONE for r in results) == 2
+    assert sum(getattr(r, "finish", None) is State.DONE for r in results) == 2
 
 
 async def test_server_that_honours_n_still_gives_one_answer(

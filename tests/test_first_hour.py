@@ -16,6 +16,7 @@ from artisan import locations
 from artisan.draft import Draft, PromptVersion, load_draft, save_draft
 from artisan.library import Library
 from artisan.tui.screens.ask import ConfirmScreen
+from conftest import TEST_TIME
 from fake_openai import Chat, FakeOpenAI
 from tui_helpers import (
     fill_library,
@@ -441,8 +442,10 @@ async def test_a_new_draft_that_cannot_keep_the_old_one_changes_nothing() -> Non
         assert any("could not be kept" in n for n in notifications(app))
 
 
+@pytest.mark.by_date
 async def test_ages_in_the_library_move_on_while_the_app_is_open(monkeypatch: Any) -> None:
-    from datetime import datetime, timedelta
+    """Ages are told on the app's clock, read again as it moves on."""
+    from datetime import timedelta
 
     from artisan.entry import PromptEntry
     from artisan.tui.widgets import library_list
@@ -450,9 +453,10 @@ async def test_ages_in_the_library_move_on_while_the_app_is_open(monkeypatch: An
     monkeypatch.setattr(library_list, "AGE_REFRESH", 0.1)
     library = Library(locations.library_dir())
     entry = PromptEntry.create("A harbour at dawn", title="Harbour")
-    entry.created = datetime.now().astimezone() - timedelta(seconds=50)
+    entry.created = TEST_TIME - timedelta(seconds=50)
     library.add(entry)
-    app = make_app(engine="composer")
+    now = [TEST_TIME]
+    app = make_app(engine="composer", clock=lambda: now[0])
 
     def age_shown() -> str:
         row = next(line for line in screen_text(app).splitlines() if "Harbour" in line)
@@ -460,5 +464,6 @@ async def test_ages_in_the_library_move_on_while_the_app_is_open(monkeypatch: An
 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_until(pilot, lambda: "Harbour" in screen_text(app), "listed")
-        assert age_shown().endswith("s")  # seconds old when listed...
-        await wait_until(pilot, lambda: age_shown() == "1m", "a minute old", timeout=60)
+        assert age_shown() == "50s"
+        now[0] = TEST_TIME + timedelta(seconds=15)
+        await wait_until(pilot, lambda: age_shown() == "1m", "a minute old")

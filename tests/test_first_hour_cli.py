@@ -3,6 +3,8 @@ nothing matches, and warnings said once."""
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import RunCli
 from tui_helpers import fill_library
 
@@ -27,6 +29,7 @@ def test_an_empty_library_says_so(cli: RunCli) -> None:
     assert "No saved prompts yet" in result.err
 
 
+@pytest.mark.by_date
 def test_a_retired_model_is_warned_about_once(cli: RunCli) -> None:
     """Two saved prompts rendered (dry run) with dall-e-3: one retirement warning, not one per
     prompt."""

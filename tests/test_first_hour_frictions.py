@@ -13,6 +13,7 @@ from artisan.discovery import KnownServer
 from artisan.draft import Draft, Origin, PromptVersion, Variation, save_draft
 from artisan.entry import PromptEntry
 from artisan.library import Library
+from artisan.state import State
 from artisan.tui.app import ArtisanApp
 from artisan.tui.screens.compare import CompareScreen
 from artisan.tui.screens.targets import TargetList
@@ -174,8 +175,8 @@ async def test_ctrl_o_finds_the_image_after_a_restart(
     entry = gallery_entry(tmp_path / "pictures", count=2)
     Library(locations.library_dir()).update(entry.id, lambda e: setattr(e, "target", "dalle"))
     variations = [
-        Variation(text="Another take.", state="done"),
-        Variation(text=entry.prompt, state="done"),
+        Variation(text="Another take.", state=State.DONE),
+        Variation(text=entry.prompt, state=State.DONE),
     ]
     version = PromptVersion(text="A lighthouse, first take.", target="dalle", variations=variations)
     save_draft(

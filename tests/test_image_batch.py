@@ -17,7 +17,7 @@ from artisan.entry import PromptEntry
 from artisan.images import ImageModelTable, build_request, load_image_models, spending, validate
 from artisan.images.batch import Batch, BatchItem, ItemState
 from artisan.library import Library
-from conftest import TEST_KEY, RunCli
+from conftest import TEST_CLOCK, TEST_KEY, RunCli
 from fake_openai import Error, FakeOpenAI, Images
 
 REFUSED = Error(400, "Your request was rejected by the safety system.", code="moderation_blocked")
@@ -163,7 +163,7 @@ async def test_stopping_stops_the_running_render_too_and_counts_it(
     server.image_rules = [("slow", Images(delay=5)), ("moth", Images(delay=5))]
     settings = settings_for(server, tmp_path)
     items = items_for(settings, table, "a quick heron", "a slow fox", "a moth")
-    batch = Batch(settings, library, items, parallel=2)
+    batch = Batch(settings, library, items, parallel=2, clock=TEST_CLOCK)
     run = asyncio.create_task(batch.run())
     await wait_for(lambda: items[0].state is ItemState.DONE, "the quick render")
     await wait_for(lambda: items[2].state is ItemState.RENDERING, "the third render")
@@ -179,7 +179,7 @@ async def test_stopping_stops_the_running_render_too_and_counts_it(
     assert len(pictures(tmp_path)) == 1
     library.load()
     assert [entry.prompt for entry in library.entries()] == ["a quick heron"]
-    month = spending.read().month()
+    month = spending.read().month(TEST_CLOCK())
     assert (month.renders, month.pending) == (3, 0)
     assert month.estimated  # the two stopped ones, at their estimates
 

@@ -119,12 +119,14 @@ def test_shipped_table_loads_with_every_family(table: ImageModelTable) -> None:
     assert newest.free_sizes is not None and newest.shutdown is None
 
 
+@pytest.mark.by_date
 def test_current_models_leave_out_retired_ones(table: ImageModelTable) -> None:
     names = [model.name for model in table.current(TODAY)]
     assert "gpt-image-2" in names and "gpt-image-1.5" in names
     assert not {"dall-e-2", "dall-e-3", "gpt-image-1"} & set(names)
 
 
+@pytest.mark.by_date
 def test_past_every_shutdown_only_undated_models_are_current() -> None:
     """The table's rules as of a day after every shutdown it lists: what is left is served,
     a retired model is still sent (compatible servers) but says it was retired."""
@@ -247,6 +249,7 @@ def test_unknown_model_is_sent_as_asked_with_a_warning(table: ImageModelTable) -
         ("gpt-image-1-mini", date(2026, 11, 30), ["(tomorrow)", "gpt-image-2.5-flare"]),
     ],
 )
+@pytest.mark.by_date
 def test_retired_and_retiring_models_warn_but_are_sent(
     table: ImageModelTable, model: str, today: date, words: list[str]
 ) -> None:
@@ -257,6 +260,7 @@ def test_retired_and_retiring_models_warn_but_are_sent(
     assert checked.model is not None
 
 
+@pytest.mark.by_date
 def test_models_far_from_shutdown_do_not_warn(table: ImageModelTable) -> None:
     assert (
         validate(ImageRequest("a cat", "gpt-image-1.5"), table, today=date(2026, 6, 1)).warnings
@@ -538,6 +542,7 @@ async def test_server_failures_become_clear_errors(
     assert len(server.image_requests()) == attempts
 
 
+@pytest.mark.by_date
 async def test_retired_model_the_server_no_longer_knows(
     server: FakeOpenAI, tmp_path: Path, table: ImageModelTable
 ) -> None:

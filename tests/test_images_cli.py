@@ -95,6 +95,7 @@ def test_prompt_from_stdin_and_several_images(cli: RunCli, online: FakeOpenAI) -
     assert online.image_requests()[0].body["n"] == 3
 
 
+@pytest.mark.by_date
 def test_from_a_saved_prompt_links_to_it(cli: RunCli, online: FakeOpenAI) -> None:
     online.queue_chat()
     cli("prompt", "a harbour", "--save")

@@ -18,7 +18,7 @@ import pytest
 from artisan import connection as api
 from artisan import locations
 from artisan.config import Settings
-from artisan.engine import Completion, Engine, Finish, ThinkingNotice, batch_summary
+from artisan.engine import Completion, Engine, State, ThinkingNotice, batch_summary
 from artisan.targets import Target, load_catalog
 from conftest import TEST_KEY
 from fake_openai import Chat, FakeOpenAI, LocalServer, Raw
@@ -88,7 +88,7 @@ async def test_answer_stops_at_the_cap(server: FakeOpenAI, dalle: Target) -> Non
     server.local = LocalServer(slots=4)
     server.queue_chat(Chat(text=LONG))
     text, result = await run(Engine(settings_for(server)), dalle)
-    assert result.finish is Finish.TRUNCATED
+    assert result.finish is State.TRUNCATED
     assert len(text.split()) == 600
     assert "length limit" in result.note
 
@@ -97,7 +97,7 @@ async def test_a_model_that_loops_is_stopped(server: FakeOpenAI, dalle: Target) 
     """The same line over and over: the answer ends there, truncated, and the request closes."""
     server.queue_chat(Chat(text="A red fox in snow.\n" * 300, delay=0.002))
     text, result = await run(Engine(settings_for(server)), dalle)
-    assert result.finish is Finish.TRUNCATED
+    assert result.finish is State.TRUNCATED
     assert text.count("A red fox in snow.") == 6
     assert "kept repeating the same line" in result.note
     assert await asyncio.to_thread(server.wait_for_hang_up)
@@ -261,7 +261,7 @@ async def test_a_full_context_is_told_from_the_length_cap(
     server.props = {"total_slots": 1, "default_generation_settings": {"n_ctx": 4096}}
     server.queue_chat(length_stop(4086, 10), length_stop(300, 600))
     _, full = await run(Engine(settings_for(server)), dalle)
-    assert full.finish is Finish.TRUNCATED
+    assert full.finish is State.TRUNCATED
     assert full.note == (
         "the server's context filled up (4,096 tokens: 4,086 for the request and 10 for the "
         "answer); shorten the idea, or give the server a larger context"
@@ -288,7 +288,7 @@ async def test_a_sentence_repeated_on_one_line_is_stopped(
     """No line ever ends, so counting lines never sees the loop; the repeats within it do."""
     server.queue_chat(Chat(text="A red fox sleeps in the snow at dusk. " * 150, delay=0.001))
     text, result = await run(Engine(settings_for(server)), dalle)
-    assert result.finish is Finish.TRUNCATED
+    assert result.finish is State.TRUNCATED
     assert text.count("A red fox sleeps") < 10
     assert result.note == (
         "the model kept repeating the same words ('A red fox sleeps in the snow at dusk.', "
@@ -348,7 +348,7 @@ async def test_an_empty_answer_says_so(server: FakeOpenAI, dalle: Target) -> Non
     server.queue_chat(Chat(pieces=[]))
     text, result = await run(Engine(settings_for(server)), dalle)
     assert text == ""
-    assert result.finish is Finish.DONE
+    assert result.finish is State.DONE
     assert not result.ok
     assert result.state == "empty"
     assert result.note == "the model answered with nothing"
@@ -377,12 +377,13 @@ async def test_an_empty_200_body_says_the_server_sent_nothing(
 
 
 def test_a_batch_summary_does_not_read_as_still_running() -> None:
-    assert batch_summary(["done", "truncated", "done", "truncated"]) == (
-        "4 finished: 2 done, 2 truncated"
-    )
-    assert batch_summary(["done"] * 4) == "4 done"
-    assert batch_summary(["error", "empty", "done"]) == "3 finished: 1 done, 1 empty, 1 error"
-    assert batch_summary(["done", "streaming", "waiting", "interrupted"]) == (
+    def summary(*words: str) -> str:
+        return batch_summary(State(word) for word in words)
+
+    assert summary("done", "truncated", "done", "truncated") == "4 finished: 2 done, 2 truncated"
+    assert summary(*["done"] * 4) == "4 done"
+    assert summary("error", "empty", "done") == "3 finished: 1 done, 1 empty, 1 error"
+    assert summary("done", "streaming", "waiting", "interrupted") == (
         "2 of 4 running; 2 finished: 1 done, 1 interrupted"
     )
 
@@ -463,7 +464,7 @@ async def test_a_model_that_only_thinks_says_so(server: FakeOpenAI, dalle: Targe
     server.queue_chat(Chat(pieces=["<think>", thoughts], finish="length"))
     text, result = await run(Engine(settings_for(server)), dalle)
     assert text == result.text == ""
-    assert result.finish is Finish.TRUNCATED
+    assert result.finish is State.TRUNCATED
     assert "used its whole length thinking" in result.note
     assert result.reasoning.startswith("Step 0: weigh the light.")
 
@@ -500,7 +501,7 @@ async def test_a_delta_that_is_a_list_is_not_blamed_on_one_slot(
 ) -> None:
     server.queue_chat(Chat(events=[chunk(["A red fox"]), chunk(["in snow"])]))
     _, result = await run(Engine(settings_for(server)), dalle)
-    assert result.finish is Finish.INTERRUPTED
+    assert result.finish is State.INTERRUPTED
     assert result.note == (
         "nothing usable arrived: the server sent a `delta` that is a list (2x), which was left out"
     )
@@ -523,7 +524,7 @@ async def test_a_whole_json_completion_is_used(server: FakeOpenAI, dalle: Target
     server.queue_chat(Chat(text="A red fox in the snow.", as_json=True))
     text, result = await run(Engine(settings_for(server)), dalle)
     assert text == result.text == "A red fox in the snow."
-    assert result.finish is Finish.DONE
+    assert result.finish is State.DONE
     assert not result.usage.estimated
 
 
@@ -541,7 +542,7 @@ async def test_an_event_over_several_data_lines_is_joined(
     server.queue_chat(Chat(text="A red fox.", multiline=True))
     text, result = await run(Engine(settings_for(server)), dalle)
     assert text == result.text == "A red fox."
-    assert result.finish is Finish.DONE
+    assert result.finish is State.DONE
     assert not result.usage.estimated
 
 
@@ -557,7 +558,7 @@ async def test_comment_lines_are_ignored(server: FakeOpenAI, dalle: Target) -> N
     server.queue_chat(Chat(text="A red fox.", comments=(" OPENROUTER PROCESSING", " ping")))
     text, result = await run(Engine(settings_for(server)), dalle)
     assert text == "A red fox."
-    assert result.finish is Finish.DONE
+    assert result.finish is State.DONE
 
 
 # 8. Deadlines -----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from artisan.images.prices import estimate
 from artisan.images.rendering import RenderProgress
 from artisan.images.workflow import RenderOutcome, render_and_record
 from artisan.library import Library
-from conftest import TEST_KEY
+from conftest import TEST_CLOCK, TEST_KEY
 from fake_openai import Behaviour, Error, FakeOpenAI, Images
 
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 16 16\n%%EndComments\nshowpage\n%%EOF\n"
@@ -164,7 +164,13 @@ async def render_one(settings_: Settings, checked: Any, folder: Path, one: Seen)
     library = Library(Path(os.environ["ARTISAN_DATA_DIR"]) / "library")
     try:
         await render_and_record(
-            settings_, checked, library, on_progress=unplug, on_paid=paid, keep_prompt=False
+            settings_,
+            checked,
+            library,
+            on_progress=unplug,
+            on_paid=paid,
+            keep_prompt=False,
+            clock=TEST_CLOCK,
         )
     except (ArtisanError, asyncio.CancelledError) as error:
         one.error = error
@@ -190,7 +196,7 @@ def check(seen: list[Seen], limit: float | None, server: FakeOpenAI) -> None:
     }
     ledger = spending.read()
     assert ledger.problems == []
-    month = ledger.month()
+    month = ledger.month(TEST_CLOCK())
     assert month.pending == 0, "every request is settled or taken back"
     expected = 0.0
     charged_renders = 0

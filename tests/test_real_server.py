@@ -21,7 +21,7 @@ from artisan import connection as api
 from artisan import locations
 from artisan.config import Settings
 from artisan.discovery import KnownServer, ServerProps, find_local_servers, read_props
-from artisan.engine import Completion, Engine, Finish
+from artisan.engine import Completion, Engine, State
 from artisan.targets import Target, load_catalog
 from artisan.workshop import PROMPT
 from conftest import RunCli
@@ -95,7 +95,7 @@ async def test_the_length_cap_is_named_with_its_figure(
     _, result = await generate(
         settings_for(llama_one_slot, max_tokens=6), dalle, "a lonely surfer at dusk"
     )
-    assert result.finish is Finish.TRUNCATED
+    assert result.finish is State.TRUNCATED
     assert result.usage.completion_tokens == 6
     assert result.note == (
         "the answer reached the length limit (`max_tokens` = 6 tokens) and may be cut short"
@@ -118,7 +118,7 @@ async def test_a_full_context_is_told_from_the_length_cap(
     _, result = await generate(
         settings_for(llama_four_slots, max_tokens=400), dalle, FILLER * fillers
     )
-    assert result.finish is Finish.TRUNCATED, result
+    assert result.finish is State.TRUNCATED, result
     usage = result.usage
     assert usage.prompt_tokens + usage.completion_tokens == 512
     assert result.note == (

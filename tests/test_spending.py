@@ -11,14 +11,18 @@ from typing import Any
 import pytest
 
 from artisan import config, locations
+from artisan.clock import fixed_clock
 from artisan.config import Settings
 from artisan.entry import PromptEntry
 from artisan.images import ImageRequest, load_image_models, prices, read_metadata, spending
 from artisan.library import Library
-from conftest import RunCli
+from conftest import TEST_CLOCK, TEST_TIME, RunCli
 from fake_openai import FakeOpenAI, Images
 
-NOW = datetime.now().astimezone().replace(microsecond=0)
+pytestmark = pytest.mark.by_date
+
+NOW = TEST_CLOCK().astimezone().replace(microsecond=0)
+"""The moment the commands run at (the `cli` fixture runs them on `TEST_CLOCK`)."""
 
 
 def spent(
@@ -263,7 +267,9 @@ def test_month_line_for_the_settings_screen() -> None:
     spending.record(spent(1.5))
     spending.record(spent(3.0, last_month()))
     settings = Settings(image_monthly_limit=10.0)
-    assert spending.month_line(settings) == "Images this month: $1.50 of $10.00 (1 render)"
+    assert spending.month_line(settings, clock=TEST_CLOCK) == (
+        "Images this month: $1.50 of $10.00 (1 render)"
+    )
 
 
 # The monthly limit --------------------------------------------------------------------------
@@ -294,3 +300,66 @@ def test_an_unknown_cost_is_sent_with_a_warning_about_the_limit(
     result = cli("image", "a fox", "-m", "x/local")
     assert result.code == 0
     assert "monthly limit of $1.00 (image.monthly_limit) cannot be checked" in result.err
+
+
+# "This month" is the clock's ----------------------------------------------------------------
+
+
+def test_the_limit_counts_the_month_the_commands_clock_is_in(online: FakeOpenAI) -> None:
+    """The limit weighs the month of the clock `main` is given, not the machine's: a year on,
+    last year's November no longer counts."""
+    from artisan.cli import main
+
+    config.set_value("image.monthly_limit", "0.01")
+    spending.record(spent(0.009))  # spent on TEST_CLOCK's day
+    a_year_on = fixed_clock(TEST_TIME + timedelta(days=366))
+    assert main(["image", "a fox", "--quality", "low"], clock=TEST_CLOCK) == 1
+    assert online.image_requests() == []
+    assert main(["image", "a fox", "--quality", "low"], clock=a_year_on) == 0
+    assert len(online.image_requests()) == 1
+
+
+def test_spend_and_the_dry_run_say_the_month_of_their_clock(
+    online: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from artisan.cli import main
+
+    config.set_value("image.monthly_limit", "0.01")
+    spending.record(spent(0.009))
+    a_year_on = fixed_clock(TEST_TIME + timedelta(days=366))
+    dry = ["image", "a fox", "--quality", "low", "--dry-run"]
+    for clock, renders, refused in ((TEST_CLOCK, 1, True), (a_year_on, 0, False)):
+        capsys.readouterr()
+        assert main(["spend", "--json"], clock=clock) == 0
+        assert json.loads(capsys.readouterr().out)["this_month"]["renders"] == renders
+        assert main(dry, clock=clock) == 0
+        assert ("This would be refused" in capsys.readouterr().err) is refused
+
+
+async def test_the_settings_screen_shows_the_month_of_the_apps_clock() -> None:
+    from artisan.tui.screens.settings import SettingsScreen
+    from tui_helpers import make_app, screen_text, settle
+
+    config.set_value("image.monthly_limit", "10")
+    spending.record(spent(1.5))
+    spending.record(spent(3.0, last_month()))
+    for clock, shown in (
+        (TEST_CLOCK, "Images this month: $1.50 of $10.00 (1 render)"),
+        (fixed_clock(last_month()), "Images this month: $3.00 of $10.00 (1 render)"),
+    ):
+        app = make_app(engine="composer", clock=clock, image_monthly_limit=10.0)
+        async with app.run_test(size=(120, 60)) as pilot:
+            await settle(pilot)
+            await pilot.press("f2")
+            await settle(pilot)
+            assert isinstance(app.screen, SettingsScreen)
+            assert shown in " ".join(screen_text(app).split())
+
+
+def test_library_ages_are_told_on_the_clock(cli: RunCli) -> None:
+    entry = PromptEntry.create("A harbour at dawn", title="Harbour")
+    entry.created = TEST_TIME - timedelta(days=3)
+    Library(locations.library_dir()).add(entry)
+    [row] = cli("library", "list").out.splitlines()
+    assert row.split()[-1] == "3d"
+    assert "(3d ago)" in cli("library", "show", entry.id).out

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widgets import Button, Select
 
 from artisan import locations
 from artisan.images import spending
@@ -46,6 +46,15 @@ async def four_variations(pilot: Pilot[Any]) -> ArtisanApp:
     app.variations_pane.option_list.focus()
     await pilot.pause()
     return app
+
+
+async def render_two_marked(pilot: Pilot[Any]) -> RenderScreen:
+    """Four variations, the first two marked and sent: the render dialog, rendering."""
+    await four_variations(pilot)
+    await pilot.press("space", "down", "space", "g", "enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, RenderScreen)
+    return screen
 
 
 async def test_marks_show_in_the_rows_and_a_marks_all(server: FakeOpenAI) -> None:
@@ -99,7 +108,7 @@ async def test_four_marked_one_refused_three_kept_and_no_duplicate_entry(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, GalleryScreen) and len(app.screen.tiles) == 3
-        await pilot.press("escape", "escape")
+        await pilot.press("escape")
         await pilot.pause()
         # Again: the same three prompts gain an image each; no entry is made twice.
         server.image_rules = []
@@ -149,16 +158,14 @@ async def test_escape_mid_batch_keeps_what_finished_and_sends_no_more(
     assert entry.prompt.startswith("Variation 1")
 
 
+@pytest.mark.by_date
 async def test_escape_mid_batch_counts_every_request_sent(server: FakeOpenAI) -> None:
     """Two requests on the wire and none waiting, then Esc: nothing is saved, and both are in
     the spending record at their estimates, since the server may have billed them."""
     server.default_images = Images(delay=30)
     app = image_app(server, open_mode="never")
     async with app.run_test(notifications=True, size=(120, 40)) as pilot:
-        await four_variations(pilot)
-        await pilot.press("space", "down", "space", "g", "enter")
-        screen = app.screen
-        assert isinstance(screen, RenderScreen)
+        screen = await render_two_marked(pilot)
         await wait_until(pilot, lambda: len(server.image_requests()) == 2, "two requests")
         await pilot.press("escape")
         await wait_until(pilot, lambda: all(item.finished for item in screen.items), "stopped")
@@ -254,6 +261,7 @@ async def test_the_estimate_follows_the_options(server: FakeOpenAI) -> None:
         assert "Estimated cost: ~$0.140" in screen_text(app)
 
 
+@pytest.mark.by_date
 async def test_the_monthly_limit_refuses_in_the_dialog(server: FakeOpenAI) -> None:
     spending.record(spending.Spent(when=TEST_TIME, model="gpt-image-2", images=1, cost=0.95))
     app = image_app(server, image_monthly_limit=1.0)
@@ -297,3 +305,68 @@ async def test_a_custom_size_is_checked_as_typed_and_sent(server: FakeOpenAI) ->
         await settle(pilot)
         [request] = server.image_requests()
         assert request.body["size"] == "1536x864"
+
+
+def render_box_subtitle(screen: RenderScreen) -> str:
+    return str(screen.query_one("#render").border_subtitle)
+
+
+async def test_after_a_batch_the_dialog_says_what_its_keys_do_now(server: FakeOpenAI) -> None:
+    """Once the batch has ended, Enter opens the gallery (or closes, with nothing drawn): the
+    dialog no longer says that Enter renders."""
+    server.default_images = Images(delay=1.0)
+    app = image_app(server, open_mode="never")
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        await four_variations(pilot)
+        await pilot.press("space", "down", "space", "g")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RenderScreen)
+        assert render_box_subtitle(dialog) == "Enter renders · Esc closes"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: dialog.items[0].started is not None, "the renders")
+        assert render_box_subtitle(dialog) == "Esc stops"
+        await wait_until(pilot, lambda: all(item.finished for item in dialog.items), "renders")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Enter opens the gallery · Esc closes" in shown
+        assert "Enter renders" not in shown
+        assert "Render" not in [str(b.label) for b in dialog.query(Button) if b.display]
+
+        server.image_rules = [("Variation", REFUSED)]
+        app.variations_pane.option_list.focus()
+        await pilot.press("escape", "g", "enter")
+        screen = app.screen
+        assert isinstance(screen, RenderScreen)
+        await wait_until(pilot, lambda: all(item.finished for item in screen.items), "refusals")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "2 failed" in shown
+        assert render_box_subtitle(screen) == "Enter or Esc closes"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, RenderScreen)
+
+
+async def test_esc_from_a_batch_gallery_returns_to_the_variations(server: FakeOpenAI) -> None:
+    """The gallery opened from a finished batch replaces its dialog: one Esc leaves it, back in
+    the Variations pane, where the next key acts at once; the gallery opens again from the
+    palette's Gallery."""
+    app = image_app(server, open_mode="never")
+    async with app.run_test(notifications=True, size=(120, 40)) as pilot:
+        screen = await render_two_marked(pilot)
+        await wait_until(pilot, lambda: all(item.finished for item in screen.items), "renders")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GalleryScreen) and len(app.screen.tiles) == 2
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.screen_stack[0]
+        assert app.focused is app.variations_pane.option_list
+        await pilot.press("a")  # the next key marks them all
+        await pilot.pause()
+        assert app.variations_pane.marked_indexes() == [0, 1, 2, 3]
+        app.action_gallery()
+        await settle(pilot)
+        assert isinstance(app.screen, GalleryScreen) and len(app.screen.tiles) == 2

@@ -118,6 +118,7 @@ async def test_dialog_offers_only_the_models_options(server: FakeOpenAI) -> None
         assert "1536x1024" in sizes and "2048x2048" not in sizes
 
 
+@pytest.mark.by_date
 async def test_past_every_shutdown_the_dialog_offers_only_current_models(
     server: FakeOpenAI,
 ) -> None:

@@ -18,6 +18,7 @@ from artisan.config import Settings
 from artisan.draft import Draft, DraftKeeper, Origin, PromptVersion, Variation, save_draft
 from artisan.engine.answer import EmptyInput, InputTooLong
 from artisan.library import Library, SaveOutcome
+from artisan.state import State
 from artisan.targets import load_catalog
 from artisan.workshop import (
     PROMPT,
@@ -353,7 +354,9 @@ def test_text_still_streaming_when_the_app_ended_is_marked_interrupted(tmp_path:
         Draft(
             versions=[
                 PromptVersion(
-                    text="half", state="streaming", variations=[Variation("v", "streaming")]
+                    text="half",
+                    state=State.STREAMING,
+                    variations=[Variation("v", State.STREAMING)],
                 )
             ],
             current=0,

@@ -12,6 +12,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from artisan import locations
+from artisan.clock import Clock
 from artisan.config import Settings
 from artisan.entry import PromptEntry
 from artisan.library import Library
@@ -20,8 +21,11 @@ from conftest import TEST_CLOCK, TEST_KEY
 from fake_openai import FakeOpenAI
 
 
-def make_app(server: FakeOpenAI | None = None, **settings: Any) -> ArtisanApp:
-    """The app with its own folders (from the isolated home) and the loopback server."""
+def make_app(
+    server: FakeOpenAI | None = None, *, clock: Clock = TEST_CLOCK, **settings: Any
+) -> ArtisanApp:
+    """The app with its own folders (from the isolated home) and the loopback server, living
+    on `clock` (the tests' fixed moment by default)."""
     base: dict[str, Any] = {"timeout": 5.0, "max_retries": 0}
     if server is not None:
         base.update(
@@ -31,7 +35,7 @@ def make_app(server: FakeOpenAI | None = None, **settings: Any) -> ArtisanApp:
             image_api_key=TEST_KEY,
         )
     base.update(settings)
-    return ArtisanApp(Settings(**base), clock=TEST_CLOCK)
+    return ArtisanApp(Settings(**base), clock=clock)
 
 
 async def settle(pilot: Pilot[Any]) -> None:

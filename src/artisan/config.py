@@ -30,11 +30,14 @@ from artisan.actions import KEYMAP_BY_ID, binding_keys, check_bindings, unknown_
 from artisan.atomic import write_atomic
 from artisan.credentials import ScopedKey
 from artisan.errors import ConfigError
+from artisan.state import EngineName
 
 if TYPE_CHECKING:
     from tomlkit.container import Container
     from tomlkit.items import Table
 
+ENGINES = ("auto", *EngineName)
+"""The `engine` setting's values: `auto` lets the configuration choose (`engine.choice`)."""
 OPEN_MODES = ("auto", "system", "terminal", "never")
 IMAGE_PROVIDERS = ("openai", "automatic1111", "comfyui")
 """Who renders images (see `artisan.images.renderers`)."""
@@ -128,7 +131,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "Who writes prompts: auto (the chat model when a key or server is set, else the "
         "offline composer), chat or composer",
-        choices=("auto", "chat", "composer"),
+        choices=ENGINES,
     ),
     Setting("model", "model", str, "Chat model that writes the prompts"),
     Setting(

@@ -30,6 +30,7 @@ from typing import IO, Any
 from artisan import files
 from artisan.atomic import unused_path, write_atomic
 from artisan.shorten import shorten
+from artisan.state import State
 
 log = logging.getLogger("artisan")
 
@@ -60,8 +61,7 @@ class Variation:
     idea)."""
 
     text: str = ""
-    state: str = "streaming"
-    """streaming, done, truncated, filtered, interrupted, cancelled or error."""
+    state: State = State.STREAMING
     error: str = ""
     note: str = ""
     """Why it ended as it did, in a few words, when that is not obvious from the state."""
@@ -84,13 +84,12 @@ class PromptVersion:
     text: str
     origin: Origin = Origin.GENERATED
     engine: str = ""
-    """What wrote it: "chat" or "composer" (empty for text from elsewhere)."""
+    """What wrote it: an `EngineName` (empty for text from elsewhere)."""
     model: str = ""
     target: str = ""
     idea: str = ""
     """The idea it was written for."""
-    state: str = "done"
-    """streaming, done, truncated, filtered, interrupted, cancelled or error."""
+    state: State = State.DONE
     usage: int | None = None
     """Total tokens used, when known."""
     usage_estimated: bool = False
@@ -250,7 +249,6 @@ def _version(item: Any, where: str, dropped: list[str]) -> PromptVersion | None:
         variation = int(number) if number.isdigit() else None
     else:
         variation = record.optional_number("variation")
-    state = record.text("state", "done")
     usage = record.optional_number("usage")
     if usage is not None and usage < 0:
         dropped.append(f"{where}.usage is below zero")
@@ -262,7 +260,7 @@ def _version(item: Any, where: str, dropped: list[str]) -> PromptVersion | None:
         model=record.text("model"),
         target=record.text("target"),
         idea=record.text("idea"),
-        state="done" if state == "edited" else state,
+        state=record.state(),
         usage=usage,
         usage_estimated=record.flag("usage_estimated"),
         prompt_tokens=record.optional_number("prompt_tokens"),
@@ -290,7 +288,7 @@ def _variation(item: Any, where: str, dropped: list[str]) -> Variation | None:
     record = _Record(item, where, dropped)
     return Variation(
         text=item["text"],
-        state=record.text("state", "done"),
+        state=record.state(),
         error=record.text("error"),
         note=record.text("note"),
         idea=record.text("idea"),
@@ -329,6 +327,16 @@ class _Record:
     def text(self, key: str, default: str = "") -> str:
         value: str = self._get(key, (str,), default, "text")
         return value
+
+    def state(self) -> State:
+        """How the answer ended; one whose word artisan does not know counts as done (its
+        text is kept) and is noted."""
+        word = self.text("state", State.DONE)
+        state = State.read(word)
+        if state is None:
+            self.dropped.append(f"{self.where}.state {word!r} is not one artisan knows")
+            return State.DONE
+        return state
 
     def optional_text(self, key: str) -> str | None:
         value: str | None = self._get(key, (str,), None, "text")

@@ -393,9 +393,9 @@ def now() -> datetime:
     return datetime.now().astimezone().replace(microsecond=0)
 
 
-def age(moment: datetime, now: datetime | None = None) -> str:
-    """A short age such as 5m, 3h, 2d, 6w, 4mo or 2y."""
-    now = now or datetime.now().astimezone()
+def age(moment: datetime, now: datetime) -> str:
+    """A short age such as 5m, 3h, 2d, 6w, 4mo or 2y: from `moment` to `now` (a clock's
+    reading, so that ages are told as of the day the program or its tests live in)."""
     seconds = max(0.0, (now - moment).total_seconds())
     for limit, unit, size in _AGE_UNITS:
         if seconds < limit:

@@ -758,7 +758,7 @@ class Library:
 
 def fit_title(title: str, width: int = 60) -> str:
     """A title short enough for a message."""
-    return title if len(title) <= width else title[: width - 1] + "…"
+    return shorten(title, width, one_line=False)
 
 
 def dumps_entry(entry: PromptEntry) -> bytes:

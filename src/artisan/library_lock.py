@@ -19,6 +19,7 @@ from pathlib import Path
 
 from artisan import files
 from artisan.errors import LibraryError
+from artisan.shorten import shorten
 
 LOCK_WAIT = 10.0
 """Seconds a change waits for another program to finish with the library."""
@@ -158,5 +159,4 @@ def _command(pid: int) -> str:
     # Paths by their last part, and no line breaks: one short line a person recognises
     # ("python3 hold.py", "artisan library tag").
     shown = " ".join(os.path.basename(word) if "/" in word else word for word in words)
-    shown = " ".join(shown.split())
-    return shown if len(shown) <= 80 else shown[:79] + "…"
+    return shorten(shown, 80)

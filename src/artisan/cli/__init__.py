@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from artisan import __version__
+from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError, UsageError
 
 EXIT_OK = 0
@@ -20,6 +21,8 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 Handler = Callable[[argparse.Namespace], int]
+"""A command: takes the parsed arguments, which carry the `clock` too, and returns the exit
+status."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,22 +66,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> int:
+    """Run the command line; returns the exit status.
+
+    Args:
+        argv: The arguments (default: the process's own).
+        clock: What time it is, for whatever is decided by the date: which month spending
+            counts against, which image models are still served, how old a saved prompt is.
+            Every command reads it as `args.clock`.
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
-        return _run_app()  # the common case: no parser to build, no subcommand to import
+        return _run_app(clock)  # the common case: no parser to build, no subcommand to import
     from artisan.cli.output import warn
 
     parser = build_parser()
     args = parser.parse_args(args_list)
+    args.clock = clock
     handler: Handler | None = getattr(args, "handler", None)
     try:
         if handler is None:
             if args.command is not None:
                 # A command group such as `artisan library` with nothing after it.
                 parser.parse_args([*args_list, "--help"])
-            return _run_app()
+            return _run_app(clock)
         return handler(args)
     except UsageError as error:
         warn(str(error))
@@ -98,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _run_app() -> int:
+def _run_app(clock: Clock) -> int:
     from artisan.tui import run
 
-    return run()
+    return run(clock=clock)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from artisan import config
 from artisan.cli.output import print_json, say, warn
 from artisan.errors import TargetError, UsageError
+from artisan.state import State
 
 if TYPE_CHECKING:
     from artisan.draft import PromptVersion, Variation
@@ -152,12 +153,11 @@ class _Printer:
         self.printed = 0
 
     def event(self, event: Event) -> None:
-        from artisan.engine.answer import RUNNING_STATES
         from artisan.workshop import JobChanged, Notice, VariationsChanged
 
         if isinstance(event, VariationsChanged):
             items = event.version.variations
-            while self.printed < len(items) and items[self.printed].state not in RUNNING_STATES:
+            while self.printed < len(items) and not items[self.printed].state.running:
                 self._print(self.printed, items[self.printed])
                 self.printed += 1
         elif isinstance(event, JobChanged) and event.job.retry is not None:
@@ -168,7 +168,7 @@ class _Printer:
 
     def _print(self, index: int, item: Variation) -> None:
         text = item.text.strip()
-        if not self.show or item.state == "error" or not text:
+        if not self.show or item.state is State.ERROR or not text:
             return
         if self.many:
             if index:
@@ -181,11 +181,11 @@ def _report(items: list[Variation]) -> int:
     """Warn about each prompt that is not a whole one; exit status 1 if any is not."""
     status = 0
     for number, item in enumerate(items, start=1):
-        if item.state == "error":
+        if item.state is State.ERROR:
             warn(f"prompt {number} failed: {item.error}")
             status = 1
-        elif item.state != "done" or not item.text.strip():
-            warn(f"prompt {number} is {item.state}{': ' + item.note if item.note else ''}.")
+        elif item.state is not State.DONE or not item.text.strip():
+            warn(f"prompt {number} is {item.state.with_reason(item.note)}.")
             status = 1
     return status
 
@@ -204,10 +204,10 @@ def _json(version: PromptVersion, image: PreparedImage) -> dict[str, Any]:
         "target": version.target,
         "prompts": [
             {
-                "prompt": item.text.strip() if item.state != "error" else "",
+                "prompt": item.text.strip() if item.state is not State.ERROR else "",
                 "finish": item.state,
                 "note": item.note,
-                **({"error": item.error} if item.state == "error" else {}),
+                **({"error": item.error} if item.state is State.ERROR else {}),
             }
             for item in version.variations
         ],

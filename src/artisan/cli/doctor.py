@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from artisan import config, locations
 from artisan.cli.output import print_json, say
+from artisan.clock import Clock, system_clock
 from artisan.errors import ConfigError
 from artisan.sanitize import visible
+from artisan.state import EngineName
 
 if TYPE_CHECKING:
     from artisan.discovery import FoundServer
@@ -42,7 +44,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = gather()
+    report = gather(clock=args.clock)
     if args.json:
         print_json(report)
     else:
@@ -50,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report["engine"]["ready"] else 1
 
 
-def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
-    """Everything `artisan doctor` reports, as plain data."""
-    from artisan.engine.choice import CHAT, chat_is_configured, choose_engine, engine_reason
+def gather(deadline: float = SURVEY_DEADLINE, *, clock: Clock = system_clock) -> dict[str, Any]:
+    """Everything `artisan doctor` reports, as plain data, as of `clock`'s time (this month's
+    spending, the image models still served)."""
+    from artisan.engine.choice import chat_is_configured, choose_engine, engine_reason
     from artisan.engine.presets import load_composer_data
     from artisan.terminal import terminal_facts
 
@@ -66,8 +69,10 @@ def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
     fixes += warnings
     chosen = choose_engine(settings)
     configured = chat_is_configured(settings)
-    servers, check = asyncio.run(_survey(settings, chosen == CHAT and configured, deadline))
-    ready = chosen != CHAT or configured
+    servers, check = asyncio.run(
+        _survey(settings, chosen is EngineName.CHAT and configured, deadline)
+    )
+    ready = chosen is not EngineName.CHAT or configured
     if not ready:
         fixes.append(
             "engine = chat, but no API key is set for OpenAI: export OPENAI_API_KEY=sk-..., "
@@ -87,14 +92,14 @@ def gather(deadline: float = SURVEY_DEADLINE) -> dict[str, Any]:
     key_source = settings.sources.get("api_key", "none") if settings.api_key else "none"
     from artisan.cli.doctor_images import gather_images
 
-    images, image_fixes = gather_images(settings)
+    images, image_fixes = gather_images(settings, clock)
     fixes += image_fixes
     return {
         "engine": {
             "name": chosen,
             "reason": engine_reason(settings),
             "ready": ready,
-            "model": settings.model if chosen == CHAT else "composer",
+            "model": settings.model if chosen is EngineName.CHAT else EngineName.COMPOSER,
         },
         "server": None if check is None else check.to_dict(),
         "servers": [server.to_dict() for server in servers],

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 from artisan import config
 
 if TYPE_CHECKING:
+    from artisan.clock import Clock
     from artisan.config import Settings
 
 ASK_TIMEOUT = 5.0
 """Seconds the image server gets to say what it offers."""
 
 
-def gather_images(settings: Settings) -> tuple[dict[str, Any], list[str]]:
-    """The images section as plain data, and the fixes it suggests."""
+def gather_images(settings: Settings, clock: Clock) -> tuple[dict[str, Any], list[str]]:
+    """The images section as plain data, and the fixes it suggests, as of `clock`'s time."""
     from artisan.discovery import IMAGE_SERVERS, find_local_servers
     from artisan.images import spending
     from artisan.images.renderers import image_server, make_renderer
@@ -58,7 +59,7 @@ def gather_images(settings: Settings) -> tuple[dict[str, Any], list[str]]:
             )
     from artisan.images.models import load_image_models
 
-    model = load_image_models().default_model(server.provider, settings.image_model)
+    model = load_image_models(clock=clock).default_model(server.provider, settings.image_model)
     if model == server.provider:
         model = "the checkpoint the server has loaded (or lists first)"
     report = {
@@ -70,7 +71,7 @@ def gather_images(settings: Settings) -> tuple[dict[str, Any], list[str]]:
         "model": model,
         "answer": answer,
         "found": [each.to_dict() for each in found],
-        "this_month": spending.month_line(settings),
+        "this_month": spending.month_line(settings, clock=clock),
     }
     return report, fixes
 

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from artisan import config
 from artisan.cli.output import ModelTextWriter, print_json, say, warn
 from artisan.draft import PromptVersion
-from artisan.engine.answer import RUNNING_STATES, check_input
+from artisan.engine.answer import check_input
 from artisan.errors import ArtisanError, LibraryError, TargetError, UsageError
+from artisan.state import State
 from artisan.targets import load_catalog
 from artisan.wildcards import has_wildcards
 
@@ -71,7 +72,7 @@ def _add_generation_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-e",
         "--engine",
-        choices=("auto", "chat", "composer"),
+        choices=config.ENGINES,
         help="who writes the prompt: a chat model, or the offline composer "
         "(default: the engine setting; auto uses the composer when no key or server is set)",
     )
@@ -297,7 +298,7 @@ class _Printer:
             warn(event.message)
 
     def _print_ready(self, items: list[Variation]) -> None:
-        while self._printed < len(items) and items[self._printed].state not in RUNNING_STATES:
+        while self._printed < len(items) and not items[self._printed].state.running:
             if self.show_text:
                 self.writer.finish()  # the prompt above ends with its line
                 _print_variation(self._printed, items[self._printed], self.expansions)
@@ -322,16 +323,14 @@ _ANY_VERSION = object()
 
 def _report_finish(result: PromptVersion) -> int:
     """Warn when the prompt is not a whole one; the exit status that goes with it."""
-    from artisan.engine import Finish
-
-    if result.state == Finish.DONE and result.text.strip():
+    if result.state is State.DONE and result.text.strip():
         if result.note:
             warn(f"Note: {result.note}.")  # whole, but something the server sent was left out
         return 0
-    note = result.note or _NOTES.get(result.state, result.state)
+    note = result.state.reason(result.note) or result.state
     if not result.text.strip():
         warn(f"No prompt was written: {note}.")
-    elif result.state == Finish.INTERRUPTED:
+    elif result.state is State.INTERRUPTED:
         warn(f"The answer was cut off: {note}; what arrived is above.")
     else:
         warn(f"The prompt may be incomplete: {note}.")
@@ -345,24 +344,15 @@ def _report_variations(items: list[Variation], expansions: bool) -> int:
     what = "prompt" if expansions else "variation"
     for index, item in enumerate(items):
         number = index + 2 if expansions else index + 1
-        if item.state == "error":
+        if item.state is State.ERROR:
             warn(f"{what} {number} failed: {item.error}")
-        elif item.state != "done" or not item.text.strip():
-            warn(f"{what} {number} is {item.state}: {item.note or _NOTES.get(item.state, '')}.")
+        elif item.state is not State.DONE or not item.text.strip():
+            warn(f"{what} {number} is {item.state.with_reason(item.note)}.")
     states = [item.state for item in items]
-    if all(state == "done" for state in states):
+    if all(state is State.DONE for state in states):
         return 0
     warn(f"{what}s: {batch_summary(states)}.")
     return 1
-
-
-_NOTES = {
-    "truncated": "the model stopped at its length limit",
-    "filtered": "the model's content filter stopped the answer",
-    "interrupted": "the connection dropped before the answer finished",
-    "cancelled": "it was stopped",
-    "empty": "the model answered with nothing",
-}
 
 
 def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | None) -> PromptEntry:
@@ -374,7 +364,7 @@ def _save(args: argparse.Namespace, workshop: Workshop, source: PromptEntry | No
     entry = plan.new_entry()
     entry.tags = normalize_tags([*(source.tags if source else []), *args.tag])
     version = workshop.version
-    if version is not None and version.state != "done":
+    if version is not None and version.state is not State.DONE:
         entry.notes = f"Saved while {version.state}: the prompt may be incomplete."
     if source is not None:
         entry.title = f"{source.title} (refined)"
@@ -393,13 +383,13 @@ def _json_result(
     def answer(item: PromptVersion | Variation) -> dict[str, Any]:
         data: dict[str, Any] = {
             "prompt": item.text.strip(),
-            "finish": "done" if item.state == "empty" else item.state,
+            "finish": State.DONE if item.state is State.EMPTY else item.state,
             "usage": _usage(item),
             "note": item.note,
             "reasoning": item.reasoning,
         }
         if not isinstance(item, PromptVersion):
-            if item.state == "error":
+            if item.state is State.ERROR:
                 data["error"] = item.error
             if item.idea:
                 data["idea"] = item.idea

@@ -32,6 +32,7 @@ from artisan.shorten import shorten
 if TYPE_CHECKING:
     from artisan.entry import PromptEntry
     from artisan.images.batch import Batch
+    from artisan.images.compare import Cell
     from artisan.images.models import CheckedRequest, ImageModelTable
     from artisan.library import Library
 
@@ -126,6 +127,15 @@ def register(commands: Any) -> None:
         help="tag for a prompt saved with --save (repeatable)",
     )
     image.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2",
+        help="render the same prompt once for each combination: model, quality, size or "
+        "provider (repeatable: --compare model=A,B --compare quality=low,high is 4 renders); "
+        "the whole grid's estimate is said before anything is sent",
+    )
+    image.add_argument(
         "--dry-run",
         action="store_true",
         help="check everything and show what would be sent and its estimated cost; send nothing",
@@ -172,7 +182,7 @@ def run_image(args: argparse.Namespace) -> int:
     for warning in loaded.warnings:
         warn(warning)
     settings = loaded.settings
-    table = load_image_models()
+    table = load_image_models(clock=args.clock)
     for problem in table.problems:
         warn(problem)
 
@@ -186,19 +196,27 @@ def run_image(args: argparse.Namespace) -> int:
         prompts = [Prompt(edit.instruction, edit.entry, edit.inputs, edit.mask)]
     else:
         prompts = _prompts(args, library)
+    cells = _compared(args)
     warned: set[str] = set()
-    checked = [_checked(args, settings, table, one, output_format, warned) for one in prompts]
 
     from artisan.images.batch import Batch, BatchItem
 
     items = [
-        BatchItem(request, entry=one.entry) for one, request in zip(prompts, checked, strict=True)
+        BatchItem(
+            _checked(_with(args, cell), settings, table, one, output_format, warned),
+            entry=one.entry,
+            label=_cell_label(one, cell, len(prompts)),
+            cell=cell,
+        )
+        for one in prompts
+        for cell in cells
     ]
     batch = Batch(
         settings,
         library,
         items,
         keep_prompts=args.save or args.entries is not None,
+        clock=args.clock,
         folder=folder,
         stem=stem,
         on_change=Reporter(
@@ -207,6 +225,13 @@ def run_image(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         return _dry_run(batch, settings)
+    if len(cells) > 1:
+        total = batch.estimate
+        cost = total.describe() if total is not None else "unknown (a model has no price)"
+        warn(f"Comparing {len(items)} renders, estimated at {cost} in all:")
+        for item in items:
+            each = item.estimate.describe() if item.estimate is not None else "cost unknown"
+            warn(f"  {item.label}: {each}")
 
     import asyncio
 
@@ -226,6 +251,46 @@ def _prompts(args: argparse.Namespace, library: Library) -> list[Prompt]:
     from artisan.entry import PromptEntry
 
     return [Prompt(text, PromptEntry.create(text, tags=args.tag)) for text in texts]
+
+
+def _compared(args: argparse.Namespace) -> list[Cell]:
+    """The cells `--compare` asks for (one empty cell without it).
+
+    Raises:
+        UsageError: an axis that cannot be read, one also chosen by its own flag, or
+            `--save` (the grid's renders would each save the prompt again).
+    """
+    from artisan.images.compare import grid, read_axis
+
+    axes = [read_axis(text) for text in args.compare]
+    if not axes:
+        return [()]
+    for axis in axes:
+        if getattr(args, axis.name) is not None:
+            raise UsageError(
+                f"--compare {axis.name}= and the {axis.name} flag both choose it; keep one."
+            )
+    if args.save:
+        raise UsageError(
+            "--compare renders a prompt already saved or none: save it first, then "
+            "`artisan image --from ID --compare ...` links every render to it."
+        )
+    return grid(axes)
+
+
+def _with(args: argparse.Namespace, cell: Cell) -> argparse.Namespace:
+    """The arguments with a cell's values in place of the flags it varies."""
+    return argparse.Namespace(**{**vars(args), **dict(cell)})
+
+
+def _cell_label(prompt: Prompt, cell: Cell, prompts: int) -> str:
+    """What a render of a comparison is called: its cell, after its prompt when there are
+    several; "" (the prompt) outside a comparison."""
+    from artisan.images.compare import label
+
+    if not cell:
+        return ""
+    return label(cell) if prompts == 1 else f"{shorten(prompt.text, 30)} · {label(cell)}"
 
 
 def _checked(

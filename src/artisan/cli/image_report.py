@@ -34,7 +34,9 @@ class Reporter:
     def changed(self, item: BatchItem) -> None:
         from artisan.images.batch import ItemState
 
-        which = f"“{shorten(item.prompt, 40)}”: " if self.count > 1 else ""
+        which = f"{item.label}: " if item.label else ""  # a comparison's cell
+        if not which and self.count > 1:
+            which = f"“{shorten(item.prompt, 40)}”: "
         if item.preview is not None and self.preview and item.state is ItemState.RENDERING:
             self._show_preview(item.preview, which)
             item.preview = None

@@ -7,12 +7,13 @@ milliseconds and suit scripts.
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from artisan import locations
 from artisan.cli.output import clip, escape_c1, print_json, say, terminal_width, warn, write
-from artisan.entry import PromptEntry, age, normalize_tags, now
+from artisan.entry import PromptEntry, age, normalize_tags
 from artisan.errors import UsageError
 from artisan.library import Library
 
@@ -131,8 +132,8 @@ def run_list(args: argparse.Namespace) -> int:
         entries = [e for e in entries if e.favorite]
     if wanted or args.favorites:
         asked = _has_tags(wanted, args) if wanted else "is a favourite"
-        return _print_found(entries, len(saved), asked, args.json)
-    _print_entries(entries, args.json)
+        return _print_found(entries, len(saved), asked, args)
+    _print_entries(entries, args.json, args.clock())
     return 0
 
 
@@ -142,7 +143,7 @@ def run_search(args: argparse.Namespace) -> int:
     saved = loaded_library().entries()
     query = " ".join(args.query)
     entries = SearchIndex(saved).search(query)
-    return _print_found(entries, len(saved), f"matches “{query}”", args.json)
+    return _print_found(entries, len(saved), f"matches “{query}”", args)
 
 
 def _has_tags(tags: list[str], args: argparse.Namespace) -> str:
@@ -151,13 +152,15 @@ def _has_tags(tags: list[str], args: argparse.Namespace) -> str:
     return f"{favourite}has the tag{'s' if len(tags) > 1 else ''} {named}"
 
 
-def _print_found(entries: list[PromptEntry], saved: int, asked: str, as_json: bool) -> int:
+def _print_found(
+    entries: list[PromptEntry], saved: int, asked: str, args: argparse.Namespace
+) -> int:
     """Print what a search or a filter found; exit status 1 when it found nothing, as `grep`
     does, with a line saying so that does not pass for an empty library."""
     if entries or not saved:
-        _print_entries(entries, as_json)
+        _print_entries(entries, args.json, args.clock())
         return 0 if entries else 1
-    if as_json:
+    if args.json:
         print_json([])
     among = "the saved prompt" if saved == 1 else f"the {saved:,} saved prompts"
     nothing = "Nothing among" if asked.startswith("matches") else "None of"
@@ -178,7 +181,7 @@ def run_show(args: argparse.Namespace) -> int:
         f"target   {entry.target or '-'}",
         f"model    {entry.model or '-'}",
         f"tags     {' '.join('#' + t for t in entry.tags) or '-'}",
-        f"saved    {entry.created:%Y-%m-%d %H:%M} ({age(entry.created)} ago)",
+        f"saved    {entry.created:%Y-%m-%d %H:%M} ({age(entry.created, args.clock())} ago)",
     ]
     if entry.updated != entry.created:
         lines.append(f"changed  {entry.updated:%Y-%m-%d %H:%M}")
@@ -310,7 +313,9 @@ def _import_export(path: Path) -> int:
     return 1 if report.problems and not report.added else 0
 
 
-def _print_entries(entries: list[PromptEntry], as_json: bool) -> None:
+def _print_entries(entries: list[PromptEntry], as_json: bool, moment: datetime) -> None:
+    """The entries, one a line, their ages told from `moment` (one clock reading for every
+    line), or as JSON."""
     if as_json:
         print_json([entry.to_dict() for entry in entries])
         return
@@ -321,7 +326,6 @@ def _print_entries(entries: list[PromptEntry], as_json: bool) -> None:
     target_width = min(18, max(len(e.target) for e in entries) or 1)
     tag_width = 22
     title_width = max(20, width - 10 - 2 - 2 - target_width - tag_width - 5 - 6)
-    moment = now()  # one clock reading for every line: ages are relative to the same moment
     lines = []
     for entry in entries:
         tags = " ".join("#" + t for t in entry.tags)

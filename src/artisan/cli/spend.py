@@ -56,7 +56,7 @@ def run_spend(args: argparse.Namespace) -> int:
             {
                 "months": [_row(period) for period in months],
                 "days": [_row(period) for period in days],
-                "this_month": _row(ledger.month()),
+                "this_month": _row(ledger.month(args.clock())),
                 "monthly_limit": limit,
                 "record": str(locations.spending_file()),
             }
@@ -74,9 +74,9 @@ def run_spend(args: argparse.Namespace) -> int:
         for period in days:
             say(_line(period))
     say("")
-    say(spending.month_line(settings))
+    say(spending.month_line(settings, clock=args.clock))
     if limit is not None:
-        left = max(0.0, limit - ledger.month().dollars)
+        left = max(0.0, limit - ledger.month(args.clock()).dollars)
         say(f"Left this month: {dollars(left)} of the limit (image.monthly_limit).")
     if any(period.estimated for period in months):
         say("~ marks sums that hold estimates (no usage reported, or an estimated price).")

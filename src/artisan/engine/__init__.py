@@ -10,7 +10,6 @@ from artisan.connection import ApiError
 from artisan.engine.answer import (
     Completion,
     EngineHooks,
-    Finish,
     PromptEngine,
     RetryNotice,
     ThinkingNotice,
@@ -18,15 +17,16 @@ from artisan.engine.answer import (
     batch_summary,
 )
 from artisan.engine.chat import Engine
+from artisan.state import State
 
 __all__ = [
     "ApiError",
     "Completion",
     "Engine",
     "EngineHooks",
-    "Finish",
     "PromptEngine",
     "RetryNotice",
+    "State",
     "ThinkingNotice",
     "Usage",
     "batch_summary",

@@ -11,22 +11,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from artisan.errors import ArtisanError
+from artisan.state import State
 
 if TYPE_CHECKING:
     from artisan.targets import Target
 
 CHARS_PER_TOKEN = 4
 """For estimating tokens where the server reports none."""
-RUNNING_STATES = ("streaming", "waiting")
-"""States of an answer still being written, as lists of answers show them."""
-EMPTY = "empty"
-"""The state of an answer that finished without any text."""
-ERROR = "error"
-"""The state of an answer that failed."""
 MAX_INPUT_CHARS = 50_000
 """Longer ideas, prompts and instructions are refused before anything is sent: they are almost
 always a paste gone wrong, and would cost money before the server rejected them."""
@@ -56,20 +50,6 @@ def check_input(text: str, what: str) -> str:
     if not stripped:
         raise EmptyInput(f"The {what} is empty.")
     return stripped
-
-
-class Finish(StrEnum):
-    """How an answer ended, in the words the app shows."""
-
-    DONE = "done"
-    TRUNCATED = "truncated"
-    """The model hit its length limit (`length`), or was stopped repeating itself."""
-    FILTERED = "filtered"
-    """The model's content filter stopped the answer (`content_filter`)."""
-    INTERRUPTED = "interrupted"
-    """The stream ended without saying why: the connection was cut, or the server (one with a
-    single slot) ended it to serve another request."""
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -110,7 +90,8 @@ class Completion:
     """A finished (or stopped) answer."""
 
     text: str
-    finish: Finish
+    finish: State
+    """How it ended: DONE, TRUNCATED, FILTERED, INTERRUPTED or CANCELLED."""
     model: str
     usage: Usage | None = None
     note: str = ""
@@ -124,15 +105,15 @@ class Completion:
     @property
     def ok(self) -> bool:
         """Whether this is a whole, non-empty answer."""
-        return self.finish is Finish.DONE and bool(self.text.strip())
+        return self.finish is State.DONE and bool(self.text.strip())
 
     @property
-    def state(self) -> str:
-        """How it ended, for a list of answers: the finish, or "empty" for a finished answer
+    def state(self) -> State:
+        """How it ended, for a list of answers: the finish, or EMPTY for a finished answer
         with no text."""
-        if self.finish is Finish.DONE and not self.text.strip():
-            return EMPTY
-        return self.finish.value
+        if self.finish is State.DONE and not self.text.strip():
+            return State.EMPTY
+        return self.finish
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,22 +126,22 @@ class Completion:
         }
 
 
-def batch_summary(states: Iterable[str]) -> str:
+def batch_summary(states: Iterable[State]) -> str:
     """One line for a batch of answers (variations), by how each ended or is doing.
 
     Args:
-        states: One per answer: a `Completion.state` ("done", "truncated", "empty", ...),
-            "error", or "streaming" / "waiting" for one still running.
+        states: One per answer: how it ended (a `Completion.state`, or ERROR), or STREAMING /
+            WAITING for one still running.
 
     Returns:
         "4 finished: 2 done, 2 truncated" once all have ended, "4 done" when all succeeded,
         "1 of 4 running; 3 finished: 2 done, 1 error" while some still run.
     """
     states = list(states)
-    running = sum(state in RUNNING_STATES for state in states)
-    ended = [state for state in states if state not in RUNNING_STATES]
+    running = sum(state.running for state in states)
+    ended = [state for state in states if not state.running]
     counts = Counter(ended)
-    if not running and set(counts) <= {Finish.DONE.value}:
+    if not running and set(counts) <= {State.DONE}:
         return f"{len(ended)} done"
     parts = ", ".join(f"{counts[state]} {state}" for state in _by_importance(counts))
     if not running:
@@ -170,10 +151,10 @@ def batch_summary(states: Iterable[str]) -> str:
     return f"{running} of {len(states)} running; {len(ended)} finished: {parts}"
 
 
-def _by_importance(counts: Counter[str]) -> list[str]:
-    """Done first, then the others in the order `Finish` lists them, then anything else."""
-    order = [finish.value for finish in Finish] + [EMPTY, ERROR]
-    return sorted(counts, key=lambda state: order.index(state) if state in order else len(order))
+def _by_importance(counts: Counter[State]) -> list[State]:
+    """Done first, then the others in the order `State` lists them."""
+    order = list(State)
+    return sorted(counts, key=order.index)
 
 
 TextCallback = Callable[[str], None]
@@ -238,7 +219,7 @@ class PromptEngine(Protocol):
     """
 
     name: str
-    """What the screen and the library call it: "chat" or "composer"."""
+    """What the screen and the library call it: an `EngineName`."""
 
     async def generate(self, idea: str, target: Target, on_text: TextCallback) -> Completion:
         """Write a prompt for `idea` following `target`'s rules."""
@@ -281,7 +262,7 @@ def checked(
 
     from artisan.checker import check
 
-    if completion.finish is not Finish.DONE or not completion.text.strip():
+    if completion.finish is not State.DONE or not completion.text.strip():
         return completion  # an answer cut short already says why; its rules are moot
     report = check(completion.text, target, idea=idea, version=version)
     if report.ok:

@@ -38,7 +38,6 @@ from artisan.connection import (
 from artisan.connection.errors import answer_too_slow
 from artisan.engine.answer import (
     Completion,
-    Finish,
     IndexedTextCallback,
     NoticeCallback,
     RestartCallback,
@@ -55,6 +54,7 @@ from artisan.engine.ending import Bounds, finished
 from artisan.engine.parallel import Attempt, parallel_setting, run_variations
 from artisan.engine.reply import Reply, ThinkingCallback
 from artisan.engine.stream import read_reply
+from artisan.state import EngineName, State
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -83,7 +83,7 @@ class Engine:
         memory: Where what is learnt about servers is kept (default: the data folder).
     """
 
-    name = "chat"
+    name: str = EngineName.CHAT
 
     def __init__(
         self,
@@ -324,7 +324,7 @@ class Engine:
         """The cap sent and, for an answer a length limit stopped, the server's context."""
         cap = self.length_cap(max_tokens)
         sent = cap.get("max_tokens", cap.get("max_completion_tokens"))
-        if reply.finish is not Finish.TRUNCATED or reply.stopped:
+        if reply.finish is not State.TRUNCATED or reply.stopped:
             return Bounds(cap=sent)
         props = await self.props()
         context = props.context if props is not None else self.memory.context(self.settings)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from artisan.engine.answer import EngineHooks
+from artisan.state import EngineName
 
 if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.engine.answer import PromptEngine
 
-CHAT = "chat"
-COMPOSER = "composer"
 AUTO = "auto"
+"""The `engine` setting that lets the configuration choose."""
 
 
 def chat_is_configured(settings: Settings) -> bool:
@@ -25,11 +25,11 @@ def chat_is_configured(settings: Settings) -> bool:
     return bool(settings.api_key) or (settings.base_url is not None and not settings.uses_openai)
 
 
-def choose_engine(settings: Settings) -> str:
+def choose_engine(settings: Settings) -> EngineName:
     """`chat` or `composer`, as the `engine` setting and the configuration decide."""
-    if settings.engine in (CHAT, COMPOSER):
-        return settings.engine
-    return CHAT if chat_is_configured(settings) else COMPOSER
+    if settings.engine in list(EngineName):
+        return EngineName(settings.engine)
+    return EngineName.CHAT if chat_is_configured(settings) else EngineName.COMPOSER
 
 
 def engine_reason(settings: Settings) -> str:
@@ -37,7 +37,7 @@ def engine_reason(settings: Settings) -> str:
     chosen = choose_engine(settings)
     if settings.engine != AUTO:
         return f"engine = {settings.engine} in the settings"
-    if chosen == CHAT:
+    if chosen is EngineName.CHAT:
         return "a key or a server is set (engine = auto)"
     return "no key and no server are set (engine = auto)"
 
@@ -51,7 +51,7 @@ def make_engine(
         seed: For the composer: the same seed and idea give the same prompt.
         hooks: For the chat engine: told about retries, decisions, thinking and restarts.
     """
-    if choose_engine(settings) == COMPOSER:
+    if choose_engine(settings) is EngineName.COMPOSER:
         from artisan.engine.composer import Composer
 
         return Composer(settings, seed=seed)
@@ -78,7 +78,7 @@ async def check_engine(settings: Settings) -> str:
     """
     import time
 
-    if choose_engine(settings) == COMPOSER:
+    if choose_engine(settings) is EngineName.COMPOSER:
         return "The offline composer writes prompts with no server and no key: nothing to test."
     from artisan.connection import server_name
     from artisan.engine.chat import Engine

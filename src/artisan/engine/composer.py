@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from artisan.engine.answer import (
     Completion,
-    Finish,
     IndexedTextCallback,
     ResultCallback,
     TextCallback,
@@ -42,13 +41,14 @@ from artisan.engine.scene import (
     pick_axes,
     read_instruction,
 )
+from artisan.state import EngineName, State
 
 if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.errors import ArtisanError
     from artisan.targets import Target
 
-MODEL = "composer"
+MODEL: str = EngineName.COMPOSER
 """What the composer's answers give as their model, in the app and in the library."""
 REMEMBERED = 256
 """How many written prompts keep their scene for refining and variations."""
@@ -69,7 +69,7 @@ class Composer:
         user_dir: Where the user's preset files are (default `<config dir>/composer`).
     """
 
-    name = "composer"
+    name: str = EngineName.COMPOSER
 
     def __init__(
         self,
@@ -243,7 +243,7 @@ class Composer:
         for piece in _pieces(text, PIECES):
             on_text(piece)
             await asyncio.sleep(0)  # let the screen draw each piece, as with a stream
-        return Completion(text=text, finish=Finish.DONE, model=MODEL)
+        return Completion(text=text, finish=State.DONE, model=MODEL)
 
 
 def _numbered(on_text: IndexedTextCallback, index: int) -> TextCallback:

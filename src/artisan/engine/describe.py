@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from artisan.connection import ApiError, server_name
 from artisan.errors import ArtisanError
+from artisan.shorten import shorten
 
 if TYPE_CHECKING:
     from artisan.config import Settings
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 NO_IMAGE = "NO IMAGE"
 """What the describe request asks a model to answer when it sees no picture."""
+SAID_SHOWN = 160
+"""Characters of what a model that cannot see said, quoted in the message."""
 _BLIND = re.compile(
     r"\bno image\b"
     r"|\b(can ?not|can't|cannot|unable to|not able to|don't have the ability to|do not have "
@@ -95,9 +98,7 @@ def refused_the_image(error: ApiError) -> bool:
 
 def no_vision(settings: Settings, model: str, said: str) -> NoVision:
     """The message for a model that cannot see, quoting what it or its server said."""
-    shown = " ".join(said.split())
-    if len(shown) > 160:
-        shown = shown[:159] + "…"
+    shown = shorten(said, SAID_SHOWN)
     return NoVision(
         f"The model `{model}` on {server_name(settings)} cannot see images (it said: "
         f"“{shown}”). Describing needs a vision model: set one with `artisan config set "

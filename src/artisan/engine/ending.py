@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from artisan.engine.answer import Completion, Finish, Usage
-from artisan.engine.reply import Reply
+from artisan.engine.answer import Completion, Usage
+from artisan.engine.reply import REPEAT_LIMIT, Reply
+from artisan.shorten import shorten
+from artisan.state import State
 
+REPEATED_SHOWN = 60
+"""Characters of a repeated line quoted in the note."""
 CONTEXT_MARGIN = 8
 """Tokens short of the context that still count as a full context (a chat template's last
 tokens, a stop token)."""
@@ -45,7 +49,7 @@ def finished(reply: Reply, prompt_chars: int, bounds: Bounds | None = None) -> C
     """
     text = reply.text()
     reasoning = reply.reasoning().strip()
-    finish = reply.finish or Finish.INTERRUPTED
+    finish = reply.finish or State.INTERRUPTED
     usage = reply.usage or Usage.estimate(prompt_chars, len(text) + len(reasoning))
     return Completion(
         text=text,
@@ -58,25 +62,25 @@ def finished(reply: Reply, prompt_chars: int, bounds: Bounds | None = None) -> C
     )
 
 
-def note(reply: Reply, finish: Finish, usage: Usage, bounds: Bounds) -> str:
+def note(reply: Reply, finish: State, usage: Usage, bounds: Bounds) -> str:
     """Why the answer is not a whole one, for a person; empty when it is one."""
     text, reasoning = reply.text(), reply.reasoning().strip()
     empty = not text.strip()
     if reply.repeated:
-        return reply.repeat_note()
-    if empty and reasoning and finish in (Finish.TRUNCATED, Finish.INTERRUPTED):
-        if finish is Finish.TRUNCATED and _context_filled(reply, usage, bounds):
+        return repeat_note(reply)
+    if empty and reasoning and finish in (State.TRUNCATED, State.INTERRUPTED):
+        if finish is State.TRUNCATED and _context_filled(reply, usage, bounds):
             return "the model thought until " + length_note(reply, usage, bounds)
         return (
             "the model used its whole length thinking and wrote no answer; raise "
             "`max_tokens`, or use a model that does not think"
         )
-    if finish is Finish.TRUNCATED:
+    if finish is State.TRUNCATED:
         return length_note(reply, usage, bounds)
-    if finish is Finish.FILTERED:
-        return "the model's content filter stopped the answer"
-    odd = reply.odd_note()
-    if finish is Finish.INTERRUPTED:
+    if finish is State.FILTERED:
+        return finish.ending
+    odd = odd_note(reply)
+    if finish is State.INTERRUPTED:
         if reply.dropped:
             return "the connection dropped before the answer finished"
         if empty and odd:
@@ -97,8 +101,25 @@ def note(reply: Reply, finish: Finish, usage: Usage, bounds: Bounds) -> str:
     if empty and odd:
         return f"nothing usable arrived: {odd}"
     if empty:
-        return "the model answered with nothing"
+        return State.EMPTY.ending
     return odd
+
+
+def repeat_note(reply: Reply) -> str:
+    """Why a looping answer was stopped."""
+    what = "words" if reply.repeated_in_line else "line"
+    return (
+        f"the model kept repeating the same {what} ({shorten(reply.repeated, REPEATED_SHOWN)!r}, "
+        f"{REPEAT_LIMIT} times), so it was stopped"
+    )
+
+
+def odd_note(reply: Reply) -> str:
+    """What arrived that could not be used, in words; empty when everything could."""
+    if not reply.odd:
+        return ""
+    parts = [f"{what} ({count}x)" if count > 1 else what for what, count in reply.odd.items()]
+    return "the server sent " + "; ".join(parts) + ", which was left out"
 
 
 def length_note(reply: Reply, usage: Usage, bounds: Bounds) -> str:
@@ -118,7 +139,7 @@ def length_note(reply: Reply, usage: Usage, bounds: Bounds) -> str:
             "shorten the idea, or give the server a larger context"
         )
     if bounds.cap is None:
-        return "the answer reached the model's length limit and may be cut short"
+        return State.TRUNCATED.ending
     if usage.estimated:
         return (
             f"the answer reached a length limit and may be cut short: `max_tokens` "

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from artisan.connection import ApiError, server_name
-from artisan.engine.answer import Completion, Finish
+from artisan.engine.answer import Completion
+from artisan.state import State
 
 if TYPE_CHECKING:
     from artisan.config import Settings
@@ -159,7 +160,7 @@ def _cut_by_siblings(attempts: dict[int, Attempt]) -> list[int]:
     not the order in which they left.
     """
     if not any(
-        isinstance(a.result, Completion) and a.result.finish is not Finish.INTERRUPTED
+        isinstance(a.result, Completion) and a.result.finish is not State.INTERRUPTED
         for a in attempts.values()
     ):
         return []  # nothing ran to its end: a broken server, not a busy one

@@ -25,18 +25,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from artisan.connection.errors import not_the_api, stream_error
-from artisan.engine.answer import Finish, TextCallback, Usage
+from artisan.engine.answer import TextCallback, Usage
 from artisan.engine.tidy import Tidier
+from artisan.shorten import shorten
+from artisan.state import State
 
 if TYPE_CHECKING:
     from artisan.config import Settings
 
 FINISH_REASONS = {
-    "stop": Finish.DONE,
-    "length": Finish.TRUNCATED,
-    "content_filter": Finish.FILTERED,
-    "tool_calls": Finish.DONE,
-    "function_call": Finish.DONE,
+    "stop": State.DONE,
+    "length": State.TRUNCATED,
+    "content_filter": State.FILTERED,
+    "tool_calls": State.DONE,
+    "function_call": State.DONE,
 }
 """`finish_reason` values; any other text (servers have their own: "eos") means done."""
 REPEAT_LIMIT = 6
@@ -76,7 +78,7 @@ class Reply:
         self.model = settings.model
         self.parts: list[str] = []
         self.reasoning_parts: list[str] = []
-        self.finish: Finish | None = None
+        self.finish: State | None = None
         self.usage: Usage | None = None
         self.events = 0
         """Data events taken (chunks, `[DONE]`, a whole completion)."""
@@ -121,21 +123,6 @@ class Reply:
         """The lines of chatter taken off the head of the answer ("Here is your prompt:")."""
         return self._tidy.dropped
 
-    def repeat_note(self) -> str:
-        """Why a looping answer was stopped."""
-        what = "words" if self.repeated_in_line else "line"
-        return (
-            f"the model kept repeating the same {what} ({_short(self.repeated)!r}, "
-            f"{REPEAT_LIMIT} times), so it was stopped"
-        )
-
-    def odd_note(self) -> str:
-        """What arrived that could not be used, in words; empty when everything could."""
-        if not self.odd:
-            return ""
-        parts = [f"{what} ({count}x)" if count > 1 else what for what, count in self.odd.items()]
-        return "the server sent " + "; ".join(parts) + ", which was left out"
-
     # Events ----------------------------------------------------------------------------------
 
     def take_event(self, kind: str, data: str) -> bool:
@@ -174,7 +161,7 @@ class Reply:
         """One `chat.completion.chunk`, as parsed JSON of any shape."""
         model = event.get("model")
         if type(model) is str and model:
-            self.model = model[:_MAX_MODEL_NAME]
+            self.model = shorten(model, _MAX_MODEL_NAME)
         usage = event.get("usage")
         if type(usage) is dict:
             self.usage = _usage(usage) or self.usage
@@ -214,7 +201,7 @@ class Reply:
                 self._odd(f"a `delta` that is {_kind(delta)}")
             reason = choice.get("finish_reason")
             if type(reason) is str and reason and not self.stopped:
-                self.finish = FINISH_REASONS.get(reason, Finish.DONE)
+                self.finish = FINISH_REASONS.get(reason, State.DONE)
             if self.stopped:
                 return
 
@@ -249,7 +236,7 @@ class Reply:
             }
         )
         if self.finish is None and self.parts:
-            self.finish = Finish.DONE  # the whole body arrived: nothing was cut
+            self.finish = State.DONE  # the whole body arrived: nothing was cut
 
     def end(self) -> None:
         """The stream is over: let go of text held back while looking for a tag, or for the
@@ -334,7 +321,7 @@ class Reply:
             self.repeated_in_line = True
         else:
             return
-        self.finish = Finish.TRUNCATED
+        self.finish = State.TRUNCATED
 
     def _odd(self, what: str) -> None:
         if what in self.odd or len(self.odd) < 5:
@@ -485,7 +472,3 @@ def _error_payload(data: str) -> object:
     if type(payload) is dict and payload.get("error"):
         return payload["error"]
     return payload
-
-
-def _short(line: str) -> str:
-    return line if len(line) <= 60 else line[:59] + "…"

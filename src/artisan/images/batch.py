@@ -32,6 +32,7 @@ from artisan.images.workflow import RenderOutcome, render_and_record
 if TYPE_CHECKING:
     from artisan.config import Settings
     from artisan.entry import PromptEntry
+    from artisan.images.compare import Cell
     from artisan.images.models import CheckedRequest
     from artisan.images.renderers import Renderer
     from artisan.images.rendering import RenderProgress
@@ -57,6 +58,8 @@ class BatchItem:
     """As `render_and_record` takes it: a saved entry's id, an unsaved entry, or None."""
     label: str = ""
     """What the person calls it ("variation 2", an entry's title); the prompt by default."""
+    cell: Cell = ()
+    """In a comparison, the values this render varies (model=gpt-image-2, quality=low)."""
     state: ItemState = ItemState.WAITING
     stage: str = ""
     """The render's last progress line ("Saving image 1 of 2…")."""
@@ -159,7 +162,7 @@ class Batch:
         Raises:
             SpendingLimitReached, SpendingNotRecorded: nothing is sent.
         """
-        return spending.check_limit(self.settings, self.estimate, now=self.clock())
+        return spending.check_limit(self.settings, self.estimate, clock=self.clock)
 
     async def run(self) -> list[BatchItem]:
         """Render every item; returns them, each done, failed or cancelled.

@@ -32,13 +32,17 @@ class GalleryImage:
     path: Path
     title: str
     """The title of the prompt it was made from."""
+    cell: str = ""
+    """In a comparison, what tells it from the others ("gpt-image-2 · low")."""
 
     @property
     def exists(self) -> bool:
         return self.path.is_file()
 
     def caption(self, words: int = 6) -> str:
-        """The first words of its prompt."""
+        """What differs, in a comparison; else the first words of its prompt."""
+        if self.cell:
+            return self.cell
         parts = " ".join((self.record.prompt or self.title).split()).split(" ")
         shown = " ".join(parts[:words])
         return shown + ("…" if len(parts) > words else "")
@@ -62,7 +66,10 @@ def entry_images(entry: PromptEntry) -> list[GalleryImage]:
 
 
 def batch_images(items: Iterable[BatchItem]) -> list[GalleryImage]:
-    """The images a batch of renders saved, in the order of its prompts."""
+    """The images a batch of renders saved, in the order of its prompts (a comparison's in
+    the order of its cells, each captioned by what differs)."""
+    from artisan.images.compare import short_label
+
     images = []
     for item in items:
         if item.outcome is None:
@@ -71,9 +78,10 @@ def batch_images(items: Iterable[BatchItem]) -> list[GalleryImage]:
         for saved in item.outcome.images:
             record = replace(saved.record, prompt=item.prompt)
             if entry is not None:
-                images.append(_shown(record, entry))
+                images.append(replace(_shown(record, entry), cell=short_label(item.cell)))
             else:
-                images.append(GalleryImage(record, saved.path, item.label or item.prompt))
+                title = item.label or item.prompt
+                images.append(GalleryImage(record, saved.path, title, short_label(item.cell)))
     return images
 
 

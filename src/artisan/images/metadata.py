@@ -26,6 +26,7 @@ from pathlib import Path
 from artisan import __version__, files
 from artisan.entry import ImageRecord
 from artisan.errors import ArtisanError
+from artisan.shorten import shorten
 
 METADATA_KEY = "artisan"
 SOFTWARE = f"artisan {__version__}"
@@ -245,9 +246,10 @@ def _exif(fields: dict[str, str], limit: int | None) -> bytes:
         shown = dict(fields)
         if cut is not None:
             for key in ("prompt", "revised_prompt"):
-                if len(shown.get(key, "")) > cut:
-                    shown[key] = shown[key][:cut] + "…"
-                    shown["truncated"] = "yes"
+                whole = shown.get(key, "")
+                cut_short = shorten(whole, cut, one_line=False)
+                if cut_short != whole:
+                    shown[key], shown["truncated"] = cut_short, "yes"
         exif = Image.Exif()
         exif[_IMAGE_DESCRIPTION] = shown.get("prompt", "").encode("utf-8")
         exif[_SOFTWARE] = SOFTWARE

@@ -39,6 +39,7 @@ from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
 from artisan.images.prices import Cost, dollars
 from artisan.images.spending_file import RecordUnavailable, append, locked
+from artisan.shorten import shorten
 
 if TYPE_CHECKING:
     from artisan.config import Settings
@@ -49,6 +50,8 @@ LOCK_WAIT = 10.0
 PLAUSIBLE_RENDER = 100.0
 """Dollars no one request can cost: ten images at the costliest size and quality of the table
 come to about $70. A recorded figure above it is a damaged line, not a render."""
+LINES_SHOWN = 24
+"""Characters of the list of damaged line numbers a message quotes ("1, 2, 3, 4, 5, 6…")."""
 RESERVED, SETTLED, RELEASED = "reserved", "settled", "released"
 
 
@@ -153,9 +156,10 @@ class Ledger:
         """Sums per month (local time), oldest first."""
         return _group(self.spent, "%Y-%m")
 
-    def month(self, now: datetime | None = None) -> Period:
-        """The sums of the month `now` falls in (this month by default)."""
-        label = f"{_local(now or system_clock()):%Y-%m}"
+    def month(self, now: datetime) -> Period:
+        """The sums of the month `now` falls in (local time): "this month" is the caller's
+        clock's, never the machine's."""
+        label = f"{_local(now):%Y-%m}"
         for period in self.by_month():
             if period.label == label:
                 return period
@@ -318,11 +322,12 @@ def check_limit(
     settings: Settings,
     estimate: Cost | None,
     *,
-    now: datetime | None = None,
+    clock: Clock,
     path: Path | None = None,
 ) -> list[str]:
     """Refuse what would take this month past `image.monthly_limit` (a whole batch, before
-    its renders reserve one by one), without reserving anything.
+    its renders reserve one by one), without reserving anything. "This month" is the one
+    `clock` is in.
 
     Returns:
         Notes to show: the limit cannot be checked (the cost is unknown), lines of the record
@@ -344,14 +349,15 @@ def check_limit(
         ledger = read(path)
     except RecordUnavailable as error:
         raise _not_recorded(error, limit) from None
-    _check(ledger.month(now), estimate, limit)
+    _check(ledger.month(clock()), estimate, limit)
     return list(ledger.problems)
 
 
-def month_line(settings: Settings, *, now: datetime | None = None, path: Path | None = None) -> str:
-    """One line for a settings screen: "Images this month: $1.23 of $10.00 (14 renders)"."""
+def month_line(settings: Settings, *, clock: Clock, path: Path | None = None) -> str:
+    """One line for a settings screen: "Images this month: $1.23 of $10.00 (14 renders)",
+    the month being the one `clock` is in."""
     try:
-        month = read(path).month(now)
+        month = read(path).month(clock())
     except ArtisanError as error:
         return f"Images this month: unknown ({error})"
     limit = settings.image_monthly_limit
@@ -432,7 +438,7 @@ def _month_name(label: str) -> str:
 
 
 def _count_lines(numbers: list[int]) -> str:
-    shown = ", ".join(str(n) for n in numbers[:5]) + ("…" if len(numbers) > 5 else "")
+    shown = shorten(", ".join(str(n) for n in numbers), LINES_SHOWN, at_word=True)
     return f"{len(numbers)} line{'s' if len(numbers) != 1 else ''} ({shown})"
 
 

@@ -8,12 +8,14 @@ import os
 import sys
 
 from artisan import config, locations
+from artisan.clock import Clock, system_clock
 from artisan.errors import ConfigError
 from artisan.tui.graphics import GraphicsProbe, under_multiplexer
 
 
-def run() -> int:
-    """Start the app; returns the exit status."""
+def run(*, clock: Clock = system_clock) -> int:
+    """Start the app on `clock` (what time it is, for what is decided by the date); returns
+    the exit status."""
     # The imports and the app's objects that follow live as long as the process: the cyclic
     # collector is paused while they are made, and they are then moved out of its way (see
     # `before_the_first_frame`).
@@ -40,6 +42,7 @@ def run() -> int:
         welcome=is_first_start(settings),
         local_servers=WELL_KNOWN,
         server_search_delay=SERVER_SEARCH_DELAY,
+        clock=clock,
     )
     app.pictures.graphics = probe.result() if probe is not None else None
     before_the_first_frame()

@@ -35,6 +35,7 @@ from artisan.draft import DraftKeeper, PromptVersion
 from artisan.errors import ArtisanError
 from artisan.library import Library, Saved
 from artisan.shorten import shorten
+from artisan.state import EngineName, State
 from artisan.targets import TargetCatalog, load_catalog
 from artisan.tui import keymap
 from artisan.tui.background import report_unexpected, write_library
@@ -92,11 +93,8 @@ _EVERYWHERE = frozenset({"quit", "help", "command_palette", "settings"})
 _MAIN_SCREEN_ACTIONS = frozenset(
     action.action.split("(")[0] for action in keymap.KEYMAP if action.scope == keymap.APP
 )
-_OUTCOMES = {
-    "truncated": "The model stopped at its length limit; the prompt may be cut short.",
-    "filtered": "The model's content filter stopped the answer.",
-    "interrupted": "The connection dropped before the answer finished; what arrived is kept.",
-}
+_TOLD_ENDINGS = frozenset({State.TRUNCATED, State.FILTERED, State.INTERRUPTED})
+"""Ways an answer ends that a notice tells (the others show in the panes)."""
 
 
 class ArtisanApp(App[None]):
@@ -150,7 +148,7 @@ class ArtisanApp(App[None]):
         # a dialog is the active screen.
         target = self.workshop.target()
         self.idea_pane = IdeaPane(list(self.catalog.targets.values()), target.name, draft.idea)
-        self.library_pane = LibraryPane(self.library, Dialogs(self))
+        self.library_pane = LibraryPane(self.library, Dialogs(self, clock), clock=clock)
         self.session = SessionView(self.workshop)
         self.prompt_pane = self.session.prompt_pane
         self.variations_pane = self.session.variations_pane
@@ -302,8 +300,7 @@ class ArtisanApp(App[None]):
         self.status_line.set_engine(self._engine_description())
 
     def _engine_description(self) -> str:
-        name = self.workshop.engine_name() or "chat"
-        if name == "composer":
+        if self.workshop.engine_name() == EngineName.COMPOSER:
             return "composer (offline)"
         from artisan.connection import server_name
 
@@ -500,8 +497,8 @@ class ArtisanApp(App[None]):
         except Exception as error:
             self.report_unexpected(error)
             return
-        if isinstance(result, PromptVersion) and result.state in _OUTCOMES:
-            message = result.note or _OUTCOMES[result.state]
+        if isinstance(result, PromptVersion) and result.state in _TOLD_ENDINGS:
+            message = result.state.sentence(result.note)
             self.notify(message, title=title, severity="warning", timeout=10)
 
     def action_stop(self) -> None:
@@ -707,9 +704,11 @@ class ArtisanApp(App[None]):
         jobs = [RenderJob(p.text, p.entry_id or p.new_entry(), p.what) for p in plans]
 
         def rendered(items: list[BatchItem]) -> None:
-            for plan, item in zip(plans, items, strict=True):
+            # The items come plan by plan: one each, or one for each cell of a comparison.
+            cells = max(1, len(items) // len(plans))
+            for index, item in enumerate(items):
                 if item.outcome is not None and item.outcome.entry is not None:
-                    self.workshop.linked(plan, item.outcome.entry)
+                    self.workshop.linked(plans[index // cells], item.outcome.entry)
 
         self.pictures.render(jobs, rendered)
 

@@ -192,6 +192,8 @@ class Pictures:
         images = batch_images(items)
         prompts = len(items)
         title = f"Batch of {prompts} prompt{'s' if prompts != 1 else ''}"
+        if any(item.cell for item in items):
+            title = f"Comparison of {prompts} renders"
         self.show_gallery(images, title)
 
     def show_entry_images(self, entry: PromptEntry) -> None:

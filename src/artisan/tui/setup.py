@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from artisan import config, locations
 from artisan.clock import Clock, system_clock
 from artisan.errors import ArtisanError
+from artisan.state import EngineName
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -100,7 +101,7 @@ class Setup:
         return (
             bool(self.servers)
             and settings.local_servers == "ask"
-            and settings.engine != "composer"
+            and settings.engine != EngineName.COMPOSER
             and not settings.api_key
             and not settings.base_url
         )

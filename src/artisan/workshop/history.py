@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from artisan.draft import Draft, Origin, PromptVersion, Variation
 from artisan.errors import ArtisanError
+from artisan.state import EngineName, State
 from artisan.workshop.events import Event, VersionsChanged
 from artisan.workshop.saving import SavePlan
 
@@ -149,7 +150,7 @@ class VersionHistory:
         if source is None or not 0 <= index < len(source.variations):
             raise NothingToDo("There is no variation to use.")
         item = source.variations[index]
-        if item.state == "streaming" or not item.text.strip():
+        if item.state.running or not item.text.strip():
             raise NothingToDo("That variation is not finished yet.")
         version = PromptVersion(
             text=item.text.strip(),
@@ -158,7 +159,7 @@ class VersionHistory:
             model=item.model or source.model,
             target=source.target,
             idea=item.idea or source.idea,
-            state="done" if item.state == "error" else item.state,
+            state=State.DONE if item.state is State.ERROR else item.state,
             usage=item.usage,
             variation=index + 1,
             parent=self.current,
@@ -175,7 +176,7 @@ class VersionHistory:
         version = PromptVersion(
             text=entry.prompt,
             origin=Origin.LIBRARY,
-            engine="composer" if entry.model == "composer" else "",
+            engine=EngineName.COMPOSER if entry.model == EngineName.COMPOSER else "",
             model=entry.model,
             target=entry.target,
             idea=entry.idea,
@@ -204,7 +205,8 @@ class VersionHistory:
             variation: The variation to save; None for the version itself.
             idea: The draft's idea, for a version that knows none.
             target: The chosen target, for a version that names none.
-            model_of: The model that writes for an engine ("composer" for the composer).
+            model_of: The model that writes for an engine (`EngineName.COMPOSER` for the
+                composer).
 
         Raises:
             NothingToDo: there is nothing to save.
@@ -227,7 +229,7 @@ class VersionHistory:
         if not 0 <= variation < len(version.variations):
             raise NothingToDo("There is no variation to save.")
         item = version.variations[variation]
-        if item.state == "streaming" or not item.text.strip():
+        if item.state.running or not item.text.strip():
             raise NothingToDo("That variation is not finished yet.")
         return SavePlan(
             text=item.text.strip(),

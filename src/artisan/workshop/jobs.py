@@ -19,7 +19,6 @@ from artisan.draft import PromptVersion, Variation
 from artisan.engine.answer import (
     Completion,
     EngineHooks,
-    Finish,
     IndexedTextCallback,
     PromptEngine,
     ResultCallback,
@@ -28,6 +27,7 @@ from artisan.engine.answer import (
     batch_summary,
 )
 from artisan.errors import ArtisanError
+from artisan.state import EngineName, State
 from artisan.workshop.events import (
     CURRENT_JOB,
     PROMPT,
@@ -135,25 +135,23 @@ class Jobs:
             self._tell(TextArrived(job, None, text))
             self._changed()
 
-        outcome = ""
         try:
             result = await ask(on_text)
         except asyncio.CancelledError:
-            version.state = Finish.CANCELLED.value
+            version.state = State.CANCELLED
             version.text = self.streamed_text()
-            outcome = "cancelled"
             raise
         except ArtisanError as error:
-            version.state = "error"
+            version.state = State.ERROR
             version.text = getattr(error, "partial", "") or self.streamed_text()
-            outcome = "error"
             raise
         else:
             version.text = result.text
             version.model = result.model
             take_result(version, result)
-            outcome = version.state
         finally:
+            if version.state.running:  # broken off by a bug, which goes on to be reported
+                version.state = State.ERROR
             self.streaming = None
             self._parts = []
             kept = bool(version.text.strip())
@@ -161,7 +159,7 @@ class Jobs:
             job.note, job.reasoning = version.note, version.reasoning
             if kept:
                 keep(version)
-            self.end(job, outcome)
+            self.end(job, version.state)
         return version
 
     # Several answers into a version's variations ------------------------------------------
@@ -206,9 +204,9 @@ class Jobs:
             await asyncio.gather(*(one(i) for i in range(len(ideas))))
         except asyncio.CancelledError:
             for item in source.variations:
-                if item.state == "streaming":
-                    item.state = Finish.CANCELLED.value
-            self.end(job, "cancelled")
+                if item.state is State.STREAMING:
+                    item.state = State.CANCELLED
+            self.end(job, State.CANCELLED)
             self._tell(VariationsChanged(source, None))
             raise
         self.end(job, batch_summary(item.state for item in source.variations))
@@ -221,13 +219,13 @@ class Jobs:
             [IndexedTextCallback, ResultCallback],
             Awaitable[Sequence[Completion | ArtisanError]],
         ],
-        ended: Callable[[str], object],
+        ended: Callable[[State], object],
     ) -> Sequence[Completion | ArtisanError]:
         """Stream the answers `ask` gets into `version.variations` (made by the caller, one
         per answer), and settle each as its result comes.
 
         When the job is stopped or fails as a whole, the variations still streaming are marked
-        so, `ended` is told ("cancelled" or "error") and the exception goes on. Otherwise the
+        so, `ended` is told (CANCELLED or ERROR) and the exception goes on. Otherwise the
         results are returned, and the caller ends the job.
         """
 
@@ -247,21 +245,21 @@ class Jobs:
             results = await ask(on_text, on_done)
         except asyncio.CancelledError:
             for item in version.variations:
-                if item.state == "streaming":
-                    item.state = Finish.CANCELLED.value
-            ended("cancelled")
+                if item.state is State.STREAMING:
+                    item.state = State.CANCELLED
+            ended(State.CANCELLED)
             raise
         except ArtisanError as error:
             for item in version.variations:
-                if item.state == "streaming":
-                    item.state, item.error = "error", str(error)
-            ended("error")
+                if item.state is State.STREAMING:
+                    item.state, item.error = State.ERROR, str(error)
+            ended(State.ERROR)
             raise
         finally:
             self._varying = None
         for index, result in enumerate(results):
             item = version.variations[index]
-            if item.state == "streaming":  # an engine that does not tell `on_done`
+            if item.state is State.STREAMING:  # an engine that does not tell `on_done`
                 settle(item, result)
                 self._tell(VariationsChanged(version, index))
         return results
@@ -283,7 +281,7 @@ class Jobs:
             kind=kind,
             label=label,
             engine=engine.name,
-            model="composer" if engine.name == "composer" else model,
+            model=EngineName.COMPOSER if engine.name == EngineName.COMPOSER else model,
             version=version,
         )
         job.task = asyncio.current_task()
@@ -319,7 +317,7 @@ class Jobs:
         if job is None or source is None or not 0 <= index < len(source.variations):
             return
         item = source.variations[index]
-        item.text, item.state = "", "streaming"
+        item.text, item.state = "", State.STREAMING
         self._tell(TextArrived(job, index, ""))
 
     def _retrying(self, notice: RetryNotice) -> None:
@@ -344,7 +342,7 @@ def settle(item: Variation, result: Completion | ArtisanError) -> None:
         take_result(item, result)
     else:
         item.text = getattr(result, "partial", "") or item.text
-        item.state, item.error = "error", str(result)
+        item.state, item.error = State.ERROR, str(result)
 
 
 def take_result(into: PromptVersion | Variation, result: Completion) -> None:

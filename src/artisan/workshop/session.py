@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from artisan.draft import Draft, Origin, PromptVersion, Variation
 from artisan.engine.answer import (
     EngineHooks,
-    Finish,
     PromptEngine,
     batch_summary,
     check_input,
@@ -22,6 +21,7 @@ from artisan.engine.answer import (
 from artisan.engine.describe import NoVision
 from artisan.errors import ArtisanError
 from artisan.shorten import shorten
+from artisan.state import EngineName, State
 from artisan.workshop.events import (
     PROMPT,
     VARIATIONS,
@@ -63,9 +63,9 @@ def default_describer(settings: Settings, hooks: EngineHooks) -> Describer | Non
     """The chat engine with the `vision_model` (else `model`), when the `engine` setting
     picks the chat engine; None when it picks the composer, which cannot see."""
     from artisan.config import with_overrides
-    from artisan.engine.choice import COMPOSER, choose_engine
+    from artisan.engine.choice import choose_engine
 
-    if choose_engine(settings) == COMPOSER:
+    if choose_engine(settings) is EngineName.COMPOSER:
         return None
     from artisan.engine.chat import Engine
 
@@ -120,11 +120,11 @@ class Workshop:
         self._describer: Describer | None = None
         for version in self.draft.versions:
             # Text that was streaming when the last session ended arrived only in part.
-            if version.state == "streaming":
-                version.state = Finish.INTERRUPTED.value
+            if version.state.running:
+                version.state = State.INTERRUPTED
             for item in version.variations:
-                if item.state == "streaming":
-                    item.state = Finish.INTERRUPTED.value
+                if item.state.running:
+                    item.state = State.INTERRUPTED
         if not self.draft.target:
             self.draft.target = settings.target
 
@@ -226,7 +226,7 @@ class Workshop:
         return self._describer
 
     def engine_name(self) -> str:
-        """The engine that writes the next prompt: "chat" or "composer"."""
+        """The engine that writes the next prompt: an `EngineName`."""
         if self._engine is not None:
             return self._engine.name
         from artisan.engine.choice import choose_engine
@@ -315,12 +315,12 @@ class Workshop:
         if not has_wildcards(idea):
             return [idea]
         job = self._jobs.start(PROMPT, "expanding the wildcards", self.engine)
-        outcome = "error"
+        outcome = State.ERROR
         try:
             ideas = await self.expand(idea, count)
-            outcome = "done"
+            outcome = State.DONE
         except asyncio.CancelledError:
-            outcome = "cancelled"
+            outcome = State.CANCELLED
             raise
         finally:
             self._jobs.end(job, outcome)
@@ -437,7 +437,7 @@ class Workshop:
             model=model,
             target=target.name,
             idea=f"described from {image.name}",
-            state="streaming",
+            state=State.STREAMING,
             instruction=image.name,
             variations=[Variation(engine=describer.name, model=model) for _ in range(count)],
         )
@@ -468,14 +468,14 @@ class Workshop:
         """End a describe job: the version takes its first whole prompt as its text; one
         without any is removed again. Whether it was kept."""
         first = next(
+            (item for item in version.variations if item.text.strip() and item.state is State.DONE),
+            None,
+        ) or next(
             (
                 item
                 for item in version.variations
-                if item.text.strip() and item.state == Finish.DONE.value
+                if item.text.strip() and item.state is not State.ERROR
             ),
-            None,
-        ) or next(
-            (item for item in version.variations if item.text.strip() and item.state != "error"),
             None,
         )
         kept = first is not None
@@ -576,7 +576,7 @@ class Workshop:
             idea=f"described from {name}",
             instruction=name,
             note=note,
-            variations=[Variation(text=text, state="done", model=model, note=note)],
+            variations=[Variation(text=text, state=State.DONE, model=model, note=note)],
         )
         self.history.append(version)
         self.listener(VariationsChanged(version, None))
@@ -621,7 +621,9 @@ class Workshop:
             variation,
             idea=self.idea,
             target=self.target().name,
-            model_of=lambda engine: "composer" if engine == "composer" else self.settings.model,
+            model_of=lambda engine: (
+                EngineName.COMPOSER if engine == EngineName.COMPOSER else self.settings.model
+            ),
         )
 
     def linked(self, plan: SavePlan, entry: PromptEntry) -> None:
@@ -645,7 +647,7 @@ class Workshop:
             model=self.settings.model,
             target=target.name,
             idea=idea,
-            state="streaming",
+            state=State.STREAMING,
             instruction=instruction,
             parent=parent,
         )

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
+from artisan.clock import Clock, system_clock
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
 from artisan.tui.widgets.completing import INSTRUCTION, CompletingInput
@@ -102,8 +103,10 @@ class Dialogs:
     """The questions a pane asks through a dialog (see `artisan.tui.widgets.library.Asks`):
     panes are widgets, and widgets do not open screens themselves."""
 
-    def __init__(self, app: App[Any]) -> None:
+    def __init__(self, app: App[Any], clock: Clock = system_clock) -> None:
         self.app = app
+        self.clock = clock
+        """What time it is, for an entry's age."""
 
     def ask(self, title: str, hint: str, value: str, then: Callable[[str | None], None]) -> None:
         self.app.push_screen(AskScreen(title, hint, value), then)
@@ -116,4 +119,4 @@ class Dialogs:
     def preview(self, entry: PromptEntry, then: Callable[[bool | None], None]) -> None:
         from artisan.tui.screens.entry_preview import EntryPreview
 
-        self.app.push_screen(EntryPreview(entry), then)
+        self.app.push_screen(EntryPreview(entry, self.clock()), then)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -33,9 +34,11 @@ class EntryPreview(Dialog[bool]):
 
     AUTO_FOCUS = "#preview-load"
 
-    def __init__(self, entry: PromptEntry) -> None:
+    def __init__(self, entry: PromptEntry, now: datetime) -> None:
         super().__init__()
         self.entry = entry
+        self.now = now
+        """The moment the entry's age is told from."""
 
     def compose(self) -> ComposeResult:
         entry = self.entry
@@ -58,7 +61,7 @@ class EntryPreview(Dialog[bool]):
             f"id {entry.id}",
             f"target {entry.target or '-'}",
             f"model {entry.model or '-'}",
-            f"saved {entry.created:%Y-%m-%d %H:%M} ({age(entry.created)} ago)",
+            f"saved {entry.created:%Y-%m-%d %H:%M} ({age(entry.created, self.now)} ago)",
         ]
         if entry.tags:
             parts.append(" ".join("#" + tag for tag in entry.tags))

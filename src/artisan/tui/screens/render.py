@@ -12,7 +12,13 @@ progress and any error showing.
 Escape stops: for one prompt, the request (nothing is written, and the request is counted at its
 estimate, since the server may have billed it); for several, first the prompts not started (the
 running ones finish and are kept), then, pressed again, the running ones too. What finished is
-kept. Escape once everything has ended closes the dialog.
+kept. Escape once everything has ended closes the dialog. After several, Enter opens the
+gallery in the dialog's place: the batch is over, so leaving the gallery goes back to the
+panes, not to a dialog with nothing left to do. The subtitle says what the keys do now.
+
+The Compare line (`model=A,B quality=low,high`, as `artisan image --compare` takes them) turns
+the prompt, or each of several, into a grid of renders (`images.compare`): the estimate is the
+whole grid's, and each render is labelled by its cell in the table and the gallery.
 """
 
 from __future__ import annotations
@@ -28,10 +34,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Button, Label, LoadingIndicator, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
 from artisan.clock import Clock, system_clock
-from artisan.errors import ArtisanError
+from artisan.errors import ArtisanError, UsageError
+from artisan.shorten import shorten
 from artisan.tui.background import report_unexpected
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain
@@ -44,8 +51,15 @@ if TYPE_CHECKING:
     from artisan.entry import PromptEntry
     from artisan.images import CheckedRequest, ImageModelTable
     from artisan.images.batch import Batch, BatchItem
+    from artisan.images.compare import Cell
     from artisan.images.spending import Period
     from artisan.library import Library
+
+
+KEYS_BEFORE = "Enter renders · Esc closes"
+KEYS_RENDERING = "Esc stops"
+KEYS_AFTER_IMAGES = "Enter opens the gallery · Esc closes"
+KEYS_AFTER_NOTHING = "Enter or Esc closes"
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         #render { width: 84; }
         #render-prompt { color: $text-muted; max-height: 2; }
         #render-body { height: auto; margin: 1 0 0 0; }
+        #compare { margin-top: 1; }
         #estimate { height: auto; margin-top: 1; }
         #estimate.-refused { color: $error; }
         #summary { color: $text-muted; display: none; }
@@ -131,22 +146,33 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         self._started = 0.0
         self._ticker: Timer | None = None
         self._refused = ""
+        self._grid: list[Cell] = [()]
+        """The cells of a comparison (`#compare`): one empty cell when nothing is compared."""
+        self._grid_problem = ""
+        """Why `#compare` cannot be read, when it cannot."""
         self.previews_shown = 0
         """Partial images shown while the render streamed."""
 
     @property
     def several(self) -> bool:
-        return len(self.jobs) > 1
+        """More than one render: several prompts, or the cells of a comparison."""
+        return len(self.jobs) * len(self._grid) > 1
 
     def compose(self) -> ComposeResult:
         with Vertical(id="render", classes="dialog") as box:
             box.border_title = plain(self._title())
-            box.border_subtitle = "Enter renders · Esc stops or closes"
+            box.border_subtitle = plain(KEYS_BEFORE)
             yield Static(plain(self._heading()), id="render-prompt")
             with Vertical(id="render-body"):
                 yield ImageOptions(
                     self.settings, self.table, provider=self.provider, edits=self.editing
                 )
+                if not self.editing:
+                    yield Input(
+                        placeholder="Compare (optional): model=A,B quality=low,high",
+                        id="compare",
+                        compact=True,
+                    )
                 yield Static("", id="estimate")
             yield Static("", id="summary")
             with Horizontal(id="progress"):
@@ -216,6 +242,24 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
     def _options_changed(self) -> None:
         self._show_estimate()
 
+    @on(Input.Changed, "#compare")
+    def _compare_changed(self, event: Input.Changed) -> None:
+        """Read the comparison as typed: NAME=A,B, separated by spaces."""
+        from artisan.images.compare import grid, read_axis
+
+        self._grid, self._grid_problem = [()], ""
+        try:
+            axes = [read_axis(text) for text in event.value.split()]
+            self._grid = grid(axes) if axes else [()]
+        except UsageError as error:
+            self._grid_problem = str(error).replace("--compare ", "Compare: ")
+        self.set_class(self.several, "-several")
+        self._show_estimate()
+
+    @on(Input.Submitted, "#compare")
+    def _compare_submitted(self) -> None:
+        self._render_pressed()
+
     def _show_estimate(self) -> None:
         from artisan.images.prices import dollars
         from artisan.images.renderers import image_server
@@ -235,6 +279,9 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         images = sum(item.checked.request.n for item in batch.items)
         if total is None:
             line = "Estimated cost: unknown (no price for this model)"
+        elif len(self._grid) > 1:
+            renders = len(batch.items)
+            line = f"Estimated cost: {total.describe()} for the {renders} renders compared"
         elif images > 1:
             line = f"Estimated cost: {total.describe()} for {images} images"
         else:
@@ -260,43 +307,48 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
     # Rendering -------------------------------------------------------------------------------
 
-    def _checked(self) -> list[CheckedRequest]:
-        """Each job's request as chosen, checked against its model (raises what is wrong)."""
+    def _checked(self) -> list[tuple[RenderJob, Cell, CheckedRequest]]:
+        """Each job's request as chosen (once for each cell of a comparison, its values in
+        place of the options'), checked against its model (raises what is wrong)."""
         from artisan.images import build_request, validate
 
+        if self._grid_problem:
+            raise UsageError(self._grid_problem)
         options = self.query_one(ImageOptions)
-        chosen = options.chosen()
-        model = options.model(str(chosen.get("model")))
+        dialog = options.chosen()
+        model = options.model(str(dialog.get("model")))
         previews = min(self.settings.image_previews, model.previews) if model is not None else 0
         checked = []
         for job in self.jobs:
-            request, _ = build_request(
-                self.settings,
-                job.text,
-                self.table,
-                provider=self.provider,
-                model=chosen.get("model"),
-                n=chosen.get("n", 1),
-                size=chosen.get("size"),
-                quality=chosen.get("quality"),
-                style=chosen.get("style"),
-                background=chosen.get("background"),
-                steps=chosen.get("steps"),
-                cfg_scale=chosen.get("cfg_scale"),
-                sampler=chosen.get("sampler"),
-                seed=chosen.get("seed"),
-                inputs=job.inputs,
-                previews=0 if self.several else previews,
-            )
-            checked.append(validate(request, self.table))
+            for cell in self._grid:
+                chosen = {**dialog, **dict(cell)}
+                request, _ = build_request(
+                    self.settings,
+                    job.text,
+                    self.table,
+                    provider=str(chosen.get("provider", self.provider)),
+                    model=chosen.get("model"),
+                    n=chosen.get("n", 1),
+                    size=chosen.get("size"),
+                    quality=chosen.get("quality"),
+                    style=chosen.get("style"),
+                    background=chosen.get("background"),
+                    steps=chosen.get("steps"),
+                    cfg_scale=chosen.get("cfg_scale"),
+                    sampler=chosen.get("sampler"),
+                    seed=chosen.get("seed"),
+                    inputs=job.inputs,
+                    previews=0 if self.several else previews,
+                )
+                checked.append((job, cell, validate(request, self.table)))
         return checked
 
-    def _batch(self, checked: list[CheckedRequest]) -> Batch:
+    def _batch(self, checked: list[tuple[RenderJob, Cell, CheckedRequest]]) -> Batch:
         from artisan.images.batch import Batch, BatchItem
 
         items = [
-            BatchItem(request, entry=job.entry, label=job.label)
-            for job, request in zip(self.jobs, checked, strict=True)
+            BatchItem(request, entry=job.entry, label=job.label, cell=cell)
+            for job, cell, request in checked
         ]
         return Batch(
             self.settings, self.library, items, on_change=self._item_changed, clock=self.clock
@@ -308,8 +360,10 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
     @on(Button.Pressed, "#gallery-button")
     def _gallery_pressed(self) -> None:
+        items = self.items
+        self.dismiss(items)
         if self.show_gallery is not None:
-            self.show_gallery(self.items)
+            self.show_gallery(items)
 
     @on(Button.Pressed, "#render-button")
     def _render_pressed(self) -> None:
@@ -320,7 +374,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         except ArtisanError as error:
             self._say(str(error), error=True)
             return
-        warnings = [warning for request in checked for warning in request.warnings]
+        warnings = [warning for _, _, request in checked for warning in request.warnings]
         if self._refused:
             self._say(f"Not sent. {self._refused}", error=True)
             return
@@ -366,6 +420,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         cost = f" · about {total.describe().lstrip('~')}" if total is not None else ""
         self.query_one("#summary", Static).update(plain(f"{options} · {count}{cost}"))
         self.add_class("-rendering")
+        self._keys(KEYS_RENDERING)
         self.query_one("#render-button", Button).add_class("-busy")
         self._say("")
         if self.several:
@@ -386,6 +441,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         if not any(item.finished for item in batch.items):
             # Nothing was sent: back to the options, to change them.
             self.remove_class("-rendering")
+            self._keys(KEYS_BEFORE)
 
     def _finished(self, batch: Batch) -> None:
         from artisan.images.batch import ItemState
@@ -397,6 +453,7 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
                 self.dismiss(items)
                 return
             self.remove_class("-rendering")
+            self._keys(KEYS_BEFORE)
             if item.state is ItemState.FAILED:
                 self._say(item.error, error=True)
             else:
@@ -431,8 +488,10 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
             gallery = self.query_one("#gallery-button", Button)
             gallery.display = True
             gallery.focus()
+            self._keys(KEYS_AFTER_IMAGES)
         else:
             self.query_one("#cancel", Button).focus()
+            self._keys(KEYS_AFTER_NOTHING)
 
     def _item_changed(self, item: BatchItem) -> None:
         from artisan.tui.widgets.render_table import RenderTable
@@ -476,6 +535,9 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
         elapsed = time.monotonic() - self._started
         self.query_one("#elapsed", Label).update(plain(f"{stage}  {elapsed:.0f}s  (Esc stops)"))
 
+    def _keys(self, text: str) -> None:
+        self.query_one("#render", Vertical).border_subtitle = plain(text)
+
     def _say(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#status", Static)
         status.update(plain(text))
@@ -508,10 +570,8 @@ class RenderScreen(Dialog["list[BatchItem] | None"]):
 
 def _clip_lines(text: str, lines: int) -> str:
     kept = text.strip().splitlines()[:lines]
-    shown = "\n".join(kept)
-    return shown if len(shown) <= 200 else shown[:199] + "…"
+    return shorten("\n".join(kept), 200, one_line=False)
 
 
 def _first_words(text: str, limit: int = 30) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)

@@ -140,18 +140,15 @@ class SettingsScreen(Screen[bool]):
         settings: Settings,
         catalog: TargetCatalog,
         themes: list[str],
-        spent: str = "",
         *,
         clock: Clock = system_clock,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.clock = clock
-        """What day it is, for the image models still served."""
+        """What day it is, for the image models still served and this month's spending."""
         self.catalog = catalog
         self.themes = themes
-        self.spent = spent
-        """A line about this month's image spending, when anything was recorded."""
 
     # The form --------------------------------------------------------------------------------
 
@@ -175,8 +172,10 @@ class SettingsScreen(Screen[bool]):
                         yield Button("List models", id="list-models")
                         yield Button("Test", id="test", variant="primary")
                     yield Static("", id="test-result")
-            if self.spent:
-                yield Static(plain(self.spent), classes="hint", id="spent")
+            # This month's image spending, once read (when anything was recorded).
+            spent = Static("", classes="hint", id="spent")
+            spent.display = False
+            yield spent
             with Horizontal(id="settings-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="success")
@@ -228,7 +227,7 @@ class SettingsScreen(Screen[bool]):
 
     def _choices(self, key: str) -> list[str]:
         if key == "engine":
-            return ["auto", "chat", "composer"]
+            return list(config.ENGINES)
         if key == "target":
             return self.catalog.names()
         if key == "theme":
@@ -277,6 +276,24 @@ class SettingsScreen(Screen[bool]):
         self.query_one(f"#{_widget_id('engine')}").focus()
         if self.settings.base_url or self.settings.api_key:
             self._list_models()
+        self._read_spending()
+
+    @work(thread=True, group="spending")
+    def _read_spending(self) -> None:
+        """Show this month's image spending (the month `clock` is in), when a render was ever
+        recorded or a limit is set."""
+        from artisan import locations
+        from artisan.images import spending
+
+        if self.settings.image_monthly_limit is None and not locations.spending_file().exists():
+            return
+        line = spending.month_line(self.settings, clock=self.clock)
+        self.app.call_from_thread(self._show_spending, line)
+
+    def _show_spending(self, line: str) -> None:
+        spent = self.query_one("#spent", Static)
+        spent.update(plain(line))
+        spent.display = True
 
     # Models and the test ---------------------------------------------------------------------
 

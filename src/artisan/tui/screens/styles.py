@@ -13,6 +13,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from artisan.refinement.styles import Style, StyleBook
+from artisan.shorten import shorten
 from artisan.tui.screens.dialog import Dialog
 from artisan.tui.text import plain, rich_plain
 
@@ -85,7 +86,7 @@ class StylePicker(Dialog[list[Style] | None]):
         row = Text(f"{place} " if place else "  ", style="bold", no_wrap=True, overflow="ellipsis")
         row.append_text(rich_plain(style.name, "bold"))
         room = max(10, PREVIEW - len(style.name))
-        preview = style.prompt if len(style.prompt) <= room else style.prompt[: room - 1] + "…"
+        preview = shorten(style.prompt, room)
         row.append_text(rich_plain(f"  {preview}", "dim"))
         return row
 

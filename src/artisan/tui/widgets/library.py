@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from artisan import files
+from artisan.clock import Clock, system_clock
 from artisan.entry import PromptEntry, normalize_tags
 from artisan.errors import ArtisanError
 from artisan.library import Library
@@ -115,7 +116,7 @@ class LibraryPane(Vertical):
             super().__init__()
             self.entries = entries
 
-    def __init__(self, library: Library, dialogs: Asks) -> None:
+    def __init__(self, library: Library, dialogs: Asks, *, clock: Clock = system_clock) -> None:
         super().__init__(id="library-pane")
         self.library = library
         self.dialogs = dialogs
@@ -129,7 +130,7 @@ class LibraryPane(Vertical):
         self.search_box = SearchBox(
             placeholder="Search  (ctrl+l)", id="library-search", compact=True
         )
-        self.list = LibraryList(id="library-list")
+        self.list = LibraryList(clock=clock, id="library-list")
 
     def compose(self) -> ComposeResult:
         # The search box and the (empty) list are in the first frame, which then shows every

@@ -7,7 +7,6 @@ re-filtering 100,000 entries costs the same as showing 20.
 from __future__ import annotations
 
 from collections.abc import Set
-from datetime import datetime
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -19,6 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from artisan.clock import Clock, system_clock
 from artisan.entry import PromptEntry, age
 from artisan.sanitize import visible
 from artisan.shorten import shorten
@@ -84,10 +84,12 @@ class LibraryList(ScrollView, can_focus=True):
             self.action = action
             self.entry = entry
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, clock: Clock = system_clock, id: str | None = None) -> None:
         super().__init__(id=id)
         self.entries: list[PromptEntry] = []
-        self._now = datetime.now().astimezone()
+        self.clock = clock
+        """What time it is: the ages are told from it."""
+        self._now = clock()
         self._shared: Set[str] = frozenset()
         """Titles more than one entry has: those rows show the start of the id too."""
         self._layout_key: tuple[int, ...] | None = None
@@ -107,7 +109,7 @@ class LibraryList(ScrollView, can_focus=True):
         Entries whose title is in `shared` show the start of their id too.
         """
         self.entries = entries
-        self._now = datetime.now().astimezone()
+        self._now = self.clock()
         self._shared = shared
         self.virtual_size = Size(0, len(entries))
         index = 0
@@ -121,7 +123,7 @@ class LibraryList(ScrollView, can_focus=True):
         self.set_interval(AGE_REFRESH, self._age)
 
     def _age(self) -> None:
-        self._now = datetime.now().astimezone()
+        self._now = self.clock()
         self.refresh()
 
     def validate_cursor(self, value: int) -> int:

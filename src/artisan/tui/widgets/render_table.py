@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from artisan.images.batch import BatchItem, ItemState
+from artisan.images.compare import short_label
+from artisan.shorten import shorten
 from artisan.tui.text import rich_plain
 
 PROMPT_WIDTH = 34
@@ -71,7 +73,7 @@ class RenderTable(DataTable[Text]):
             state = f"done: {count} image{'s' if count != 1 else ''}"
         return (
             Text(str(index + 1)),
-            rich_plain(_first_words(item.prompt)),
+            rich_plain(_first_words(short_label(item.cell) or item.prompt)),
             Text(state, style=_STYLES[item.state]),
             Text(_seconds(item.elapsed()) if item.started is not None else ""),
             Text(shown, style="" if item.outcome is not None else "dim"),
@@ -83,5 +85,4 @@ def _seconds(value: float) -> str:
 
 
 def _first_words(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= PROMPT_WIDTH else text[: PROMPT_WIDTH - 1] + "…"
+    return shorten(text, PROMPT_WIDTH)

@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from artisan.draft import PromptVersion
 from artisan.engine.answer import CHECKER_MARK
 from artisan.shorten import shorten
+from artisan.state import EngineName, State
 from artisan.tui.messages import JobUpdated, VariationsUpdated, VersionChanged
 from artisan.tui.widgets.prompt import PromptPane
 from artisan.tui.widgets.variations import VariationsPane
@@ -102,7 +103,9 @@ def caption(workshop: Workshop, version: PromptVersion | None) -> str:
         # One expansion of the idea's wildcards: say which the prompt was written for.
         parts.append(f"for “{shorten(version.idea, 40)}”")
     parts.append(version.state)
-    parts.append(version.model or ("composer" if version.engine == "composer" else ""))
+    parts.append(
+        version.model or (EngineName.COMPOSER if version.engine == EngineName.COMPOSER else "")
+    )
     parts.append(version.target)
     if CHECKER_MARK in version.note:  # a model's answer that breaks a target's rule
         found = version.note.split(CHECKER_MARK, 1)[1].count(";") + 1
@@ -117,6 +120,6 @@ def caption(workshop: Workshop, version: PromptVersion | None) -> str:
 
 def last_outcome(job: Job) -> str:
     """How a prompt request that left no version ended, in a few words."""
-    if job.reasoning and job.outcome in ("empty", "truncated", "interrupted"):
+    if job.reasoning and job.outcome in (State.EMPTY, State.TRUNCATED, State.INTERRUPTED):
         return "no prompt, only thinking"
     return job.outcome

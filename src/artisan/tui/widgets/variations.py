@@ -20,6 +20,7 @@ from textual.widgets import OptionList
 
 from artisan.draft import Variation
 from artisan.shorten import shorten
+from artisan.state import State
 from artisan.tui import keymap
 from artisan.tui.text import plain, rich_plain
 
@@ -27,12 +28,6 @@ FLUSH_HZ = 20
 PREVIEW_CHARS = 1200
 """The list shows the first characters of each variation (about 200 words): drawing every item
 again on each flush then costs the same for a 5,000-word variation as for a 100-word one."""
-_REASONS = {
-    "truncated": "stopped at the length limit",
-    "filtered": "stopped by the content filter",
-    "interrupted": "cut off before it finished",
-    "cancelled": "stopped",
-}
 
 
 class VariationList(OptionList):
@@ -113,7 +108,7 @@ class VariationsPane(Vertical):
             option_list.highlighted = keep if keep is not None and keep < len(items) else 0
         self.border_title = plain(title)
         self.set_summary(summary)
-        streaming = any(item.state == "streaming" for item in items)
+        streaming = any(item.state.running for item in items)
         if self._flusher is not None:
             if streaming:
                 self._flusher.resume()
@@ -168,7 +163,7 @@ class VariationsPane(Vertical):
         self._dirty.discard(index)
         if index < len(self.items):
             self.option_list.replace_option_prompt_at_index(index, self._prompt(index))
-        if self._flusher is not None and all(i.state != "streaming" for i in self.items):
+        if self._flusher is not None and not any(i.state.running for i in self.items):
             self.flush()
             self._flusher.pause()
 
@@ -180,13 +175,13 @@ class VariationsPane(Vertical):
         line.append(f"{index + 1} ", style="bold")
         if item.idea:
             line.append_text(rich_plain(f"{item.idea}: ", "italic"))
-        if item.state == "error":
+        if item.state is State.ERROR:
             line.append_text(rich_plain(f"✗ {item.error}", "red"))
             if item.text:
                 line.append_text(rich_plain("\n" + _preview(item.text)))
             return line
         body = _preview(item.text)
-        if not body and item.state == "streaming":
+        if not body and item.state.running:
             line.append("…", style="dim")
         elif not body:
             line.append("(nothing arrived)", style="italic dim")
@@ -195,9 +190,8 @@ class VariationsPane(Vertical):
         if len(item.text) > PREVIEW_CHARS:
             words = len(item.text.split())
             line.append(f"  ({words:,} words; Enter shows it all)", style="italic dim")
-        if item.state not in ("done", "streaming"):
-            reason = item.note or _REASONS.get(item.state, item.state)
-            line.append_text(rich_plain(f"  ({item.state}: {reason})", "italic dim"))
+        if item.state is not State.DONE and not item.state.running:
+            line.append_text(rich_plain(f"  ({item.state.with_reason(item.note)})", "italic dim"))
         return line
 
 
