@@ -45,7 +45,8 @@ def settings_for(server: LlamaServer, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "base_url": server.url,
         "model": MODEL_NAME,
-        "timeout": 20.0,
+        # A piece of an answer may wait long when four slots decode on two loaded cores.
+        "timeout": DEADLINE,
         "max_retries": 0,
         "max_tokens": 24,
         "temperature": 0.0,  # the same answer every run: greedy decoding
@@ -235,7 +236,7 @@ async def test_the_app_writes_a_prompt_with_the_real_server(llama_one_slot: Llam
         base_url=llama_one_slot.url,
         model=MODEL_NAME,
         max_tokens=24,
-        timeout=20.0,
+        timeout=DEADLINE,
         temperature=0.0,
     )
     async with app.run_test(size=(120, 40)) as pilot:
