@@ -2,7 +2,10 @@
 
 Two artisan processes (two SSH sessions, the app and a script) change the library one at a time
 by holding an exclusive lock on `.lock` (`filelock`: `flock` on POSIX, `LockFileEx` on Windows).
-A holder writes its process id into the file, so one that has to wait can say who holds it.
+A holder writes its process id into the file, so one that has to wait can say who holds it,
+and on letting go adds a mark of its own (a random word): a library that finds the mark it left,
+or read, still there knows no artisan process has changed anything since (see
+`artisan.library`, saving).
 Nothing waits forever: after `LOCK_WAIT` seconds the change is given up with a message naming
 the holder, and `stop_waiting` (the app quitting) ends a wait at once.
 """
@@ -24,6 +27,7 @@ LOCK_WAIT = 10.0
 """Seconds a change waits for another program to finish with the library."""
 _POLL = 0.05
 _HOLDER = files.Limits("the library's lock file", 4 * files.KIB, 1)
+_MARK_BYTES = 8
 
 
 class LockNotTaken(LibraryError):
@@ -43,6 +47,10 @@ class LibraryLock:
         self.wait = wait
         self.on_wait: Callable[[str], None] | None = None
         """Told once, in words, when a change has to wait for another holder."""
+        self.mark_found: str | None = None
+        """The mark the previous holder left, read when the lock was last taken."""
+        self.mark_left: str | None = None
+        """The mark written when the lock was last let go; None when it could not be."""
         self._stop = threading.Event()
 
     def stop_waiting(self) -> None:
@@ -88,11 +96,27 @@ class LibraryLock:
                     "again once it is done."
                 )
             self._stop.wait(_POLL)
+        self.mark_found = self.mark_left = None
         try:
+            self.mark_found = self.mark()
             self._sign()
             yield
         finally:
+            self.mark_left = self._leave_mark()
             lock.release()
+
+    def mark(self) -> str | None:
+        """The mark the last holder left when it let go, or None: the lock is held now (its
+        holder wrote only its process id), was never taken, or was last held by an artisan
+        that leaves no marks."""
+        try:
+            text = files.read_text(self.path, _HOLDER, follow_symlinks=False)
+        except (OSError, files.FileProblem):
+            return None
+        words = text.split()
+        if len(words) != 2 or not words[0].isdigit() or len(words[1]) != _MARK_BYTES * 2:
+            return None
+        return " ".join(words)
 
     def holder(self) -> str:
         """Who holds the lock, in words: its process (with its command, when the system says)
@@ -126,14 +150,25 @@ class LibraryLock:
 
     def _sign(self) -> None:
         """Write this process's id into the lock file, for a program that has to wait."""
+        self._write(f"{os.getpid()}\n")
+
+    def _leave_mark(self) -> str | None:
+        """Add a new mark to the process id in the lock file: the one `mark` reads until the
+        lock is taken again. None when it could not be written."""
+        mark = f"{os.getpid()} {os.urandom(_MARK_BYTES).hex()}"
+        return mark if self._write(mark + "\n") else None
+
+    def _write(self, text: str) -> bool:
         flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        with contextlib.suppress(OSError):  # the lock holds without it
+        try:  # the lock holds without it
             fd = os.open(self.path, flags)
             try:
                 os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n".encode())
+                return os.write(fd, text.encode()) == len(text)
             finally:
                 os.close(fd)
+        except OSError:
+            return False
 
 
 def _running(pid: int) -> bool:
