@@ -189,6 +189,9 @@ class Library:
         """The lock's mark when the entries last matched the files (see `artisan.library_lock`)."""
         self._written: dict[str, Signature | None] = {}
         """Each entry file this library wrote or moved away, as it left it (None: gone)."""
+        self._by_text: dict[tuple[str, str], set[str]] | None = None
+        """Ids by (target, prompt text) for `find_prompt`, made by the first save after a load;
+        an id may have changed text since, so each is checked at use."""
         self._lock_depth = 0
         self._mutex = threading.RLock()
         """The app reads and writes from several threads; one at a time touches the entries."""
@@ -215,6 +218,7 @@ class Library:
             return False
         self._from_cache = built
         self._entries = {entry.id: entry for entry in built.values()}
+        self._by_text = None
         self._view = None
         return True
 
@@ -242,7 +246,7 @@ class Library:
             LibraryError: the file cannot be read.
         """
         entry = self._read(self.resolve(ref))
-        self._entries[entry.id] = entry
+        self._remember(entry)
         return entry
 
     def resolve(self, ref: str) -> str:
@@ -309,12 +313,29 @@ class Library:
         """The newest loaded entry holding prompt `text` for `target`: by the rule of
         `save_prompt`, the entry that text was saved as."""
         text = text.strip()
+        by_text = self._by_text
+        if by_text is None:
+            candidates = list(self._entries.values())
+        else:
+            named = [self._entries.get(entry_id) for entry_id in by_text.get((target, text), ())]
+            candidates = [entry for entry in named if entry is not None]
         found = [
-            entry
-            for entry in self._entries.values()
-            if entry.target == target and entry.prompt.strip() == text
+            entry for entry in candidates if entry.target == target and entry.prompt.strip() == text
         ]
         return max(found, key=_newest_first, default=None)
+
+    def _remember(self, entry: PromptEntry) -> None:
+        """Keep an entry read or written now among the loaded ones."""
+        self._entries[entry.id] = entry
+        if self._by_text is not None:
+            self._by_text.setdefault((entry.target, entry.prompt.strip()), set()).add(entry.id)
+
+    def _index_texts(self) -> None:
+        if self._by_text is None:
+            by_text: dict[tuple[str, str], set[str]] = {}
+            for entry in self._entries.values():
+                by_text.setdefault((entry.target, entry.prompt.strip()), set()).add(entry.id)
+            self._by_text = by_text
 
     @_one_at_a_time
     def save_prompt(self, entry: PromptEntry, *, replacing: str | None = None) -> Saved:
@@ -342,11 +363,13 @@ class Library:
             if loaded:
                 with collector_paused():
                     self._load()
+            self._index_texts()
             same = self.find_prompt(entry.prompt, entry.target)
             if same is not None and not loaded and not self._still_holds(same, entry):
                 # Rewritten in place by another program: the folder did not tell.
                 with collector_paused():
                     self._load()
+                self._index_texts()
                 same = self.find_prompt(entry.prompt, entry.target)
             if same is not None:
                 return Saved(self._with_tags(same, entry.tags), SaveOutcome.FOUND)
@@ -366,7 +389,7 @@ class Library:
             kept = self._read(found.id)
         except LibraryError:  # gone, or no longer readable
             return False
-        self._entries[kept.id] = kept
+        self._remember(kept)
         return kept.target == entry.target and kept.prompt.strip() == entry.prompt.strip()
 
     def find_or_add(self, entry: PromptEntry) -> tuple[PromptEntry, bool]:
@@ -598,6 +621,7 @@ class Library:
                 rewrite = rewrite or changed
             entries[entry_id] = entry
         self._entries = entries
+        self._by_text = None
         self._loaded = True
         self._view = view
         if not self._lock_depth:
@@ -739,7 +763,7 @@ class Library:
                 f"{error.strerror or error}. Nothing was lost; try again once "
                 "the problem is fixed."
             ) from None
-        self._entries[entry.id] = entry
+        self._remember(entry)
         try:
             self._written[path.name] = signature(os.lstat(path))
         except OSError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import string
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ LOCK_WAIT = 10.0
 _POLL = 0.05
 _HOLDER = files.Limits("the library's lock file", 4 * files.KIB, 1)
 _MARK_BYTES = 8
+_PID_WIDTH = 10
 
 
 class LockNotTaken(LibraryError):
@@ -65,6 +67,7 @@ class LibraryLock:
             LibraryError: `.lock` is not a regular file, or cannot be opened.
             LockNotTaken: another holder kept it past the deadline, or waiting was stopped.
         """
+        self.mark_found = self.mark_left = None
         self._check_kind()
         from filelock import FileLock, Timeout
 
@@ -96,7 +99,6 @@ class LibraryLock:
                     "again once it is done."
                 )
             self._stop.wait(_POLL)
-        self.mark_found = self.mark_left = None
         try:
             self.mark_found = self.mark()
             self._sign()
@@ -116,6 +118,8 @@ class LibraryLock:
         words = text.split()
         if len(words) != 2 or not words[0].isdigit() or len(words[1]) != _MARK_BYTES * 2:
             return None
+        if words[1].strip(string.hexdigits):
+            return None  # held now: the holder's line has no mark yet
         return " ".join(words)
 
     def holder(self) -> str:
@@ -150,21 +154,30 @@ class LibraryLock:
 
     def _sign(self) -> None:
         """Write this process's id into the lock file, for a program that has to wait."""
-        self._write(f"{os.getpid()}\n")
+        self._write("-" * _MARK_BYTES * 2)
 
     def _leave_mark(self) -> str | None:
-        """Add a new mark to the process id in the lock file: the one `mark` reads until the
-        lock is taken again. None when it could not be written."""
-        mark = f"{os.getpid()} {os.urandom(_MARK_BYTES).hex()}"
-        return mark if self._write(mark + "\n") else None
+        """Write a new mark after the process id in the lock file: the one `mark` reads until
+        the lock is taken again. None when it could not be written."""
+        mark = os.urandom(_MARK_BYTES).hex()
+        return f"{os.getpid()} {mark}" if self._write(mark) else None
 
-    def _write(self, text: str) -> bool:
+    def _write(self, mark: str) -> bool:
+        """Write `<process id> <mark>` over the lock file's text.
+
+        Every such line has the same length (the id right-aligned), so it is written over the
+        last one without emptying the file first: ext4 flushes a file emptied and written
+        again when it is closed, which took milliseconds on each change of the library.
+        """
+        data = f"{os.getpid():>{_PID_WIDTH}} {mark}\n".encode()
         flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:  # the lock holds without it
             fd = os.open(self.path, flags)
             try:
-                os.ftruncate(fd, 0)
-                return os.write(fd, text.encode()) == len(text)
+                written = os.write(fd, data)
+                if os.fstat(fd).st_size > len(data):  # a longer text from another program
+                    os.ftruncate(fd, len(data))
+                return written == len(data)
             finally:
                 os.close(fd)
         except OSError:
