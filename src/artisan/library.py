@@ -76,6 +76,7 @@ from artisan.library_index import (
     Signature,
     digest,
     entry_from_row,
+    index_data,
     make_row,
     plain,
     read_index,
@@ -620,14 +621,19 @@ class Library:
                     rows[name] = new_row
                 rewrite = rewrite or changed
             entries[entry_id] = entry
+        if rewrite or len(rows) != len(index.rows):
+            data = index_data(rows)
+            # Writing the cache changes the folder: when nothing else did since the scan, the
+            # folder as the cache leaves it is the one the entries match.
+            unchanged = view is not None and self._settled_view() == view
+            write_index(self.folder, data)
+            view = self._settled_view() if unchanged else None
         self._entries = entries
         self._by_text = None
         self._loaded = True
         self._view = view
         if not self._lock_depth:
             self._mark_seen = mark
-        if rewrite or len(rows) != len(index.rows):
-            write_index(self.folder, rows)
         return report
 
     def _settled_view(self) -> Signature | None:
