@@ -9,7 +9,8 @@ run (CI) fails when a ratio is beyond its budget, or the level of its known gap,
 that. Absolute times are reported against their budgets, never failed on: they say more about
 the machine than about artisan.
 
-Measured on 2026-11-27, 2 cores, Python 3.11 (spreads of the 5 quick runs in the comments).
+Measured on 2026-11-27, 2 cores, Python 3.11 (spreads of the 5 quick runs in the comments);
+the first paint and `library list` again on 2026-12-08.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ def noise(spread: float) -> float:
 FIRST_PAINT = Budget(
     "ratio",
     1.3,
-    noise=noise(0.020),  # 1.59x 1.56x 1.58x 1.58x 1.56x
-    gap=Gap(
-        1.59,
-        "imports, styles and four panes against one Static; the image-protocol probe; the "
-        "Library pane filled in a second frame",
-    ),
+    # 1.52x 1.33x 1.10x 1.30x 1.38x in 5 quick runs on 2026-12-08, after the probe was taken
+    # off the launch and the Library pane put in the first frame (1.56x-1.59x before): a
+    # spread of 32%, all of it below the median but the first run, so the gap's level is the
+    # highest run and the floor's 10% is left above it.
+    noise=NOISE_FLOOR,
+    gap=Gap(1.52, "imports, styles and four panes against one Static"),
 )
 """artisan (empty library) to its first frame with every pane drawn, over a minimal Textual
 app (one Static and a key bar) to its first frame."""
@@ -53,8 +54,10 @@ MEMORY = Budget("delta", 60 * MIB)
 LIBRARY_LIST = Budget(
     "ratio",
     1.5,
-    noise=noise(0.077),  # 2.38x 2.37x 2.22x 2.32x 2.41x
-    gap=Gap(2.41, "imports, an entry object per cached row, ages and column fitting per line"),
+    # 2.38x 2.37x 2.22x 2.32x 2.41x on 2026-11-27 against a floor reading cache format 3;
+    # 2.63x 2.66x 2.48x 2.63x 2.58x on 2026-12-08 against the floor reading format 4.
+    noise=noise(0.077),
+    gap=Gap(2.66, "imports, an entry object per cached row, ages and column fitting per line"),
 )
 """`artisan library list` (10,000 prompts, warm) over a script that reads the cache, stats
 every entry file and prints one line each."""

@@ -18,7 +18,7 @@ import pytest
 from artisan import locations
 from artisan.entry import ImageRecord, PromptEntry
 from artisan.errors import EntryNotFound, LibraryError
-from artisan.library import Library, dumps_entry, loads_entry
+from artisan.library import Library, SaveOutcome, dumps_entry, loads_entry
 
 
 @pytest.fixture
@@ -297,6 +297,67 @@ def test_two_processes_saving_and_tagging_lose_nothing(library: Library, tmp_pat
     tags = library.get(shared.id).tags
     assert len(tags) == 2 * count
     assert set(tags) == {f"{n}-{i}" for n in ("alpha", "beta") for i in range(count)}
+
+
+OTHER_SAVER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from artisan.entry import PromptEntry
+    from artisan.library import Library
+    library = Library(Path(sys.argv[1]))
+    for text in sys.argv[2:]:
+        entry = PromptEntry.create(text, idea="elsewhere", target="dalle")
+        print(library.save_prompt(entry).entry.id)
+""")
+
+
+def test_a_save_finds_prompts_another_process_saved_since(library: Library, tmp_path: Path) -> None:
+    library.load()
+    library.save_prompt(make("ours"))  # from here on, saving knows the folder without reading it
+    script = tmp_path / "other.py"
+    script.write_text(OTHER_SAVER)
+    other = subprocess.run(
+        [sys.executable, str(script), str(library.folder), "theirs 1", "theirs 2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    saved = [library.save_prompt(make(f"theirs {number}")) for number in (1, 2)]
+    assert [s.outcome for s in saved] == [SaveOutcome.FOUND, SaveOutcome.FOUND]
+    assert [s.entry.id for s in saved] == other.stdout.split()
+    assert len(list(library.folder.glob("*.toml"))) == 3
+
+
+def test_a_save_finds_a_file_another_program_put_in_the_folder(library: Library) -> None:
+    ours = library.save_prompt(make("ours")).entry
+    copied = make("copied by hand")
+    copied.id = "byhand"
+    staged = library.folder / "staging.tmp"
+    staged.write_bytes(dumps_entry(copied))
+    os.replace(staged, library.folder / "byhand.toml")  # as an editor or `cp` leaves it
+    # A folder's time moves on at the next tick of the system's clock; the copy may have come
+    # within the tick of the save above, so the folder is dated as a copy a tick later is.
+    folder = os.stat(library.folder)
+    os.utime(library.folder, ns=(folder.st_atime_ns, folder.st_mtime_ns + 1_000_000_000))
+    saved = library.save_prompt(make("copied by hand"))
+    assert saved.outcome is SaveOutcome.FOUND
+    assert saved.entry.id == "byhand"
+    assert {path.stem for path in library.folder.glob("*.toml")} == {ours.id, "byhand"}
+
+
+def test_a_match_rewritten_in_place_is_not_taken_for_the_text(library: Library) -> None:
+    first = library.save_prompt(make("the text")).entry
+    path = library.folder / f"{first.id}.toml"
+    changed = loads_entry(path.read_bytes(), path.name)
+    changed.prompt = "rewritten by another program"
+    with open(path, "r+b") as file:  # in place: the folder itself does not change
+        file.truncate(0)
+        file.write(dumps_entry(changed))
+    saved = library.save_prompt(make("the text"))
+    assert saved.outcome is SaveOutcome.ADDED
+    assert saved.entry.id != first.id
+    assert loads_entry(path.read_bytes(), path.name).prompt == "rewritten by another program"
 
 
 def test_library_folder_created_on_first_save(isolated_home: Path) -> None:

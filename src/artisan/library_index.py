@@ -117,15 +117,20 @@ def read_index(folder: Path) -> Index:
     return Index(rows, written_ns)
 
 
-def write_index(folder: Path, rows: dict[str, list[Any]]) -> None:
-    """Write the cache; rows are `[*signature, digest, entry row]` by file name."""
+def index_data(rows: dict[str, list[Any]]) -> bytes:
+    """The cache's bytes; rows are `[*signature, digest, entry row]` by file name."""
     data = json.dumps(
         {"format": CACHE_FORMAT, "files": rows}, ensure_ascii=False, default=json_default
     )
+    return data.encode("utf-8")
+
+
+def write_index(folder: Path, data: bytes) -> None:
+    """Write the cache (`index_data`)."""
     with contextlib.suppress(OSError):
         # The cache only saves time; a read-only or full disk must not stop the library from
         # working, and the next load reads the files again.
-        write_atomic(folder / CACHE, data.encode("utf-8"))
+        write_atomic(folder / CACHE, data)
 
 
 def make_row(stat: Signature, content_digest: str, entry_row: list[Any]) -> list[Any]:

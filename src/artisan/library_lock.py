@@ -2,7 +2,10 @@
 
 Two artisan processes (two SSH sessions, the app and a script) change the library one at a time
 by holding an exclusive lock on `.lock` (`filelock`: `flock` on POSIX, `LockFileEx` on Windows).
-A holder writes its process id into the file, so one that has to wait can say who holds it.
+A holder writes its process id into the file, so one that has to wait can say who holds it,
+and on letting go adds a mark of its own (a random word): a library that finds the mark it left,
+or read, still there knows no artisan process has changed anything since (see
+`artisan.library`, saving).
 Nothing waits forever: after `LOCK_WAIT` seconds the change is given up with a message naming
 the holder, and `stop_waiting` (the app quitting) ends a wait at once.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import string
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +29,8 @@ LOCK_WAIT = 10.0
 """Seconds a change waits for another program to finish with the library."""
 _POLL = 0.05
 _HOLDER = files.Limits("the library's lock file", 4 * files.KIB, 1)
+_MARK_BYTES = 8
+_PID_WIDTH = 10
 
 
 class LockNotTaken(LibraryError):
@@ -44,6 +50,10 @@ class LibraryLock:
         self.wait = wait
         self.on_wait: Callable[[str], None] | None = None
         """Told once, in words, when a change has to wait for another holder."""
+        self.mark_found: str | None = None
+        """The mark the previous holder left, read when the lock was last taken."""
+        self.mark_left: str | None = None
+        """The mark written when the lock was last let go; None when it could not be."""
         self._stop = threading.Event()
 
     def stop_waiting(self) -> None:
@@ -58,6 +68,7 @@ class LibraryLock:
             LibraryError: `.lock` is not a regular file, or cannot be opened.
             LockNotTaken: another holder kept it past the deadline, or waiting was stopped.
         """
+        self.mark_found = self.mark_left = None
         self._check_kind()
         from filelock import FileLock, Timeout
 
@@ -90,10 +101,27 @@ class LibraryLock:
                 )
             self._stop.wait(_POLL)
         try:
+            self.mark_found = self.mark()
             self._sign()
             yield
         finally:
+            self.mark_left = self._leave_mark()
             lock.release()
+
+    def mark(self) -> str | None:
+        """The mark the last holder left when it let go, or None: the lock is held now (its
+        holder wrote only its process id), was never taken, or was last held by an artisan
+        that leaves no marks."""
+        try:
+            text = files.read_text(self.path, _HOLDER, follow_symlinks=False)
+        except (OSError, files.FileProblem):
+            return None
+        words = text.split()
+        if len(words) != 2 or not words[0].isdigit() or len(words[1]) != _MARK_BYTES * 2:
+            return None
+        if words[1].strip(string.hexdigits):
+            return None  # held now: the holder's line has no mark yet
+        return " ".join(words)
 
     def holder(self) -> str:
         """Who holds the lock, in words: its process (with its command, when the system says)
@@ -127,14 +155,34 @@ class LibraryLock:
 
     def _sign(self) -> None:
         """Write this process's id into the lock file, for a program that has to wait."""
+        self._write("-" * _MARK_BYTES * 2)
+
+    def _leave_mark(self) -> str | None:
+        """Write a new mark after the process id in the lock file: the one `mark` reads until
+        the lock is taken again. None when it could not be written."""
+        mark = os.urandom(_MARK_BYTES).hex()
+        return f"{os.getpid()} {mark}" if self._write(mark) else None
+
+    def _write(self, mark: str) -> bool:
+        """Write `<process id> <mark>` over the lock file's text.
+
+        Every such line has the same length (the id right-aligned), so it is written over the
+        last one without emptying the file first: ext4 flushes a file emptied and written
+        again when it is closed, which took milliseconds on each change of the library.
+        """
+        data = f"{os.getpid():>{_PID_WIDTH}} {mark}\n".encode()
         flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        with contextlib.suppress(OSError):  # the lock holds without it
+        try:  # the lock holds without it
             fd = os.open(self.path, flags)
             try:
-                os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n".encode())
+                written = os.write(fd, data)
+                if os.fstat(fd).st_size > len(data):  # a longer text from another program
+                    os.ftruncate(fd, len(data))
+                return written == len(data)
             finally:
                 os.close(fd)
+        except OSError:
+            return False
 
 
 def _running(pid: int) -> bool:

@@ -213,7 +213,10 @@ class LibraryPane(Vertical):
         self._watch.start()
 
     def _changed_elsewhere(self, names: set[str]) -> None:
-        """Called on the watcher's thread: read the library again on the app's."""
+        """Called on the watcher's thread: read the library again on the app's, unless the
+        change was this app's own (already shown)."""
+        if self.library.left_as_written(names):
+            return
         try:
             self.app.call_from_thread(self.reload)
         except RuntimeError:
