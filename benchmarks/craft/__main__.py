@@ -1,6 +1,7 @@
 """`python -m benchmarks.craft`: score the composer on the labelled ideas.
 
-    python -m benchmarks.craft [--quick] [--show N] [--sample N --sample-seed S] [--failures N]
+    python -m benchmarks.craft [--quick] [--ideas FILE ...] [--sample N --sample-seed S]
+                               [--failures N] [--markdown]
 
 Exit status: 0 when at least 97% of the prompts pass, 1 below that.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from benchmarks.craft.score import THRESHOLD, Score, load_ideas, sample, score
 
@@ -20,10 +22,13 @@ def main() -> int:
     parser.add_argument("--sample-seed", type=int, default=19)
     parser.add_argument("--failures", type=int, default=10, help="print N failing prompts")
     parser.add_argument(
+        "--ideas", type=Path, nargs="+", default=(), help="score these files only (default: all)"
+    )
+    parser.add_argument(
         "--markdown", action="store_true", help="print the scores and the sample as Markdown"
     )
     args = parser.parse_args()
-    ideas = load_ideas()
+    ideas = load_ideas(*args.ideas)
     started = time.monotonic()
     result = score(ideas, seeds=(1,), variations=0) if args.quick else score(ideas)
     elapsed = time.monotonic() - started

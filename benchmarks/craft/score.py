@@ -30,7 +30,11 @@ from artisan.engine.knowledge import DESIGN_BANNED, Knowledge, load_knowledge
 from artisan.targets import Target, load_catalog
 from artisan.wording import Words, article
 
-IDEAS = Path(__file__).with_name("ideas.toml")
+IDEA_FILES = (
+    Path(__file__).with_name("ideas.toml"),
+    Path(__file__).with_name("ideas-second.toml"),
+)
+"""The labelled set: the first ideas, then a second set written apart from them."""
 DESIGN_KINDS = ("logo", "infographic", "ui", "sticker", "tattoo", "pattern")
 SEEDS = (1, 2, 3)
 VARIATIONS = 4
@@ -88,7 +92,12 @@ class Score:
         return Counter(f.split(":")[0] for w in self.written for f in w.failures)
 
 
-def load_ideas(path: Path = IDEAS) -> list[Idea]:
+def load_ideas(*paths: Path) -> list[Idea]:
+    """The ideas of `paths` (every file of the labelled set when none is given)."""
+    return [idea for path in paths or IDEA_FILES for idea in _ideas_in(path)]
+
+
+def _ideas_in(path: Path) -> list[Idea]:
     with path.open("rb") as handle:
         tables = tomllib.load(handle)["idea"]
     return [
