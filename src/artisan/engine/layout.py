@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 
 from artisan.checker import QUALIFIED, negates
-from artisan.checker import QUOTED as QUOTED_TEXT
 from artisan.engine.presets import ComposerData, Vocabulary
 from artisan.engine.reading import NOT_ACTIONS
 from artisan.engine.scene import REFINED_AXES, SENTENCE_END, Scene, list_phrase
+from artisan.lettering import QUOTED as QUOTED_TEXT
 from artisan.wording import Words, article, english, is_plural
 
 LIST_FORMATS = ("midjourney", "stable-diffusion", "tags")

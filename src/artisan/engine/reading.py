@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from artisan.checker import quoted_text
 from artisan.engine.knowledge import DESIGN_BANNED, Feeling, Kind, Knowledge, Medium, Use
 from artisan.engine.presets import ComposerData, Preset
+from artisan.lettering import words_to_show
 from artisan.wording import Words, english, tokens
 
 _NEGATED = re.compile(
@@ -109,7 +109,7 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     knowledge = data.knowledge
     idea = " ".join(idea.split())
     words = Words(idea)
-    text = quoted_text(idea)
+    text = words_to_show(idea)
     use = _use(words, knowledge)
     masked = words
     if use is not None and not use.deliverable:
