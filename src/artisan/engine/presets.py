@@ -135,6 +135,9 @@ class ComposerData:
     knowledge: Knowledge = field(default_factory=load_knowledge, repr=False)
     known: dict[str, tuple[str, ...]] | None = field(default=None, repr=False)
     """Every phrase by axis, gathered on first use (see `retouch.known_phrases`)."""
+    key_words: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+    """The words that name a kind, a medium or a style, gathered on first use (see
+    `spelling.key_words`)."""
 
 
 def load_composer_data(user_dir: Path | None = None) -> ComposerData:

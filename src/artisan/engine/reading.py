@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from artisan.engine.knowledge import DESIGN_BANNED, Feeling, Kind, Knowledge, Medium, Use
 from artisan.engine.presets import ComposerData, Preset
+from artisan.engine.spelling import correct_key_words
 from artisan.lettering import words_to_show
 from artisan.wording import Words, english, tokens
 
@@ -107,7 +108,7 @@ class Reading:
 def read_idea(idea: str, data: ComposerData) -> Reading:
     """Read `idea` for its kind, medium, words, feeling, use and aspect."""
     knowledge = data.knowledge
-    idea = " ".join(idea.split())
+    idea = correct_key_words(" ".join(idea.split()), data)
     words = Words(idea)
     text = words_to_show(idea)
     use = _use(words, knowledge)

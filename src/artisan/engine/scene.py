@@ -20,6 +20,7 @@ from artisan.engine.knowledge import DESIGN_BANNED, Family, Feeling, Knowledge
 from artisan.engine.presets import Change, ComposerData, Preset
 from artisan.engine.reading import Reading, read_idea
 from artisan.engine.reading import named_preset as reading_named_preset
+from artisan.engine.spelling import correct_key_words
 from artisan.wording import Words, article, with_article
 
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?]\s+(?=[A-Z\"“'])")
@@ -205,7 +206,7 @@ def _medium_of(preset: Preset, knowledge: Knowledge) -> str | None:
 def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None = None) -> Scene:
     """Decide an image for `idea`: the preset it names, or `preset`, or a seeded pick."""
     vocabulary = data.vocabulary
-    idea = " ".join(idea.split()).rstrip(" .,;:")
+    idea = correct_key_words(" ".join(idea.split()).rstrip(" .,;:"), data)
     reading = read_idea(idea, data)
     described = bool(SENTENCE_END.search(idea)) or len(idea.split()) > 40
     subject = idea
