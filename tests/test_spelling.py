@@ -25,6 +25,7 @@ from benchmarks.craft.score import Idea, judge
         ("Stiker of a frog", "Sticker of a frog"),
         ("two tatoos of roses", "two tattoos of roses"),
         ("a dashbaord for sales", "a dashboard for sales"),
+        ("a logoo for a surf school", "a logo for a surf school"),  # a letter added to four
     ],
 )
 def test_a_misspelt_key_word_is_read_as_meant(idea: str, meant: str) -> None:

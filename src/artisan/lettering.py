@@ -34,9 +34,12 @@ _LEAD = re.compile(
 )
 """What comes before written words: a verb of writing, or a noun that names them."""
 _NAMED = re.compile(
-    r"\b(?:called|named|titled|entitled|brand(?:ed)?|motto|initials|inscription|monogram|"
+    r"\b(?:called|named|titled|entitled|motto|initials|inscription|monogram|"
+    r"(?:brand|shop|store|company|business|studio|product|band|cafe|café)\s+name(?:\s+is)?:?|"
+    r"brand(?:ed)?|"
     r"(?:my|our|his|her|their|the)\s+(?:(?:\w+\s+){0,2}(?:novel|book|album|ep|tape|mixtape|single|"
-    r"song|podcast|zine|film|movie|show|series|band|brand|shop|cafe|café|bakery|restaurant)))"
+    r"song|podcast|zine|film|movie|show|series|band|brand|shop|cafe|café|bakery|restaurant))"
+    r"(?:\s+name(?:\s+is)?)?)"
     r"\s+",
     re.IGNORECASE,
 )

@@ -30,13 +30,41 @@ _NEGATED = re.compile(
     r"(?:(?:too|very|overly|at all|remotely|a bit|even)\s+)?[\w'-]+(?:\s+or\s+[\w'-]+)?",
     re.IGNORECASE,
 )
+_AGE = r"\d+[- ]?(?:year|yr)s?[- ]?old"
+_CHILD = rf"(?:a child|a kid|a toddler|(?:a|my|our)\s+{_AGE}|my (?:son|daughter|nephew|niece|kid))"
 _CHILD_MADE = re.compile(
-    r"\b(?:drawn|drew|made|painted|coloured|colored|scribbled)\b[^,.;]*?\b(?:a child|a kid|"
-    r"a toddler|(?:a|my|our)\s+\d+[- ]year[- ]old|my (?:son|daughter|nephew|niece|kid))\b"
-    r"|\b\d+[- ]year[- ]old(?:'s)? (?:drew|made|painted|drawing|painting|picture|doodle)\b"
-    r"|\b(?:son|daughter|kid|child|toddler)\b[^.]*?\b(?:draws|drew|paints|scribbles)\b",
+    rf"\b(?:drawn|drew|made|painted|coloured|colored|scribbled)\b[^,.;]*?\b{_CHILD}\b"
+    rf"|\b{_AGE}(?:'s)? (?:drew|made|painted|drawing|painting|picture|doodle)\b"
+    r"|\b(?:son|daughter|kid|child|toddler)\b[^.]*?\b(?:draws|drew|paints|scribbles)\b"
+    # "a drawing like a 5 year old would do", "painted like a kid"
+    rf"|\b(?:drawing|drawn|painting|painted|doodle|scribble|sketch|picture|art)\b[^,.;]*?"
+    rf"\blike {_CHILD}\b"
+    # "kid style drawing", "a childlike painting", art that hangs on the fridge
+    r"|\b(?:kids?|kid's|kids'|child|toddler)[- ]style\b"
+    r"|\bchild-?like (?:drawing|painting|doodle|scribble|picture|art|sketch)"
+    r"|\bfridge (?:drawing|art|doodle|picture|painting)",
     re.IGNORECASE,
 )
+_FOR_WHOM = re.compile(
+    r"\bfor\b[^,.;:!?]*"
+    r"|\b(?:photography|photo|painting|drawing|sketching|3d)\s+(?:studio|class|classes|club|"
+    r"school|course|workshop|business|exhibition|gallery|contest|competition|blog|shop|store|"
+    r"festival|society|lessons?)\b",
+    re.IGNORECASE,
+)
+"""Who or what the image is for ("a logo for a photography studio"), and a business or class
+named after a medium: neither names the image's own medium."""
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)"
+    r"|(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:make|draw|create|design|generate|"
+    r"paint|render|give|do)(?:\s+me|\s+us)?"
+    r"|(?:make|draw|create|design|generate|paint|render|give)\s+(?:me|us)"
+    r"|need|want|make|create|design|generate|draw|render)"
+    r"\s+(?=(?:a|an|the|some|my|our)\b)",
+    re.IGNORECASE,
+)
+"""A request before the idea ("need a logo", "can you draw me a fox"): the words after it
+are the idea."""
 _ASKED = re.compile(
     r"\b(?:mood|feel|feeling|vibe|tone|atmosphere)\b(?:\s+(?:should|must|is|to|of|has|be|being))*"
     r"\s*:?\s+([^,.;!?]+)",
@@ -109,6 +137,9 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     """Read `idea` for its kind, medium, words, feeling, use and aspect."""
     knowledge = data.knowledge
     idea = correct_key_words(" ".join(idea.split()), data)
+    request = _REQUEST.match(idea)
+    if request and len(idea) > request.end():
+        idea = idea[request.end() :]
     words = Words(idea)
     text = words_to_show(idea)
     use = _use(words, knowledge)
@@ -142,7 +173,7 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     if family is None:
         # "a child's drawing" names a kind, not a medium; "big food photos" in an app screen
         # are its content
-        plain = _mask(_PLURAL_MEDIA.sub(" ", idea), (*kind.words, *kind.head))
+        plain = _mask(_PLURAL_MEDIA.sub(" ", _FOR_WHOM.sub(" ", idea)), (*kind.words, *kind.head))
         family = _family(Words(plain))
     weighed = weigh_feelings(words, knowledge)
     feeling, strength = weighed if weighed else (None, 0)
@@ -306,9 +337,10 @@ def _kind(words: Words, knowledge: Knowledge, *, has_text: bool) -> Kind:
         return in_head[3]
     if anywhere is not None:
         return anywhere[3]
-    if has_text:
+    subject = _subject_kind(words, knowledge)
+    if has_text and subject.id != "product":  # a product's words are on its label
         return knowledge.kind("text")
-    return _subject_kind(words, knowledge)
+    return subject
 
 
 def _kind_words(kind: Kind, has_text: bool) -> list[tuple[str, str]]:

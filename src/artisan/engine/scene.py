@@ -208,6 +208,7 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
     vocabulary = data.vocabulary
     idea = correct_key_words(" ".join(idea.split()).rstrip(" .,;:"), data)
     reading = read_idea(idea, data)
+    idea = reading.idea  # without a request before it ("need a logo ...")
     described = bool(SENTENCE_END.search(idea)) or len(idea.split()) > 40
     subject = idea
     named: str | None = None

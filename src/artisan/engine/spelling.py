@@ -64,7 +64,9 @@ def _key_words(data: ComposerData) -> dict[str, frozenset[str]]:
     owners: dict[str, set[str]] = {}
     for owner, phrase in named:
         for word in re.findall(r"[a-z]+", phrase.lower()):
-            if len(word) >= SHORTEST:
+            # A four-letter key word is met only by a slip that adds a letter ("logoo"),
+            # since the word typed must be five letters or more.
+            if len(word) >= SHORTEST - 1:
                 owners.setdefault(word, set()).add(owner)
     return {word: frozenset(found) for word, found in owners.items()}
 
