@@ -341,3 +341,18 @@ def test_a_broken_user_file_is_reported_and_the_rest_still_load() -> None:
     assert str(missing) in composer.problems[1] and "preset half" in composer.problems[1]
     assert "`look`" in composer.problems[1]
     assert "gloomcore" in composer.presets and "watercolour" in composer.presets
+
+
+@pytest.mark.parametrize(
+    ("idea", "wanted"),
+    [
+        ("a loose charcoal sketch of an old fisherman", "confident linework"),
+        ("an oil painting of a harbour at dawn", "masterful brushwork"),
+    ],
+)
+async def test_stable_diffusion_quality_tags_suit_the_medium(idea: str, wanted: str) -> None:
+    """A sketch or a painting is not "highly detailed, sharp focus": that is a photograph's."""
+    for seed in (1, 2, 3):
+        positive = (await write(idea, "stable-diffusion", seed)).split("\n")[0]
+        assert wanted in positive, positive
+        assert "sharp focus" not in positive and "highly detailed" not in positive, positive

@@ -377,7 +377,11 @@ def ranked_tags(
         items.append((bare(scene.mood), 4))
     items += [(axis_tag("extra", extra, vocabulary), 0) for extra in scene.extras]
     if quality:
-        wanted = scene.reading.kind.quality or vocabulary.quality
+        wanted = (
+            scene.reading.kind.quality
+            or vocabulary.family_quality.get(scene.preset.family)
+            or vocabulary.quality
+        )
         items += [(q, 8 + n) for n, q in enumerate(wanted)]
     seen: set[str] = set()
     out = []

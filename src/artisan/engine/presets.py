@@ -118,6 +118,8 @@ class Vocabulary:
     people: tuple[str, ...]
     hex: Mapping[str, str] = field(default_factory=dict)
     """Colour names and their hex codes, for targets that match exact colours (FLUX)."""
+    family_quality: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Stable Diffusion's quality tags by the family of the medium (else `quality`)."""
 
     def light(self, name: str) -> Light:
         for light in self.lights:
@@ -280,6 +282,7 @@ def _vocabulary(data: dict[str, Any]) -> Vocabulary:
         anatomy=_strings(sd["anatomy"]),
         people=_strings(sd["people"]),
         hex={str(k): str(v) for k, v in data.get("hex", {}).items()},
+        family_quality={str(k): _strings(v) for k, v in sd.get("family_quality", {}).items()},
     )
 
 
