@@ -126,6 +126,32 @@ async def test_a_style_named_in_the_idea_chooses_the_preset(idea: str, medium: s
         assert (await write(idea, "dalle", seed)).startswith(medium)
 
 
+@pytest.mark.parametrize(
+    ("idea", "lead"),
+    [
+        ("a diner at night in the style of Edward Hopper", "An Edward Hopper-style artwork of"),
+        ("my gran knitting by the fire, soviet propaganda style", "A soviet propaganda-style "),
+        ("pop art portrait of my boyfriend for his birthday", "A pop art screen print of"),
+        ("a cubist guitar player in a cafe", "A cubist painting of"),
+        ("an old polaroid of friends on a road trip", "A polaroid instant photo of friends"),
+    ],
+)
+async def test_a_named_art_style_leads_with_no_other_medium(idea: str, lead: str) -> None:
+    others = ("watercolour", "oil painting", "35mm", "lens", "3d render", "pencil", "gouache")
+    for seed in (1, 2, 3, 4):
+        prompt = await write(idea, "dalle", seed)
+        assert prompt.startswith(lead)
+        assert not [w for w in others if re.search(rf"\b{w}\b", prompt, re.I)], prompt
+        if "polaroid" not in idea:
+            assert not re.search(r"\bphoto", prompt, re.I), prompt
+
+
+async def test_a_style_of_the_subject_is_not_a_medium() -> None:
+    prompt = await write("a scandinavian style kitchen with oak shelves", "dalle", 1)
+    assert "scandinavian style kitchen" in prompt
+    assert "-style artwork" not in prompt
+
+
 async def test_night_in_the_idea_lights_the_scene_for_the_night() -> None:
     data = load_composer_data()
     night = {

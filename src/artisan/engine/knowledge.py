@@ -42,6 +42,9 @@ class Kind:
     exclusions: tuple[str, ...]
     negative: tuple[str, ...]
     typography: tuple[str, ...]
+    styled: bool = False
+    """A style the idea names is its subject's ("a scandinavian style kitchen"), not the
+    image's medium."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,7 @@ def _kind(table: dict[str, Any]) -> Kind:
         exclusions=_strings(table.get("exclusions", [])),
         negative=_strings(table.get("negative", [])),
         typography=_strings(table.get("typography", [])),
+        styled=table.get("styled", False),
     )
 
 

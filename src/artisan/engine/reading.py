@@ -119,6 +119,9 @@ class Reading:
     not_photo: bool = False
     """The idea asks for an illustration: no photographs."""
     text: tuple[str, ...] = ()
+    style: str | None = None
+    """A style the idea names that no preset or medium has ("in the style of Edward Hopper",
+    "soviet propaganda style"): it is the medium, said in the idea's words."""
     use: Use | None = None
     aspect: str | None = None
     """Midjourney's ratio from the idea's words or its use; None lets the kind decide."""
@@ -175,6 +178,12 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         # are its content
         plain = _mask(_PLURAL_MEDIA.sub(" ", _FOR_WHOM.sub(" ", idea)), (*kind.words, *kind.head))
         family = _family(Words(plain))
+    if family is None and not kind.design and Words(plain).any(knowledge.media_words(("photo",))):
+        family = "photo"  # "an old polaroid of ...", "a daguerreotype": a photograph
+    style = None
+    if family is None and not kind.design and not kind.styled:
+        style = named_style(idea)
+        family = "style" if style else None
     weighed = weigh_feelings(words, knowledge)
     feeling, strength = weighed if weighed else (None, 0)
     if feeling is not None and feeling.id in kind.lightens:
@@ -193,6 +202,7 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         family=family,
         not_photo=family is None and words.any(("illustration", "illustrated", "cartoon")),
         text=text,
+        style=style,
         use=use,
         aspect=aspect,
     )
@@ -284,6 +294,32 @@ def named_medium(words: Words, knowledge: Knowledge) -> tuple[Medium, str] | Non
             if best is None or rank < (best[0], best[1]):
                 best = (rank[0], rank[1], medium, _as_said(words.text, word))
     return None if best is None else (best[2], best[3])
+
+
+_STYLE_OF = re.compile(
+    r"\bin the (?:style|manner) of\s+((?:[\w'\u2019.&-]+\s*){1,4}?)"
+    r"(?=\s*(?:$|[,.;:!?()]|\b(?:with|and|for|on|in|at|but|from)\b))",
+    re.IGNORECASE,
+)
+_X_STYLE = re.compile(r"((?:[\w'\u2019.&]+[\s-]+){1,3}?)(?:art[\s-]+)?style\b", re.IGNORECASE)
+_NOT_STYLE = english("not_style")
+
+
+def named_style(idea: str) -> str | None:
+    """The style an idea names in words no preset or medium knows: "in the style of X",
+    "X style", "X-style", "X art style" (what X is, as the idea writes it)."""
+    found = _STYLE_OF.search(idea)
+    if found:
+        return re.sub(r"^(?:an?|the)\s+", "", found.group(1).strip(" -"), flags=re.I)
+    for found in _X_STYLE.finditer(idea):
+        kept: list[str] = []
+        for word in reversed(re.split(r"[\s-]+", found.group(1).strip(" -"))):
+            if word.lower() in _NOT_STYLE:
+                break
+            kept.insert(0, word)
+        if kept and re.search(r"[^\W\d_]", " ".join(kept)):
+            return " ".join(kept)
+    return None
 
 
 def _head_text(words: Words) -> str:

@@ -219,6 +219,9 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
         preset, pinned = reading.preset, True
     elif preset is None and reading.medium is not None and reading.medium_word:
         preset, pinned = _named_medium_preset(reading, data), True
+    elif preset is None and reading.style is not None:
+        preset, pinned = _named_style_preset(reading, data), True
+        said = reading.style
     kept = False
     if pinned and said and not described and preset is not None:
         kind = reading.kind
@@ -296,6 +299,21 @@ def _named_medium_preset(reading: Reading, data: ComposerData) -> Preset:
     medium = word if family.noun in word else f"{word} {family.noun}"
     return _looking_like(
         family, f"named-{reading.medium.name}", reading.medium_word, medium, manner=""
+    )
+
+
+def _named_style_preset(reading: Reading, data: ComposerData) -> Preset:
+    """A preset for a style the idea names that no preset knows: the style, said in the idea's
+    words, leads; the neutral look adds no medium of its own."""
+    assert reading.style is not None
+    family = data.knowledge.families["style"]
+    style = reading.style
+    return _looking_like(
+        family,
+        f"style-{style.lower()}",
+        f"{style} style",
+        f"{style}-style {family.noun}",
+        manner=f"in {style} style",
     )
 
 
@@ -506,7 +524,10 @@ def _remove(text: str, phrase: str) -> str:
     )
     if found is None:
         return text
-    rest = (text[: found.start()] + " " + text[found.end() :]).strip()
+    before, after = text[: found.start()], text[found.end() :]
+    if re.fullmatch(r"\s*(?:an?|the)\s+[\w'-]+\s*", before, re.I) and re.match(r"\s+of\b", after):
+        before = ""  # "an old polaroid of friends": the word before the medium was the medium's
+    rest = (before + " " + after).strip()
     rest = " ".join(rest.split()).strip(" ,;:-")
     rest = re.sub(r"\s*,\s*(?:,\s*)+", ", ", rest)  # "poster, art nouveau, 'Zelda'" less the style
     rest = re.sub(r"\s+(?:in|as|with|on|of|for)(?:\s+(?:an?|the))?(?=\s*,)", "", rest, flags=re.I)
