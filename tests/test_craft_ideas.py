@@ -207,6 +207,12 @@ OWN = [
         words=("Ember & Oak",),
     ),
     idea(
+        "logo for a camera repair shop, a camera and a wrench crossed, black and white",
+        "logo",
+        must=("logo",),
+        must_not=PHOTO + RENDER,
+    ),
+    idea(
         "kids style drawing of a tractor in a field, felt tips",
         "naive",
         must_not=(*PHOTO, "highly detailed", "intricate detail"),

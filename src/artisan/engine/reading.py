@@ -177,7 +177,7 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         # "a child's drawing" names a kind, not a medium; "big food photos" in an app screen
         # are its content
         plain = _mask(_PLURAL_MEDIA.sub(" ", _FOR_WHOM.sub(" ", idea)), (*kind.words, *kind.head))
-        family = _family(Words(plain))
+        family = _family(Words(plain), design=kind.design)
     if family is None and not kind.design and Words(plain).any(knowledge.media_words(("photo",))):
         family = "photo"  # "an old polaroid of ...", "a daguerreotype": a photograph
     style = None
@@ -410,13 +410,19 @@ def _subject_kind(words: Words, knowledge: Knowledge) -> Kind:
     return first
 
 
-def _family(words: Words) -> str | None:
+def _family(words: Words, *, design: bool = False) -> str | None:
+    """The family of media the idea names in general words. On a design deliverable only the
+    words that name a medium count: "a logo with a camera" or "a paint tube icon" shows the
+    camera or the paint."""
     if _CAMERA_SPEC.search(words.text):  # "85mm, f/1.8": a photograph
         return "photo"
     for family_words, family in _GENERIC_FAMILY:
-        if words.any(family_words):
+        if words.any(tuple(w for w in family_words if not (design and w in _SUBJECT_CUES))):
             return family
     return None
+
+
+_SUBJECT_CUES = ("camera", "dslr", "shot on", "photography", "paint")
 
 
 def _use(words: Words, knowledge: Knowledge) -> Use | None:
