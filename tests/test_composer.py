@@ -382,3 +382,20 @@ async def test_stable_diffusion_quality_tags_suit_the_medium(idea: str, wanted: 
         positive = (await write(idea, "stable-diffusion", seed)).split("\n")[0]
         assert wanted in positive, positive
         assert "sharp focus" not in positive and "highly detailed" not in positive, positive
+
+
+async def test_a_phone_screen_is_tall_whatever_its_kind() -> None:
+    for seed in (1, 2, 3):
+        text = await write(
+            "a mobile app onboarding screen for a meditation app", "midjourney", seed
+        )
+        assert " --ar 9:16 " in text, text
+
+
+async def test_phrases_about_skin_and_faces_only_where_people_are() -> None:
+    """A dragon over a castle has no skin tones and no shoulder to look over."""
+    for seed in range(1, 9):
+        for name in ("midjourney", "dalle", "stable-diffusion"):
+            text = await write("a furious dragon attacking a castle at night", name, seed)
+            positive = text.split("Negative prompt:")[0]
+            assert "skin" not in positive and "over-the-shoulder" not in positive, text

@@ -213,6 +213,18 @@ OWN = [
         must_not=PHOTO + RENDER,
     ),
     idea(
+        "a wedding invitation with the names Ana & Tom, eucalyptus leaves",
+        "text",
+        feeling="love",
+        words=("Ana & Tom",),
+    ),
+    idea(
+        "an isometric 3D illustration of a tiny coffee shop",
+        "architecture",
+        medium="isometric 3D",
+        must_not=("appetite", "appetising", "mouth-watering"),
+    ),
+    idea(
         "kids style drawing of a tractor in a field, felt tips",
         "naive",
         must_not=(*PHOTO, "highly detailed", "intricate detail"),

@@ -28,7 +28,7 @@ _WRITES = re.compile(r"\b(?:says?|saying|spells?|spelling|(?:that|which) reads)\
 unlike "reading" ("a girl reading a book")."""
 _LEAD = re.compile(
     rf"\b(?:(?-i:{_SAYS})|(?:(?:with|and)\s+)?(?:the|my|his|her|our|their|its)\s+"
-    r"(?:words?|letters?|text(?:\s+overlay)?|name|initials|number|date|dates|motto|slogan)|"
+    r"(?:words?|letters?|text(?:\s+overlay)?|names?|initials|number|date|dates|motto|slogan)|"
     r"(?:text|caption|title)\s+overlay|headline|tagline|slogan|caption|title)\s*:?\s+",
     re.IGNORECASE,
 )

@@ -111,6 +111,7 @@ class Vocabulary:
     framings: tuple[tuple[tuple[str, ...], str], ...]
     filler_leads: tuple[str, ...]
     photo_words: tuple[str, ...]
+    person_words: tuple[str, ...]
     movement: tuple[str, ...]
     quality: tuple[str, ...]
     negative: tuple[str, ...]
@@ -276,6 +277,7 @@ def _vocabulary(data: dict[str, Any]) -> Vocabulary:
         framings=tuple((_strings(f["lead"]), f["composition"]) for f in data["framing"]),
         filler_leads=_strings(data["idea"]["filler_leads"]),
         photo_words=_strings(data["idea"]["photo_words"]),
+        person_words=_strings(data["idea"].get("person_words", [])),
         movement=_strings(data["runway"]["movement"]),
         quality=_strings(sd["quality"]),
         negative=_strings(sd["negative"]),

@@ -188,7 +188,8 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     feeling, strength = weighed if weighed else (None, 0)
     if feeling is not None and feeling.id in kind.lightens:
         feeling = knowledge.feeling("whimsy")
-    aspect = None if kind.design else _aspect(words, data)
+    # A design deliverable keeps its kind's shape, but a phone's screen is tall whatever it is.
+    aspect = _aspect(words, data, only="9:16") if kind.design else _aspect(words, data)
     aspect = aspect or (use.aspect if use else None)
     return Reading(
         idea=idea,
@@ -436,8 +437,10 @@ def _use(words: Words, knowledge: Knowledge) -> Use | None:
     return None if best is None else best[2]
 
 
-def _aspect(words: Words, data: ComposerData) -> str | None:
+def _aspect(words: Words, data: ComposerData, *, only: str | None = None) -> str | None:
     for ratio, aspect_words in data.vocabulary.aspects:
+        if only not in (None, ratio):
+            continue
         if words.any(aspect_words):
             return ratio
     return None

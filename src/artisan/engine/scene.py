@@ -128,7 +128,7 @@ def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset
         if preset in own:
             weight = 3 + (2 if own.index(preset) < 4 else 0)
         if words.any(preset.fits, compounds=True):
-            weight += 4
+            weight += 8
         out.append((preset, weight))
     return out
 
@@ -389,10 +389,13 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
     banned = banned_media(reading, data)
     if pool and feeling is not None and axis in ("lighting", "colour") and not reading.design:
         pool = pool + getattr(feeling, axis)  # light and colour that carry the feeling
+    nobody = not Words(reading.idea).any(vocabulary.people)
     return tuple(
         p
         for p in dict.fromkeys(pool)
-        if _fits(p, feeling, banned) and not _denies(p, reading.idea, reading.text)
+        if _fits(p, feeling, banned)
+        and not _denies(p, reading.idea, reading.text)
+        and not (nobody and Words(p).any(vocabulary.person_words))
     )
 
 
