@@ -225,6 +225,13 @@ OWN = [
         must_not=("appetite", "appetising", "mouth-watering"),
     ),
     idea(
+        "a giant spider over a sleeping town, horror movie poster",
+        "text",
+        feeling="dread",
+        must=("poster",),
+        must_not=(*CHEER, "chalkboard", "chalk"),
+    ),
+    idea(
         "kids style drawing of a tractor in a field, felt tips",
         "naive",
         must_not=(*PHOTO, "highly detailed", "intricate detail"),

@@ -356,6 +356,12 @@ def _kind(words: Words, knowledge: Knowledge, *, has_text: bool) -> Kind:
     end = head_end(words)
     in_head: tuple[int, int, int, Kind] | None = None
     anywhere: tuple[int, int, int, Kind] | None = None
+    head_only = True
+    """Whether the deliverable in the head is only a word that also names a subject
+    ("monster", "creature", "doodle")."""
+    trailing: Kind | None = None
+    """A deliverable named by a short clause of its own at the end ("..., horror movie
+    poster")."""
     for order, kind in enumerate(knowledge.kinds):
         for phrase, where in _kind_words(kind, has_text):
             index = words.find(phrase)
@@ -367,9 +373,14 @@ def _kind(words: Words, knowledge: Knowledge, *, has_text: bool) -> Kind:
                 rank = (-last, -size, order)
                 if in_head is None or rank < in_head[:3]:
                     in_head = (*rank, kind)
+                    head_only = where == "head"
+            elif where == "any" and trailing is None and _ends_a_clause(words.text, phrase):
+                trailing = kind
             rank = (index, -size, order)
             if anywhere is None or rank < anywhere[:3]:
                 anywhere = (*rank, kind)
+    if in_head is not None and head_only and trailing is not None:
+        return trailing  # "a terrifying monster under the bed, horror movie poster"
     if in_head is not None:
         return in_head[3]
     if anywhere is not None:
@@ -378,6 +389,14 @@ def _kind(words: Words, knowledge: Knowledge, *, has_text: bool) -> Kind:
     if has_text and subject.id != "product":  # a product's words are on its label
         return knowledge.kind("text")
     return subject
+
+
+def _ends_a_clause(text: str, phrase: str) -> bool:
+    """Whether `phrase` ends a short clause after a comma ("..., horror movie poster")."""
+    words = r"[\s-]+".join(re.escape(p) for p in phrase.split())
+    return bool(
+        re.search(rf",\s*(?:[\w'-]+\s+){{0,3}}{words}s?\s*(?:[,.;!?]|$)", text, re.IGNORECASE)
+    )
 
 
 def _kind_words(kind: Kind, has_text: bool) -> list[tuple[str, str]]:
