@@ -367,3 +367,24 @@ def test_a_broken_user_file_is_reported_and_the_rest_still_load() -> None:
     assert str(missing) in composer.problems[1] and "preset half" in composer.problems[1]
     assert "`look`" in composer.problems[1]
     assert "gloomcore" in composer.presets and "watercolour" in composer.presets
+
+
+@pytest.mark.parametrize(
+    ("idea", "against"),
+    [
+        (
+            "a crayon drawing by a kid whose parents are splitting up, two houses",
+            ("bright", "cheerful", "happy"),
+        ),
+        ("protest sticker for a climate rally, a raised fist", ("pastel", "cute", "gentle")),
+        ("holographic tarot card stickers, the moon and the tower", ("candy", "goofy")),
+    ],
+)
+async def test_nothing_in_the_prompt_goes_against_the_feeling(
+    idea: str, against: tuple[str, ...]
+) -> None:
+    for name in ("dalle", "stable-diffusion"):
+        for seed in range(1, 9):
+            prompt = await write(idea, name, seed)
+            said = [w for w in against if re.search(rf"\b{w}", prompt, re.I)]
+            assert not said, prompt

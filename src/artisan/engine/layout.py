@@ -230,7 +230,7 @@ def _camera_sentence(scene: Scene, vocabulary: Vocabulary) -> str | None:
 
 
 def _details(scene: Scene, vocabulary: Vocabulary, *, camera: bool) -> list[str]:
-    parts = [scene.preset.look]
+    parts = [scene.preset.look] if scene.preset.look else []
     text = text_sentence(scene)
     if text:
         parts.append(text)
@@ -305,7 +305,8 @@ def _prose(scene: Scene, data: ComposerData) -> str:
         optional.append(axis_sentence("lighting", scene.lighting, vocabulary))
     if palette:
         optional.append(palette + ".")
-    optional.append(scene.preset.look)
+    if scene.preset.look:
+        optional.append(scene.preset.look)
     extras = [axis_sentence("extra", extra, vocabulary) for extra in scene.extras]
     return fit_words(needed + extras, optional, high=80)
 

@@ -155,7 +155,8 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         family = "style" if style else None
     weighed = weigh_feelings(words, knowledge)
     feeling, strength = weighed if weighed else (None, 0)
-    if feeling is not None and feeling.id in kind.lightens:
+    if feeling is not None and feeling.id in kind.lightens and not words.any(feeling.cues):
+        # "an angry tomato sticker" is play; a protest, a funeral or a tarot card is not
         feeling = knowledge.feeling("whimsy")
     aspect = None if kind.design else _aspect(words, data)
     aspect = aspect or (use.aspect if use else None)

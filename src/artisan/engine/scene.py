@@ -344,6 +344,7 @@ def pick_axes(
     used: dict[str, set[str]] | None = None,
 ) -> Scene:
     """`scene` with `preset` and a fresh phrase for each axis, avoiding those in `used`."""
+    preset = agreeing(preset, scene.reading.feeling, data)
     changes: dict[str, str | None] = {}
     for axis in SCENE_AXES:
         if axis == "composition" and scene.framed:
@@ -363,6 +364,23 @@ def pick_axes(
     return replace(scene, preset=preset, **changes, **extra)  # type: ignore[arg-type]
 
 
+def agreeing(preset: Preset, feeling: Feeling | None, data: ComposerData) -> Preset:
+    """`preset` without the words of its look that go against the idea's feeling ("bright
+    primary crayon colours" for a sad child's drawing): its family's look in their place."""
+    if feeling is None or not _contradicts(" ".join((preset.look, *preset.style)), feeling):
+        return preset
+    family = data.knowledge.families.get(preset.family)
+    look = " ".join(
+        s for s in re.split(r"(?<=[.!?])\s+", preset.look) if not _contradicts(s, feeling)
+    )
+    if not look and family is not None and not _contradicts(family.look, feeling):
+        look = family.look
+    style = tuple(s for s in preset.style if not _contradicts(s, feeling))
+    if not style and family is not None:
+        style = tuple(s for s in family.style if not _contradicts(s, feeling))
+    return replace(preset, look=look, style=style)
+
+
 def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tuple[str, ...]:
     """The phrases `axis` may take for this preset and scene: none against the idea's feeling,
     none that names another medium than the idea's."""
@@ -374,7 +392,8 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
             return ()  # a logo or a diagram says no mood, whatever it feels
         if feeling is not None and reading.said:
             return feeling.moods
-        return preset.mood or reading.kind.moods  # a user preset's own, or the kind's
+        own = preset.mood or reading.kind.moods  # a user preset's own, or the kind's
+        return tuple(m for m in own if feeling is None or not Words(m).any(feeling.avoid))
     if axis in ("camera", "film") and (not preset.photographic or reading.design):
         return ()
     if axis == "lighting" and preset.family == "design" and not preset.lighting:
