@@ -388,3 +388,28 @@ async def test_nothing_in_the_prompt_goes_against_the_feeling(
             prompt = await write(idea, name, seed)
             said = [w for w in against if re.search(rf"\b{w}", prompt, re.I)]
             assert not said, prompt
+
+
+async def test_an_abstract_or_a_pattern_is_not_lit_and_keeps_the_ideas_own_colours() -> None:
+    for idea in (
+        "an abstract painting about falling in love, reds and pinks",
+        "seamless pattern of lemons, yellow and navy",
+    ):
+        for seed in range(1, 7):
+            prompt = await write(idea, "dalle", seed)
+            assert "lit by" not in prompt, prompt
+            assert "The palette is" not in prompt, prompt
+
+
+async def test_the_words_to_show_do_not_light_the_scene() -> None:
+    for seed in range(1, 7):
+        prompt = await write(
+            'poster for a science fair, "Science Night 2024", a rocket', "dalle", seed
+        )
+        assert "moonlight" not in prompt and "night" not in prompt.replace("Night 2024", ""), prompt
+
+
+async def test_a_botanical_pattern_is_drawn_only_for_plants() -> None:
+    for seed in range(1, 13):
+        prompt = await write("fabric print of tiny dinosaurs for kids pyjamas", "dalle", seed)
+        assert "botanical" not in prompt, prompt

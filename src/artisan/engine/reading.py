@@ -245,8 +245,9 @@ def _as_medium(text: str, trigger: str, *, loose: bool) -> bool:
 _MATERIALS = english("materials")
 _MEDIUM_NOUNS = (
     r"(?:drawing|sketch|painting|style|art|artwork|illustration|portrait|study|render|"
-    r"animation|figure|print|piece|look|and|on (?:\w+ )?(?:paper|cardboard|card|canvas|board|"
-    r"wood|panel|linen|silk|slate|toned paper))\b"
+    r"animation|figure|print|piece|look|poster|logo|monogram|emblem|badge|sticker|tattoo|"
+    r"pattern|wallpaper|cover|card|label|mural|and|"
+    r"on (?:\w+ )?(?:paper|cardboard|card|canvas|board|wood|panel|linen|silk|slate|toned paper))\b"
 )
 
 

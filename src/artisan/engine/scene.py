@@ -21,7 +21,8 @@ from artisan.engine.presets import Change, ComposerData, Preset
 from artisan.engine.reading import Reading, read_idea
 from artisan.engine.reading import named_preset as reading_named_preset
 from artisan.engine.spelling import correct_key_words
-from artisan.wording import Words, article, with_article
+from artisan.lettering import QUOTED
+from artisan.wording import Words, article, english, with_article
 
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?]\s+(?=[A-Z\"“'])")
 """The end of a sentence: not the full stop of an initial ("R.M. under it")."""
@@ -252,7 +253,7 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
             preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
     light = None
     if not reading.design and (preset.lighting or preset.family != "design"):
-        words = Words(idea)
+        words = Words(QUOTED.sub(" ", idea))  # "Science Night 2024" is a title, not the light
         light = next(
             (
                 light.name
@@ -364,6 +365,16 @@ def pick_axes(
     return replace(scene, preset=preset, **changes, **extra)  # type: ignore[arg-type]
 
 
+_COLOURS = english("colours")
+
+
+def names_colours(idea: str) -> bool:
+    """Whether the idea sets its own palette: two colours or more ("red and black", "neon
+    green on black"), outside the words it shows."""
+    said = {t.rstrip("s") for t in Words(QUOTED.sub(" ", idea)).stems if t.rstrip("s") in _COLOURS}
+    return len(said) >= 2
+
+
 def agreeing(preset: Preset, feeling: Feeling | None, data: ComposerData) -> Preset:
     """`preset` without the words of its look that go against the idea's feeling ("bright
     primary crayon colours" for a sad child's drawing): its family's look in their place."""
@@ -396,8 +407,14 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
         return tuple(m for m in own if feeling is None or not Words(m).any(feeling.avoid))
     if axis in ("camera", "film") and (not preset.photographic or reading.design):
         return ()
-    if axis == "lighting" and preset.family == "design" and not preset.lighting:
-        return ()  # a flat design is not lit
+    if axis == "lighting" and (
+        (preset.family == "design" and not preset.lighting)
+        or (reading.design and preset.family != "design")
+        or not reading.kind.lit
+    ):
+        return ()  # a flat design, a logo in a painter's style, an abstract are not lit
+    if axis == "colour" and names_colours(reading.idea):
+        return ()  # "reds and pinks": the idea's own palette, not a second one
     if axis == "lighting" and scene.light is not None:
         pool: tuple[str, ...] = vocabulary.light(scene.light).phrases
     else:
