@@ -413,3 +413,19 @@ async def test_a_botanical_pattern_is_drawn_only_for_plants() -> None:
     for seed in range(1, 13):
         prompt = await write("fabric print of tiny dinosaurs for kids pyjamas", "dalle", seed)
         assert "botanical" not in prompt, prompt
+
+
+@pytest.mark.parametrize(
+    ("idea", "once"),
+    [
+        ("a tattoo of a fox wearing a crown of mushrooms", "tattoo"),
+        ("an abstract painting about falling in love, loose brushstrokes", "abstract"),
+        ("isometric 3D render of a mechanical keyboard, 3D render, pastel", "3D render"),
+        ("ukiyo-e style print of a huge tuna at the fish market", "print"),
+    ],
+)
+async def test_the_first_sentence_says_the_medium_once(idea: str, once: str) -> None:
+    for seed in range(1, 9):
+        prompt = await write(idea, "dalle", seed)
+        first = re.split(r"(?<=\.)\s", prompt, maxsplit=1)[0]
+        assert len(re.findall(rf"\b{once}\b", first, re.I)) == 1, first

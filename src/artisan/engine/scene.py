@@ -251,6 +251,8 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
             preset, pinned, kept = _family_preset(reading, data), True, True
         else:
             preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
+    if not described and not kept:
+        subject = _less_medium(subject, preset)
     light = None
     if not reading.design and (preset.lighting or preset.family != "design"):
         words = Words(QUOTED.sub(" ", idea))  # "Science Night 2024" is a title, not the light
@@ -579,6 +581,23 @@ def _remove(text: str, phrase: str) -> str:
                 len(found_article.group(1)) :
             ]
     return rest
+
+
+def _less_medium(subject: str, preset: Preset | None) -> str:
+    """The subject without what the medium says again once the style is taken out ("a print
+    of a tuna" as a woodblock print, ", 3D render" after an isometric render)."""
+    if preset is None:
+        return subject
+    medium = _words(preset.medium) | {"style", "art", "artwork"}
+    clauses = subject.split(", ")
+    kept = [clauses[0]] + [c for c in clauses[1:] if not _words(c) <= medium]
+    subject = ", ".join(kept)
+    found = re.match(
+        r"(?:(?:an?|the)\s+)?((?:[\w-]+\s+){0,2}[\w-]+)\s+of\s+(?=\S)", subject, re.IGNORECASE
+    )
+    if found and _words(found.group(1)) <= medium:
+        subject = subject[found.end() :]
+    return subject
 
 
 def _drop_lead(text: str, leads: tuple[str, ...]) -> str:
