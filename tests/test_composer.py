@@ -429,3 +429,11 @@ async def test_the_first_sentence_says_the_medium_once(idea: str, once: str) -> 
         prompt = await write(idea, "dalle", seed)
         first = re.split(r"(?<=\.)\s", prompt, maxsplit=1)[0]
         assert len(re.findall(rf"\b{once}\b", first, re.I)) == 1, first
+
+
+async def test_a_style_named_for_a_tattoo_is_not_stacked_on_another() -> None:
+    others = ("irezumi", "neo-traditional", "american traditional", "blackwork", "fine-line")
+    for seed in range(1, 9):
+        prompt = await write("norse style tattoo of a longship in a storm", "dalle", seed)
+        assert "norse" in prompt.lower()
+        assert not [w for w in others if w in prompt.lower()], prompt

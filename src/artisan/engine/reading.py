@@ -150,9 +150,9 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     if family is None and not kind.design and Words(plain).any(knowledge.media_words(("photo",))):
         family = "photo"  # "an old polaroid of ...", "a daguerreotype": a photograph
     style = None
-    if family is None and not kind.design and not kind.styled:
+    if family is None and not kind.styled:
         style = named_style(idea)
-        family = "style" if style else None
+        family = "style" if style and not kind.design else None
     weighed = weigh_feelings(words, knowledge)
     feeling, strength = weighed if weighed else (None, 0)
     if feeling is not None and feeling.id in kind.lightens and not words.any(feeling.cues):

@@ -108,6 +108,8 @@ def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset
         for p in pool
         if _family_allowed(p, reading) and not (banned and Words(_preset_text(p)).any(banned))
     ]
+    if reading.style is not None and reading.design:  # "a norse style tattoo": no other style
+        pool = [p for p in pool if p.family == "design"]
     if not pool:
         return []
     checks: tuple[Callable[[Preset], bool], ...] = (
@@ -219,7 +221,11 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
         preset, pinned = reading.preset, True
     elif preset is None and reading.medium is not None and reading.medium_word:
         preset, pinned = _named_medium_preset(reading, data), True
-    elif preset is None and reading.style is not None:
+    elif (
+        preset is None
+        and reading.style is not None
+        and not (reading.design and candidate_presets(reading, data))
+    ):  # a design deliverable keeps its flat design presets with the style named
         preset, pinned = _named_style_preset(reading, data), True
         said = reading.style
     kept = False
@@ -310,11 +316,12 @@ def _named_style_preset(reading: Reading, data: ComposerData) -> Preset:
     assert reading.style is not None
     family = data.knowledge.families["style"]
     style = reading.style
+    noun = f"{reading.kind.id} design" if reading.design else family.noun
     return _looking_like(
         family,
         f"style-{style.lower()}",
         f"{style} style",
-        f"{style}-style {family.noun}",
+        f"{style}-style {noun}",
         manner=f"in {style} style",
     )
 
