@@ -399,3 +399,73 @@ async def test_phrases_about_skin_and_faces_only_where_people_are() -> None:
             text = await write("a furious dragon attacking a castle at night", name, seed)
             positive = text.split("Negative prompt:")[0]
             assert "skin" not in positive and "over-the-shoulder" not in positive, text
+
+
+@pytest.mark.parametrize(
+    ("idea", "against"),
+    [
+        (
+            "a crayon drawing by a kid whose parents are splitting up, two houses",
+            ("bright", "cheerful", "happy"),
+        ),
+        ("protest sticker for a climate rally, a raised fist", ("pastel", "cute", "gentle")),
+        ("holographic tarot card stickers, the moon and the tower", ("candy", "goofy")),
+    ],
+)
+async def test_nothing_in_the_prompt_goes_against_the_feeling(
+    idea: str, against: tuple[str, ...]
+) -> None:
+    for name in ("dalle", "stable-diffusion"):
+        for seed in range(1, 9):
+            prompt = await write(idea, name, seed)
+            said = [w for w in against if re.search(rf"\b{w}", prompt, re.I)]
+            assert not said, prompt
+
+
+async def test_an_abstract_or_a_pattern_is_not_lit_and_keeps_the_ideas_own_colours() -> None:
+    for idea in (
+        "an abstract painting about falling in love, reds and pinks",
+        "seamless pattern of lemons, yellow and navy",
+    ):
+        for seed in range(1, 7):
+            prompt = await write(idea, "dalle", seed)
+            assert "lit by" not in prompt, prompt
+            assert "The palette is" not in prompt, prompt
+
+
+async def test_the_words_to_show_do_not_light_the_scene() -> None:
+    for seed in range(1, 7):
+        prompt = await write(
+            'poster for a science fair, "Science Night 2024", a rocket', "dalle", seed
+        )
+        assert "moonlight" not in prompt and "night" not in prompt.replace("Night 2024", ""), prompt
+
+
+async def test_a_botanical_pattern_is_drawn_only_for_plants() -> None:
+    for seed in range(1, 13):
+        prompt = await write("fabric print of tiny dinosaurs for kids pyjamas", "dalle", seed)
+        assert "botanical" not in prompt, prompt
+
+
+@pytest.mark.parametrize(
+    ("idea", "once"),
+    [
+        ("a tattoo of a fox wearing a crown of mushrooms", "tattoo"),
+        ("an abstract painting about falling in love, loose brushstrokes", "abstract"),
+        ("isometric 3D render of a mechanical keyboard, 3D render, pastel", "3D render"),
+        ("ukiyo-e style print of a huge tuna at the fish market", "print"),
+    ],
+)
+async def test_the_first_sentence_says_the_medium_once(idea: str, once: str) -> None:
+    for seed in range(1, 9):
+        prompt = await write(idea, "dalle", seed)
+        first = re.split(r"(?<=\.)\s", prompt, maxsplit=1)[0]
+        assert len(re.findall(rf"\b{once}\b", first, re.I)) == 1, first
+
+
+async def test_a_style_named_for_a_tattoo_is_not_stacked_on_another() -> None:
+    others = ("irezumi", "neo-traditional", "american traditional", "blackwork", "fine-line")
+    for seed in range(1, 9):
+        prompt = await write("norse style tattoo of a longship in a storm", "dalle", seed)
+        assert "norse" in prompt.lower()
+        assert not [w for w in others if w in prompt.lower()], prompt

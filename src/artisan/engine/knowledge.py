@@ -43,6 +43,8 @@ class Kind:
     negative: tuple[str, ...]
     typography: tuple[str, ...]
     styled: bool = False
+    lit: bool = True
+    """Whether a prompt for it says how it is lit (an abstract or a pattern has no scene)."""
     """A style the idea names is its subject's ("a scandinavian style kitchen"), not the
     image's medium."""
 
@@ -190,6 +192,7 @@ def _kind(table: dict[str, Any]) -> Kind:
         negative=_strings(table.get("negative", [])),
         typography=_strings(table.get("typography", [])),
         styled=table.get("styled", False),
+        lit=table.get("lit", True),
     )
 
 

@@ -181,12 +181,13 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     if family is None and not kind.design and Words(plain).any(knowledge.media_words(("photo",))):
         family = "photo"  # "an old polaroid of ...", "a daguerreotype": a photograph
     style = None
-    if family is None and not kind.design and not kind.styled:
+    if family is None and not kind.styled:
         style = named_style(idea)
-        family = "style" if style else None
+        family = "style" if style and not kind.design else None
     weighed = weigh_feelings(words, knowledge)
     feeling, strength = weighed if weighed else (None, 0)
-    if feeling is not None and feeling.id in kind.lightens:
+    if feeling is not None and feeling.id in kind.lightens and not words.any(feeling.cues):
+        # "an angry tomato sticker" is play; a protest, a funeral or a tarot card is not
         feeling = knowledge.feeling("whimsy")
     # A design deliverable keeps its kind's shape, but a phone's screen is tall whatever it is.
     aspect = _aspect(words, data, only="9:16") if kind.design else _aspect(words, data)
@@ -276,8 +277,9 @@ def _as_medium(text: str, trigger: str, *, loose: bool) -> bool:
 _MATERIALS = english("materials")
 _MEDIUM_NOUNS = (
     r"(?:drawing|sketch|painting|style|art|artwork|illustration|portrait|study|render|"
-    r"animation|figure|print|piece|look|and|on (?:\w+ )?(?:paper|cardboard|card|canvas|board|"
-    r"wood|panel|linen|silk|slate|toned paper))\b"
+    r"animation|figure|print|piece|look|poster|logo|monogram|emblem|badge|sticker|tattoo|"
+    r"pattern|wallpaper|cover|card|label|mural|and|"
+    r"on (?:\w+ )?(?:paper|cardboard|card|canvas|board|wood|panel|linen|silk|slate|toned paper))\b"
 )
 
 

@@ -21,7 +21,8 @@ from artisan.engine.presets import Change, ComposerData, Preset
 from artisan.engine.reading import Reading, read_idea
 from artisan.engine.reading import named_preset as reading_named_preset
 from artisan.engine.spelling import correct_key_words
-from artisan.wording import Words, article, with_article
+from artisan.lettering import QUOTED
+from artisan.wording import Words, article, english, with_article
 
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?]\s+(?=[A-Z\"“'])")
 """The end of a sentence: not the full stop of an initial ("R.M. under it")."""
@@ -107,6 +108,8 @@ def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset
         for p in pool
         if _family_allowed(p, reading) and not (banned and Words(_preset_text(p)).any(banned))
     ]
+    if reading.style is not None and reading.design:  # "a norse style tattoo": no other style
+        pool = [p for p in pool if p.family == "design"]
     if not pool:
         return []
     checks: tuple[Callable[[Preset], bool], ...] = (
@@ -219,7 +222,11 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
         preset, pinned = reading.preset, True
     elif preset is None and reading.medium is not None and reading.medium_word:
         preset, pinned = _named_medium_preset(reading, data), True
-    elif preset is None and reading.style is not None:
+    elif (
+        preset is None
+        and reading.style is not None
+        and not (reading.design and candidate_presets(reading, data))
+    ):  # a design deliverable keeps its flat design presets with the style named
         preset, pinned = _named_style_preset(reading, data), True
         said = reading.style
     kept = False
@@ -251,9 +258,11 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
             preset, pinned, kept = _family_preset(reading, data), True, True
         else:
             preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
+    if not described and not kept:
+        subject = _less_medium(subject, preset)
     light = None
     if not reading.design and (preset.lighting or preset.family != "design"):
-        words = Words(idea)
+        words = Words(QUOTED.sub(" ", idea))  # "Science Night 2024" is a title, not the light
         light = next(
             (
                 light.name
@@ -308,11 +317,12 @@ def _named_style_preset(reading: Reading, data: ComposerData) -> Preset:
     assert reading.style is not None
     family = data.knowledge.families["style"]
     style = reading.style
+    noun = f"{reading.kind.id} design" if reading.design else family.noun
     return _looking_like(
         family,
         f"style-{style.lower()}",
         f"{style} style",
-        f"{style}-style {family.noun}",
+        f"{style}-style {noun}",
         manner=f"in {style} style",
     )
 
@@ -345,6 +355,7 @@ def pick_axes(
     used: dict[str, set[str]] | None = None,
 ) -> Scene:
     """`scene` with `preset` and a fresh phrase for each axis, avoiding those in `used`."""
+    preset = agreeing(preset, scene.reading.feeling, data)
     changes: dict[str, str | None] = {}
     for axis in SCENE_AXES:
         if axis == "composition" and scene.framed:
@@ -364,6 +375,33 @@ def pick_axes(
     return replace(scene, preset=preset, **changes, **extra)  # type: ignore[arg-type]
 
 
+_COLOURS = english("colours")
+
+
+def names_colours(idea: str) -> bool:
+    """Whether the idea sets its own palette: two colours or more ("red and black", "neon
+    green on black"), outside the words it shows."""
+    said = {t.rstrip("s") for t in Words(QUOTED.sub(" ", idea)).stems if t.rstrip("s") in _COLOURS}
+    return len(said) >= 2
+
+
+def agreeing(preset: Preset, feeling: Feeling | None, data: ComposerData) -> Preset:
+    """`preset` without the words of its look that go against the idea's feeling ("bright
+    primary crayon colours" for a sad child's drawing): its family's look in their place."""
+    if feeling is None or not _contradicts(" ".join((preset.look, *preset.style)), feeling):
+        return preset
+    family = data.knowledge.families.get(preset.family)
+    look = " ".join(
+        s for s in re.split(r"(?<=[.!?])\s+", preset.look) if not _contradicts(s, feeling)
+    )
+    if not look and family is not None and not _contradicts(family.look, feeling):
+        look = family.look
+    style = tuple(s for s in preset.style if not _contradicts(s, feeling))
+    if not style and family is not None:
+        style = tuple(s for s in family.style if not _contradicts(s, feeling))
+    return replace(preset, look=look, style=style)
+
+
 def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tuple[str, ...]:
     """The phrases `axis` may take for this preset and scene: none against the idea's feeling,
     none that names another medium than the idea's."""
@@ -375,11 +413,18 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
             return ()  # a logo or a diagram says no mood, whatever it feels
         if feeling is not None and reading.said:
             return feeling.moods
-        return preset.mood or reading.kind.moods  # a user preset's own, or the kind's
+        own = preset.mood or reading.kind.moods  # a user preset's own, or the kind's
+        return tuple(m for m in own if feeling is None or not Words(m).any(feeling.avoid))
     if axis in ("camera", "film") and (not preset.photographic or reading.design):
         return ()
-    if axis == "lighting" and preset.family == "design" and not preset.lighting:
-        return ()  # a flat design is not lit
+    if axis == "lighting" and (
+        (preset.family == "design" and not preset.lighting)
+        or (reading.design and preset.family != "design")
+        or not reading.kind.lit
+    ):
+        return ()  # a flat design, a logo in a painter's style, an abstract are not lit
+    if axis == "colour" and names_colours(reading.idea):
+        return ()  # "reds and pinks": the idea's own palette, not a second one
     if axis == "lighting" and scene.light is not None:
         pool: tuple[str, ...] = vocabulary.light(scene.light).phrases
     else:
@@ -547,6 +592,23 @@ def _remove(text: str, phrase: str) -> str:
                 len(found_article.group(1)) :
             ]
     return rest
+
+
+def _less_medium(subject: str, preset: Preset | None) -> str:
+    """The subject without what the medium says again once the style is taken out ("a print
+    of a tuna" as a woodblock print, ", 3D render" after an isometric render)."""
+    if preset is None:
+        return subject
+    medium = _words(preset.medium) | {"style", "art", "artwork"}
+    clauses = subject.split(", ")
+    kept = [clauses[0]] + [c for c in clauses[1:] if not _words(c) <= medium]
+    subject = ", ".join(kept)
+    found = re.match(
+        r"(?:(?:an?|the)\s+)?((?:[\w-]+\s+){0,2}[\w-]+)\s+of\s+(?=\S)", subject, re.IGNORECASE
+    )
+    if found and _words(found.group(1)) <= medium:
+        subject = subject[found.end() :]
+    return subject
 
 
 def _drop_lead(text: str, leads: tuple[str, ...]) -> str:
