@@ -469,3 +469,25 @@ async def test_a_style_named_for_a_tattoo_is_not_stacked_on_another() -> None:
         prompt = await write("norse style tattoo of a longship in a storm", "dalle", seed)
         assert "norse" in prompt.lower()
         assert not [w for w in others if w in prompt.lower()], prompt
+
+
+@pytest.mark.parametrize(
+    ("idea", "against"),
+    [
+        ("spooky tarot sticker, the hanged man, die cut", ("kawaii", "rosy cheeks", "pastel")),
+        ("angry protest sticker for a march: ENOUGH IS ENOUGH", ("kawaii", "rosy cheeks")),
+        ("outsider art painting of a village fair, flat perspective", ("no perspective",)),
+    ],
+)
+async def test_variations_keep_to_the_feeling_and_the_idea(
+    idea: str, against: tuple[str, ...]
+) -> None:
+    """Variations draw other presets: none whose look goes against the idea (a kawaii sticker
+    for dread or anger), none that denies what the idea asks."""
+    for seed in range(1, 5):
+        composer = Composer(seed=seed)
+        main = await composer.generate(idea, target("midjourney"), lambda _: None)
+        more = await composer.variations(main.text, target("midjourney"), 4, lambda i, p: None)
+        for text in [main.text, *(m.text for m in more if not isinstance(m, Exception))]:
+            said = [w for w in against if w in text.lower()]
+            assert not said, (said, text)
