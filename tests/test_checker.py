@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from artisan.checker import check, clip_tokens, quoted_text
+from artisan.checker import check, clip_tokens
+from artisan.lettering import words_to_show
 from artisan.targets import Target, load_catalog
 from fake_openai import FakeOpenAI
 
@@ -110,10 +111,31 @@ def test_quoted_text_lost() -> None:
         ("a child's drawing of 'my dog'", ("my dog",)),
         ("a cafe called The Daily Grind, on a corner", ("The Daily Grind",)),
         ("a child's drawing of a dog", ()),
+        ("an 8-bit game over screen with CONTINUE? 9 counting down", ("CONTINUE? 9",)),
+        ("theatre poster for macbeth, just the word MACBETH", ("MACBETH",)),
+        ("a thumbnail with huge yellow text I QUIT MY JOB", ("I QUIT MY JOB",)),
+        ("a UI mockup for a NASA app, shown on a TV", ()),
+        ("a motto Lux in Tenebris on a ribbon", ("Lux in Tenebris",)),
+        (
+            "a card that says Merry Christmas from the Okafors",
+            ("Merry Christmas from the Okafors",),
+        ),
+        ("called The Reading Room. I want a logo", ("The Reading Room",)),
+        ("a sign that says open all night above a diner door", ("open all night",)),
+        ("a girl reading a book", ()),
+        ("favicon, just the letters KM, bold", ("KM",)),
+        (
+            "a pin with the text overlay 10 Hidden Lakes in Slovenia",
+            ("10 Hidden Lakes in Slovenia",),
+        ),
+        ("a cover for my cosy mystery novel Death by Scone, a cat", ("Death by Scone",)),
+        ("a finisher badge with 26.2 in the middle", ("26.2",)),
+        ("his name Rufus and 2009\u20132023 under it", ("Rufus", "2009\u20132023")),
+        ("a 1.5 litre bottle with 3 lemons", ()),
     ],
 )
 def test_the_words_an_idea_must_show(idea: str, words: tuple[str, ...]) -> None:
-    assert quoted_text(idea) == words
+    assert words_to_show(idea) == words
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -127,6 +127,32 @@ async def test_a_style_named_in_the_idea_chooses_the_preset(idea: str, medium: s
         assert (await write(idea, "dalle", seed)).startswith(medium)
 
 
+@pytest.mark.parametrize(
+    ("idea", "lead"),
+    [
+        ("a diner at night in the style of Edward Hopper", "An Edward Hopper-style artwork of"),
+        ("my gran knitting by the fire, soviet propaganda style", "A soviet propaganda-style "),
+        ("pop art portrait of my boyfriend for his birthday", "A pop art screen print of"),
+        ("a cubist guitar player in a cafe", "A cubist painting of"),
+        ("an old polaroid of friends on a road trip", "A polaroid instant photo of friends"),
+    ],
+)
+async def test_a_named_art_style_leads_with_no_other_medium(idea: str, lead: str) -> None:
+    others = ("watercolour", "oil painting", "35mm", "lens", "3d render", "pencil", "gouache")
+    for seed in (1, 2, 3, 4):
+        prompt = await write(idea, "dalle", seed)
+        assert prompt.startswith(lead)
+        assert not [w for w in others if re.search(rf"\b{w}\b", prompt, re.I)], prompt
+        if "polaroid" not in idea:
+            assert not re.search(r"\bphoto", prompt, re.I), prompt
+
+
+async def test_a_style_of_the_subject_is_not_a_medium() -> None:
+    prompt = await write("a scandinavian style kitchen with oak shelves", "dalle", 1)
+    assert "scandinavian style kitchen" in prompt
+    assert "-style artwork" not in prompt
+
+
 async def test_night_in_the_idea_lights_the_scene_for_the_night() -> None:
     data = load_composer_data()
     night = {
@@ -342,3 +368,127 @@ def test_a_broken_user_file_is_reported_and_the_rest_still_load() -> None:
     assert str(missing) in composer.problems[1] and "preset half" in composer.problems[1]
     assert "`look`" in composer.problems[1]
     assert "gloomcore" in composer.presets and "watercolour" in composer.presets
+
+
+@pytest.mark.parametrize(
+    ("idea", "wanted"),
+    [
+        ("a loose charcoal sketch of an old fisherman", "confident linework"),
+        ("an oil painting of a harbour at dawn", "masterful brushwork"),
+    ],
+)
+async def test_stable_diffusion_quality_tags_suit_the_medium(idea: str, wanted: str) -> None:
+    """A sketch or a painting is not "highly detailed, sharp focus": that is a photograph's."""
+    for seed in (1, 2, 3):
+        positive = (await write(idea, "stable-diffusion", seed)).split("\n")[0]
+        assert wanted in positive, positive
+        assert "sharp focus" not in positive and "highly detailed" not in positive, positive
+
+
+async def test_a_phone_screen_is_tall_whatever_its_kind() -> None:
+    for seed in (1, 2, 3):
+        text = await write(
+            "a mobile app onboarding screen for a meditation app", "midjourney", seed
+        )
+        assert " --ar 9:16 " in text, text
+
+
+async def test_phrases_about_skin_and_faces_only_where_people_are() -> None:
+    """A dragon over a castle has no skin tones and no shoulder to look over."""
+    for seed in range(1, 9):
+        for name in ("midjourney", "dalle", "stable-diffusion"):
+            text = await write("a furious dragon attacking a castle at night", name, seed)
+            positive = text.split("Negative prompt:")[0]
+            assert "skin" not in positive and "over-the-shoulder" not in positive, text
+
+
+@pytest.mark.parametrize(
+    ("idea", "against"),
+    [
+        (
+            "a crayon drawing by a kid whose parents are splitting up, two houses",
+            ("bright", "cheerful", "happy"),
+        ),
+        ("protest sticker for a climate rally, a raised fist", ("pastel", "cute", "gentle")),
+        ("holographic tarot card stickers, the moon and the tower", ("candy", "goofy")),
+    ],
+)
+async def test_nothing_in_the_prompt_goes_against_the_feeling(
+    idea: str, against: tuple[str, ...]
+) -> None:
+    for name in ("dalle", "stable-diffusion"):
+        for seed in range(1, 9):
+            prompt = await write(idea, name, seed)
+            said = [w for w in against if re.search(rf"\b{w}", prompt, re.I)]
+            assert not said, prompt
+
+
+async def test_an_abstract_or_a_pattern_is_not_lit_and_keeps_the_ideas_own_colours() -> None:
+    for idea in (
+        "an abstract painting about falling in love, reds and pinks",
+        "seamless pattern of lemons, yellow and navy",
+    ):
+        for seed in range(1, 7):
+            prompt = await write(idea, "dalle", seed)
+            assert "lit by" not in prompt, prompt
+            assert "The palette is" not in prompt, prompt
+
+
+async def test_the_words_to_show_do_not_light_the_scene() -> None:
+    for seed in range(1, 7):
+        prompt = await write(
+            'poster for a science fair, "Science Night 2024", a rocket', "dalle", seed
+        )
+        assert "moonlight" not in prompt and "night" not in prompt.replace("Night 2024", ""), prompt
+
+
+async def test_a_botanical_pattern_is_drawn_only_for_plants() -> None:
+    for seed in range(1, 13):
+        prompt = await write("fabric print of tiny dinosaurs for kids pyjamas", "dalle", seed)
+        assert "botanical" not in prompt, prompt
+
+
+@pytest.mark.parametrize(
+    ("idea", "once"),
+    [
+        ("a tattoo of a fox wearing a crown of mushrooms", "tattoo"),
+        ("an abstract painting about falling in love, loose brushstrokes", "abstract"),
+        ("isometric 3D render of a mechanical keyboard, 3D render, pastel", "3D render"),
+        ("ukiyo-e style print of a huge tuna at the fish market", "print"),
+    ],
+)
+async def test_the_first_sentence_says_the_medium_once(idea: str, once: str) -> None:
+    for seed in range(1, 9):
+        prompt = await write(idea, "dalle", seed)
+        first = re.split(r"(?<=\.)\s", prompt, maxsplit=1)[0]
+        assert len(re.findall(rf"\b{once}\b", first, re.I)) == 1, first
+
+
+async def test_a_style_named_for_a_tattoo_is_not_stacked_on_another() -> None:
+    others = ("irezumi", "neo-traditional", "american traditional", "blackwork", "fine-line")
+    for seed in range(1, 9):
+        prompt = await write("norse style tattoo of a longship in a storm", "dalle", seed)
+        assert "norse" in prompt.lower()
+        assert not [w for w in others if w in prompt.lower()], prompt
+
+
+@pytest.mark.parametrize(
+    ("idea", "against"),
+    [
+        ("spooky tarot sticker, the hanged man, die cut", ("kawaii", "rosy cheeks", "pastel")),
+        ("angry protest sticker for a march: ENOUGH IS ENOUGH", ("kawaii", "rosy cheeks")),
+        ("outsider art painting of a village fair, flat perspective", ("no perspective",)),
+    ],
+)
+async def test_variations_keep_to_the_feeling_and_the_idea(
+    idea: str, against: tuple[str, ...]
+) -> None:
+    """Variations draw other presets: none whose look goes against the idea (a kawaii sticker
+    for dread or anger), none that denies what the idea asks."""
+    for seed in range(1, 5):
+        composer = Composer(seed=seed)
+        main = await composer.generate(idea, target("midjourney"), lambda _: None)
+        more = await composer.variations(main.text, target("midjourney"), 4, lambda i, p: None)
+        for text in [main.text, *(m.text for m in more if not isinstance(m, Exception))]:
+            said = [w for w in against if w in text.lower()]
+            assert not said, (said, text)

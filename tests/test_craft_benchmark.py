@@ -23,4 +23,4 @@ def test_the_composer_passes_the_labelled_ideas() -> None:
 def test_the_labelled_set_covers_every_kind() -> None:
     ideas = load_ideas()
     kinds = {idea.kind for idea in ideas}
-    assert len(ideas) >= 300 and len(kinds) == 16
+    assert len(ideas) >= 572 and len(kinds) == 16

@@ -186,6 +186,61 @@ OWN = [
     idea(
         "a lonely lighthouse keeper waiting for a letter", "scene", feeling="sorrow", must_not=CHEER
     ),
+    # A request before the idea is no part of it; a medium that names whom it is for is not
+    # the image's; a name after "brand name" is shown; a child's manner named as a style.
+    idea(
+        "can you make me a logo for a pottery class called Muddy Hands",
+        "logo",
+        words=("Muddy Hands",),
+        must=("logo",),
+        must_not=(*PHOTO, *RENDER, "can you", "make me"),
+    ),
+    idea(
+        "logo for a photography club, a simple aperture ring",
+        "logo",
+        must=("logo",),
+        must_not=PHOTO + RENDER,
+    ),
+    idea(
+        "packaging design for a candle brand, brand name Ember & Oak, minimal",
+        "product",
+        words=("Ember & Oak",),
+    ),
+    idea(
+        "logo for a camera repair shop, a camera and a wrench crossed, black and white",
+        "logo",
+        must=("logo",),
+        must_not=PHOTO + RENDER,
+    ),
+    idea(
+        "a wedding invitation with the names Ana & Tom, eucalyptus leaves",
+        "text",
+        feeling="love",
+        words=("Ana & Tom",),
+    ),
+    idea(
+        "an isometric 3D illustration of a tiny coffee shop",
+        "architecture",
+        medium="isometric 3D",
+        must_not=("appetite", "appetising", "mouth-watering"),
+    ),
+    idea(
+        "a giant spider over a sleeping town, horror movie poster",
+        "text",
+        feeling="dread",
+        must=("poster",),
+        must_not=(*CHEER, "chalkboard", "chalk"),
+    ),
+    idea(
+        "kids style drawing of a tractor in a field, felt tips",
+        "naive",
+        must_not=(*PHOTO, "highly detailed", "intricate detail"),
+    ),
+    idea(
+        "a painting like my 7 yr old would do of our family at the beach",
+        "naive",
+        must_not=(*PHOTO, "highly detailed", "intricate detail"),
+    ),
 ]
 
 

@@ -367,3 +367,17 @@ def test_text_still_streaming_when_the_app_ended_is_marked_interrupted(tmp_path:
     version = workshop.version
     assert version is not None and version.state == "interrupted"
     assert version.variations[0].state == "interrupted"
+
+
+async def test_a_target_named_by_its_alias_is_the_target_itself() -> None:
+    """A prompt saved for `gpt-image` carries on in GPT Image, not in the target chosen
+    before; the prompt written next follows GPT Image's own shape."""
+    from artisan.entry import PromptEntry
+
+    workshop, _ = offline(target="midjourney")
+    assert workshop.target().name == "midjourney"
+    entry = PromptEntry.create("A saved prompt.", idea="a red fox", target="gpt-image")
+    workshop.load_entry(entry)
+    assert workshop.target().name == "dalle"
+    version = await workshop.generate()
+    assert "--ar" not in version.text and "no watermark" in version.text, version.text

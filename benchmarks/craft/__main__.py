@@ -1,6 +1,6 @@
 """`python -m benchmarks.craft`: score the composer on the labelled ideas.
 
-    python -m benchmarks.craft [--quick] [--ideas FILE] [--sample N --sample-seed S]
+    python -m benchmarks.craft [--quick] [--ideas FILE ...] [--sample N --sample-seed S]
                                [--failures N] [--markdown]
 
 Exit status: 0 when at least 97% of the prompts pass, 1 below that.
@@ -12,27 +12,23 @@ import argparse
 import time
 from pathlib import Path
 
-from benchmarks.craft.score import IDEAS, THRESHOLD, Score, load_ideas, sample, score
+from benchmarks.craft.score import THRESHOLD, Score, load_ideas, sample, score
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.craft")
     parser.add_argument("--quick", action="store_true", help="one seed, no variations")
-    parser.add_argument(
-        "--ideas",
-        type=Path,
-        default=IDEAS,
-        help="another labelled set in the same format (ideas kept out of the repository, to "
-        "see whether the rules hold on ideas they were not made on)",
-    )
     parser.add_argument("--sample", type=int, default=0, help="print N prompts drawn at random")
     parser.add_argument("--sample-seed", type=int, default=19)
     parser.add_argument("--failures", type=int, default=10, help="print N failing prompts")
     parser.add_argument(
+        "--ideas", type=Path, nargs="+", default=(), help="score these files only (default: all)"
+    )
+    parser.add_argument(
         "--markdown", action="store_true", help="print the scores and the sample as Markdown"
     )
     args = parser.parse_args()
-    ideas = load_ideas(args.ideas)
+    ideas = load_ideas(*args.ideas)
     started = time.monotonic()
     result = score(ideas, seeds=(1,), variations=0) if args.quick else score(ideas)
     elapsed = time.monotonic() - started

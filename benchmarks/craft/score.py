@@ -21,16 +21,23 @@ import re
 import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from random import Random
 
 from artisan.checker import check, negates, split
 from artisan.engine.composer import Composer
 from artisan.engine.knowledge import DESIGN_BANNED, Knowledge, load_knowledge
+from artisan.engine.presets import ComposerData, load_composer_data
+from artisan.engine.spelling import correct_key_words
 from artisan.targets import Target, load_catalog
 from artisan.wording import Words, article
 
-IDEAS = Path(__file__).with_name("ideas.toml")
+IDEA_FILES = (
+    Path(__file__).with_name("ideas.toml"),
+    Path(__file__).with_name("ideas-second.toml"),
+)
+"""The labelled set: the first ideas, then a second set written apart from them."""
 DESIGN_KINDS = ("logo", "infographic", "ui", "sticker", "tattoo", "pattern")
 SEEDS = (1, 2, 3)
 VARIATIONS = 4
@@ -88,7 +95,12 @@ class Score:
         return Counter(f.split(":")[0] for w in self.written for f in w.failures)
 
 
-def load_ideas(path: Path = IDEAS) -> list[Idea]:
+def load_ideas(*paths: Path) -> list[Idea]:
+    """The ideas of `paths` (every file of the labelled set when none is given)."""
+    return [idea for path in paths or IDEA_FILES for idea in _ideas_in(path)]
+
+
+def _ideas_in(path: Path) -> list[Idea]:
     with path.open("rb") as handle:
         tables = tomllib.load(handle)["idea"]
     return [
@@ -186,9 +198,11 @@ def judge(prompt: str, idea: Idea, target: Target, knowledge: Knowledge) -> list
 
 def _medium(body: str, idea: Idea, knowledge: Knowledge) -> list[str]:
     failures = []
-    named = Words(idea.medium)
+    # A medium typed with a slip ("charcol") is said as meant ("charcoal").
+    meant = correct_key_words(idea.medium, _composer_data())
+    named = Words(meant)
     own = [m for m in knowledge.media if named.any(m.words)]
-    if not _has(body, idea.medium) and not any(Words(body).any(m.words) for m in own):
+    if not _has(body, meant) and not any(Words(body).any(m.words) for m in own):
         failures.append(f"medium: “{idea.medium}” is not said")
     families = {m.family for m in own}
     names = {m.name for m in own}
@@ -206,6 +220,11 @@ def _medium(body: str, idea: Idea, knowledge: Knowledge) -> list[str]:
             failures.append(f"medium: “{clash}” is a second medium on {idea.medium}")
             break
     return failures
+
+
+@cache
+def _composer_data() -> ComposerData:
+    return load_composer_data()
 
 
 def _excluded(word: str, prompt: str) -> bool:

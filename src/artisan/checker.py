@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from artisan.lettering import QUOTED, words_to_show
 from artisan.wording import Words
 
 if TYPE_CHECKING:
@@ -36,19 +37,6 @@ _AR = re.compile(r"^\d+:\d+$")
 _NO_CLAUSE = re.compile(
     r"\b(?:no|without|avoid(?:ing)?|never)\s+([^.;:,]+(?:,\s*(?:no|without)\s+[^.;:,]+)*)",
     re.IGNORECASE,
-)
-QUOTED = re.compile(
-    r"\"([^\"]+)\"|“([^”]+)”|(?<![\w])'([^']*[^'\s])'(?![\w])|\u2018([^\u2019]+)\u2019|«([^»]+)»"
-)
-_SAID = re.compile(
-    r"\b(?:says?|saying|reads?|reading|spells?|spelling|with the (?:words?|text|letters)|"
-    r"(?:written|printed|lettered)(?: on it)?|headline|tagline|slogan|caption|title)\s*:?\s+"
-    r"([A-Z0-9][\w'&!?.-]*(?:,?\s+(?:(?:from|the|of|and|to|for|a|an|in|at|on|&)\s+)*"
-    r"[A-Z0-9&][\w'&!?.-]*)*)"
-)
-_NAMED = re.compile(
-    r"\b(?:called|named|titled|entitled|brand(?:ed)?|motto|initials|inscription|monogram)\s+"
-    r"([A-Z0-9][\w'&!.-]*(?:\s+(?:[A-Z0-9][\w'&!.-]*|&|of|the|and|de|la))*)"
 )
 _DENIED = re.compile(r"\b(?:no|not|without|never)\s+[\w'-]+(?:\s+[\w'-]+)?", re.IGNORECASE)
 QUALIFIED = (
@@ -192,7 +180,7 @@ def check(prompt: str, target: Target, *, idea: str = "", version: str = "") -> 
     if target.parameters:
         problems += _valid_parameters(parameters, target, version or target.version)
     if idea:
-        text = quoted_text(idea)
+        text = words_to_show(idea)
         excluded = _exclusions(negative_line, parameters, _without(body, idea))
         for term in excluded:
             if negates(term, idea, text):
@@ -235,25 +223,6 @@ def split(prompt: str) -> tuple[str, str]:
         return prompt.strip(), ""
     negative = prompt[found.end() :].strip()
     return prompt[: found.start()].strip(), negative
-
-
-def quoted_text(idea: str) -> tuple[str, ...]:
-    """The words an idea asks the image to show: quoted, in capitals after "says", or the
-    name after "called"."""
-    found: list[str] = []
-    for match in QUOTED.finditer(idea):
-        words = next(g for g in match.groups() if g is not None).strip()
-        if words:
-            found.append(words)
-    unquoted = QUOTED.sub(" ", idea)
-    for pattern in (_SAID, _NAMED):
-        for match in pattern.finditer(unquoted):
-            words = match.group(1).strip(" ,;:")
-            if words.endswith(".") and not re.search(r"(?:^|[\s.])[A-Z]\.$", words):
-                words = words[:-1]  # a full stop, not the end of "R.M."
-            if words and words not in found:
-                found.append(words)
-    return tuple(dict.fromkeys(found))
 
 
 def negates(term: str, idea: str, text: tuple[str, ...] = ()) -> bool:

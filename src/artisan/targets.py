@@ -96,12 +96,16 @@ class TargetCatalog:
     problems: list[str]
 
     def get(self, name: str) -> Target:
+        found = self.find(name)
+        if found is None:
+            raise TargetError(self.unknown(name))
+        return found
+
+    def find(self, name: str) -> Target | None:
+        """The target called `name` or known by it as an alias (`gpt-image`), else None."""
         if name in self.targets:
             return self.targets[name]
-        for target in self.targets.values():
-            if name in target.aliases:
-                return target
-        raise TargetError(self.unknown(name))
+        return next((t for t in self.targets.values() if name in t.aliases), None)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and (

@@ -42,6 +42,11 @@ class Kind:
     exclusions: tuple[str, ...]
     negative: tuple[str, ...]
     typography: tuple[str, ...]
+    styled: bool = False
+    lit: bool = True
+    """Whether a prompt for it says how it is lit (an abstract or a pattern has no scene)."""
+    """A style the idea names is its subject's ("a scandinavian style kitchen"), not the
+    image's medium."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,8 @@ def _kind(table: dict[str, Any]) -> Kind:
         exclusions=_strings(table.get("exclusions", [])),
         negative=_strings(table.get("negative", [])),
         typography=_strings(table.get("typography", [])),
+        styled=table.get("styled", False),
+        lit=table.get("lit", True),
     )
 
 

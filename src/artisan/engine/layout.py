@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 
 from artisan.checker import QUALIFIED, negates
-from artisan.checker import QUOTED as QUOTED_TEXT
 from artisan.engine.presets import ComposerData, Vocabulary
 from artisan.engine.reading import NOT_ACTIONS
 from artisan.engine.scene import REFINED_AXES, SENTENCE_END, Scene, list_phrase
+from artisan.lettering import QUOTED as QUOTED_TEXT
 from artisan.wording import Words, article, english, is_plural
 
 LIST_FORMATS = ("midjourney", "stable-diffusion", "tags")
@@ -177,12 +177,27 @@ def manner(scene: Scene) -> str:
     """The preset said after a subject that names what the image is; by its style when its
     manner would say the same noun twice ("a poster ..., as a bold typographic poster")."""
     said = scene.preset.manner
+    head = Words(" ".join(head_words(scene.subject)))
     last = said.rstrip(".").split()[-1]
-    if last in Words(" ".join(head_words(scene.subject))):
+    if last in head:
         if scene.pinned and scene.reading.trigger:  # the idea named it: say it, once
             return f"in {scene.reading.trigger} style"
         return ""  # the look that follows says it
+    # "a tattoo of a fox, as a neo-traditional design": the subject said "tattoo" already
+    kept = [
+        w
+        for w in said.split()
+        if w.lower().strip(",") in _SMALL or w.lower().strip(",") not in head.stems
+    ]
+    if len(kept) < len(said.split()):
+        said = re.sub(
+            r"\b(an?) (\S+)", lambda m: f"{article(m.group(2))} {m.group(2)}", " ".join(kept)
+        )
+        said = re.sub(r",(?=\s+\w+\s*$)|,$", "", said)
     return said
+
+
+_SMALL = frozenset(("a", "an", "the", "in", "as", "of", "with", "on", "and", "style"))
 
 
 def text_sentence(scene: Scene) -> str:
@@ -230,7 +245,7 @@ def _camera_sentence(scene: Scene, vocabulary: Vocabulary) -> str | None:
 
 
 def _details(scene: Scene, vocabulary: Vocabulary, *, camera: bool) -> list[str]:
-    parts = [scene.preset.look]
+    parts = [scene.preset.look] if scene.preset.look else []
     text = text_sentence(scene)
     if text:
         parts.append(text)
@@ -305,7 +320,8 @@ def _prose(scene: Scene, data: ComposerData) -> str:
         optional.append(axis_sentence("lighting", scene.lighting, vocabulary))
     if palette:
         optional.append(palette + ".")
-    optional.append(scene.preset.look)
+    if scene.preset.look:
+        optional.append(scene.preset.look)
     extras = [axis_sentence("extra", extra, vocabulary) for extra in scene.extras]
     return fit_words(needed + extras, optional, high=80)
 
@@ -377,7 +393,11 @@ def ranked_tags(
         items.append((bare(scene.mood), 4))
     items += [(axis_tag("extra", extra, vocabulary), 0) for extra in scene.extras]
     if quality:
-        wanted = scene.reading.kind.quality or vocabulary.quality
+        wanted = (
+            scene.reading.kind.quality
+            or vocabulary.family_quality.get(scene.preset.family)
+            or vocabulary.quality
+        )
         items += [(q, 8 + n) for n, q in enumerate(wanted)]
     seen: set[str] = set()
     out = []

@@ -111,6 +111,7 @@ class Vocabulary:
     framings: tuple[tuple[tuple[str, ...], str], ...]
     filler_leads: tuple[str, ...]
     photo_words: tuple[str, ...]
+    person_words: tuple[str, ...]
     movement: tuple[str, ...]
     quality: tuple[str, ...]
     negative: tuple[str, ...]
@@ -118,6 +119,8 @@ class Vocabulary:
     people: tuple[str, ...]
     hex: Mapping[str, str] = field(default_factory=dict)
     """Colour names and their hex codes, for targets that match exact colours (FLUX)."""
+    family_quality: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Stable Diffusion's quality tags by the family of the medium (else `quality`)."""
 
     def light(self, name: str) -> Light:
         for light in self.lights:
@@ -135,6 +138,9 @@ class ComposerData:
     knowledge: Knowledge = field(default_factory=load_knowledge, repr=False)
     known: dict[str, tuple[str, ...]] | None = field(default=None, repr=False)
     """Every phrase by axis, gathered on first use (see `retouch.known_phrases`)."""
+    key_words: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+    """The words that name a kind, a medium or a style, gathered on first use (see
+    `spelling.key_words`)."""
 
 
 def load_composer_data(user_dir: Path | None = None) -> ComposerData:
@@ -271,12 +277,14 @@ def _vocabulary(data: dict[str, Any]) -> Vocabulary:
         framings=tuple((_strings(f["lead"]), f["composition"]) for f in data["framing"]),
         filler_leads=_strings(data["idea"]["filler_leads"]),
         photo_words=_strings(data["idea"]["photo_words"]),
+        person_words=_strings(data["idea"].get("person_words", [])),
         movement=_strings(data["runway"]["movement"]),
         quality=_strings(sd["quality"]),
         negative=_strings(sd["negative"]),
         anatomy=_strings(sd["anatomy"]),
         people=_strings(sd["people"]),
         hex={str(k): str(v) for k, v in data.get("hex", {}).items()},
+        family_quality={str(k): _strings(v) for k, v in sd.get("family_quality", {}).items()},
     )
 
 

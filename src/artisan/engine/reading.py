@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from artisan.checker import quoted_text
 from artisan.engine.knowledge import DESIGN_BANNED, Feeling, Kind, Knowledge, Medium, Use
 from artisan.engine.presets import ComposerData, Preset
+from artisan.engine.spelling import correct_key_words
+from artisan.lettering import words_to_show
 from artisan.wording import Words, english, tokens
 
 _NEGATED = re.compile(
@@ -29,13 +30,41 @@ _NEGATED = re.compile(
     r"(?:(?:too|very|overly|at all|remotely|a bit|even)\s+)?[\w'-]+(?:\s+or\s+[\w'-]+)?",
     re.IGNORECASE,
 )
+_AGE = r"\d+[- ]?(?:year|yr)s?[- ]?old"
+_CHILD = rf"(?:a child|a kid|a toddler|(?:a|my|our)\s+{_AGE}|my (?:son|daughter|nephew|niece|kid))"
 _CHILD_MADE = re.compile(
-    r"\b(?:drawn|drew|made|painted|coloured|colored|scribbled)\b[^,.;]*?\b(?:a child|a kid|"
-    r"a toddler|(?:a|my|our)\s+\d+[- ]year[- ]old|my (?:son|daughter|nephew|niece|kid))\b"
-    r"|\b\d+[- ]year[- ]old(?:'s)? (?:drew|made|painted|drawing|painting|picture|doodle)\b"
-    r"|\b(?:son|daughter|kid|child|toddler)\b[^.]*?\b(?:draws|drew|paints|scribbles)\b",
+    rf"\b(?:drawn|drew|made|painted|coloured|colored|scribbled)\b[^,.;]*?\b{_CHILD}\b"
+    rf"|\b{_AGE}(?:'s)? (?:drew|made|painted|drawing|painting|picture|doodle)\b"
+    r"|\b(?:son|daughter|kid|child|toddler)\b[^.]*?\b(?:draws|drew|paints|scribbles)\b"
+    # "a drawing like a 5 year old would do", "painted like a kid"
+    rf"|\b(?:drawing|drawn|painting|painted|doodle|scribble|sketch|picture|art)\b[^,.;]*?"
+    rf"\blike {_CHILD}\b"
+    # "kid style drawing", "a childlike painting", art that hangs on the fridge
+    r"|\b(?:kids?|kid's|kids'|child|toddler)[- ]style\b"
+    r"|\bchild-?like (?:drawing|painting|doodle|scribble|picture|art|sketch)"
+    r"|\bfridge (?:drawing|art|doodle|picture|painting)",
     re.IGNORECASE,
 )
+_FOR_WHOM = re.compile(
+    r"\bfor\b[^,.;:!?]*"
+    r"|\b(?:photography|photo|painting|drawing|sketching|3d)\s+(?:studio|class|classes|club|"
+    r"school|course|workshop|business|exhibition|gallery|contest|competition|blog|shop|store|"
+    r"festival|society|lessons?)\b",
+    re.IGNORECASE,
+)
+"""Who or what the image is for ("a logo for a photography studio"), and a business or class
+named after a medium: neither names the image's own medium."""
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like)"
+    r"|(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:make|draw|create|design|generate|"
+    r"paint|render|give|do)(?:\s+me|\s+us)?"
+    r"|(?:make|draw|create|design|generate|paint|render|give)\s+(?:me|us)"
+    r"|need|want|make|create|design|generate|draw|render)"
+    r"\s+(?=(?:a|an|the|some|my|our)\b)",
+    re.IGNORECASE,
+)
+"""A request before the idea ("need a logo", "can you draw me a fox"): the words after it
+are the idea."""
 _ASKED = re.compile(
     r"\b(?:mood|feel|feeling|vibe|tone|atmosphere)\b(?:\s+(?:should|must|is|to|of|has|be|being))*"
     r"\s*:?\s+([^,.;!?]+)",
@@ -90,6 +119,9 @@ class Reading:
     not_photo: bool = False
     """The idea asks for an illustration: no photographs."""
     text: tuple[str, ...] = ()
+    style: str | None = None
+    """A style the idea names that no preset or medium has ("in the style of Edward Hopper",
+    "soviet propaganda style"): it is the medium, said in the idea's words."""
     use: Use | None = None
     aspect: str | None = None
     """Midjourney's ratio from the idea's words or its use; None lets the kind decide."""
@@ -107,9 +139,12 @@ class Reading:
 def read_idea(idea: str, data: ComposerData) -> Reading:
     """Read `idea` for its kind, medium, words, feeling, use and aspect."""
     knowledge = data.knowledge
-    idea = " ".join(idea.split())
+    idea = correct_key_words(" ".join(idea.split()), data)
+    request = _REQUEST.match(idea)
+    if request and len(idea) > request.end():
+        idea = idea[request.end() :]
     words = Words(idea)
-    text = quoted_text(idea)
+    text = words_to_show(idea)
     use = _use(words, knowledge)
     masked = words
     if use is not None and not use.deliverable:
@@ -141,13 +176,21 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
     if family is None:
         # "a child's drawing" names a kind, not a medium; "big food photos" in an app screen
         # are its content
-        plain = _mask(_PLURAL_MEDIA.sub(" ", idea), (*kind.words, *kind.head))
-        family = _family(Words(plain))
+        plain = _mask(_PLURAL_MEDIA.sub(" ", _FOR_WHOM.sub(" ", idea)), (*kind.words, *kind.head))
+        family = _family(Words(plain), design=kind.design)
+    if family is None and not kind.design and Words(plain).any(knowledge.media_words(("photo",))):
+        family = "photo"  # "an old polaroid of ...", "a daguerreotype": a photograph
+    style = None
+    if family is None and not kind.styled:
+        style = named_style(idea)
+        family = "style" if style and not kind.design else None
     weighed = weigh_feelings(words, knowledge)
     feeling, strength = weighed if weighed else (None, 0)
-    if feeling is not None and feeling.id in kind.lightens:
+    if feeling is not None and feeling.id in kind.lightens and not words.any(feeling.cues):
+        # "an angry tomato sticker" is play; a protest, a funeral or a tarot card is not
         feeling = knowledge.feeling("whimsy")
-    aspect = None if kind.design else _aspect(words, data)
+    # A design deliverable keeps its kind's shape, but a phone's screen is tall whatever it is.
+    aspect = _aspect(words, data, only="9:16") if kind.design else _aspect(words, data)
     aspect = aspect or (use.aspect if use else None)
     return Reading(
         idea=idea,
@@ -161,6 +204,7 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         family=family,
         not_photo=family is None and words.any(("illustration", "illustrated", "cartoon")),
         text=text,
+        style=style,
         use=use,
         aspect=aspect,
     )
@@ -233,8 +277,9 @@ def _as_medium(text: str, trigger: str, *, loose: bool) -> bool:
 _MATERIALS = english("materials")
 _MEDIUM_NOUNS = (
     r"(?:drawing|sketch|painting|style|art|artwork|illustration|portrait|study|render|"
-    r"animation|figure|print|piece|look|and|on (?:\w+ )?(?:paper|cardboard|card|canvas|board|"
-    r"wood|panel|linen|silk|slate|toned paper))\b"
+    r"animation|figure|print|piece|look|poster|logo|monogram|emblem|badge|sticker|tattoo|"
+    r"pattern|wallpaper|cover|card|label|mural|and|"
+    r"on (?:\w+ )?(?:paper|cardboard|card|canvas|board|wood|panel|linen|silk|slate|toned paper))\b"
 )
 
 
@@ -252,6 +297,32 @@ def named_medium(words: Words, knowledge: Knowledge) -> tuple[Medium, str] | Non
             if best is None or rank < (best[0], best[1]):
                 best = (rank[0], rank[1], medium, _as_said(words.text, word))
     return None if best is None else (best[2], best[3])
+
+
+_STYLE_OF = re.compile(
+    r"\bin the (?:style|manner) of\s+((?:[\w'\u2019.&-]+\s*){1,4}?)"
+    r"(?=\s*(?:$|[,.;:!?()]|\b(?:with|and|for|on|in|at|but|from)\b))",
+    re.IGNORECASE,
+)
+_X_STYLE = re.compile(r"((?:[\w'\u2019.&]+[\s-]+){1,3}?)(?:art[\s-]+)?style\b", re.IGNORECASE)
+_NOT_STYLE = english("not_style")
+
+
+def named_style(idea: str) -> str | None:
+    """The style an idea names in words no preset or medium knows: "in the style of X",
+    "X style", "X-style", "X art style" (what X is, as the idea writes it)."""
+    found = _STYLE_OF.search(idea)
+    if found:
+        return re.sub(r"^(?:an?|the)\s+", "", found.group(1).strip(" -"), flags=re.I)
+    for found in _X_STYLE.finditer(idea):
+        kept: list[str] = []
+        for word in reversed(re.split(r"[\s-]+", found.group(1).strip(" -"))):
+            if word.lower() in _NOT_STYLE:
+                break
+            kept.insert(0, word)
+        if kept and re.search(r"[^\W\d_]", " ".join(kept)):
+            return " ".join(kept)
+    return None
 
 
 def _head_text(words: Words) -> str:
@@ -287,6 +358,12 @@ def _kind(words: Words, knowledge: Knowledge, *, has_text: bool) -> Kind:
     end = head_end(words)
     in_head: tuple[int, int, int, Kind] | None = None
     anywhere: tuple[int, int, int, Kind] | None = None
+    head_only = True
+    """Whether the deliverable in the head is only a word that also names a subject
+    ("monster", "creature", "doodle")."""
+    trailing: Kind | None = None
+    """A deliverable named by a short clause of its own at the end ("..., horror movie
+    poster")."""
     for order, kind in enumerate(knowledge.kinds):
         for phrase, where in _kind_words(kind, has_text):
             index = words.find(phrase)
@@ -298,16 +375,30 @@ def _kind(words: Words, knowledge: Knowledge, *, has_text: bool) -> Kind:
                 rank = (-last, -size, order)
                 if in_head is None or rank < in_head[:3]:
                     in_head = (*rank, kind)
+                    head_only = where == "head"
+            elif where == "any" and trailing is None and _ends_a_clause(words.text, phrase):
+                trailing = kind
             rank = (index, -size, order)
             if anywhere is None or rank < anywhere[:3]:
                 anywhere = (*rank, kind)
+    if in_head is not None and head_only and trailing is not None:
+        return trailing  # "a terrifying monster under the bed, horror movie poster"
     if in_head is not None:
         return in_head[3]
     if anywhere is not None:
         return anywhere[3]
-    if has_text:
+    subject = _subject_kind(words, knowledge)
+    if has_text and subject.id != "product":  # a product's words are on its label
         return knowledge.kind("text")
-    return _subject_kind(words, knowledge)
+    return subject
+
+
+def _ends_a_clause(text: str, phrase: str) -> bool:
+    """Whether `phrase` ends a short clause after a comma ("..., horror movie poster")."""
+    words = r"[\s-]+".join(re.escape(p) for p in phrase.split())
+    return bool(
+        re.search(rf",\s*(?:[\w'-]+\s+){{0,3}}{words}s?\s*(?:[,.;!?]|$)", text, re.IGNORECASE)
+    )
 
 
 def _kind_words(kind: Kind, has_text: bool) -> list[tuple[str, str]]:
@@ -341,13 +432,19 @@ def _subject_kind(words: Words, knowledge: Knowledge) -> Kind:
     return first
 
 
-def _family(words: Words) -> str | None:
+def _family(words: Words, *, design: bool = False) -> str | None:
+    """The family of media the idea names in general words. On a design deliverable only the
+    words that name a medium count: "a logo with a camera" or "a paint tube icon" shows the
+    camera or the paint."""
     if _CAMERA_SPEC.search(words.text):  # "85mm, f/1.8": a photograph
         return "photo"
     for family_words, family in _GENERIC_FAMILY:
-        if words.any(family_words):
+        if words.any(tuple(w for w in family_words if not (design and w in _SUBJECT_CUES))):
             return family
     return None
+
+
+_SUBJECT_CUES = ("camera", "dslr", "shot on", "photography", "paint")
 
 
 def _use(words: Words, knowledge: Knowledge) -> Use | None:
@@ -361,8 +458,10 @@ def _use(words: Words, knowledge: Knowledge) -> Use | None:
     return None if best is None else best[2]
 
 
-def _aspect(words: Words, data: ComposerData) -> str | None:
+def _aspect(words: Words, data: ComposerData, *, only: str | None = None) -> str | None:
     for ratio, aspect_words in data.vocabulary.aspects:
+        if only not in (None, ratio):
+            continue
         if words.any(aspect_words):
             return ratio
     return None

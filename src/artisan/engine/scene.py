@@ -20,7 +20,9 @@ from artisan.engine.knowledge import DESIGN_BANNED, Family, Feeling, Knowledge
 from artisan.engine.presets import Change, ComposerData, Preset
 from artisan.engine.reading import Reading, read_idea
 from artisan.engine.reading import named_preset as reading_named_preset
-from artisan.wording import Words, article, with_article
+from artisan.engine.spelling import correct_key_words
+from artisan.lettering import QUOTED
+from artisan.wording import Words, article, english, with_article
 
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?]\s+(?=[A-Z\"“'])")
 """The end of a sentence: not the full stop of an initial ("R.M. under it")."""
@@ -106,6 +108,8 @@ def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset
         for p in pool
         if _family_allowed(p, reading) and not (banned and Words(_preset_text(p)).any(banned))
     ]
+    if reading.style is not None and reading.design:  # "a norse style tattoo": no other style
+        pool = [p for p in pool if p.family == "design"]
     if not pool:
         return []
     checks: tuple[Callable[[Preset], bool], ...] = (
@@ -127,7 +131,7 @@ def candidate_presets(reading: Reading, data: ComposerData) -> list[tuple[Preset
         if preset in own:
             weight = 3 + (2 if own.index(preset) < 4 else 0)
         if words.any(preset.fits, compounds=True):
-            weight += 4
+            weight += 8
         out.append((preset, weight))
     return out
 
@@ -205,8 +209,9 @@ def _medium_of(preset: Preset, knowledge: Knowledge) -> str | None:
 def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None = None) -> Scene:
     """Decide an image for `idea`: the preset it names, or `preset`, or a seeded pick."""
     vocabulary = data.vocabulary
-    idea = " ".join(idea.split()).rstrip(" .,;:")
+    idea = correct_key_words(" ".join(idea.split()).rstrip(" .,;:"), data)
     reading = read_idea(idea, data)
+    idea = reading.idea  # without a request before it ("need a logo ...")
     described = bool(SENTENCE_END.search(idea)) or len(idea.split()) > 40
     subject = idea
     named: str | None = None
@@ -217,6 +222,13 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
         preset, pinned = reading.preset, True
     elif preset is None and reading.medium is not None and reading.medium_word:
         preset, pinned = _named_medium_preset(reading, data), True
+    elif (
+        preset is None
+        and reading.style is not None
+        and not (reading.design and candidate_presets(reading, data))
+    ):  # a design deliverable keeps its flat design presets with the style named
+        preset, pinned = _named_style_preset(reading, data), True
+        said = reading.style
     kept = False
     if pinned and said and not described and preset is not None:
         kind = reading.kind
@@ -246,9 +258,11 @@ def compose(idea: str, data: ComposerData, rng: Random, *, preset: Preset | None
             preset, pinned, kept = _family_preset(reading, data), True, True
         else:
             preset = rng.choices([p for p, _ in choices], weights=[w for _, w in choices])[0]
+    if not described and not kept:
+        subject = _less_medium(subject, preset)
     light = None
     if not reading.design and (preset.lighting or preset.family != "design"):
-        words = Words(idea)
+        words = Words(QUOTED.sub(" ", idea))  # "Science Night 2024" is a title, not the light
         light = next(
             (
                 light.name
@@ -297,6 +311,22 @@ def _named_medium_preset(reading: Reading, data: ComposerData) -> Preset:
     )
 
 
+def _named_style_preset(reading: Reading, data: ComposerData) -> Preset:
+    """A preset for a style the idea names that no preset knows: the style, said in the idea's
+    words, leads; the neutral look adds no medium of its own."""
+    assert reading.style is not None
+    family = data.knowledge.families["style"]
+    style = reading.style
+    noun = f"{reading.kind.id} design" if reading.design else family.noun
+    return _looking_like(
+        family,
+        f"style-{style.lower()}",
+        f"{style} style",
+        f"{style}-style {noun}",
+        manner=f"in {style} style",
+    )
+
+
 def _looking_like(family: Family, preset_id: str, name: str, medium: str, *, manner: str) -> Preset:
     """A preset made of a family's look (`vocabulary.toml`, `[[family]]`) and a medium's name."""
     kinds = {"photo": "photo", "render": "render"}
@@ -325,6 +355,7 @@ def pick_axes(
     used: dict[str, set[str]] | None = None,
 ) -> Scene:
     """`scene` with `preset` and a fresh phrase for each axis, avoiding those in `used`."""
+    preset = agreeing(preset, scene.reading.feeling, data)
     changes: dict[str, str | None] = {}
     for axis in SCENE_AXES:
         if axis == "composition" and scene.framed:
@@ -344,6 +375,33 @@ def pick_axes(
     return replace(scene, preset=preset, **changes, **extra)  # type: ignore[arg-type]
 
 
+_COLOURS = english("colours")
+
+
+def names_colours(idea: str) -> bool:
+    """Whether the idea sets its own palette: two colours or more ("red and black", "neon
+    green on black"), outside the words it shows."""
+    said = {t.rstrip("s") for t in Words(QUOTED.sub(" ", idea)).stems if t.rstrip("s") in _COLOURS}
+    return len(said) >= 2
+
+
+def agreeing(preset: Preset, feeling: Feeling | None, data: ComposerData) -> Preset:
+    """`preset` without the words of its look that go against the idea's feeling ("bright
+    primary crayon colours" for a sad child's drawing): its family's look in their place."""
+    if feeling is None or not _contradicts(" ".join((preset.look, *preset.style)), feeling):
+        return preset
+    family = data.knowledge.families.get(preset.family)
+    look = " ".join(
+        s for s in re.split(r"(?<=[.!?])\s+", preset.look) if not _contradicts(s, feeling)
+    )
+    if not look and family is not None and not _contradicts(family.look, feeling):
+        look = family.look
+    style = tuple(s for s in preset.style if not _contradicts(s, feeling))
+    if not style and family is not None:
+        style = tuple(s for s in family.style if not _contradicts(s, feeling))
+    return replace(preset, look=look, style=style)
+
+
 def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tuple[str, ...]:
     """The phrases `axis` may take for this preset and scene: none against the idea's feeling,
     none that names another medium than the idea's."""
@@ -355,11 +413,18 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
             return ()  # a logo or a diagram says no mood, whatever it feels
         if feeling is not None and reading.said:
             return feeling.moods
-        return preset.mood or reading.kind.moods  # a user preset's own, or the kind's
+        own = preset.mood or reading.kind.moods  # a user preset's own, or the kind's
+        return tuple(m for m in own if feeling is None or not Words(m).any(feeling.avoid))
     if axis in ("camera", "film") and (not preset.photographic or reading.design):
         return ()
-    if axis == "lighting" and preset.family == "design" and not preset.lighting:
-        return ()  # a flat design is not lit
+    if axis == "lighting" and (
+        (preset.family == "design" and not preset.lighting)
+        or (reading.design and preset.family != "design")
+        or not reading.kind.lit
+    ):
+        return ()  # a flat design, a logo in a painter's style, an abstract are not lit
+    if axis == "colour" and names_colours(reading.idea):
+        return ()  # "reds and pinks": the idea's own palette, not a second one
     if axis == "lighting" and scene.light is not None:
         pool: tuple[str, ...] = vocabulary.light(scene.light).phrases
     else:
@@ -369,10 +434,13 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
     banned = banned_media(reading, data)
     if pool and feeling is not None and axis in ("lighting", "colour") and not reading.design:
         pool = pool + getattr(feeling, axis)  # light and colour that carry the feeling
+    nobody = not Words(reading.idea).any(vocabulary.people)
     return tuple(
         p
         for p in dict.fromkeys(pool)
-        if _fits(p, feeling, banned) and not _denies(p, reading.idea, reading.text)
+        if _fits(p, feeling, banned)
+        and not _denies(p, reading.idea, reading.text)
+        and not (nobody and Words(p).any(vocabulary.person_words))
     )
 
 
@@ -504,7 +572,10 @@ def _remove(text: str, phrase: str) -> str:
     )
     if found is None:
         return text
-    rest = (text[: found.start()] + " " + text[found.end() :]).strip()
+    before, after = text[: found.start()], text[found.end() :]
+    if re.fullmatch(r"\s*(?:an?|the)\s+[\w'-]+\s*", before, re.I) and re.match(r"\s+of\b", after):
+        before = ""  # "an old polaroid of friends": the word before the medium was the medium's
+    rest = (before + " " + after).strip()
     rest = " ".join(rest.split()).strip(" ,;:-")
     rest = re.sub(r"\s*,\s*(?:,\s*)+", ", ", rest)  # "poster, art nouveau, 'Zelda'" less the style
     rest = re.sub(r"\s+(?:in|as|with|on|of|for)(?:\s+(?:an?|the))?(?=\s*,)", "", rest, flags=re.I)
@@ -521,6 +592,23 @@ def _remove(text: str, phrase: str) -> str:
                 len(found_article.group(1)) :
             ]
     return rest
+
+
+def _less_medium(subject: str, preset: Preset | None) -> str:
+    """The subject without what the medium says again once the style is taken out ("a print
+    of a tuna" as a woodblock print, ", 3D render" after an isometric render)."""
+    if preset is None:
+        return subject
+    medium = _words(preset.medium) | {"style", "art", "artwork"}
+    clauses = subject.split(", ")
+    kept = [clauses[0]] + [c for c in clauses[1:] if not _words(c) <= medium]
+    subject = ", ".join(kept)
+    found = re.match(
+        r"(?:(?:an?|the)\s+)?((?:[\w-]+\s+){0,2}[\w-]+)\s+of\s+(?=\S)", subject, re.IGNORECASE
+    )
+    if found and _words(found.group(1)) <= medium:
+        subject = subject[found.end() :]
+    return subject
 
 
 def _drop_lead(text: str, leads: tuple[str, ...]) -> str:

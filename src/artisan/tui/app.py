@@ -206,7 +206,7 @@ class ArtisanApp(App[None]):
         warnings += keymap.check_remapping(self.settings.keys)
         self.set_keymap({k: v for k, v in self.settings.keys.items() if k in keymap.KEYMAP_BY_ID})
         warnings += self.catalog.problems
-        if self.settings.target not in self.catalog.targets:
+        if self.settings.target not in self.catalog:
             warnings.append(
                 f"The default target `{self.settings.target}` does not exist; "
                 f"using dalle. Targets: {', '.join(self.catalog.names())}."

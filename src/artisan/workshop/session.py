@@ -157,7 +157,7 @@ class Workshop:
     def target(self, name: str | None = None) -> Target:
         """The target called `name` (the chosen one by default); the fallback if it is gone."""
         wanted = name or self.draft.target or self.settings.target
-        found = self.catalog.targets.get(wanted)
+        found = self.catalog.find(wanted)
         if found is not None:
             return found
         return self.catalog.targets.get(FALLBACK_TARGET) or next(
@@ -589,7 +589,7 @@ class Workshop:
             WorkshopBusy: a prompt is being written.
         """
         self._jobs.check_free(PROMPT)
-        return self.history.load_entry(entry, known_target=entry.target in self.catalog.targets)
+        return self.history.load_entry(entry, known_target=entry.target in self.catalog)
 
     def start_over(self, keep: Callable[[Draft], object] | None = None) -> None:
         """An empty draft: no idea, no versions, the same target.
