@@ -232,6 +232,18 @@ OWN = [
         must_not=(*CHEER, "chalkboard", "chalk"),
     ),
     idea(
+        "a book cover for a horror novel called The Hollow, a house in fog",
+        "text",
+        feeling="dread",
+        words=("The Hollow",),
+        must_not=(*CHEER, "movie poster", "film"),
+    ),
+    idea(
+        "rain on a window, city lights blurred behind it",
+        "landscape",
+        must_not=("low-poly", "pixel art", "3d render", "floating island"),
+    ),
+    idea(
         "kids style drawing of a tractor in a field, felt tips",
         "naive",
         must_not=(*PHOTO, "highly detailed", "intricate detail"),

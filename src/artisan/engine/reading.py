@@ -86,7 +86,15 @@ _CAMERA_SPEC = re.compile(
     re.I,
 )
 _GENERIC_FAMILY = (
-    (("photo", "photograph", "photography", "photographic", "camera", "dslr", "shot on"), "photo"),
+    (
+        (
+            *("photo", "photograph", "photography", "photographic", "camera", "dslr", "shot on"),
+            # what only a lens does: "city lights blurred behind it"
+            *("bokeh", "out of focus", "depth of field", "long exposure", "motion blur"),
+            *("blurred behind", "blurred in the background", "lens flare"),
+        ),
+        "photo",
+    ),
     (("painting", "painted", "paint"), "paint"),
     (("drawing", "drawn", "sketch", "sketched", "doodle"), "drawing"),
     (("3d", "3d render", "render", "cgi", "3d model"), "render"),
@@ -444,7 +452,11 @@ def _family(words: Words, *, design: bool = False) -> str | None:
     return None
 
 
-_SUBJECT_CUES = ("camera", "dslr", "shot on", "photography", "paint")
+_SUBJECT_CUES = (
+    *("camera", "dslr", "shot on", "photography", "paint", "bokeh", "out of focus"),
+    *("depth of field", "long exposure", "motion blur", "blurred behind"),
+    *("blurred in the background", "lens flare"),
+)
 
 
 def _use(words: Words, knowledge: Knowledge) -> Use | None:
