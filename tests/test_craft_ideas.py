@@ -244,6 +244,18 @@ OWN = [
         must_not=("low-poly", "pixel art", "3d render", "floating island"),
     ),
     idea(
+        "a palace courtyard in seville at noon, tilework, geometric patterns, fountain",
+        "architecture",
+        must_not=("seamless", "repeats in every direction", "repeat of four tiles"),
+    ),
+    idea(
+        "sticker for the nurses strike: PAY US FAIRLY",
+        "sticker",
+        feeling="anger",
+        words=("PAY US FAIRLY",),
+        must_not=(*CHEER, "kawaii", "pastel"),
+    ),
+    idea(
         "kids style drawing of a tractor in a field, felt tips",
         "naive",
         must_not=(*PHOTO, "highly detailed", "intricate detail"),
