@@ -175,7 +175,12 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
         and words.find(trigger) >= head_end(words)
     ):  # "an app screen with big food photos": the photos are content, not the medium
         preset = trigger = None
-    if preset is not None and trigger and words.find(trigger) >= head_end(words):
+    if (
+        preset is not None
+        and trigger
+        and not kind.design
+        and words.find(trigger) >= head_end(words)
+    ):
         owners = [k for k in knowledge.kinds if preset.id in k.presets]
         if owners and kind not in owners and all(k.design for k in owners):
             # "a mosque courtyard, tilework, geometric patterns": the patterns are in the
