@@ -492,3 +492,23 @@ async def test_variations_keep_to_the_feeling_and_the_idea(
         for text in [main.text, *(m.text for m in more if not isinstance(m, Exception))]:
             said = [w for w in against if w in text.lower()]
             assert not said, (said, text)
+
+
+@pytest.mark.parametrize(
+    ("idea", "other"),
+    [
+        (
+            "kids reading app, the screen where you pick a book, huge buttons",
+            ("desktop", "sidebar"),
+        ),
+        ("a sales dashboard for a saas company, dark mode", ("phone-sized",)),
+    ],
+)
+async def test_an_interface_is_framed_on_its_own_device(idea: str, other: tuple[str, ...]) -> None:
+    """An app is not laid out as a desktop page, nor a dashboard on a phone-sized screen."""
+    for seed in range(1, 5):
+        composer = Composer(seed=seed)
+        main = await composer.generate(idea, target("generic"), lambda _: None)
+        more = await composer.variations(main.text, target("generic"), 4, lambda i, p: None)
+        for text in [main.text, *(m.text for m in more if not isinstance(m, Exception))]:
+            assert not any(word in text for word in other), text

@@ -112,6 +112,8 @@ class Vocabulary:
     filler_leads: tuple[str, ...]
     photo_words: tuple[str, ...]
     person_words: tuple[str, ...]
+    phone_words: tuple[str, ...]
+    desktop_words: tuple[str, ...]
     movement: tuple[str, ...]
     quality: tuple[str, ...]
     negative: tuple[str, ...]
@@ -278,6 +280,8 @@ def _vocabulary(data: dict[str, Any]) -> Vocabulary:
         filler_leads=_strings(data["idea"]["filler_leads"]),
         photo_words=_strings(data["idea"]["photo_words"]),
         person_words=_strings(data["idea"].get("person_words", [])),
+        phone_words=_strings(data["idea"].get("phone_words", [])),
+        desktop_words=_strings(data["idea"].get("desktop_words", [])),
         movement=_strings(data["runway"]["movement"]),
         quality=_strings(sd["quality"]),
         negative=_strings(sd["negative"]),

@@ -17,7 +17,7 @@ from random import Random
 from artisan import wording
 from artisan.checker import negates
 from artisan.engine.knowledge import DESIGN_BANNED, Family, Feeling, Knowledge
-from artisan.engine.presets import Change, ComposerData, Preset
+from artisan.engine.presets import Change, ComposerData, Preset, Vocabulary
 from artisan.engine.reading import Reading, read_idea
 from artisan.engine.reading import named_preset as reading_named_preset
 from artisan.engine.spelling import correct_key_words
@@ -434,14 +434,28 @@ def axis_pool(axis: str, preset: Preset, scene: Scene, data: ComposerData) -> tu
     banned = banned_media(reading, data)
     if pool and feeling is not None and axis in ("lighting", "colour") and not reading.design:
         pool = pool + getattr(feeling, axis)  # light and colour that carry the feeling
-    nobody = not Words(reading.idea).any(vocabulary.people)
+    idea = Words(reading.idea)
+    nobody = not idea.any(vocabulary.people)
     return tuple(
         p
         for p in dict.fromkeys(pool)
         if _fits(p, feeling, banned)
         and not _denies(p, reading.idea, reading.text)
         and not (nobody and Words(p).any(vocabulary.person_words))
+        and not _other_device(p, idea, vocabulary)
     )
+
+
+def _other_device(phrase: str, idea: Words, vocabulary: Vocabulary) -> bool:
+    """Whether the phrase frames the screen of another device than the idea's ("a desktop
+    layout" for a kids' reading app, "a phone-sized screen" for a dashboard)."""
+    phone, desktop = idea.any(vocabulary.phone_words), idea.any(vocabulary.desktop_words)
+    said = phrase.lower()
+    if "desktop" in said or "sidebar" in said:
+        return phone and not desktop
+    if "phone" in said or "mobile" in said:
+        return desktop and not phone
+    return False
 
 
 def _denies(phrase: str, idea: str, text: tuple[str, ...]) -> bool:
