@@ -40,6 +40,14 @@ async def write(
     return completion.text
 
 
+async def with_variations(idea: str, target_name: str, seed: int) -> list[str]:
+    """The main prompt for `idea` and its four variations."""
+    composer = Composer(seed=seed)
+    main = await composer.generate(idea, target(target_name), lambda _: None)
+    more = await composer.variations(main.text, target(target_name), 4, lambda i, p: None)
+    return [main.text, *(m.text for m in more if not isinstance(m, Exception))]
+
+
 STOP_WORDS = {"a", "an", "the", "of"}
 
 
@@ -486,10 +494,7 @@ async def test_variations_keep_to_the_feeling_and_the_idea(
     """Variations draw other presets: none whose look goes against the idea (a kawaii sticker
     for dread or anger), none that denies what the idea asks."""
     for seed in range(1, 5):
-        composer = Composer(seed=seed)
-        main = await composer.generate(idea, target("midjourney"), lambda _: None)
-        more = await composer.variations(main.text, target("midjourney"), 4, lambda i, p: None)
-        for text in [main.text, *(m.text for m in more if not isinstance(m, Exception))]:
+        for text in await with_variations(idea, "midjourney", seed):
             said = [w for w in against if w in text.lower()]
             assert not said, (said, text)
 
@@ -507,8 +512,5 @@ async def test_variations_keep_to_the_feeling_and_the_idea(
 async def test_an_interface_is_framed_on_its_own_device(idea: str, other: tuple[str, ...]) -> None:
     """An app is not laid out as a desktop page, nor a dashboard on a phone-sized screen."""
     for seed in range(1, 5):
-        composer = Composer(seed=seed)
-        main = await composer.generate(idea, target("generic"), lambda _: None)
-        more = await composer.variations(main.text, target("generic"), 4, lambda i, p: None)
-        for text in [main.text, *(m.text for m in more if not isinstance(m, Exception))]:
+        for text in await with_variations(idea, "generic", seed):
             assert not any(word in text for word in other), text

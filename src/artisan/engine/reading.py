@@ -167,22 +167,13 @@ def read_idea(idea: str, data: ComposerData) -> Reading:
             text = (said,)
     named = named_preset(words, data)
     preset, trigger = named if named else (None, None)
-    if (
-        preset is not None
-        and trigger
-        and kind.design
-        and preset.family in DESIGN_BANNED
-        and words.find(trigger) >= head_end(words)
-    ):  # "an app screen with big food photos": the photos are content, not the medium
-        preset = trigger = None
-    if (
-        preset is not None
-        and trigger
-        and not kind.design
-        and words.find(trigger) >= head_end(words)
-    ):
+    if preset is not None and trigger and words.find(trigger) >= head_end(words):
+        # A style named after the head is often what the image shows, not its medium.
         owners = [k for k in knowledge.kinds if preset.id in k.presets]
-        if owners and kind not in owners and all(k.design for k in owners):
+        if kind.design and preset.family in DESIGN_BANNED:
+            # "an app screen with big food photos": the photos are content
+            preset = trigger = None
+        elif not kind.design and owners and kind not in owners and all(k.design for k in owners):
             # "a mosque courtyard, tilework, geometric patterns": the patterns are in the
             # place, not a tile design of it
             preset = trigger = None
